@@ -1,0 +1,152 @@
+//! The catalog reads that some actions need before their SQL can be written.
+
+use super::ActionError;
+use super::ident::{ident, qualified};
+use crate::wit::QualifiedName;
+use tokio_postgres::Client;
+
+fn db_error(e: tokio_postgres::Error) -> ActionError {
+    let sqlstate = e.code().map(|c| c.code().to_owned());
+    let message = e
+        .as_db_error()
+        .map_or_else(|| e.to_string(), |d| d.message().to_owned());
+    ActionError::Database { message, sqlstate }
+}
+
+/// Whether `schema.table.column` is an array column.
+pub async fn column_is_array(
+    client: &Client,
+    table: &QualifiedName,
+    column: &str,
+    default_schema: &str,
+) -> Result<bool, ActionError> {
+    let schema = table.schema.as_deref().unwrap_or(default_schema);
+    let row = client
+        .query_opt(
+            "SELECT t.typcategory = 'A' FROM pg_attribute a \
+             JOIN pg_class c ON c.oid = a.attrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             JOIN pg_type t ON t.oid = a.atttypid \
+             WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped",
+            &[&schema, &table.name, &column],
+        )
+        .await
+        .map_err(db_error)?;
+    match row {
+        Some(row) => Ok(row.get(0)),
+        None => Err(ActionError::Database {
+            message: format!(
+                "column \"{column}\" of relation \"{schema}\".\"{}\" does not exist",
+                table.name
+            ),
+            sqlstate: Some("42703".into()),
+        }),
+    }
+}
+
+/// A column that uses an enum, directly or as an array.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumUsage {
+    pub schema: String,
+    pub table: String,
+    pub column: String,
+    pub is_array: bool,
+    /// The column's default, as Postgres prints it (`'draft'::post_status`).
+    pub default: Option<String>,
+    /// How many rows hold each value being removed (only values with rows).
+    pub rows_holding: Vec<(String, i64)>,
+}
+
+/// What removing values from an enum depends on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumFacts {
+    pub oid: u32,
+    /// The enum's values in their order.
+    pub values: Vec<String>,
+    pub usages: Vec<EnumUsage>,
+}
+
+pub async fn enum_facts(
+    client: &Client,
+    name: &QualifiedName,
+    removing: &[String],
+    default_schema: &str,
+) -> Result<EnumFacts, ActionError> {
+    let schema = name.schema.as_deref().unwrap_or(default_schema);
+    let labels = client
+        .query(
+            "SELECT t.oid, e.enumlabel FROM pg_type t \
+             JOIN pg_namespace n ON n.oid = t.typnamespace \
+             JOIN pg_enum e ON e.enumtypid = t.oid \
+             WHERE n.nspname = $1 AND t.typname = $2 ORDER BY e.enumsortorder",
+            &[&schema, &name.name],
+        )
+        .await
+        .map_err(db_error)?;
+    let Some(first) = labels.first() else {
+        return Err(ActionError::Database {
+            message: format!("enum type \"{schema}\".\"{}\" does not exist", name.name),
+            sqlstate: Some("42704".into()),
+        });
+    };
+    let oid: u32 = first.get(0);
+    let values = labels.iter().map(|r| r.get::<_, String>(1)).collect();
+    let columns = client
+        .query(
+            "SELECT n.nspname, c.relname, a.attname, a.atttypid = t.typarray, pg_get_expr(d.adbin, d.adrelid) \
+             FROM pg_type t \
+             JOIN pg_attribute a ON a.atttypid IN (t.oid, t.typarray) \
+             JOIN pg_class c ON c.oid = a.attrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             WHERE t.oid = $1 AND a.attnum > 0 AND NOT a.attisdropped \
+               AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
+             ORDER BY 1, 2, 3",
+            &[&oid],
+        )
+        .await
+        .map_err(db_error)?;
+    let mut usages = Vec::with_capacity(columns.len());
+    for row in columns {
+        let (schema, table, column, is_array): (String, String, String, bool) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let table_sql = qualified(
+            &QualifiedName::qualified(&schema, &table),
+            default_schema,
+            "table",
+        )?;
+        let col = ident(&column, "column")?;
+        let condition = if is_array {
+            format!("{col}::text[] @> ARRAY[v]")
+        } else {
+            format!("{col}::text = v")
+        };
+        let holding = client
+            .query(
+                &format!(
+                    "SELECT v, (SELECT count(*) FROM {table_sql} WHERE {condition}) FROM unnest($1::text[]) AS v"
+                ),
+                &[&removing],
+            )
+            .await
+            .map_err(db_error)?;
+        let rows_holding = holding
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        usages.push(EnumUsage {
+            schema,
+            table,
+            column,
+            is_array,
+            default: row.get(4),
+            rows_holding,
+        });
+    }
+    Ok(EnumFacts {
+        oid,
+        values,
+        usages,
+    })
+}

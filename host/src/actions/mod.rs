@@ -1,0 +1,501 @@
+//! The `Action` type and its SQL: the one place DDL text is built.
+//!
+//! Every action a migration calls through the WIT `actions` interface (and,
+//! later, every step the diff plans) is an [`Action`]. [`plan`] turns one into
+//! the SQL statements that perform it. Most actions need nothing but their
+//! arguments ([`render`], pure and unit-tested); two read the catalog first
+//! (an automatic cast needs the column's current type, removing enum values
+//! needs every column that uses the enum).
+//!
+//! This module builds SQL; it never decides whether an action is allowed
+//! (that is `runtime/`'s policy) and never runs anything but catalog lookups.
+
+mod catalog;
+mod enums;
+pub mod guard;
+pub mod ident;
+pub mod types;
+pub mod values;
+
+use crate::wit::{
+    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ForeignKeyAction, IndexDef,
+    IndexMethod, QualifiedName, SqlValue, TypeCast,
+};
+use ident::{column_list, ident, literal, qualified};
+use types::TypeUse;
+
+/// The schema that unqualified names resolve to.
+pub const DEFAULT_SCHEMA: &str = "public";
+
+/// One database action, as the guest asked for it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    AddTable {
+        table: QualifiedName,
+        columns: Vec<ColumnDef>,
+    },
+    DropTable {
+        table: QualifiedName,
+    },
+    RenameTable {
+        table: QualifiedName,
+        new_name: String,
+    },
+    AddColumn {
+        table: QualifiedName,
+        column: ColumnDef,
+    },
+    DropColumn {
+        table: QualifiedName,
+        column: String,
+    },
+    RenameColumn {
+        table: QualifiedName,
+        column: String,
+        new_name: String,
+    },
+    ChangeColumnType {
+        table: QualifiedName,
+        column: String,
+        new_type: DataType,
+        cast: TypeCast,
+    },
+    AddNotNull {
+        table: QualifiedName,
+        column: String,
+    },
+    DropNotNull {
+        table: QualifiedName,
+        column: String,
+    },
+    SetColumnDefault {
+        table: QualifiedName,
+        column: String,
+        default: ColumnDefault,
+    },
+    DropColumnDefault {
+        table: QualifiedName,
+        column: String,
+    },
+    AddConstraint {
+        table: QualifiedName,
+        name: String,
+        constraint: Constraint,
+    },
+    DropConstraint {
+        table: QualifiedName,
+        name: String,
+    },
+    AddIndex {
+        index: IndexDef,
+    },
+    DropIndex {
+        index: QualifiedName,
+    },
+    CreateEnum {
+        name: QualifiedName,
+        values: Vec<String>,
+    },
+    AddEnumValues {
+        name: QualifiedName,
+        values: Vec<String>,
+        position: Option<EnumPosition>,
+    },
+    DropEnumValues {
+        name: QualifiedName,
+        values: Vec<String>,
+    },
+    DropType {
+        name: QualifiedName,
+    },
+}
+
+/// Why an action could not be turned into SQL or run.
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum ActionError {
+    #[error("invalid identifier: {0}")]
+    InvalidIdentifier(String),
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("{message}")]
+    Database {
+        message: String,
+        sqlstate: Option<String>,
+    },
+}
+
+impl Action {
+    /// The WIT name of the action and the object it targets, for messages:
+    /// `add-column public.posts.slug`.
+    pub fn describe(&self) -> String {
+        let q = |n: &QualifiedName| {
+            format!(
+                "{}.{}",
+                n.schema.as_deref().unwrap_or(DEFAULT_SCHEMA),
+                n.name
+            )
+        };
+        match self {
+            Action::AddTable { table, .. } => format!("add-table {}", q(table)),
+            Action::DropTable { table } => format!("drop-table {}", q(table)),
+            Action::RenameTable { table, new_name } => {
+                format!("rename-table {} to {new_name}", q(table))
+            }
+            Action::AddColumn { table, column } => {
+                format!("add-column {}.{}", q(table), column.name)
+            }
+            Action::DropColumn { table, column } => format!("drop-column {}.{column}", q(table)),
+            Action::RenameColumn {
+                table,
+                column,
+                new_name,
+            } => {
+                format!("rename-column {}.{column} to {new_name}", q(table))
+            }
+            Action::ChangeColumnType { table, column, .. } => {
+                format!("change-column-type {}.{column}", q(table))
+            }
+            Action::AddNotNull { table, column } => format!("add-not-null {}.{column}", q(table)),
+            Action::DropNotNull { table, column } => format!("drop-not-null {}.{column}", q(table)),
+            Action::SetColumnDefault { table, column, .. } => {
+                format!("set-column-default {}.{column}", q(table))
+            }
+            Action::DropColumnDefault { table, column } => {
+                format!("drop-column-default {}.{column}", q(table))
+            }
+            Action::AddConstraint { table, name, .. } => {
+                format!("add-constraint {name} on {}", q(table))
+            }
+            Action::DropConstraint { table, name } => {
+                format!("drop-constraint {name} on {}", q(table))
+            }
+            Action::AddIndex { index } => {
+                format!("add-index {} on {}", index.name, q(&index.table))
+            }
+            Action::DropIndex { index } => format!("drop-index {}", q(index)),
+            Action::CreateEnum { name, .. } => format!("create-enum {}", q(name)),
+            Action::AddEnumValues { name, .. } => format!("add-enum-values {}", q(name)),
+            Action::DropEnumValues { name, .. } => format!("drop-enum-values {}", q(name)),
+            Action::DropType { name } => format!("drop-type {}", q(name)),
+        }
+    }
+}
+
+/// The statements that perform `action`, reading the catalog through
+/// `client` where the SQL depends on the database's current state. The reads
+/// see the migration's own earlier changes (same transaction).
+pub async fn plan(
+    action: &Action,
+    client: &tokio_postgres::Client,
+) -> Result<Vec<String>, ActionError> {
+    let schema = DEFAULT_SCHEMA;
+    match action {
+        Action::ChangeColumnType {
+            table,
+            column,
+            new_type,
+            cast: TypeCast::Auto,
+        } => {
+            let current = catalog::column_is_array(client, table, column, schema).await?;
+            Ok(vec![change_column_type(
+                table,
+                column,
+                new_type,
+                &auto_cast(column, new_type, current, schema)?,
+                schema,
+            )?])
+        }
+        Action::DropEnumValues { name, values } => {
+            let facts = catalog::enum_facts(client, name, values, schema).await?;
+            enums::drop_values(name, values, &facts, schema)
+        }
+        other => render(other, schema),
+    }
+}
+
+/// The statements for an action that needs nothing from the catalog.
+pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError> {
+    let table_name = |t: &QualifiedName| qualified(t, schema, "table");
+    let one = |s: String| Ok(vec![s]);
+    match action {
+        Action::AddTable { table, columns } => {
+            let defs: Result<Vec<_>, _> = columns.iter().map(|c| column_def(c, schema)).collect();
+            one(format!("CREATE TABLE {} ({})", table_name(table)?, defs?.join(", ")))
+        }
+        Action::DropTable { table } => one(format!("DROP TABLE {}", table_name(table)?)),
+        Action::RenameTable { table, new_name } => {
+            one(format!("ALTER TABLE {} RENAME TO {}", table_name(table)?, ident(new_name, "table")?))
+        }
+        Action::AddColumn { table, column } => {
+            one(format!("ALTER TABLE {} ADD COLUMN {}", table_name(table)?, column_def(column, schema)?))
+        }
+        Action::DropColumn { table, column } => {
+            one(format!("ALTER TABLE {} DROP COLUMN {}", table_name(table)?, ident(column, "column")?))
+        }
+        Action::RenameColumn { table, column, new_name } => one(format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {}",
+            table_name(table)?,
+            ident(column, "column")?,
+            ident(new_name, "column")?
+        )),
+        Action::ChangeColumnType { table, column, new_type, cast } => {
+            let using = match cast {
+                TypeCast::None => None,
+                TypeCast::Using(expr) => {
+                    guard::expression(expr, "USING expression")?;
+                    Some(expr.clone())
+                }
+                // Without the catalog, assume a scalar column: `plan` knows better.
+                TypeCast::Auto => auto_cast(column, new_type, false, schema)?,
+            };
+            one(change_column_type(table, column, new_type, &using, schema)?)
+        }
+        Action::AddNotNull { table, column } => one(format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
+            table_name(table)?,
+            ident(column, "column")?
+        )),
+        Action::DropNotNull { table, column } => one(format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL",
+            table_name(table)?,
+            ident(column, "column")?
+        )),
+        Action::SetColumnDefault { table, column, default } => one(format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}",
+            table_name(table)?,
+            ident(column, "column")?,
+            default_sql(default)?
+        )),
+        Action::DropColumnDefault { table, column } => one(format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+            table_name(table)?,
+            ident(column, "column")?
+        )),
+        Action::AddConstraint { table, name, constraint } => one(format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {}",
+            table_name(table)?,
+            ident(name, "constraint")?,
+            constraint_sql(constraint, schema)?
+        )),
+        Action::DropConstraint { table, name } => {
+            one(format!("ALTER TABLE {} DROP CONSTRAINT {}", table_name(table)?, ident(name, "constraint")?))
+        }
+        Action::AddIndex { index } => one(index_sql(index, schema)?),
+        Action::DropIndex { index } => one(format!("DROP INDEX {}", qualified(index, schema, "index")?)),
+        Action::CreateEnum { name, values } => {
+            let labels: Result<Vec<_>, _> = values.iter().map(|v| enum_label(v)).collect();
+            check_distinct(values)?;
+            one(format!("CREATE TYPE {} AS ENUM ({})", qualified(name, schema, "type")?, labels?.join(", ")))
+        }
+        Action::AddEnumValues { name, values, position } => {
+            if values.is_empty() {
+                return Err(ActionError::InvalidArgument("add-enum-values needs at least one value".into()));
+            }
+            check_distinct(values)?;
+            let type_name = qualified(name, schema, "type")?;
+            let mut statements = Vec::with_capacity(values.len());
+            let mut previous: Option<&String> = None;
+            for value in values {
+                let place = match (previous, position) {
+                    (Some(p), _) => format!(" AFTER {}", enum_label(p)?),
+                    (None, Some(EnumPosition::Before(anchor))) => format!(" BEFORE {}", enum_label(anchor)?),
+                    (None, Some(EnumPosition::After(anchor))) => format!(" AFTER {}", enum_label(anchor)?),
+                    (None, None) => String::new(),
+                };
+                // Only a positioned insert chains: appends already keep order.
+                if position.is_some() {
+                    previous = Some(value);
+                }
+                statements.push(format!("ALTER TYPE {type_name} ADD VALUE {}{place}", enum_label(value)?));
+            }
+            Ok(statements)
+        }
+        Action::DropEnumValues { .. } => Err(ActionError::InvalidArgument(
+            "drop-enum-values depends on the database's columns; it can only be planned against a database".into(),
+        )),
+        Action::DropType { name } => one(format!("DROP TYPE {}", qualified(name, schema, "type")?)),
+    }
+}
+
+fn column_def(column: &ColumnDef, schema: &str) -> Result<String, ActionError> {
+    let mut sql = format!(
+        "{} {}",
+        ident(&column.name, "column")?,
+        types::render(&column.data_type, schema, TypeUse::NewColumn)?
+    );
+    if let Some(default) = &column.default {
+        sql.push_str(" DEFAULT ");
+        sql.push_str(&default_sql(default)?);
+    }
+    if !column.nullable {
+        sql.push_str(" NOT NULL");
+    }
+    Ok(sql)
+}
+
+fn default_sql(default: &ColumnDefault) -> Result<String, ActionError> {
+    match default {
+        ColumnDefault::Value(value) => values::literal(value),
+        ColumnDefault::Expression(expr) => {
+            guard::expression(expr, "default expression")?;
+            Ok(format!("({expr})"))
+        }
+    }
+}
+
+fn change_column_type(
+    table: &QualifiedName,
+    column: &str,
+    new_type: &DataType,
+    using: &Option<String>,
+    schema: &str,
+) -> Result<String, ActionError> {
+    let mut sql = format!(
+        "ALTER TABLE {} ALTER COLUMN {} TYPE {}",
+        qualified(table, schema, "table")?,
+        ident(column, "column")?,
+        types::render(new_type, schema, TypeUse::ChangeType)?
+    );
+    if let Some(using) = using {
+        sql.push_str(" USING ");
+        sql.push_str(using);
+    }
+    Ok(sql)
+}
+
+/// The `USING` expression of an automatic cast. Enums and other named types
+/// go through `text` (Postgres has no direct cast from, say, varchar to an
+/// enum); a scalar becomes a one-element array.
+fn auto_cast(
+    column: &str,
+    target: &DataType,
+    current_is_array: bool,
+    schema: &str,
+) -> Result<Option<String>, ActionError> {
+    let col = ident(column, "column")?;
+    let scalar = types::render_scalar(&target.scalar, schema)?;
+    let through_text = matches!(target.scalar, crate::wit::ScalarType::Named(_));
+    Ok(Some(match (current_is_array, target.is_array) {
+        (false, false) if through_text => format!("{col}::text::{scalar}"),
+        (false, false) => format!("{col}::{scalar}"),
+        (false, true) if through_text => format!("ARRAY[{col}::text::{scalar}]"),
+        (false, true) => format!("ARRAY[{col}::{scalar}]"),
+        (true, true) if through_text => format!("{col}::text[]::{scalar}[]"),
+        (true, true) => format!("{col}::{scalar}[]"),
+        (true, false) => {
+            return Err(ActionError::InvalidArgument(format!(
+                "column {column} is an array and the new type is not: there is no automatic cast; \
+                 pass a USING expression (for example {col}[1])"
+            )));
+        }
+    }))
+}
+
+fn constraint_sql(constraint: &Constraint, schema: &str) -> Result<String, ActionError> {
+    Ok(match constraint {
+        Constraint::PrimaryKey(columns) => {
+            format!("PRIMARY KEY ({})", column_list(columns, "a primary key")?)
+        }
+        Constraint::Unique(columns) => {
+            format!("UNIQUE ({})", column_list(columns, "a unique constraint")?)
+        }
+        Constraint::Check(expr) => {
+            guard::expression(expr, "check expression")?;
+            format!("CHECK ({expr})")
+        }
+        Constraint::ForeignKey(fk) => {
+            if fk.columns.len() != fk.referenced_columns.len() {
+                return Err(ActionError::InvalidArgument(format!(
+                    "a foreign key needs as many referenced columns as columns ({} and {})",
+                    fk.columns.len(),
+                    fk.referenced_columns.len()
+                )));
+            }
+            let mut sql = format!(
+                "FOREIGN KEY ({}) REFERENCES {} ({})",
+                column_list(&fk.columns, "a foreign key")?,
+                qualified(&fk.references, schema, "table")?,
+                column_list(&fk.referenced_columns, "a foreign key")?
+            );
+            for (clause, action) in [("ON DELETE", fk.on_delete), ("ON UPDATE", fk.on_update)] {
+                if action != ForeignKeyAction::NoAction {
+                    sql.push_str(&format!(" {clause} {}", fk_action(action)));
+                }
+            }
+            sql
+        }
+    })
+}
+
+fn fk_action(action: ForeignKeyAction) -> &'static str {
+    match action {
+        ForeignKeyAction::NoAction => "NO ACTION",
+        ForeignKeyAction::Restrict => "RESTRICT",
+        ForeignKeyAction::Cascade => "CASCADE",
+        ForeignKeyAction::SetNull => "SET NULL",
+        ForeignKeyAction::SetDefault => "SET DEFAULT",
+    }
+}
+
+fn index_sql(index: &IndexDef, schema: &str) -> Result<String, ActionError> {
+    let method = match index.method {
+        IndexMethod::Btree => "btree",
+        IndexMethod::Hash => "hash",
+        IndexMethod::Gist => "gist",
+        IndexMethod::Gin => "gin",
+        IndexMethod::Brin => "brin",
+        IndexMethod::Spgist => "spgist",
+    };
+    let mut sql = format!(
+        "CREATE {}INDEX {} ON {} USING {method} ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        ident(&index.name, "index")?,
+        qualified(&index.table, schema, "table")?,
+        column_list(&index.columns, "an index")?
+    );
+    if let Some(predicate) = &index.predicate {
+        guard::expression(predicate, "index predicate")?;
+        sql.push_str(&format!(" WHERE {predicate}"));
+    }
+    Ok(sql)
+}
+
+/// Enum labels are limited like identifiers (NAMEDATALEN), but written as literals.
+fn enum_label(value: &str) -> Result<String, ActionError> {
+    if value.is_empty() || value.len() > ident::MAX_IDENTIFIER_BYTES {
+        return Err(ActionError::InvalidArgument(format!(
+            "enum value {value:?} must be 1 to {} bytes long",
+            ident::MAX_IDENTIFIER_BYTES
+        )));
+    }
+    literal(value)
+}
+
+fn check_distinct(values: &[String]) -> Result<(), ActionError> {
+    for (i, v) in values.iter().enumerate() {
+        if values[..i].contains(v) {
+            return Err(ActionError::InvalidArgument(format!(
+                "enum value {v:?} is listed twice"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// For messages: a value as the guest sent it.
+pub fn describe_value(value: &SqlValue) -> String {
+    match value {
+        SqlValue::Null => "NULL".into(),
+        SqlValue::Boolean(b) => b.to_string(),
+        SqlValue::Int(i) => i.to_string(),
+        SqlValue::Float(f) => f.to_string(),
+        SqlValue::Numeric(n) => n.clone(),
+        SqlValue::Text(t) | SqlValue::Json(t) => format!("{t:?}"),
+        SqlValue::Bytes(b) => format!("<{} bytes>", b.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,435 @@
+//! SQL generation, one case per action and per bug the original had.
+
+use super::catalog::{EnumFacts, EnumUsage};
+use super::*;
+use crate::wit::{ForeignKey, NumericPrecision, ScalarType};
+
+fn t(name: &str) -> QualifiedName {
+    QualifiedName::unqualified(name)
+}
+
+fn sql(action: Action) -> Vec<String> {
+    render(&action, DEFAULT_SCHEMA).unwrap_or_else(|e| panic!("{}: {e}", action.describe()))
+}
+
+fn col(name: &str, scalar: ScalarType) -> ColumnDef {
+    ColumnDef {
+        name: name.into(),
+        data_type: DataType {
+            scalar,
+            is_array: false,
+        },
+        nullable: true,
+        default: None,
+    }
+}
+
+#[test]
+fn add_table_with_columns_defaults_and_not_null() {
+    let columns = vec![
+        ColumnDef {
+            nullable: false,
+            ..col("id", ScalarType::Bigserial)
+        },
+        ColumnDef {
+            default: Some(ColumnDefault::Expression("now()".into())),
+            ..col("created_at", ScalarType::Text)
+        },
+        ColumnDef {
+            default: Some(ColumnDefault::Value(SqlValue::Text("it's".into()))),
+            nullable: false,
+            ..col("note", ScalarType::Text)
+        },
+    ];
+    assert_eq!(
+        sql(Action::AddTable {
+            table: t("user"),
+            columns
+        }),
+        [
+            r#"CREATE TABLE "public"."user" ("id" bigserial NOT NULL, "created_at" text DEFAULT (now()), "note" text DEFAULT 'it''s' NOT NULL)"#
+        ]
+    );
+    assert_eq!(
+        sql(Action::AddTable {
+            table: t("empty"),
+            columns: vec![]
+        }),
+        [r#"CREATE TABLE "public"."empty" ()"#]
+    );
+}
+
+#[test]
+fn table_and_column_statements() {
+    assert_eq!(
+        sql(Action::DropTable { table: t("a") }),
+        [r#"DROP TABLE "public"."a""#]
+    );
+    assert_eq!(
+        sql(Action::RenameTable {
+            table: QualifiedName::qualified("blog", "a"),
+            new_name: "b".into()
+        }),
+        [r#"ALTER TABLE "blog"."a" RENAME TO "b""#]
+    );
+    let tags = ColumnDef {
+        data_type: DataType {
+            scalar: ScalarType::Varchar(None),
+            is_array: true,
+        },
+        ..col("tags", ScalarType::Text)
+    };
+    assert_eq!(
+        sql(Action::AddColumn {
+            table: t("a"),
+            column: tags
+        }),
+        [r#"ALTER TABLE "public"."a" ADD COLUMN "tags" character varying[]"#]
+    );
+    assert_eq!(
+        sql(Action::DropColumn {
+            table: t("a"),
+            column: "select".into()
+        }),
+        [r#"ALTER TABLE "public"."a" DROP COLUMN "select""#]
+    );
+    assert_eq!(
+        sql(Action::RenameColumn {
+            table: t("a"),
+            column: "x".into(),
+            new_name: "y".into()
+        }),
+        [r#"ALTER TABLE "public"."a" RENAME COLUMN "x" TO "y""#]
+    );
+    assert_eq!(
+        sql(Action::AddNotNull {
+            table: t("a"),
+            column: "x".into()
+        }),
+        [r#"ALTER TABLE "public"."a" ALTER COLUMN "x" SET NOT NULL"#]
+    );
+    assert_eq!(
+        sql(Action::DropNotNull {
+            table: t("a"),
+            column: "x".into()
+        }),
+        [r#"ALTER TABLE "public"."a" ALTER COLUMN "x" DROP NOT NULL"#]
+    );
+    assert_eq!(
+        sql(Action::SetColumnDefault {
+            table: t("a"),
+            column: "x".into(),
+            default: ColumnDefault::Value(SqlValue::Int(3))
+        }),
+        [r#"ALTER TABLE "public"."a" ALTER COLUMN "x" SET DEFAULT (3)"#]
+    );
+    assert_eq!(
+        sql(Action::DropColumnDefault {
+            table: t("a"),
+            column: "x".into()
+        }),
+        [r#"ALTER TABLE "public"."a" ALTER COLUMN "x" DROP DEFAULT"#]
+    );
+}
+
+#[test]
+fn change_column_type_uses_alter_column_not_modify_column() {
+    let integer = DataType {
+        scalar: ScalarType::Integer,
+        is_array: false,
+    };
+    let action = |cast| Action::ChangeColumnType {
+        table: t("a"),
+        column: "n".into(),
+        new_type: integer.clone(),
+        cast,
+    };
+    assert_eq!(
+        sql(action(TypeCast::None)),
+        [r#"ALTER TABLE "public"."a" ALTER COLUMN "n" TYPE integer"#]
+    );
+    assert_eq!(
+        sql(action(TypeCast::Auto)),
+        [r#"ALTER TABLE "public"."a" ALTER COLUMN "n" TYPE integer USING "n"::integer"#]
+    );
+    assert_eq!(
+        sql(action(TypeCast::Using("trim(n)::integer".into()))),
+        [r#"ALTER TABLE "public"."a" ALTER COLUMN "n" TYPE integer USING trim(n)::integer"#]
+    );
+    assert!(
+        render(
+            &action(TypeCast::Using("1; DROP TABLE a".into())),
+            DEFAULT_SCHEMA
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn auto_casts_through_text_for_enums_and_wrap_scalars_into_arrays() {
+    let status = DataType {
+        scalar: ScalarType::Named(t("status")),
+        is_array: false,
+    };
+    assert_eq!(
+        auto_cast("c", &status, false, "public").unwrap().unwrap(),
+        r#""c"::text::"public"."status""#
+    );
+    let ints = DataType {
+        scalar: ScalarType::Integer,
+        is_array: true,
+    };
+    assert_eq!(
+        auto_cast("c", &ints, false, "public").unwrap().unwrap(),
+        r#"ARRAY["c"::integer]"#
+    );
+    assert_eq!(
+        auto_cast("c", &ints, true, "public").unwrap().unwrap(),
+        r#""c"::integer[]"#
+    );
+    let statuses = DataType {
+        scalar: ScalarType::Named(t("status")),
+        is_array: true,
+    };
+    assert_eq!(
+        auto_cast("c", &statuses, true, "public").unwrap().unwrap(),
+        r#""c"::text[]::"public"."status"[]"#
+    );
+    let int = DataType {
+        scalar: ScalarType::Integer,
+        is_array: false,
+    };
+    assert!(auto_cast("c", &int, true, "public").is_err());
+}
+
+#[test]
+fn constraints() {
+    let add = |constraint| {
+        sql(Action::AddConstraint {
+            table: t("posts"),
+            name: "c".into(),
+            constraint,
+        })
+    };
+    assert_eq!(
+        add(Constraint::PrimaryKey(vec!["a".into(), "b".into()])),
+        [r#"ALTER TABLE "public"."posts" ADD CONSTRAINT "c" PRIMARY KEY ("a", "b")"#]
+    );
+    assert_eq!(
+        add(Constraint::Unique(vec!["a".into()])),
+        [r#"ALTER TABLE "public"."posts" ADD CONSTRAINT "c" UNIQUE ("a")"#]
+    );
+    assert_eq!(
+        add(Constraint::Check("price > 0".into())),
+        [r#"ALTER TABLE "public"."posts" ADD CONSTRAINT "c" CHECK (price > 0)"#]
+    );
+    let fk = ForeignKey {
+        columns: vec!["a".into(), "b".into()],
+        references: t("users"),
+        // Order is kept (the original lost it through a frozenset).
+        referenced_columns: vec!["y".into(), "x".into()],
+        on_delete: ForeignKeyAction::Cascade,
+        on_update: ForeignKeyAction::NoAction,
+    };
+    assert_eq!(
+        add(Constraint::ForeignKey(fk.clone())),
+        [
+            r#"ALTER TABLE "public"."posts" ADD CONSTRAINT "c" FOREIGN KEY ("a", "b") REFERENCES "public"."users" ("y", "x") ON DELETE CASCADE"#
+        ]
+    );
+    let uneven = ForeignKey {
+        referenced_columns: vec!["x".into()],
+        ..fk
+    };
+    let err = render(
+        &Action::AddConstraint {
+            table: t("p"),
+            name: "c".into(),
+            constraint: Constraint::ForeignKey(uneven),
+        },
+        "public",
+    );
+    assert!(err.is_err());
+    assert!(
+        render(
+            &Action::AddConstraint {
+                table: t("p"),
+                name: "c".into(),
+                constraint: Constraint::Unique(vec![])
+            },
+            "public"
+        )
+        .is_err()
+    );
+    assert_eq!(
+        sql(Action::DropConstraint {
+            table: t("p"),
+            name: "p_pkey".into()
+        }),
+        [r#"ALTER TABLE "public"."p" DROP CONSTRAINT "p_pkey""#]
+    );
+}
+
+#[test]
+fn indexes_use_drop_index_not_alter_table() {
+    let index = IndexDef {
+        name: "posts_slug_key".into(),
+        table: t("posts"),
+        columns: vec!["slug".into()],
+        unique: true,
+        method: IndexMethod::Btree,
+        predicate: Some("deleted_at IS NULL".into()),
+    };
+    assert_eq!(
+        sql(Action::AddIndex { index }),
+        [
+            r#"CREATE UNIQUE INDEX "posts_slug_key" ON "public"."posts" USING btree ("slug") WHERE deleted_at IS NULL"#
+        ]
+    );
+    assert_eq!(
+        sql(Action::DropIndex {
+            index: t("posts_slug_key")
+        }),
+        [r#"DROP INDEX "public"."posts_slug_key""#]
+    );
+}
+
+#[test]
+fn enums_keep_their_order() {
+    assert_eq!(
+        sql(Action::CreateEnum {
+            name: t("status"),
+            values: vec!["zeta".into(), "alpha".into(), "it's".into()]
+        }),
+        [r#"CREATE TYPE "public"."status" AS ENUM ('zeta', 'alpha', 'it''s')"#]
+    );
+    assert_eq!(
+        sql(Action::AddEnumValues {
+            name: t("status"),
+            values: vec!["b".into(), "a".into()],
+            position: None
+        }),
+        [
+            r#"ALTER TYPE "public"."status" ADD VALUE 'b'"#,
+            r#"ALTER TYPE "public"."status" ADD VALUE 'a'"#
+        ]
+    );
+    assert_eq!(
+        sql(Action::AddEnumValues {
+            name: t("status"),
+            values: vec!["b".into(), "c".into()],
+            position: Some(EnumPosition::Before("z".into()))
+        }),
+        [
+            r#"ALTER TYPE "public"."status" ADD VALUE 'b' BEFORE 'z'"#,
+            r#"ALTER TYPE "public"."status" ADD VALUE 'c' AFTER 'b'"#
+        ]
+    );
+    assert!(
+        render(
+            &Action::CreateEnum {
+                name: t("s"),
+                values: vec!["a".into(), "a".into()]
+            },
+            "public"
+        )
+        .is_err()
+    );
+    assert!(
+        render(
+            &Action::CreateEnum {
+                name: t("s"),
+                values: vec!["".into()]
+            },
+            "public"
+        )
+        .is_err()
+    );
+    assert_eq!(
+        sql(Action::DropType { name: t("status") }),
+        [r#"DROP TYPE "public"."status""#]
+    );
+}
+
+#[test]
+fn drop_enum_values_recreates_in_order_and_converts_every_column() {
+    let usage = |table: &str, is_array, default: Option<&str>| EnumUsage {
+        schema: "public".into(),
+        table: table.into(),
+        column: "status".into(),
+        is_array,
+        default: default.map(Into::into),
+        rows_holding: vec![],
+    };
+    let facts = EnumFacts {
+        oid: 4242,
+        values: vec!["zeta".into(), "beta".into(), "alpha".into()],
+        usages: vec![
+            usage("posts", false, Some("'zeta'::status")),
+            usage("pages", true, None),
+        ],
+    };
+    let statements = enums::drop_values(&t("status"), &["beta".into()], &facts, "public").unwrap();
+    assert_eq!(
+        statements,
+        [
+            r#"ALTER TABLE "public"."posts" ALTER COLUMN "status" DROP DEFAULT"#,
+            r#"ALTER TYPE "public"."status" RENAME TO "_migrate_host_old_enum_4242""#,
+            r#"CREATE TYPE "public"."status" AS ENUM ('zeta', 'alpha')"#,
+            r#"ALTER TABLE "public"."posts" ALTER COLUMN "status" TYPE "public"."status" USING "status"::text::"public"."status""#,
+            r#"ALTER TABLE "public"."pages" ALTER COLUMN "status" TYPE "public"."status"[] USING "status"::text[]::"public"."status"[]"#,
+            r#"ALTER TABLE "public"."posts" ALTER COLUMN "status" SET DEFAULT 'zeta'::status"#,
+            r#"DROP TYPE "public"."_migrate_host_old_enum_4242""#,
+        ]
+    );
+    let err = enums::drop_values(&t("status"), &["omega".into()], &facts, "public").unwrap_err();
+    assert!(err.to_string().contains("has no value \"omega\""), "{err}");
+    let mut held = facts.clone();
+    held.usages[0].rows_holding = vec![("beta".into(), 3)];
+    let err = enums::drop_values(&t("status"), &["beta".into()], &held, "public").unwrap_err();
+    assert!(
+        err.to_string().contains("3 row(s) of \"public\".\"posts\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_name_is_validated() {
+    let long = "x".repeat(64);
+    let cases = [
+        Action::DropTable { table: t("") },
+        Action::DropTable {
+            table: QualifiedName::qualified("", "a"),
+        },
+        Action::DropColumn {
+            table: t("a"),
+            column: long.clone(),
+        },
+        Action::DropConstraint {
+            table: t("a"),
+            name: "a\0".into(),
+        },
+        Action::DropIndex { index: t(&long) },
+        Action::AddColumn {
+            table: t("a"),
+            column: col(&long, ScalarType::Text),
+        },
+        Action::AddColumn {
+            table: t("a"),
+            column: col(
+                "c",
+                ScalarType::Numeric(Some(NumericPrecision {
+                    precision: 0,
+                    scale: 0,
+                })),
+            ),
+        },
+    ];
+    for action in cases {
+        assert!(
+            render(&action, "public").is_err(),
+            "{} was accepted",
+            action.describe()
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! The `migrate-host` command line: arguments, output, exit codes. No
+//! migration logic lives here; each command calls the library and prints.
+//!
+//! Exit codes: 0 success (including "already up to date"), 1 failure,
+//! 2 usage error (clap's own).
+
+mod output;
+
+use crate::build;
+use crate::migrator::{ApplyOptions, Migrator, RollbackOptions, RollbackTarget};
+use crate::runtime::{Limits, Runtime, default_cache_dir};
+use crate::testing::connect;
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+use output::Printer;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+const EXAMPLES: &str = "\
+Examples:
+  migrate-host build                          build every migration crate in ./migrations
+  migrate-host apply                          apply every pending migration
+  migrate-host apply --to 20261103090000      apply up to and including that revision
+  migrate-host apply --dry-run                print the SQL, run nothing
+  migrate-host rollback                       undo the newest migration
+  migrate-host rollback --steps 2             undo the two newest
+  migrate-host status --json                  applied / pending / changed, for scripts";
+
+/// PostgreSQL schema migrations as sandboxed WebAssembly components.
+#[derive(Debug, Parser)]
+#[command(name = "migrate-host", version, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Postgres connection string (postgres://user@host/db or key=value form).
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Directory of migrations: crates for `build`, `.wasm` components for the rest.
+    #[arg(long, default_value = "migrations", global = true)]
+    pub dir: PathBuf,
+
+    /// Print less: only errors (and the SQL of a dry run).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more: the SQL each migration runs and what it prints.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The sandbox's budgets for each migration.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// CPU budget per migration, in fuel (about one unit per wasm instruction).
+    #[arg(long, global = true, value_name = "FUEL", default_value_t = Limits::default().fuel)]
+    pub max_fuel: u64,
+    /// Memory cap per migration, in MiB.
+    #[arg(long, global = true, value_name = "MIB", default_value_t = Limits::default().memory_bytes >> 20)]
+    pub max_memory: usize,
+    /// Wall-clock limit per migration, in seconds (SQL time included).
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = Limits::default().timeout.as_secs())]
+    pub timeout: u64,
+    /// Most actions/queries one migration may call.
+    #[arg(long, global = true, value_name = "N", default_value_t = Limits::default().max_calls)]
+    pub max_calls: u64,
+    /// Most rows one query may return to a migration.
+    #[arg(long, global = true, value_name = "N", default_value_t = Limits::default().max_query_rows)]
+    pub max_query_rows: usize,
+    /// Directory of cached compiled components [default: ~/.cache/migrate-host; env MIGRATE_HOST_CACHE_DIR].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Compile components on every run instead of caching them.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> anyhow::Result<Limits> {
+        if self.max_memory == 0 || self.timeout == 0 {
+            bail!("--max-memory and --timeout must be greater than 0");
+        }
+        Ok(Limits {
+            fuel: self.max_fuel,
+            memory_bytes: self
+                .max_memory
+                .checked_mul(1 << 20)
+                .context("--max-memory is too large")?,
+            timeout: Duration::from_secs(self.timeout),
+            max_calls: self.max_calls,
+            max_query_rows: self.max_query_rows,
+            ..Limits::default()
+        })
+    }
+
+    fn cache_dir(&self) -> Option<PathBuf> {
+        if self.no_cache {
+            None
+        } else {
+            self.cache_dir.clone().or_else(default_cache_dir)
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build every migration crate in --dir into a component (<crate>.wasm) beside it.
+    Build,
+    /// Apply pending migrations, each in its own transaction.
+    Apply {
+        /// Stop after this revision.
+        #[arg(long, value_name = "REVISION")]
+        to: Option<String>,
+        /// Print the SQL each migration would run; run nothing. Queries return no rows.
+        #[arg(long)]
+        dry_run: bool,
+        /// Go ahead even if an applied migration's component has changed.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Undo applied migrations, newest first (one by default).
+    Rollback {
+        /// How many migrations to undo.
+        #[arg(long, value_name = "N", conflicts_with_all = ["to", "all"])]
+        steps: Option<usize>,
+        /// Undo until this revision is the newest applied one.
+        #[arg(long, value_name = "REVISION", conflicts_with = "all")]
+        to: Option<String>,
+        /// Undo every applied migration.
+        #[arg(long)]
+        all: bool,
+        /// Print the SQL each migration would run; run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Go ahead even if a migration's component changed since it was applied.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List migrations: applied, pending, changed since applied, missing.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Parses arguments, runs the command, prints any error as one message.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer::new(cli.quiet, cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            printer.error(&anyhow::Error::from(e).context("starting the async runtime"));
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, &printer)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            printer.error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
+    if let Command::Build = cli.command {
+        let built = build::build(&cli.dir, cli.quiet)?;
+        printer.built(&built);
+        return Ok(());
+    }
+    let Some(url) = cli.database_url.as_deref() else {
+        bail!("no database given: pass --database-url or set DATABASE_URL");
+    };
+    let runtime = Runtime::new(cli.limits.limits()?, cli.limits.cache_dir())?;
+    let client = connect(url).await?;
+    let migrator = Migrator::new(runtime, client, &cli.dir);
+    match cli.command {
+        Command::Build => unreachable!("handled above"),
+        Command::Apply { to, dry_run, force } => {
+            let report = migrator
+                .apply(&ApplyOptions { to, dry_run, force }, &mut |e| {
+                    printer.event(&e, dry_run)
+                })
+                .await?;
+            printer.applied(&report, dry_run);
+        }
+        Command::Rollback {
+            steps,
+            to,
+            all,
+            dry_run,
+            force,
+        } => {
+            let target = match (steps, to, all) {
+                (_, _, true) => RollbackTarget::All,
+                (_, Some(to), _) => RollbackTarget::To(to),
+                (steps, None, false) => RollbackTarget::Steps(steps.unwrap_or(1)),
+            };
+            let report = migrator
+                .rollback(
+                    &RollbackOptions {
+                        target,
+                        dry_run,
+                        force,
+                    },
+                    &mut |e| printer.event(&e, dry_run),
+                )
+                .await?;
+            printer.rolled_back(&report, dry_run);
+        }
+        Command::Status { json } => {
+            let status = migrator.status().await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&status).context("writing JSON")?
+                );
+            } else {
+                printer.status(&status);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! What the CLI prints: progress to stderr, results to stdout, errors as
+//! one `error:` message with its causes.
+
+use crate::build::Built;
+use crate::history::chain::State;
+use crate::migrator::{Event, Report, Status};
+use crate::runtime::Direction;
+
+pub struct Printer {
+    quiet: bool,
+    verbose: bool,
+}
+
+impl Printer {
+    pub fn new(quiet: bool, verbose: bool) -> Self {
+        Printer { quiet, verbose }
+    }
+
+    pub fn error(&self, error: &anyhow::Error) {
+        eprintln!("error: {error:#}");
+    }
+
+    pub fn built(&self, built: &[Built]) {
+        if self.quiet {
+            return;
+        }
+        for b in built {
+            let state = if b.changed { "built" } else { "up to date" };
+            println!("{state:>10}  {}", b.component.display());
+        }
+    }
+
+    pub fn event(&self, event: &Event, dry_run: bool) {
+        match event {
+            Event::WaitingForLock if !self.quiet => {
+                eprintln!("waiting for another migrate-host run on this database to finish...")
+            }
+            Event::WaitingForLock => {}
+            Event::Started { .. } => {}
+            Event::Finished {
+                direction,
+                revision,
+                message,
+                millis,
+                statements,
+                output,
+            } => {
+                if dry_run {
+                    let verb = if *direction == Direction::Up {
+                        "apply"
+                    } else {
+                        "roll back"
+                    };
+                    println!("-- {verb} {revision}: {message}");
+                    for sql in statements.iter() {
+                        println!("{sql};");
+                    }
+                    println!();
+                    return;
+                }
+                if self.quiet {
+                    return;
+                }
+                let verb = if *direction == Direction::Up {
+                    "applied"
+                } else {
+                    "rolled back"
+                };
+                println!("{verb:>11}  {revision}  {message}  ({millis:.1} ms)");
+                if self.verbose {
+                    for sql in statements.iter() {
+                        println!("             {sql}");
+                    }
+                    for line in output.lines() {
+                        println!("           | {line}");
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn applied(&self, report: &Report, dry_run: bool) {
+        if self.quiet {
+            return;
+        }
+        let head = report.head.as_deref().unwrap_or("(none)");
+        if report.ran.is_empty() {
+            println!("already up to date (at revision {head})");
+        } else if dry_run {
+            println!(
+                "-- dry run: {} migration(s) would be applied; nothing was run",
+                report.ran.len()
+            );
+        } else {
+            println!(
+                "applied {} migration(s); now at revision {head}",
+                report.ran.len()
+            );
+        }
+    }
+
+    pub fn rolled_back(&self, report: &Report, dry_run: bool) {
+        if self.quiet {
+            return;
+        }
+        if report.ran.is_empty() {
+            println!("nothing to roll back");
+        } else if dry_run {
+            println!(
+                "-- dry run: {} migration(s) would be rolled back; nothing was run",
+                report.ran.len()
+            );
+        } else {
+            let head = report
+                .head
+                .as_deref()
+                .unwrap_or("(none: no migration applied)");
+            println!(
+                "rolled back {} migration(s); now at revision {head}",
+                report.ran.len()
+            );
+        }
+    }
+
+    pub fn status(&self, status: &Status) {
+        if status.migrations.is_empty() {
+            println!("no migrations");
+        }
+        for m in &status.migrations {
+            let state = match m.state {
+                State::Applied => "applied",
+                State::Changed => "CHANGED",
+                State::Pending => "pending",
+                State::Missing => "MISSING",
+            };
+            let when = m
+                .applied_at
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_default();
+            println!("{state:<8} {:<16} {:<24} {}", m.revision, when, m.message);
+        }
+        for problem in &status.problems {
+            println!("problem: {problem}");
+        }
+        let pending = status
+            .migrations
+            .iter()
+            .filter(|m| m.state == State::Pending)
+            .count();
+        let changed = status
+            .migrations
+            .iter()
+            .filter(|m| m.state == State::Changed)
+            .count();
+        if changed > 0 {
+            println!(
+                "{changed} applied migration(s) changed since they were applied: apply and rollback refuse to run over them without --force"
+            );
+        }
+        if pending > 0 {
+            println!("{pending} pending migration(s): run `migrate-host apply`");
+        }
+    }
+}

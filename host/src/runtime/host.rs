@@ -1,0 +1,250 @@
+//! The store's data for one run of a migration, and the host side of the
+//! WIT `actions` interface: each import checks its limits, becomes an
+//! [`Action`] (or a raw statement) and goes to the [`Session`].
+
+use super::limits::{LimitExceeded, MemoryLimiter};
+use super::session::{ActionFailure, Session};
+use crate::actions::{Action, ActionError};
+use crate::wit::{self, migrate::host::actions::Host as ActionsHost};
+use crate::wit::{
+    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ErrorKind, IndexDef,
+    QualifiedName, Rows, SqlValue, TypeCast,
+};
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+pub struct HostState {
+    pub(super) wasi: WasiCtx,
+    pub(super) table: ResourceTable,
+    pub(super) limiter: MemoryLimiter,
+    pub(super) session: Session,
+    pub(super) output: MemoryOutputPipe,
+    calls: u64,
+    max_calls: u64,
+    max_call_bytes: usize,
+    max_query_rows: usize,
+    /// The first call that failed. A migration that swallows an error and
+    /// returns `Ok` must still fail: its transaction is aborted by then.
+    pub(super) first_failure: Option<ActionFailure>,
+}
+
+impl HostState {
+    pub(super) fn new(
+        wasi: WasiCtx,
+        output: MemoryOutputPipe,
+        session: Session,
+        limits: &super::Limits,
+    ) -> Self {
+        HostState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: MemoryLimiter {
+                limit: limits.memory_bytes,
+            },
+            session,
+            output,
+            calls: 0,
+            max_calls: limits.max_calls,
+            max_call_bytes: limits.max_call_bytes,
+            max_query_rows: limits.max_query_rows,
+            first_failure: None,
+        }
+    }
+
+    /// Counts a call against the budget; past it the guest traps.
+    fn count(&mut self, bytes: usize) -> wasmtime::Result<()> {
+        self.calls += 1;
+        if self.calls > self.max_calls {
+            return Err(wasmtime::Error::new(LimitExceeded::Calls(self.max_calls)));
+        }
+        if bytes > self.max_call_bytes {
+            return Err(wasmtime::Error::new(LimitExceeded::CallSize {
+                size: bytes,
+                limit: self.max_call_bytes,
+            }));
+        }
+        Ok(())
+    }
+
+    async fn run(&mut self, action: Action) -> wasmtime::Result<Result<(), wit::Error>> {
+        self.count(approximate_size(&action))?;
+        let result = self.session.action(&action).await;
+        Ok(self.report(result))
+    }
+
+    fn report<T>(&mut self, result: Result<T, ActionFailure>) -> Result<T, wit::Error> {
+        result.map_err(|failure| {
+            let error = to_wit_error(&failure);
+            self.first_failure.get_or_insert(failure);
+            error
+        })
+    }
+}
+
+fn to_wit_error(failure: &ActionFailure) -> wit::Error {
+    let (kind, sqlstate) = match &failure.error {
+        ActionError::InvalidIdentifier(_) => (ErrorKind::InvalidIdentifier, None),
+        ActionError::InvalidArgument(_) | ActionError::Refused(_) => {
+            (ErrorKind::InvalidArgument, None)
+        }
+        ActionError::Database { sqlstate, .. } => (ErrorKind::Database, sqlstate.clone()),
+    };
+    wit::Error {
+        kind,
+        message: failure.to_string(),
+        sqlstate,
+    }
+}
+
+/// The bytes a call carries, for the per-call size limit. Debug formatting
+/// over-counts a little, which is fine for a bound.
+fn approximate_size(action: &Action) -> usize {
+    format!("{action:?}").len()
+}
+
+fn params_size(params: &[SqlValue]) -> usize {
+    params
+        .iter()
+        .map(|p| match p {
+            SqlValue::Text(s) | SqlValue::Json(s) | SqlValue::Numeric(s) => s.len(),
+            SqlValue::Bytes(b) => b.len(),
+            _ => 8,
+        })
+        .sum()
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl wit::migrate::host::types::Host for HostState {}
+
+type Reply<T> = wasmtime::Result<Result<T, wit::Error>>;
+
+impl ActionsHost for HostState {
+    async fn add_table(&mut self, table: QualifiedName, columns: Vec<ColumnDef>) -> Reply<()> {
+        self.run(Action::AddTable { table, columns }).await
+    }
+    async fn drop_table(&mut self, table: QualifiedName) -> Reply<()> {
+        self.run(Action::DropTable { table }).await
+    }
+    async fn rename_table(&mut self, table: QualifiedName, new_name: String) -> Reply<()> {
+        self.run(Action::RenameTable { table, new_name }).await
+    }
+    async fn add_column(&mut self, table: QualifiedName, column: ColumnDef) -> Reply<()> {
+        self.run(Action::AddColumn { table, column }).await
+    }
+    async fn drop_column(&mut self, table: QualifiedName, column: String) -> Reply<()> {
+        self.run(Action::DropColumn { table, column }).await
+    }
+    async fn rename_column(
+        &mut self,
+        table: QualifiedName,
+        column: String,
+        new_name: String,
+    ) -> Reply<()> {
+        self.run(Action::RenameColumn {
+            table,
+            column,
+            new_name,
+        })
+        .await
+    }
+    async fn change_column_type(
+        &mut self,
+        table: QualifiedName,
+        column: String,
+        new_type: DataType,
+        cast: TypeCast,
+    ) -> Reply<()> {
+        self.run(Action::ChangeColumnType {
+            table,
+            column,
+            new_type,
+            cast,
+        })
+        .await
+    }
+    async fn add_not_null(&mut self, table: QualifiedName, column: String) -> Reply<()> {
+        self.run(Action::AddNotNull { table, column }).await
+    }
+    async fn drop_not_null(&mut self, table: QualifiedName, column: String) -> Reply<()> {
+        self.run(Action::DropNotNull { table, column }).await
+    }
+    async fn set_column_default(
+        &mut self,
+        table: QualifiedName,
+        column: String,
+        default: ColumnDefault,
+    ) -> Reply<()> {
+        self.run(Action::SetColumnDefault {
+            table,
+            column,
+            default,
+        })
+        .await
+    }
+    async fn drop_column_default(&mut self, table: QualifiedName, column: String) -> Reply<()> {
+        self.run(Action::DropColumnDefault { table, column }).await
+    }
+    async fn add_constraint(
+        &mut self,
+        table: QualifiedName,
+        name: String,
+        constraint: Constraint,
+    ) -> Reply<()> {
+        self.run(Action::AddConstraint {
+            table,
+            name,
+            constraint,
+        })
+        .await
+    }
+    async fn drop_constraint(&mut self, table: QualifiedName, name: String) -> Reply<()> {
+        self.run(Action::DropConstraint { table, name }).await
+    }
+    async fn add_index(&mut self, index: IndexDef) -> Reply<()> {
+        self.run(Action::AddIndex { index }).await
+    }
+    async fn drop_index(&mut self, index: QualifiedName) -> Reply<()> {
+        self.run(Action::DropIndex { index }).await
+    }
+    async fn create_enum(&mut self, name: QualifiedName, values: Vec<String>) -> Reply<()> {
+        self.run(Action::CreateEnum { name, values }).await
+    }
+    async fn add_enum_values(
+        &mut self,
+        name: QualifiedName,
+        values: Vec<String>,
+        position: Option<EnumPosition>,
+    ) -> Reply<()> {
+        self.run(Action::AddEnumValues {
+            name,
+            values,
+            position,
+        })
+        .await
+    }
+    async fn drop_enum_values(&mut self, name: QualifiedName, values: Vec<String>) -> Reply<()> {
+        self.run(Action::DropEnumValues { name, values }).await
+    }
+    async fn drop_type(&mut self, name: QualifiedName) -> Reply<()> {
+        self.run(Action::DropType { name }).await
+    }
+    async fn execute(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<u64> {
+        self.count(sql.len() + params_size(&params))?;
+        let result = self.session.execute(&sql, &params).await;
+        Ok(self.report(result))
+    }
+    async fn query(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<Rows> {
+        self.count(sql.len() + params_size(&params))?;
+        let result = self.session.query(&sql, &params, self.max_query_rows).await;
+        Ok(self.report(result))
+    }
+}

@@ -1,0 +1,377 @@
+//! Runs migration components: one wasmtime engine per process, a fresh store
+//! and instance per call, and the sandbox every migration runs in.
+//!
+//! The sandbox: WASI preview 2 is linked (Rust's std imports it) but grants
+//! nothing: no preopened directories, no environment, no arguments, no
+//! sockets; the clocks are frozen at the Unix epoch and randomness is a fixed
+//! seed, so a migration cannot observe the machine and runs the same every
+//! time. Its output goes to a bounded buffer shown with errors and in
+//! verbose mode. Budgets ([`Limits`]): fuel for CPU, a memory cap, a
+//! wall-clock deadline (epoch interruption) and caps on host calls.
+//!
+//! This module does not open transactions or record history (that is
+//! `migrator/`), and builds no SQL (that is `actions/`).
+
+mod host;
+pub mod limits;
+pub mod session;
+
+use crate::wit::{MigrationComponent, MigrationComponentPre, RevisionInfo};
+use anyhow::Context as _;
+use host::HostState;
+pub use limits::{LimitExceeded, Limits};
+use session::{ActionFailure, Session};
+use std::path::PathBuf;
+use std::time::Duration;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx};
+
+/// How often the epoch advances; the wall-clock deadline's resolution.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// How much guest output (stdout and stderr together) is kept.
+const OUTPUT_CAPACITY: usize = 64 << 10;
+
+/// Which exported function to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl std::fmt::Display for Direction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        })
+    }
+}
+
+/// A compiled component, linked and ready to instantiate, with its metadata.
+pub struct LoadedComponent {
+    pre: MigrationComponentPre<HostState>,
+    pub info: RevisionInfo,
+}
+
+/// What a successful run did.
+#[derive(Debug, Default)]
+pub struct RunOutcome {
+    /// The SQL statements run (or, in a dry run, that would run).
+    pub statements: Vec<String>,
+    /// What the guest printed.
+    pub output: String,
+}
+
+/// Why a run failed. The transaction must be rolled back by the caller.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{direction} returned an error: {message}")]
+    Returned {
+        direction: Direction,
+        message: String,
+    },
+    #[error("{direction} returned success after a failed call, which aborted its transaction: {0}", .failure)]
+    IgnoredFailure {
+        direction: Direction,
+        failure: ActionFailure,
+    },
+    #[error("{0}")]
+    Limit(String),
+    #[error("trapped: {0}")]
+    Trap(String),
+}
+
+/// A failed run with what the guest printed, for the error message.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}{}", output_suffix(.output))]
+pub struct RunFailure {
+    pub error: RunError,
+    pub output: String,
+}
+
+fn output_suffix(output: &str) -> String {
+    let output = output.trim_end();
+    if output.is_empty() {
+        String::new()
+    } else {
+        format!("\nmigration output:\n{output}")
+    }
+}
+
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<HostState>,
+    limits: Limits,
+}
+
+impl Runtime {
+    /// Builds the engine and linker. `cache_dir` keeps compiled components
+    /// (keyed by content and engine settings) so that an unchanged migration
+    /// is compiled once, not on every run.
+    pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.consume_fuel(true);
+        config.epoch_interruption(true);
+        if let Some(dir) = cache_dir {
+            let mut cache = wasmtime::CacheConfig::new();
+            cache.with_directory(dir);
+            config.cache(Some(
+                wasmtime::Cache::new(cache)
+                    .map_err(anyhow::Error::from)
+                    .context("setting up the compiled-component cache")?,
+            ));
+        }
+        let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
+        MigrationComponent::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |state| state)
+            .map_err(anyhow::Error::from)?;
+        spawn_epoch_ticker(&engine);
+        Ok(Runtime {
+            engine,
+            linker,
+            limits,
+        })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Compiles a component, checks that it is a migration of this contract,
+    /// and reads its metadata.
+    pub async fn load(&self, bytes: &[u8]) -> anyhow::Result<LoadedComponent> {
+        if !bytes.starts_with(b"\0asm") {
+            anyhow::bail!("not a WebAssembly file (it does not start with the wasm magic number)");
+        }
+        let component = Component::new(&self.engine, bytes)
+            .map_err(anyhow::Error::from)
+            .context("not a valid WebAssembly component (a core module must be turned into a component, e.g. by building for wasm32-wasip2)")?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(anyhow::Error::from)
+            .context("not a migration for this host: its imports do not match the migrate:host@0.1.0 contract")?;
+        let pre = MigrationComponentPre::new(pre)
+            .map_err(anyhow::Error::from)
+            .context("not a migration for this host: it does not export the migrate:host@0.1.0 `migration` interface")?;
+        let mut store = self.store(Session::detached());
+        let info = async {
+            let instance = pre.instantiate_async(&mut store).await?;
+            instance
+                .migrate_host_migration()
+                .call_metadata(&mut store)
+                .await
+        };
+        let info = tokio::time::timeout(self.limits.timeout, info)
+            .await
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "reading its metadata took longer than {:?}",
+                    self.limits.timeout
+                )
+            })?
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "reading its metadata failed: {}",
+                    describe_trap(&e, &self.limits)
+                )
+            })?;
+        validate_info(&info)?;
+        Ok(LoadedComponent { pre, info })
+    }
+
+    /// Runs `up` or `down` in a fresh instance. SQL goes through `session`,
+    /// whose connection must already be inside the migration's transaction.
+    pub async fn run(
+        &self,
+        component: &LoadedComponent,
+        direction: Direction,
+        session: Session,
+    ) -> Result<RunOutcome, RunFailure> {
+        let client = session.client().cloned();
+        let mut store = self.store(session);
+        let call = async {
+            let instance = component.pre.instantiate_async(&mut store).await?;
+            let exports = instance.migrate_host_migration();
+            match direction {
+                Direction::Up => exports.call_up(&mut store).await,
+                Direction::Down => exports.call_down(&mut store).await,
+            }
+        };
+        let result = tokio::time::timeout(self.limits.timeout, call).await;
+        let output = String::from_utf8_lossy(&store.data().output.contents()).into_owned();
+        let fail = |error| RunFailure {
+            error,
+            output: output.clone(),
+        };
+        let returned = match result {
+            Err(_elapsed) => {
+                // The guest may be waiting on a statement: stop it on the server too.
+                if let Some(client) = client {
+                    let _ = client
+                        .cancel_token()
+                        .cancel_query(tokio_postgres::NoTls)
+                        .await;
+                }
+                return Err(fail(RunError::Limit(format!(
+                    "exceeded its wall-clock limit of {:?} (raise it with --timeout)",
+                    self.limits.timeout
+                ))));
+            }
+            Ok(Err(trap)) => {
+                let message = describe_trap(&trap, &self.limits);
+                return Err(fail(if is_limit(&trap) {
+                    RunError::Limit(message)
+                } else {
+                    RunError::Trap(message)
+                }));
+            }
+            Ok(Ok(returned)) => returned,
+        };
+        let state = store.into_data();
+        match (returned, state.first_failure) {
+            (Err(error), _) => Err(fail(RunError::Returned {
+                direction,
+                message: error.message,
+            })),
+            (Ok(()), Some(failure)) => Err(fail(RunError::IgnoredFailure { direction, failure })),
+            (Ok(()), None) => Ok(RunOutcome {
+                statements: state.session.into_log(),
+                output,
+            }),
+        }
+    }
+
+    fn store(&self, session: Session) -> Store<HostState> {
+        let output = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+        let wasi = WasiCtx::builder()
+            .stdout(output.clone())
+            .stderr(output.clone())
+            .wall_clock(FrozenClock)
+            .monotonic_clock(FrozenClock)
+            .insecure_random_seed(0)
+            .secure_random(rand_core_fixed())
+            .build();
+        let mut store = Store::new(
+            &self.engine,
+            HostState::new(wasi, output, session, &self.limits),
+        );
+        store.limiter(|state| &mut state.limiter);
+        store
+            .set_fuel(self.limits.fuel)
+            .expect("fuel is enabled in the engine config");
+        // Yield to the executor every tick so the wall-clock timeout can fire.
+        store.epoch_deadline_async_yield_and_update(1);
+        store.set_hostcall_fuel(self.limits.max_call_bytes.saturating_mul(2));
+        store
+    }
+}
+
+/// Where compiled components are cached: `MIGRATE_HOST_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/migrate-host`, else `~/.cache/migrate-host`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("MIGRATE_HOST_CACHE_DIR") {
+        return Some(dir.into());
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("migrate-host"))
+}
+
+fn validate_info(info: &RevisionInfo) -> anyhow::Result<()> {
+    let check = |what: &str, value: &str| -> anyhow::Result<()> {
+        if value.is_empty() || value.len() > 128 || value.chars().any(char::is_control) {
+            anyhow::bail!("its {what} {value:?} must be 1 to 128 bytes without control characters");
+        }
+        Ok(())
+    };
+    check("revision", &info.revision)?;
+    if let Some(parent) = &info.parent {
+        check("parent revision", parent)?;
+        if parent == &info.revision {
+            anyhow::bail!(
+                "its revision {:?} names itself as its parent",
+                info.revision
+            );
+        }
+    }
+    if info.message.len() > 4096 {
+        anyhow::bail!(
+            "its message is {} bytes long; at most 4096",
+            info.message.len()
+        );
+    }
+    Ok(())
+}
+
+fn is_limit(error: &wasmtime::Error) -> bool {
+    error.downcast_ref::<LimitExceeded>().is_some()
+        || matches!(error.downcast_ref::<Trap>(), Some(Trap::OutOfFuel))
+}
+
+/// One line for a trap: the limit it hit, or the trap and where.
+fn describe_trap(error: &wasmtime::Error, limits: &Limits) -> String {
+    if let Some(limit) = error.downcast_ref::<LimitExceeded>() {
+        return limit.to_string();
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => format!(
+            "exceeded its CPU budget of {} fuel (about one unit per wasm instruction; raise it with --max-fuel)",
+            limits.fuel
+        ),
+        Some(Trap::UnreachableCodeReached) => {
+            "hit `unreachable` (a Rust guest panicked; its message, if any, is in the migration output)".into()
+        }
+        Some(trap) => trap.to_string(),
+        // Not a trap: an instantiation or host error; its chain says what.
+        None => error.chain().map(|e| e.to_string()).collect::<Vec<_>>().join(": "),
+    }
+}
+
+/// Advances the engine's epoch while the engine lives.
+fn spawn_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("migrate-host-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch thread");
+}
+
+/// A clock stopped at the Unix epoch: migrations see no time.
+struct FrozenClock;
+
+impl HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// The "secure" random source a migration sees: a fixed seed, so runs are
+/// reproducible. Migrations have no business generating secrets.
+fn rand_core_fixed() -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    rand::rngs::StdRng::seed_from_u64(0)
+}

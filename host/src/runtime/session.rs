@@ -1,0 +1,256 @@
+//! The database side of a running migration: turns each call the guest
+//! makes into SQL on the migration's transaction (or, in a dry run, into a
+//! line of the printed plan), and keeps the log of statements.
+
+use crate::actions::values::{Out, Param};
+use crate::actions::{self, Action, ActionError, guard};
+use crate::wit::{Rows, SqlValue};
+use postgres_types::ToSql;
+use std::sync::Arc;
+use tokio_postgres::Client;
+
+/// How a session treats the guest's calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Run every statement on the connection's open transaction.
+    Live,
+    /// Run nothing; record what would run. `query` returns no rows.
+    DryRun,
+    /// No database at all (reading a component's metadata): every action fails.
+    Detached,
+}
+
+/// A call that failed, with what it was and the SQL it ran.
+#[derive(Clone, Debug)]
+pub struct ActionFailure {
+    pub action: String,
+    pub sql: Option<String>,
+    pub error: ActionError,
+}
+
+impl std::fmt::Display for ActionFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} failed: {}", self.action, self.error)?;
+        if let Some(sql) = &self.sql {
+            write!(f, "\n  SQL: {sql}")?;
+        }
+        Ok(())
+    }
+}
+
+pub struct Session {
+    client: Option<Arc<Client>>,
+    mode: Mode,
+    log: Vec<String>,
+}
+
+impl Session {
+    pub fn new(client: Arc<Client>, mode: Mode) -> Self {
+        Session {
+            client: Some(client),
+            mode,
+            log: Vec::new(),
+        }
+    }
+
+    pub fn detached() -> Self {
+        Session {
+            client: None,
+            mode: Mode::Detached,
+            log: Vec::new(),
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The statements run (or, in a dry run, that would run), in order.
+    pub fn into_log(self) -> Vec<String> {
+        self.log
+    }
+
+    pub fn client(&self) -> Option<&Arc<Client>> {
+        self.client.as_ref()
+    }
+
+    /// The connection, cloned so that the log can be written while it is in use.
+    fn connected(&self, what: &str) -> Result<Arc<Client>, ActionFailure> {
+        match (&self.client, self.mode) {
+            (Some(client), Mode::Live | Mode::DryRun) => Ok(client.clone()),
+            _ => Err(ActionFailure {
+                action: what.to_owned(),
+                sql: None,
+                error: ActionError::Refused(
+                    "actions cannot be called while the host reads a migration's metadata".into(),
+                ),
+            }),
+        }
+    }
+
+    /// Plans and runs one action.
+    pub async fn action(&mut self, action: &Action) -> Result<(), ActionFailure> {
+        let describe = action.describe();
+        let client = self.connected(&describe)?;
+        let fail = |error, sql: Option<&String>| ActionFailure {
+            action: describe.clone(),
+            sql: sql.cloned(),
+            error,
+        };
+        let statements = match actions::plan(action, &client).await {
+            Ok(statements) => statements,
+            Err(error) if self.mode == Mode::DryRun => {
+                // The catalog does not hold what earlier (unrun) steps would create.
+                self.log.push(format!(
+                    "-- {describe}: cannot be planned in a dry run ({error})"
+                ));
+                return Ok(());
+            }
+            Err(error) => return Err(fail(error, None)),
+        };
+        for sql in &statements {
+            if self.mode == Mode::Live {
+                client
+                    .execute(sql.as_str(), &[])
+                    .await
+                    .map_err(|e| fail(database_error(&e), Some(sql)))?;
+            }
+            self.log.push(sql.clone());
+        }
+        Ok(())
+    }
+
+    /// `execute`: one guest statement with bind parameters.
+    pub async fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, ActionFailure> {
+        let client = self.connected("execute")?;
+        let fail = |error| ActionFailure {
+            action: "execute".into(),
+            sql: Some(sql.to_owned()),
+            error,
+        };
+        guard::raw_statement(sql).map_err(fail)?;
+        self.log.push(with_params(sql, params));
+        if self.mode == Mode::DryRun {
+            return Ok(0);
+        }
+        let params: Vec<Param> = params.iter().map(Param).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        client
+            .execute(sql, &refs)
+            .await
+            .map_err(|e| fail(database_error(&e)))
+    }
+
+    /// `query`: one guest statement with bind parameters; at most `max_rows`
+    /// rows come back (more is an error, not a silent cut).
+    pub async fn query(
+        &mut self,
+        sql: &str,
+        params: &[SqlValue],
+        max_rows: usize,
+    ) -> Result<Rows, ActionFailure> {
+        let client = self.connected("query")?;
+        let fail = |error| ActionFailure {
+            action: "query".into(),
+            sql: Some(sql.to_owned()),
+            error,
+        };
+        guard::raw_statement(sql).map_err(fail)?;
+        if self.mode == Mode::DryRun {
+            self.log.push(format!(
+                "-- query, not run in a dry run (returns no rows): {}",
+                with_params(sql, params)
+            ));
+            return Ok(Rows {
+                columns: vec![],
+                rows: vec![],
+            });
+        }
+        self.log.push(with_params(sql, params));
+        let statement = client
+            .prepare(sql)
+            .await
+            .map_err(|e| fail(database_error(&e)))?;
+        let params: Vec<Param> = params.iter().map(Param).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let rows = client
+            .query(&statement, &refs)
+            .await
+            .map_err(|e| fail(database_error(&e)))?;
+        if rows.len() > max_rows {
+            return Err(fail(ActionError::InvalidArgument(format!(
+                "the query returned {} rows; a migration may read at most {max_rows} at once (page with LIMIT/OFFSET or a key range)",
+                rows.len()
+            ))));
+        }
+        let columns: Vec<String> = statement
+            .columns()
+            .iter()
+            .map(|c| c.name().to_owned())
+            .collect();
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut values = Vec::with_capacity(columns.len());
+            for (i, name) in columns.iter().enumerate() {
+                let Out(value) = row.try_get::<_, Out>(i).map_err(|e| {
+                    fail(ActionError::InvalidArgument(format!(
+                        "column {name:?}: {}",
+                        source_message(&e)
+                    )))
+                })?;
+                values.push(value);
+            }
+            out.push(values);
+        }
+        Ok(Rows { columns, rows: out })
+    }
+}
+
+fn with_params(sql: &str, params: &[SqlValue]) -> String {
+    if params.is_empty() {
+        return sql.to_owned();
+    }
+    let shown: Vec<String> = params
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("${} = {}", i + 1, actions::describe_value(v)))
+        .collect();
+    format!("{sql} -- {}", shown.join(", "))
+}
+
+/// A Postgres error as the guest (and the user) should read it: the
+/// server's message with its detail and hint, and the SQLSTATE.
+pub fn database_error(e: &tokio_postgres::Error) -> ActionError {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut message = db.message().to_owned();
+            if let Some(detail) = db.detail() {
+                message.push_str(&format!(" ({detail})"));
+            }
+            if let Some(hint) = db.hint() {
+                message.push_str(&format!("; hint: {hint}"));
+            }
+            ActionError::Database {
+                message,
+                sqlstate: Some(db.code().code().to_owned()),
+            }
+        }
+        None => ActionError::Database {
+            message: source_message(e),
+            sqlstate: e.code().map(|c| c.code().to_owned()),
+        },
+    }
+}
+
+/// tokio-postgres wraps conversion errors; the innermost message is the useful one.
+fn source_message(e: &tokio_postgres::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message = format!("{message}: {s}");
+        source = s.source();
+    }
+    message
+}

@@ -1,0 +1,82 @@
+//! Where migrations come from: a directory of built components (`*.wasm`,
+//! top level only). Nothing here needs sources or cargo, so a directory of
+//! components can be shipped to a production box and applied there.
+
+use crate::runtime::{LoadedComponent, Runtime};
+use anyhow::{Context as _, bail};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// A migration component with its metadata, ready to run.
+pub struct Migration {
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// Hex SHA-256 of the component's bytes.
+    pub checksum: String,
+    pub component: LoadedComponent,
+}
+
+impl Migration {
+    pub fn revision(&self) -> &str {
+        &self.component.info.revision
+    }
+
+    pub fn parent(&self) -> Option<&str> {
+        self.component.info.parent.as_deref()
+    }
+
+    pub fn message(&self) -> &str {
+        &self.component.info.message
+    }
+
+    /// The file name, for messages.
+    pub fn file_name(&self) -> String {
+        self.file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// The `.wasm` files in `dir`, sorted by name.
+pub fn component_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        bail!(
+            "the migrations directory {} does not exist (set it with --dir)",
+            dir.display()
+        );
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry
+            .with_context(|| format!("reading {}", dir.display()))?
+            .path();
+        if path.extension().is_some_and(|e| e == "wasm") && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+pub fn checksum(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Reads, compiles and checks every component in `dir`.
+pub async fn load(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<Migration>> {
+    let mut migrations = Vec::new();
+    for file in component_files(dir)? {
+        let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        let component = runtime
+            .load(&bytes)
+            .await
+            .with_context(|| format!("{} is not a usable migration", file.display()))?;
+        migrations.push(Migration {
+            checksum: checksum(&bytes),
+            file,
+            component,
+        });
+    }
+    Ok(migrations)
+}

@@ -1,0 +1,218 @@
+//! Test migrations from `cargo test`: a scratch database made for one test
+//! and dropped after it, and the moves a test needs (apply up to a revision,
+//! insert data, apply the next migration, roll back, assert).
+//!
+//! ```ignore
+//! let db = TestDatabase::create("migrations").await?;
+//! db.apply_to("20261103090000").await?;
+//! db.client().execute("INSERT INTO users (email) VALUES ('a@example.com')", &[]).await?;
+//! db.apply_to("20261104090000").await?;
+//! let slug: String = db.client().query_one("SELECT slug FROM posts", &[]).await?.get(0);
+//! db.rollback(1).await?;
+//! db.drop().await?;
+//! ```
+//!
+//! The server comes from `MIGRATE_HOST_TEST_DATABASE_URL`, else
+//! `DATABASE_URL`, else `postgres://postgres@127.0.0.1:5432/postgres`; the
+//! role must be allowed to create databases.
+
+use crate::migrator::{ApplyOptions, Migrator, Report, RollbackOptions, RollbackTarget};
+use crate::runtime::{Limits, Runtime, default_cache_dir};
+use anyhow::Context as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tokio_postgres::{Client, NoTls};
+
+/// The server a test database is made on.
+pub fn server_url() -> String {
+    std::env::var("MIGRATE_HOST_TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// `url` with its database replaced by `database` (URL or key=value form).
+pub fn with_database(url: &str, database: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let (base, query) = rest
+            .split_once('?')
+            .map_or((rest, None), |(b, q)| (b, Some(q)));
+        let authority = base.split_once('/').map_or(base, |(a, _)| a);
+        let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+        format!("{scheme}://{authority}/{database}{query}")
+    } else {
+        format!("{url} dbname={database}")
+    }
+}
+
+/// Connects and drives the connection on the current runtime.
+pub async fn connect(url: &str) -> anyhow::Result<Arc<Client>> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .context("connecting to Postgres")?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(Arc::new(client))
+}
+
+/// A unique database name: process id, a counter and the time.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A database that exists for one test.
+pub struct TestDatabase {
+    name: String,
+    server: String,
+    url: String,
+    migrator: Migrator,
+    dropped: bool,
+}
+
+impl TestDatabase {
+    /// Makes an empty database and a migrator over the components in `dir`.
+    pub async fn create(dir: impl Into<PathBuf>) -> anyhow::Result<Self> {
+        Self::create_with(dir, Limits::default()).await
+    }
+
+    pub async fn create_with(dir: impl Into<PathBuf>, limits: Limits) -> anyhow::Result<Self> {
+        let server = server_url();
+        let name = unique_name("migrate_test");
+        let admin = connect(&server).await?;
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .with_context(|| format!("creating database {name}"))?;
+        let url = with_database(&server, &name);
+        let client = connect(&url).await?;
+        let runtime = Runtime::new(limits, default_cache_dir())?;
+        Ok(TestDatabase {
+            name,
+            server,
+            url,
+            migrator: Migrator::new(runtime, client, dir),
+            dropped: false,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A connection string for this database (for running the CLI against it).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A connection to the database, outside any migration.
+    pub fn client(&self) -> &Client {
+        self.migrator.client()
+    }
+
+    pub fn migrator(&self) -> &Migrator {
+        &self.migrator
+    }
+
+    pub async fn apply_all(&self) -> anyhow::Result<Report> {
+        self.migrator
+            .apply(&ApplyOptions::default(), &mut |_| {})
+            .await
+    }
+
+    /// Applies every pending migration up to and including `revision`.
+    pub async fn apply_to(&self, revision: &str) -> anyhow::Result<Report> {
+        self.migrator
+            .apply(
+                &ApplyOptions {
+                    to: Some(revision.into()),
+                    ..ApplyOptions::default()
+                },
+                &mut |_| {},
+            )
+            .await
+    }
+
+    /// Rolls back the newest `steps` migrations.
+    pub async fn rollback(&self, steps: usize) -> anyhow::Result<Report> {
+        let options = RollbackOptions {
+            target: RollbackTarget::Steps(steps),
+            dry_run: false,
+            force: false,
+        };
+        self.migrator.rollback(&options, &mut |_| {}).await
+    }
+
+    /// Rolls back until `revision` is the newest applied one.
+    pub async fn rollback_to(&self, revision: &str) -> anyhow::Result<Report> {
+        let options = RollbackOptions {
+            target: RollbackTarget::To(revision.into()),
+            dry_run: false,
+            force: false,
+        };
+        self.migrator.rollback(&options, &mut |_| {}).await
+    }
+
+    /// Drops the database. Dropping a `TestDatabase` without calling this
+    /// drops it too, from a helper thread.
+    pub async fn drop(mut self) -> anyhow::Result<()> {
+        self.dropped = true;
+        drop_database(&self.server, &self.name).await
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        let (server, name) = (self.server.clone(), self.name.clone());
+        // Drop may run inside a runtime that cannot block: use a thread of our own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(drop_database(&server, &name)).ok()
+        })
+        .join();
+    }
+}
+
+async fn drop_database(server: &str, name: &str) -> anyhow::Result<()> {
+    let admin = connect(server).await?;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await
+        .with_context(|| format!("dropping database {name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_database_in_urls() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+        assert_eq!(
+            with_database("postgresql://u:p@h/db?sslmode=disable", "x"),
+            "postgresql://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("host=h user=u", "x"),
+            "host=h user=u dbname=x"
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! The WIT contract (`wit/migrate.wit` at the repository root) as Rust types
+//! and traits, generated once by wasmtime's `bindgen!`.
+//!
+//! Everything else in the host speaks these types: `actions/` turns them into
+//! SQL, `runtime/` implements the imported `actions` interface and calls the
+//! exported `migration` interface.
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "migration-component",
+    imports: { default: async | trappable },
+    exports: { default: async },
+    additional_derives: [PartialEq],
+});
+
+pub use exports::migrate::host::migration::RevisionInfo;
+pub use migrate::host::types::{
+    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, Error, ErrorKind, ForeignKey,
+    ForeignKeyAction, IndexDef, IndexMethod, NumericPrecision, QualifiedName, Rows, ScalarType,
+    SqlValue, TimeOptions, TypeCast,
+};
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            sqlstate: None,
+        }
+    }
+}
+
+impl QualifiedName {
+    /// A name in the default schema.
+    pub fn unqualified(name: impl Into<String>) -> Self {
+        QualifiedName {
+            schema: None,
+            name: name.into(),
+        }
+    }
+
+    pub fn qualified(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        QualifiedName {
+            schema: Some(schema.into()),
+            name: name.into(),
+        }
+    }
+}
