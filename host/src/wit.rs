@@ -10,14 +10,13 @@ wasmtime::component::bindgen!({
     world: "migration-component",
     imports: { default: async | trappable },
     exports: { default: async },
-    additional_derives: [PartialEq],
+    additional_derives: [PartialEq, serde::Serialize, serde::Deserialize],
 });
 
 pub use exports::migrate::host::migration::RevisionInfo;
 pub use migrate::host::types::{
-    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, Error, ErrorKind, ForeignKey,
-    ForeignKeyAction, IndexDef, IndexMethod, NumericPrecision, QualifiedName, Rows, ScalarType,
-    SqlValue, TimeOptions, TypeCast,
+    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, Error, ErrorKind, ForeignKey, ForeignKeyAction,
+    IndexDef, IndexMethod, NumericPrecision, QualifiedName, Rows, ScalarType, SqlValue, TimeOptions, TypeCast,
 };
 
 impl Error {

@@ -110,11 +110,7 @@ pub async fn enum_facts(
     for row in columns {
         let (schema, table, column, is_array): (String, String, String, bool) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
-        let table_sql = qualified(
-            &QualifiedName::qualified(&schema, &table),
-            default_schema,
-            "table",
-        )?;
+        let table_sql = qualified(&QualifiedName::qualified(&schema, &table), default_schema, "table")?;
         let col = ident(&column, "column")?;
         let condition = if is_array {
             format!("{col}::text[] @> ARRAY[v]")
@@ -123,9 +119,7 @@ pub async fn enum_facts(
         };
         let holding = client
             .query(
-                &format!(
-                    "SELECT v, (SELECT count(*) FROM {table_sql} WHERE {condition}) FROM unnest($1::text[]) AS v"
-                ),
+                &format!("SELECT v, (SELECT count(*) FROM {table_sql} WHERE {condition}) FROM unnest($1::text[]) AS v"),
                 &[&removing],
             )
             .await
@@ -144,9 +138,5 @@ pub async fn enum_facts(
             rows_holding,
         });
     }
-    Ok(EnumFacts {
-        oid,
-        values,
-        usages,
-    })
+    Ok(EnumFacts { oid, values, usages })
 }

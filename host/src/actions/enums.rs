@@ -47,38 +47,22 @@ pub fn drop_values(
     let schema = name.schema.as_deref().unwrap_or(default_schema);
     // The oid makes the temporary name unique and short whatever the enum's name.
     let old_name = format!("_migrate_host_old_enum_{}", facts.oid);
-    let old_sql = qualified(
-        &QualifiedName::qualified(schema, &old_name),
-        default_schema,
-        "type",
-    )?;
+    let old_sql = qualified(&QualifiedName::qualified(schema, &old_name), default_schema, "type")?;
 
     let mut sql = Vec::new();
     let column_sql = |u: &super::catalog::EnumUsage| -> Result<(String, String), ActionError> {
         Ok((
-            qualified(
-                &QualifiedName::qualified(&u.schema, &u.table),
-                default_schema,
-                "table",
-            )?,
+            qualified(&QualifiedName::qualified(&u.schema, &u.table), default_schema, "table")?,
             ident(&u.column, "column")?,
         ))
     };
     // A default is an expression of the old type and would block the change.
     for usage in facts.usages.iter().filter(|u| u.default.is_some()) {
         let (table, col) = column_sql(usage)?;
-        sql.push(format!(
-            "ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT"
-        ));
+        sql.push(format!("ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT"));
     }
-    sql.push(format!(
-        "ALTER TYPE {type_sql} RENAME TO {}",
-        ident(&old_name, "type")?
-    ));
-    sql.push(format!(
-        "CREATE TYPE {type_sql} AS ENUM ({})",
-        remaining?.join(", ")
-    ));
+    sql.push(format!("ALTER TYPE {type_sql} RENAME TO {}", ident(&old_name, "type")?));
+    sql.push(format!("CREATE TYPE {type_sql} AS ENUM ({})", remaining?.join(", ")));
     for usage in &facts.usages {
         let (table, col) = column_sql(usage)?;
         sql.push(if usage.is_array {
@@ -92,9 +76,7 @@ pub fn drop_values(
             let (table, col) = column_sql(usage)?;
             // Printed before the rename, the default names the type by its
             // original name, which now is the new type.
-            sql.push(format!(
-                "ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {default}"
-            ));
+            sql.push(format!("ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {default}"));
         }
     }
     sql.push(format!("DROP TYPE {old_sql}"));

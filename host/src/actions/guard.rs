@@ -23,8 +23,7 @@ pub fn expression(expression: &str, what: &str) -> Result<(), ActionError> {
     // A newline ends a `--` comment that would otherwise swallow the closing
     // parenthesis; the parenthesis then proves the expression closed itself.
     let probe = format!("SELECT ({expression}\n)");
-    let parsed =
-        pg_query::parse(&probe).map_err(|e| bad(&format!("is not a valid SQL expression: {e}")))?;
+    let parsed = pg_query::parse(&probe).map_err(|e| bad(&format!("is not a valid SQL expression: {e}")))?;
     let stmts = &parsed.protobuf.stmts;
     let Some(NodeEnum::SelectStmt(select)) = stmts
         .first()
@@ -61,14 +60,11 @@ pub fn raw_statement(sql: &str) -> Result<(), ActionError> {
     if sql.contains('\0') {
         return Err(refuse("the statement contains a NUL byte".into()));
     }
-    let parsed = pg_query::parse(sql)
-        .map_err(|e| ActionError::InvalidArgument(format!("SQL syntax error: {e}")))?;
+    let parsed = pg_query::parse(sql).map_err(|e| ActionError::InvalidArgument(format!("SQL syntax error: {e}")))?;
     let stmts = &parsed.protobuf.stmts;
     match stmts.len() {
         0 => {
-            return Err(ActionError::InvalidArgument(
-                "the SQL text holds no statement".into(),
-            ));
+            return Err(ActionError::InvalidArgument("the SQL text holds no statement".into()));
         }
         1 => {}
         n => {
@@ -173,9 +169,6 @@ mod tests {
         ] {
             raw_statement(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
-        assert!(matches!(
-            raw_statement("SELEC 1"),
-            Err(ActionError::InvalidArgument(_))
-        ));
+        assert!(matches!(raw_statement("SELEC 1"), Err(ActionError::InvalidArgument(_))));
     }
 }

@@ -12,9 +12,7 @@ pub const MAX_IDENTIFIER_BYTES: usize = 63;
 /// Checks that `name` can be a Postgres identifier as given.
 pub fn validate(name: &str, what: &str) -> Result<(), ActionError> {
     if name.is_empty() {
-        return Err(ActionError::InvalidIdentifier(format!(
-            "{what} name is empty"
-        )));
+        return Err(ActionError::InvalidIdentifier(format!("{what} name is empty")));
     }
     if name.contains('\0') {
         return Err(ActionError::InvalidIdentifier(format!(
@@ -53,17 +51,9 @@ pub fn column_list(columns: &[String], what: &str) -> Result<String, ActionError
 }
 
 /// `"schema"."name"`, the schema defaulting to `default_schema`.
-pub fn qualified(
-    name: &QualifiedName,
-    default_schema: &str,
-    what: &str,
-) -> Result<String, ActionError> {
+pub fn qualified(name: &QualifiedName, default_schema: &str, what: &str) -> Result<String, ActionError> {
     let schema = name.schema.as_deref().unwrap_or(default_schema);
-    Ok(format!(
-        "{}.{}",
-        ident(schema, "schema")?,
-        ident(&name.name, what)?
-    ))
+    Ok(format!("{}.{}", ident(schema, "schema")?, ident(&name.name, what)?))
 }
 
 /// A string literal. Backslashes force the `E''` form so that the literal
@@ -116,14 +106,8 @@ mod tests {
 
     #[test]
     fn rejects_empty_nul_and_overlong_names() {
-        assert!(matches!(
-            ident("", "table"),
-            Err(ActionError::InvalidIdentifier(_))
-        ));
-        assert!(matches!(
-            ident("a\0b", "table"),
-            Err(ActionError::InvalidIdentifier(_))
-        ));
+        assert!(matches!(ident("", "table"), Err(ActionError::InvalidIdentifier(_))));
+        assert!(matches!(ident("a\0b", "table"), Err(ActionError::InvalidIdentifier(_))));
         assert!(ident(&"x".repeat(63), "table").is_ok());
         let err = ident(&"x".repeat(64), "table").unwrap_err();
         assert!(err.to_string().contains("64 bytes"), "{err}");
@@ -134,15 +118,9 @@ mod tests {
     #[test]
     fn qualifies_with_the_default_schema() {
         let name = QualifiedName::unqualified("posts");
-        assert_eq!(
-            qualified(&name, "public", "table").unwrap(),
-            "\"public\".\"posts\""
-        );
+        assert_eq!(qualified(&name, "public", "table").unwrap(), "\"public\".\"posts\"");
         let name = QualifiedName::qualified("blog", "posts");
-        assert_eq!(
-            qualified(&name, "public", "table").unwrap(),
-            "\"blog\".\"posts\""
-        );
+        assert_eq!(qualified(&name, "public", "table").unwrap(), "\"blog\".\"posts\"");
     }
 
     #[test]

@@ -18,8 +18,8 @@ pub mod types;
 pub mod values;
 
 use crate::wit::{
-    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ForeignKeyAction, IndexDef,
-    IndexMethod, QualifiedName, SqlValue, TypeCast,
+    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ForeignKeyAction, IndexDef, IndexMethod,
+    QualifiedName, SqlValue, TypeCast,
 };
 use ident::{column_list, ident, literal, qualified};
 use types::TypeUse;
@@ -27,8 +27,9 @@ use types::TypeUse;
 /// The schema that unqualified names resolve to.
 pub const DEFAULT_SCHEMA: &str = "public";
 
-/// One database action, as the guest asked for it.
-#[derive(Clone, Debug, PartialEq)]
+/// One database action, as the guest asked for it. Serializable, so that
+/// plans and tests can carry actions as data.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Action {
     AddTable {
         table: QualifiedName,
@@ -120,23 +121,14 @@ pub enum ActionError {
     #[error("refused: {0}")]
     Refused(String),
     #[error("{message}")]
-    Database {
-        message: String,
-        sqlstate: Option<String>,
-    },
+    Database { message: String, sqlstate: Option<String> },
 }
 
 impl Action {
     /// The WIT name of the action and the object it targets, for messages:
     /// `add-column public.posts.slug`.
     pub fn describe(&self) -> String {
-        let q = |n: &QualifiedName| {
-            format!(
-                "{}.{}",
-                n.schema.as_deref().unwrap_or(DEFAULT_SCHEMA),
-                n.name
-            )
-        };
+        let q = |n: &QualifiedName| format!("{}.{}", n.schema.as_deref().unwrap_or(DEFAULT_SCHEMA), n.name);
         match self {
             Action::AddTable { table, .. } => format!("add-table {}", q(table)),
             Action::DropTable { table } => format!("drop-table {}", q(table)),
@@ -186,10 +178,7 @@ impl Action {
 /// The statements that perform `action`, reading the catalog through
 /// `client` where the SQL depends on the database's current state. The reads
 /// see the migration's own earlier changes (same transaction).
-pub async fn plan(
-    action: &Action,
-    client: &tokio_postgres::Client,
-) -> Result<Vec<String>, ActionError> {
+pub async fn plan(action: &Action, client: &tokio_postgres::Client) -> Result<Vec<String>, ActionError> {
     let schema = DEFAULT_SCHEMA;
     match action {
         Action::ChangeColumnType {
@@ -225,22 +214,37 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
             one(format!("CREATE TABLE {} ({})", table_name(table)?, defs?.join(", ")))
         }
         Action::DropTable { table } => one(format!("DROP TABLE {}", table_name(table)?)),
-        Action::RenameTable { table, new_name } => {
-            one(format!("ALTER TABLE {} RENAME TO {}", table_name(table)?, ident(new_name, "table")?))
-        }
-        Action::AddColumn { table, column } => {
-            one(format!("ALTER TABLE {} ADD COLUMN {}", table_name(table)?, column_def(column, schema)?))
-        }
-        Action::DropColumn { table, column } => {
-            one(format!("ALTER TABLE {} DROP COLUMN {}", table_name(table)?, ident(column, "column")?))
-        }
-        Action::RenameColumn { table, column, new_name } => one(format!(
+        Action::RenameTable { table, new_name } => one(format!(
+            "ALTER TABLE {} RENAME TO {}",
+            table_name(table)?,
+            ident(new_name, "table")?
+        )),
+        Action::AddColumn { table, column } => one(format!(
+            "ALTER TABLE {} ADD COLUMN {}",
+            table_name(table)?,
+            column_def(column, schema)?
+        )),
+        Action::DropColumn { table, column } => one(format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            table_name(table)?,
+            ident(column, "column")?
+        )),
+        Action::RenameColumn {
+            table,
+            column,
+            new_name,
+        } => one(format!(
             "ALTER TABLE {} RENAME COLUMN {} TO {}",
             table_name(table)?,
             ident(column, "column")?,
             ident(new_name, "column")?
         )),
-        Action::ChangeColumnType { table, column, new_type, cast } => {
+        Action::ChangeColumnType {
+            table,
+            column,
+            new_type,
+            cast,
+        } => {
             let using = match cast {
                 TypeCast::None => None,
                 TypeCast::Using(expr) => {
@@ -273,25 +277,37 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
             table_name(table)?,
             ident(column, "column")?
         )),
-        Action::AddConstraint { table, name, constraint } => one(format!(
+        Action::AddConstraint {
+            table,
+            name,
+            constraint,
+        } => one(format!(
             "ALTER TABLE {} ADD CONSTRAINT {} {}",
             table_name(table)?,
             ident(name, "constraint")?,
             constraint_sql(constraint, schema)?
         )),
-        Action::DropConstraint { table, name } => {
-            one(format!("ALTER TABLE {} DROP CONSTRAINT {}", table_name(table)?, ident(name, "constraint")?))
-        }
+        Action::DropConstraint { table, name } => one(format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            table_name(table)?,
+            ident(name, "constraint")?
+        )),
         Action::AddIndex { index } => one(index_sql(index, schema)?),
         Action::DropIndex { index } => one(format!("DROP INDEX {}", qualified(index, schema, "index")?)),
         Action::CreateEnum { name, values } => {
             let labels: Result<Vec<_>, _> = values.iter().map(|v| enum_label(v)).collect();
             check_distinct(values)?;
-            one(format!("CREATE TYPE {} AS ENUM ({})", qualified(name, schema, "type")?, labels?.join(", ")))
+            one(format!(
+                "CREATE TYPE {} AS ENUM ({})",
+                qualified(name, schema, "type")?,
+                labels?.join(", ")
+            ))
         }
         Action::AddEnumValues { name, values, position } => {
             if values.is_empty() {
-                return Err(ActionError::InvalidArgument("add-enum-values needs at least one value".into()));
+                return Err(ActionError::InvalidArgument(
+                    "add-enum-values needs at least one value".into(),
+                ));
             }
             check_distinct(values)?;
             let type_name = qualified(name, schema, "type")?;
@@ -308,7 +324,10 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
                 if position.is_some() {
                     previous = Some(value);
                 }
-                statements.push(format!("ALTER TYPE {type_name} ADD VALUE {}{place}", enum_label(value)?));
+                statements.push(format!(
+                    "ALTER TYPE {type_name} ADD VALUE {}{place}",
+                    enum_label(value)?
+                ));
             }
             Ok(statements)
         }

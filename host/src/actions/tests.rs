@@ -61,10 +61,7 @@ fn add_table_with_columns_defaults_and_not_null() {
 
 #[test]
 fn table_and_column_statements() {
-    assert_eq!(
-        sql(Action::DropTable { table: t("a") }),
-        [r#"DROP TABLE "public"."a""#]
-    );
+    assert_eq!(sql(Action::DropTable { table: t("a") }), [r#"DROP TABLE "public"."a""#]);
     assert_eq!(
         sql(Action::RenameTable {
             table: QualifiedName::qualified("blog", "a"),
@@ -156,13 +153,7 @@ fn change_column_type_uses_alter_column_not_modify_column() {
         sql(action(TypeCast::Using("trim(n)::integer".into()))),
         [r#"ALTER TABLE "public"."a" ALTER COLUMN "n" TYPE integer USING trim(n)::integer"#]
     );
-    assert!(
-        render(
-            &action(TypeCast::Using("1; DROP TABLE a".into())),
-            DEFAULT_SCHEMA
-        )
-        .is_err()
-    );
+    assert!(render(&action(TypeCast::Using("1; DROP TABLE a".into())), DEFAULT_SCHEMA).is_err());
 }
 
 #[test]
@@ -282,9 +273,7 @@ fn indexes_use_drop_index_not_alter_table() {
     };
     assert_eq!(
         sql(Action::AddIndex { index }),
-        [
-            r#"CREATE UNIQUE INDEX "posts_slug_key" ON "public"."posts" USING btree ("slug") WHERE deleted_at IS NULL"#
-        ]
+        [r#"CREATE UNIQUE INDEX "posts_slug_key" ON "public"."posts" USING btree ("slug") WHERE deleted_at IS NULL"#]
     );
     assert_eq!(
         sql(Action::DropIndex {
@@ -387,10 +376,7 @@ fn drop_enum_values_recreates_in_order_and_converts_every_column() {
     let mut held = facts.clone();
     held.usages[0].rows_holding = vec![("beta".into(), 3)];
     let err = enums::drop_values(&t("status"), &["beta".into()], &held, "public").unwrap_err();
-    assert!(
-        err.to_string().contains("3 row(s) of \"public\".\"posts\""),
-        "{err}"
-    );
+    assert!(err.to_string().contains("3 row(s) of \"public\".\"posts\""), "{err}");
 }
 
 #[test]
@@ -418,18 +404,11 @@ fn every_name_is_validated() {
             table: t("a"),
             column: col(
                 "c",
-                ScalarType::Numeric(Some(NumericPrecision {
-                    precision: 0,
-                    scale: 0,
-                })),
+                ScalarType::Numeric(Some(NumericPrecision { precision: 0, scale: 0 })),
             ),
         },
     ];
     for action in cases {
-        assert!(
-            render(&action, "public").is_err(),
-            "{} was accepted",
-            action.describe()
-        );
+        assert!(render(&action, "public").is_err(), "{} was accepted", action.describe());
     }
 }

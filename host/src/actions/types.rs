@@ -17,11 +17,7 @@ pub enum TypeUse {
 }
 
 /// The SQL spelling of `data_type`.
-pub fn render(
-    data_type: &DataType,
-    default_schema: &str,
-    usage: TypeUse,
-) -> Result<String, ActionError> {
+pub fn render(data_type: &DataType, default_schema: &str, usage: TypeUse) -> Result<String, ActionError> {
     let scalar = render_scalar(&data_type.scalar, default_schema)?;
     let serial = matches!(
         data_type.scalar,
@@ -141,10 +137,7 @@ mod tests {
             r(ScalarType::Varchar(Some(40)), false).unwrap(),
             "character varying(40)"
         );
-        assert_eq!(
-            r(ScalarType::Varchar(None), true).unwrap(),
-            "character varying[]"
-        );
+        assert_eq!(r(ScalarType::Varchar(None), true).unwrap(), "character varying[]");
         assert_eq!(
             r(
                 ScalarType::Numeric(Some(NumericPrecision {
@@ -170,11 +163,7 @@ mod tests {
         };
         assert_eq!(r(ScalarType::Time(plain), false).unwrap(), "time");
         assert_eq!(
-            r(
-                ScalarType::Named(QualifiedName::unqualified("post_status")),
-                true
-            )
-            .unwrap(),
+            r(ScalarType::Named(QualifiedName::unqualified("post_status")), true).unwrap(),
             "\"public\".\"post_status\"[]"
         );
     }
@@ -184,10 +173,7 @@ mod tests {
         assert!(r(ScalarType::Varchar(Some(0)), false).is_err());
         assert!(
             r(
-                ScalarType::Numeric(Some(NumericPrecision {
-                    precision: 2,
-                    scale: 3
-                })),
+                ScalarType::Numeric(Some(NumericPrecision { precision: 2, scale: 3 })),
                 false
             )
             .is_err()

@@ -61,16 +61,10 @@ impl ToSql for Param<'_> {
                 _ => Err(mismatch()),
             },
             SqlValue::Int(i) => match *ty {
-                Type::INT2 => i16::try_from(*i)
-                    .map_err(|_| out_of_range(*i, ty))?
-                    .to_sql(ty, out),
-                Type::INT4 => i32::try_from(*i)
-                    .map_err(|_| out_of_range(*i, ty))?
-                    .to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i).map_err(|_| out_of_range(*i, ty))?.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i).map_err(|_| out_of_range(*i, ty))?.to_sql(ty, out),
                 Type::INT8 => i.to_sql(ty, out),
-                Type::OID => u32::try_from(*i)
-                    .map_err(|_| out_of_range(*i, ty))?
-                    .to_sql(ty, out),
+                Type::OID => u32::try_from(*i).map_err(|_| out_of_range(*i, ty))?.to_sql(ty, out),
                 Type::FLOAT4 => (*i as f32).to_sql(ty, out),
                 Type::FLOAT8 => (*i as f64).to_sql(ty, out),
                 Type::NUMERIC => encode_numeric(&i.to_string(), out),
@@ -193,13 +187,11 @@ fn parse_naive_datetime(t: &str) -> Option<chrono::NaiveDateTime> {
     ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d"]
         .iter()
         .find_map(|f| {
-            chrono::NaiveDateTime::parse_from_str(t, f)
-                .ok()
-                .or_else(|| {
-                    chrono::NaiveDate::parse_from_str(t, f)
-                        .ok()
-                        .and_then(|d| d.and_hms_opt(0, 0, 0))
-                })
+            chrono::NaiveDateTime::parse_from_str(t, f).ok().or_else(|| {
+                chrono::NaiveDate::parse_from_str(t, f)
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+            })
         })
 }
 
@@ -258,9 +250,7 @@ impl<'a> FromSql<'a> for Out {
             Type::NUMERIC => SqlValue::Numeric(decode_numeric(raw)?),
             Type::BYTEA => SqlValue::Bytes(raw.to_vec()),
             Type::JSON => SqlValue::Json(text()?),
-            Type::JSONB => {
-                SqlValue::Json(std::str::from_utf8(raw.get(1..).unwrap_or_default())?.to_owned())
-            }
+            Type::JSONB => SqlValue::Json(std::str::from_utf8(raw.get(1..).unwrap_or_default())?.to_owned()),
             Type::UUID => {
                 let h = hex::encode(raw);
                 if h.len() != 32 {
@@ -340,11 +330,7 @@ fn encode_numeric(text: &str, out: &mut BytesMut) -> Result<IsNull, BoxError> {
             .collect()
     };
     let int_groups = group(&int_padded);
-    let mut digits: Vec<i16> = int_groups
-        .iter()
-        .copied()
-        .chain(group(&frac_padded))
-        .collect();
+    let mut digits: Vec<i16> = int_groups.iter().copied().chain(group(&frac_padded)).collect();
     let mut weight = int_groups.len() as i32 - 1;
     // Strip leading and trailing zero groups; leading ones lower the weight.
     while digits.first() == Some(&0) {
@@ -360,11 +346,7 @@ fn encode_numeric(text: &str, out: &mut BytesMut) -> Result<IsNull, BoxError> {
     let scale = u16::try_from(frac.len()).map_err(|_| "too many fraction digits")?;
     out.put_i16(i16::try_from(digits.len()).map_err(|_| "numeric value too long")?);
     out.put_i16(i16::try_from(weight).map_err(|_| "numeric value out of range")?);
-    out.put_u16(if negative && !digits.is_empty() {
-        0x4000
-    } else {
-        0
-    });
+    out.put_u16(if negative && !digits.is_empty() { 0x4000 } else { 0 });
     out.put_u16(scale);
     for d in digits {
         out.put_i16(d);
@@ -388,9 +370,7 @@ fn decode_numeric(raw: &[u8]) -> Result<String, BoxError> {
         0xF000 => return Ok("-Infinity".into()),
         _ => {}
     }
-    let digits: Vec<u16> = (0..ndigits)
-        .map(|i| word(4 + i))
-        .collect::<Result<_, _>>()?;
+    let digits: Vec<u16> = (0..ndigits).map(|i| word(4 + i)).collect::<Result<_, _>>()?;
     let mut int = String::new();
     for i in 0..=weight.max(0) {
         let d = if i <= weight {
@@ -463,21 +443,12 @@ mod tests {
 
     #[test]
     fn literals_for_ddl() {
-        assert_eq!(
-            literal(&SqlValue::Text("O'Neill".into())).unwrap(),
-            "'O''Neill'"
-        );
+        assert_eq!(literal(&SqlValue::Text("O'Neill".into())).unwrap(), "'O''Neill'");
         assert_eq!(literal(&SqlValue::Int(-3)).unwrap(), "(-3)");
         assert_eq!(literal(&SqlValue::Float(1.5)).unwrap(), "(1.5)");
-        assert_eq!(
-            literal(&SqlValue::Numeric("10.25".into())).unwrap(),
-            "'10.25'::numeric"
-        );
+        assert_eq!(literal(&SqlValue::Numeric("10.25".into())).unwrap(), "'10.25'::numeric");
         assert!(literal(&SqlValue::Numeric("1; DROP".into())).is_err());
-        assert_eq!(
-            literal(&SqlValue::Bytes(vec![0xde, 0xad])).unwrap(),
-            "'\\xdead'::bytea"
-        );
+        assert_eq!(literal(&SqlValue::Bytes(vec![0xde, 0xad])).unwrap(), "'\\xdead'::bytea");
         assert_eq!(literal(&SqlValue::Null).unwrap(), "NULL");
     }
 

@@ -24,7 +24,7 @@ pub struct Built {
 }
 
 /// The migration crates directly under `dir` (directories with a Cargo.toml
-/// that declares a package), sorted.
+/// that declares a `cdylib` package), sorted.
 pub fn crates(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         bail!(
@@ -39,9 +39,9 @@ pub fn crates(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         if path.file_name().is_some_and(|n| n == "target") || !manifest.is_file() {
             continue;
         }
-        let text = std::fs::read_to_string(&manifest)
-            .with_context(|| format!("reading {}", manifest.display()))?;
-        if text.lines().any(|l| l.trim() == "[package]") {
+        let text = std::fs::read_to_string(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
+        // A crate that is not a cdylib is a helper library the migrations share.
+        if text.lines().any(|l| l.trim() == "[package]") && text.contains("cdylib") {
             crates.push(path);
         }
     }
@@ -67,31 +67,31 @@ pub fn build(dir: &Path, quiet: bool) -> anyhow::Result<Vec<Built>> {
         artifacts.extend(cargo_build(&workspace, &target_dir, true, quiet)?);
     } else {
         for krate in &crates {
-            artifacts.extend(cargo_build(
-                &krate.join("Cargo.toml"),
-                &target_dir,
-                false,
-                quiet,
-            )?);
+            artifacts.extend(cargo_build(&krate.join("Cargo.toml"), &target_dir, false, quiet)?);
         }
     }
-    let mut built = Vec::new();
+    // Every crate must have produced a component before any is copied.
+    let mut outputs = Vec::new();
     for krate in crates {
         let canonical = krate
             .canonicalize()
             .with_context(|| format!("resolving {}", krate.display()))?;
         let Some(wasm) = artifacts.get(&canonical) else {
             bail!(
-                "cargo built no component for {}: is it a `crate-type = [\"cdylib\"]` library?",
+                "cargo built no component for {}: is its crate-type \"cdylib\"?",
                 krate.display()
             );
         };
+        outputs.push((krate, wasm.clone()));
+    }
+    let mut built = Vec::new();
+    for (krate, wasm) in outputs {
         let name = krate
             .file_name()
             .expect("a crate directory has a name")
             .to_string_lossy();
         let component = dir.join(format!("{name}.wasm"));
-        let changed = copy_if_changed(wasm, &component)?;
+        let changed = copy_if_changed(&wasm, &component)?;
         built.push(Built {
             crate_dir: krate,
             component,
@@ -123,11 +123,7 @@ fn cargo_build(
         .arg("--target-dir")
         .arg(target_dir)
         .stdout(Stdio::piped())
-        .stderr(if quiet {
-            Stdio::piped()
-        } else {
-            Stdio::inherit()
-        });
+        .stderr(if quiet { Stdio::piped() } else { Stdio::inherit() });
     if workspace {
         command.arg("--workspace");
     }
@@ -150,11 +146,7 @@ fn cargo_build(
         );
     }
     let mut artifacts = BTreeMap::new();
-    for line in output
-        .stdout
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-    {
+    for line in output.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
         let Ok(message) = serde_json::from_slice::<serde_json::Value>(line) else {
             continue;
         };
@@ -170,13 +162,9 @@ fn cargo_build(
             .flatten()
             .filter_map(|f| f.as_str())
             .find(|f| f.ends_with(".wasm"));
-        let crate_dir = message["manifest_path"]
-            .as_str()
-            .and_then(|m| Path::new(m).parent());
+        let crate_dir = message["manifest_path"].as_str().and_then(|m| Path::new(m).parent());
         if let (true, Some(wasm), Some(crate_dir)) = (is_cdylib, wasm, crate_dir) {
-            let crate_dir = crate_dir
-                .canonicalize()
-                .unwrap_or_else(|_| crate_dir.to_owned());
+            let crate_dir = crate_dir.canonicalize().unwrap_or_else(|_| crate_dir.to_owned());
             artifacts.insert(crate_dir, PathBuf::from(wasm));
         }
     }

@@ -208,24 +208,16 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 (steps, None, false) => RollbackTarget::Steps(steps.unwrap_or(1)),
             };
             let report = migrator
-                .rollback(
-                    &RollbackOptions {
-                        target,
-                        dry_run,
-                        force,
-                    },
-                    &mut |e| printer.event(&e, dry_run),
-                )
+                .rollback(&RollbackOptions { target, dry_run, force }, &mut |e| {
+                    printer.event(&e, dry_run)
+                })
                 .await?;
             printer.rolled_back(&report, dry_run);
         }
         Command::Status { json } => {
             let status = migrator.status().await?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&status).context("writing JSON")?
-                );
+                println!("{}", serde_json::to_string_pretty(&status).context("writing JSON")?);
             } else {
                 printer.status(&status);
             }

@@ -53,7 +53,7 @@ impl Printer {
                     };
                     println!("-- {verb} {revision}: {message}");
                     for sql in statements.iter() {
-                        println!("{sql};");
+                        println!("{}", as_script(sql));
                     }
                     println!();
                     return;
@@ -69,7 +69,9 @@ impl Printer {
                 println!("{verb:>11}  {revision}  {message}  ({millis:.1} ms)");
                 if self.verbose {
                     for sql in statements.iter() {
-                        println!("             {sql}");
+                        for line in as_script(sql).lines() {
+                            println!("             {line}");
+                        }
                     }
                     for line in output.lines() {
                         println!("           | {line}");
@@ -92,10 +94,7 @@ impl Printer {
                 report.ran.len()
             );
         } else {
-            println!(
-                "applied {} migration(s); now at revision {head}",
-                report.ran.len()
-            );
+            println!("applied {} migration(s); now at revision {head}", report.ran.len());
         }
     }
 
@@ -111,14 +110,8 @@ impl Printer {
                 report.ran.len()
             );
         } else {
-            let head = report
-                .head
-                .as_deref()
-                .unwrap_or("(none: no migration applied)");
-            println!(
-                "rolled back {} migration(s); now at revision {head}",
-                report.ran.len()
-            );
+            let head = report.head.as_deref().unwrap_or("(none: no migration applied)");
+            println!("rolled back {} migration(s); now at revision {head}", report.ran.len());
         }
     }
 
@@ -142,16 +135,8 @@ impl Printer {
         for problem in &status.problems {
             println!("problem: {problem}");
         }
-        let pending = status
-            .migrations
-            .iter()
-            .filter(|m| m.state == State::Pending)
-            .count();
-        let changed = status
-            .migrations
-            .iter()
-            .filter(|m| m.state == State::Changed)
-            .count();
+        let pending = status.migrations.iter().filter(|m| m.state == State::Pending).count();
+        let changed = status.migrations.iter().filter(|m| m.state == State::Changed).count();
         if changed > 0 {
             println!(
                 "{changed} applied migration(s) changed since they were applied: apply and rollback refuse to run over them without --force"
@@ -160,5 +145,19 @@ impl Printer {
         if pending > 0 {
             println!("{pending} pending migration(s): run `migrate-host apply`");
         }
+    }
+}
+
+/// A logged statement as a line of a SQL script: `;` after the statement,
+/// not after a trailing comment line.
+fn as_script(logged: &str) -> String {
+    let (statement, comments) = match logged.find("\n--") {
+        Some(i) => logged.split_at(i),
+        None => (logged, ""),
+    };
+    if statement.starts_with("--") {
+        logged.to_owned()
+    } else {
+        format!("{statement};{comments}")
     }
 }

@@ -48,10 +48,7 @@ pub fn order(links: &[Link]) -> Result<Vec<&Link>, ChainError> {
     }
     let mut children: HashMap<Option<&str>, Vec<&Link>> = HashMap::new();
     for link in links {
-        children
-            .entry(link.parent.as_deref())
-            .or_default()
-            .push(link);
+        children.entry(link.parent.as_deref()).or_default().push(link);
         if let Some(parent) = &link.parent
             && !by_revision.contains_key(parent.as_str())
         {
@@ -63,10 +60,7 @@ pub fn order(links: &[Link]) -> Result<Vec<&Link>, ChainError> {
     }
     for (parent, kids) in &children {
         if kids.len() > 1 {
-            let names: Vec<String> = kids
-                .iter()
-                .map(|k| format!("{} ({})", k.revision, k.origin))
-                .collect();
+            let names: Vec<String> = kids.iter().map(|k| format!("{} ({})", k.revision, k.origin)).collect();
             problems.push(match parent {
                 Some(p) => format!(
                     "{} migrations have the same parent {p}: {}",
@@ -163,7 +157,12 @@ impl Reconciled {
     pub fn problems(&self) -> Vec<String> {
         let mut problems: Vec<String> = self
             .with_state(State::Missing)
-            .map(|e| format!("revision {} is applied in the database but no migration in the directory declares it", e.revision))
+            .map(|e| {
+                format!(
+                    "revision {} is applied in the database but no migration in the directory declares it",
+                    e.revision
+                )
+            })
             .collect();
         let prefix = self.applied_prefix();
         for entry in self.entries.iter().skip(prefix) {
@@ -179,15 +178,12 @@ impl Reconciled {
 }
 
 pub fn reconcile(chain: &[&Link], applied: &[Applied]) -> Reconciled {
-    let by_revision: HashMap<&str, &Applied> =
-        applied.iter().map(|a| (a.revision.as_str(), a)).collect();
+    let by_revision: HashMap<&str, &Applied> = applied.iter().map(|a| (a.revision.as_str(), a)).collect();
     let mut entries: Vec<Entry> = chain
         .iter()
         .enumerate()
         .map(|(i, link)| {
-            let applied = by_revision
-                .get(link.revision.as_str())
-                .map(|a| (*a).clone());
+            let applied = by_revision.get(link.revision.as_str()).map(|a| (*a).clone());
             let state = match &applied {
                 Some(a) if a.checksum == link.checksum => State::Applied,
                 Some(_) => State::Changed,
@@ -253,23 +249,11 @@ mod tests {
     fn reports_every_chain_problem() {
         let err = |links: &[Link]| order(links).unwrap_err().problems.join("\n");
         assert!(err(&[link("a", None), link("a", None)]).contains("declared twice"));
-        assert!(
-            err(&[link("a", None), link("b", Some("a")), link("c", Some("a"))])
-                .contains("same parent a")
-        );
-        assert!(
-            err(&[link("a", None), link("b", Some("x"))])
-                .contains("parent x, which no migration declares")
-        );
+        assert!(err(&[link("a", None), link("b", Some("a")), link("c", Some("a"))]).contains("same parent a"));
+        assert!(err(&[link("a", None), link("b", Some("x"))]).contains("parent x, which no migration declares"));
         assert!(err(&[link("a", None), link("b", None)]).contains("have no parent"));
-        assert!(
-            err(&[link("a", Some("b")), link("b", Some("a"))])
-                .contains("no migration is the first")
-        );
-        assert!(
-            err(&[link("r", None), link("a", Some("b")), link("b", Some("a"))])
-                .contains("form a cycle")
-        );
+        assert!(err(&[link("a", Some("b")), link("b", Some("a"))]).contains("no migration is the first"));
+        assert!(err(&[link("r", None), link("a", Some("b")), link("b", Some("a"))]).contains("form a cycle"));
     }
 
     #[test]
@@ -278,17 +262,9 @@ mod tests {
         let chain = order(&links).unwrap();
         let r = reconcile(
             &chain,
-            &[
-                applied("a", "sum-a"),
-                applied("b", "other"),
-                applied("z", "sum-z"),
-            ],
+            &[applied("a", "sum-a"), applied("b", "other"), applied("z", "sum-z")],
         );
-        let states: Vec<(String, State)> = r
-            .entries
-            .iter()
-            .map(|e| (e.revision.clone(), e.state))
-            .collect();
+        let states: Vec<(String, State)> = r.entries.iter().map(|e| (e.revision.clone(), e.state)).collect();
         assert_eq!(
             states,
             [

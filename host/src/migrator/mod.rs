@@ -117,10 +117,7 @@ impl Migrator {
     async fn load_chain(&self) -> anyhow::Result<Vec<Migration>> {
         let mut migrations = source::load(&self.runtime, &self.dir).await?;
         let links = links(&migrations);
-        let order: Vec<String> = chain::order(&links)?
-            .iter()
-            .map(|l| l.revision.clone())
-            .collect();
+        let order: Vec<String> = chain::order(&links)?.iter().map(|l| l.revision.clone()).collect();
         migrations.sort_by_key(|m| order.iter().position(|r| r == m.revision()));
         Ok(migrations)
     }
@@ -138,12 +135,7 @@ impl Migrator {
                     revision: e.revision.clone(),
                     state: e.state,
                     message: m.map_or_else(
-                        || {
-                            e.applied
-                                .as_ref()
-                                .map(|a| a.message.clone())
-                                .unwrap_or_default()
-                        },
+                        || e.applied.as_ref().map(|a| a.message.clone()).unwrap_or_default(),
                         |m| m.message().to_owned(),
                     ),
                     file: m.map(Migration::file_name),
@@ -158,19 +150,12 @@ impl Migrator {
         })
     }
 
-    pub async fn apply(
-        &self,
-        options: &ApplyOptions,
-        on_event: &mut dyn FnMut(Event),
-    ) -> anyhow::Result<Report> {
+    pub async fn apply(&self, options: &ApplyOptions, on_event: &mut dyn FnMut(Event)) -> anyhow::Result<Report> {
         let migrations = self.load_chain().await?;
         if let Some(to) = &options.to
             && !migrations.iter().any(|m| m.revision() == to)
         {
-            bail!(
-                "--to {to}: no migration in {} has that revision",
-                self.dir.display()
-            );
+            bail!("--to {to}: no migration in {} has that revision", self.dir.display());
         }
         self.locked(on_event, options.dry_run, async |on_event| {
             let applied = history::applied(&self.client).await?;
@@ -188,18 +173,15 @@ impl Migrator {
                 None => migrations.len(),
             };
             let mut report = Report {
-                head: start
-                    .checked_sub(1)
-                    .map(|i| migrations[i].revision().to_owned()),
+                head: start.checked_sub(1).map(|i| migrations[i].revision().to_owned()),
                 ..Report::default()
             };
             for migration in migrations.iter().take(end).skip(start) {
                 self.run_one(migration, Direction::Up, options.dry_run, on_event)
                     .await?;
-                report.ran.push((
-                    migration.revision().to_owned(),
-                    migration.message().to_owned(),
-                ));
+                report
+                    .ran
+                    .push((migration.revision().to_owned(), migration.message().to_owned()));
                 if !options.dry_run {
                     report.head = Some(migration.revision().to_owned());
                 }
@@ -209,11 +191,7 @@ impl Migrator {
         .await
     }
 
-    pub async fn rollback(
-        &self,
-        options: &RollbackOptions,
-        on_event: &mut dyn FnMut(Event),
-    ) -> anyhow::Result<Report> {
+    pub async fn rollback(&self, options: &RollbackOptions, on_event: &mut dyn FnMut(Event)) -> anyhow::Result<Report> {
         let migrations = self.load_chain().await?;
         self.locked(on_event, options.dry_run, async |on_event| {
             let applied = history::applied(&self.client).await?;
@@ -223,10 +201,9 @@ impl Migrator {
                 RollbackTarget::Steps(n) => applied_count.saturating_sub(*n),
                 RollbackTarget::All => 0,
                 RollbackTarget::To(to) => {
-                    let index = migrations
-                        .iter()
-                        .position(|m| m.revision() == to)
-                        .ok_or_else(|| anyhow!("--to {to}: no migration in {} has that revision", self.dir.display()))?;
+                    let index = migrations.iter().position(|m| m.revision() == to).ok_or_else(|| {
+                        anyhow!("--to {to}: no migration in {} has that revision", self.dir.display())
+                    })?;
                     if index >= applied_count {
                         bail!("--to {to}: that revision is not applied, so there is nothing to roll back to");
                     }
@@ -236,11 +213,19 @@ impl Migrator {
             // Only the migrations being undone must be unchanged.
             let undo = &reconciled.entries[keep..applied_count];
             check_entries(&reconciled, undo, options.force)?;
-            let mut report = Report { head: applied_count.checked_sub(1).map(|i| migrations[i].revision().to_owned()), ..Report::default() };
+            let mut report = Report {
+                head: applied_count
+                    .checked_sub(1)
+                    .map(|i| migrations[i].revision().to_owned()),
+                ..Report::default()
+            };
             for index in (keep..applied_count).rev() {
                 let migration = &migrations[index];
-                self.run_one(migration, Direction::Down, options.dry_run, on_event).await?;
-                report.ran.push((migration.revision().to_owned(), migration.message().to_owned()));
+                self.run_one(migration, Direction::Down, options.dry_run, on_event)
+                    .await?;
+                report
+                    .ran
+                    .push((migration.revision().to_owned(), migration.message().to_owned()));
                 if !options.dry_run {
                     report.head = migration.parent().map(str::to_owned);
                 }
@@ -322,10 +307,7 @@ impl Migrator {
             });
             return Ok(());
         }
-        self.client
-            .batch_execute("BEGIN")
-            .await
-            .with_context(what)?;
+        self.client.batch_execute("BEGIN").await.with_context(what)?;
         let result = async {
             let outcome = self
                 .runtime
@@ -353,10 +335,7 @@ impl Migrator {
                 },
             )
             .await?;
-            self.client
-                .batch_execute("COMMIT")
-                .await
-                .context("committing")?;
+            self.client.batch_execute("COMMIT").await.context("committing")?;
             anyhow::Ok((outcome, millis))
         }
         .await;
@@ -375,10 +354,8 @@ impl Migrator {
             Err(error) => {
                 // Nothing of the migration, nor its record, survives.
                 if let Err(rollback) = self.client.batch_execute("ROLLBACK").await {
-                    return Err(error.context(format!(
-                        "and rolling the transaction back failed too: {rollback}"
-                    )))
-                    .with_context(what);
+                    return Err(error.context(format!("and rolling the transaction back failed too: {rollback}")))
+                        .with_context(what);
                 }
                 Err(error).with_context(what)
             }
@@ -409,11 +386,7 @@ fn check(reconciled: &Reconciled, force: bool) -> anyhow::Result<()> {
 }
 
 /// Refuses to move a chain with problems, or over changed migrations unless forced.
-fn check_entries(
-    reconciled: &Reconciled,
-    entries: &[chain::Entry],
-    force: bool,
-) -> anyhow::Result<()> {
+fn check_entries(reconciled: &Reconciled, entries: &[chain::Entry], force: bool) -> anyhow::Result<()> {
     let problems = reconciled.problems();
     if !problems.is_empty() {
         bail!(

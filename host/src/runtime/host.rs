@@ -7,8 +7,8 @@ use super::session::{ActionFailure, Session};
 use crate::actions::{Action, ActionError};
 use crate::wit::{self, migrate::host::actions::Host as ActionsHost};
 use crate::wit::{
-    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ErrorKind, IndexDef,
-    QualifiedName, Rows, SqlValue, TypeCast,
+    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ErrorKind, IndexDef, QualifiedName, Rows, SqlValue,
+    TypeCast,
 };
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -30,12 +30,7 @@ pub struct HostState {
 }
 
 impl HostState {
-    pub(super) fn new(
-        wasi: WasiCtx,
-        output: MemoryOutputPipe,
-        session: Session,
-        limits: &super::Limits,
-    ) -> Self {
+    pub(super) fn new(wasi: WasiCtx, output: MemoryOutputPipe, session: Session, limits: &super::Limits) -> Self {
         HostState {
             wasi,
             table: ResourceTable::new(),
@@ -85,9 +80,7 @@ impl HostState {
 fn to_wit_error(failure: &ActionFailure) -> wit::Error {
     let (kind, sqlstate) = match &failure.error {
         ActionError::InvalidIdentifier(_) => (ErrorKind::InvalidIdentifier, None),
-        ActionError::InvalidArgument(_) | ActionError::Refused(_) => {
-            (ErrorKind::InvalidArgument, None)
-        }
+        ActionError::InvalidArgument(_) | ActionError::Refused(_) => (ErrorKind::InvalidArgument, None),
         ActionError::Database { sqlstate, .. } => (ErrorKind::Database, sqlstate.clone()),
     };
     wit::Error {
@@ -143,12 +136,7 @@ impl ActionsHost for HostState {
     async fn drop_column(&mut self, table: QualifiedName, column: String) -> Reply<()> {
         self.run(Action::DropColumn { table, column }).await
     }
-    async fn rename_column(
-        &mut self,
-        table: QualifiedName,
-        column: String,
-        new_name: String,
-    ) -> Reply<()> {
+    async fn rename_column(&mut self, table: QualifiedName, column: String, new_name: String) -> Reply<()> {
         self.run(Action::RenameColumn {
             table,
             column,
@@ -177,28 +165,13 @@ impl ActionsHost for HostState {
     async fn drop_not_null(&mut self, table: QualifiedName, column: String) -> Reply<()> {
         self.run(Action::DropNotNull { table, column }).await
     }
-    async fn set_column_default(
-        &mut self,
-        table: QualifiedName,
-        column: String,
-        default: ColumnDefault,
-    ) -> Reply<()> {
-        self.run(Action::SetColumnDefault {
-            table,
-            column,
-            default,
-        })
-        .await
+    async fn set_column_default(&mut self, table: QualifiedName, column: String, default: ColumnDefault) -> Reply<()> {
+        self.run(Action::SetColumnDefault { table, column, default }).await
     }
     async fn drop_column_default(&mut self, table: QualifiedName, column: String) -> Reply<()> {
         self.run(Action::DropColumnDefault { table, column }).await
     }
-    async fn add_constraint(
-        &mut self,
-        table: QualifiedName,
-        name: String,
-        constraint: Constraint,
-    ) -> Reply<()> {
+    async fn add_constraint(&mut self, table: QualifiedName, name: String, constraint: Constraint) -> Reply<()> {
         self.run(Action::AddConstraint {
             table,
             name,
@@ -224,12 +197,7 @@ impl ActionsHost for HostState {
         values: Vec<String>,
         position: Option<EnumPosition>,
     ) -> Reply<()> {
-        self.run(Action::AddEnumValues {
-            name,
-            values,
-            position,
-        })
-        .await
+        self.run(Action::AddEnumValues { name, values, position }).await
     }
     async fn drop_enum_values(&mut self, name: QualifiedName, values: Vec<String>) -> Reply<()> {
         self.run(Action::DropEnumValues { name, values }).await

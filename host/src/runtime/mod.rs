@@ -68,10 +68,7 @@ pub struct RunOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("{direction} returned an error: {message}")]
-    Returned {
-        direction: Direction,
-        message: String,
-    },
+    Returned { direction: Direction, message: String },
     #[error("{direction} returned success after a failed call, which aborted its transaction: {0}", .failure)]
     IgnoredFailure {
         direction: Direction,
@@ -130,11 +127,7 @@ impl Runtime {
         MigrationComponent::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |state| state)
             .map_err(anyhow::Error::from)?;
         spawn_epoch_ticker(&engine);
-        Ok(Runtime {
-            engine,
-            linker,
-            limits,
-        })
+        Ok(Runtime { engine, linker, limits })
     }
 
     pub fn limits(&self) -> &Limits {
@@ -155,31 +148,18 @@ impl Runtime {
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
             .context("not a migration for this host: its imports do not match the migrate:host@0.1.0 contract")?;
-        let pre = MigrationComponentPre::new(pre)
-            .map_err(anyhow::Error::from)
-            .context("not a migration for this host: it does not export the migrate:host@0.1.0 `migration` interface")?;
+        let pre = MigrationComponentPre::new(pre).map_err(anyhow::Error::from).context(
+            "not a migration for this host: it does not export the migrate:host@0.1.0 `migration` interface",
+        )?;
         let mut store = self.store(Session::detached());
         let info = async {
             let instance = pre.instantiate_async(&mut store).await?;
-            instance
-                .migrate_host_migration()
-                .call_metadata(&mut store)
-                .await
+            instance.migrate_host_migration().call_metadata(&mut store).await
         };
         let info = tokio::time::timeout(self.limits.timeout, info)
             .await
-            .map_err(|_| {
-                anyhow::anyhow!(
-                    "reading its metadata took longer than {:?}",
-                    self.limits.timeout
-                )
-            })?
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "reading its metadata failed: {}",
-                    describe_trap(&e, &self.limits)
-                )
-            })?;
+            .map_err(|_| anyhow::anyhow!("reading its metadata took longer than {:?}", self.limits.timeout))?
+            .map_err(|e| anyhow::anyhow!("reading its metadata failed: {}", describe_trap(&e, &self.limits)))?;
         validate_info(&info)?;
         Ok(LoadedComponent { pre, info })
     }
@@ -212,10 +192,7 @@ impl Runtime {
             Err(_elapsed) => {
                 // The guest may be waiting on a statement: stop it on the server too.
                 if let Some(client) = client {
-                    let _ = client
-                        .cancel_token()
-                        .cancel_query(tokio_postgres::NoTls)
-                        .await;
+                    let _ = client.cancel_token().cancel_query(tokio_postgres::NoTls).await;
                 }
                 return Err(fail(RunError::Limit(format!(
                     "exceeded its wall-clock limit of {:?} (raise it with --timeout)",
@@ -256,10 +233,7 @@ impl Runtime {
             .insecure_random_seed(0)
             .secure_random(rand_core_fixed())
             .build();
-        let mut store = Store::new(
-            &self.engine,
-            HostState::new(wasi, output, session, &self.limits),
-        );
+        let mut store = Store::new(&self.engine, HostState::new(wasi, output, session, &self.limits));
         store.limiter(|state| &mut state.limiter);
         store
             .set_fuel(self.limits.fuel)
@@ -294,24 +268,17 @@ fn validate_info(info: &RevisionInfo) -> anyhow::Result<()> {
     if let Some(parent) = &info.parent {
         check("parent revision", parent)?;
         if parent == &info.revision {
-            anyhow::bail!(
-                "its revision {:?} names itself as its parent",
-                info.revision
-            );
+            anyhow::bail!("its revision {:?} names itself as its parent", info.revision);
         }
     }
     if info.message.len() > 4096 {
-        anyhow::bail!(
-            "its message is {} bytes long; at most 4096",
-            info.message.len()
-        );
+        anyhow::bail!("its message is {} bytes long; at most 4096", info.message.len());
     }
     Ok(())
 }
 
 fn is_limit(error: &wasmtime::Error) -> bool {
-    error.downcast_ref::<LimitExceeded>().is_some()
-        || matches!(error.downcast_ref::<Trap>(), Some(Trap::OutOfFuel))
+    error.downcast_ref::<LimitExceeded>().is_some() || matches!(error.downcast_ref::<Trap>(), Some(Trap::OutOfFuel))
 }
 
 /// One line for a trap: the limit it hit, or the trap and where.

@@ -101,9 +101,8 @@ impl Session {
             Ok(statements) => statements,
             Err(error) if self.mode == Mode::DryRun => {
                 // The catalog does not hold what earlier (unrun) steps would create.
-                self.log.push(format!(
-                    "-- {describe}: cannot be planned in a dry run ({error})"
-                ));
+                self.log
+                    .push(format!("-- {describe}: cannot be planned in a dry run ({error})"));
                 return Ok(());
             }
             Err(error) => return Err(fail(error, None)),
@@ -134,22 +133,13 @@ impl Session {
             return Ok(0);
         }
         let params: Vec<Param> = params.iter().map(Param).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        client
-            .execute(sql, &refs)
-            .await
-            .map_err(|e| fail(database_error(&e)))
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        client.execute(sql, &refs).await.map_err(|e| fail(database_error(&e)))
     }
 
     /// `query`: one guest statement with bind parameters; at most `max_rows`
     /// rows come back (more is an error, not a silent cut).
-    pub async fn query(
-        &mut self,
-        sql: &str,
-        params: &[SqlValue],
-        max_rows: usize,
-    ) -> Result<Rows, ActionFailure> {
+    pub async fn query(&mut self, sql: &str, params: &[SqlValue], max_rows: usize) -> Result<Rows, ActionFailure> {
         let client = self.connected("query")?;
         let fail = |error| ActionFailure {
             action: "query".into(),
@@ -158,9 +148,9 @@ impl Session {
         };
         guard::raw_statement(sql).map_err(fail)?;
         if self.mode == Mode::DryRun {
+            let shown = with_params(sql, params).replace('\n', "\n-- ");
             self.log.push(format!(
-                "-- query, not run in a dry run (returns no rows): {}",
-                with_params(sql, params)
+                "-- not run in a dry run (the query returns no rows):\n-- {shown}"
             ));
             return Ok(Rows {
                 columns: vec![],
@@ -168,13 +158,9 @@ impl Session {
             });
         }
         self.log.push(with_params(sql, params));
-        let statement = client
-            .prepare(sql)
-            .await
-            .map_err(|e| fail(database_error(&e)))?;
+        let statement = client.prepare(sql).await.map_err(|e| fail(database_error(&e)))?;
         let params: Vec<Param> = params.iter().map(Param).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let rows = client
             .query(&statement, &refs)
             .await
@@ -185,11 +171,7 @@ impl Session {
                 rows.len()
             ))));
         }
-        let columns: Vec<String> = statement
-            .columns()
-            .iter()
-            .map(|c| c.name().to_owned())
-            .collect();
+        let columns: Vec<String> = statement.columns().iter().map(|c| c.name().to_owned()).collect();
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let mut values = Vec::with_capacity(columns.len());

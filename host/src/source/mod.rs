@@ -48,9 +48,7 @@ pub fn component_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry
-            .with_context(|| format!("reading {}", dir.display()))?
-            .path();
+        let path = entry.with_context(|| format!("reading {}", dir.display()))?.path();
         if path.extension().is_some_and(|e| e == "wasm") && path.is_file() {
             files.push(path);
         }

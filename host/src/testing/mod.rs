@@ -34,9 +34,7 @@ pub fn server_url() -> String {
 /// `url` with its database replaced by `database` (URL or key=value form).
 pub fn with_database(url: &str, database: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://") {
-        let (base, query) = rest
-            .split_once('?')
-            .map_or((rest, None), |(b, q)| (b, Some(q)));
+        let (base, query) = rest.split_once('?').map_or((rest, None), |(b, q)| (b, Some(q)));
         let authority = base.split_once('/').map_or(base, |(a, _)| a);
         let query = query.map(|q| format!("?{q}")).unwrap_or_default();
         format!("{scheme}://{authority}/{database}{query}")
@@ -123,9 +121,7 @@ impl TestDatabase {
     }
 
     pub async fn apply_all(&self) -> anyhow::Result<Report> {
-        self.migrator
-            .apply(&ApplyOptions::default(), &mut |_| {})
-            .await
+        self.migrator.apply(&ApplyOptions::default(), &mut |_| {}).await
     }
 
     /// Applies every pending migration up to and including `revision`.
@@ -210,9 +206,6 @@ mod tests {
             with_database("postgresql://u:p@h/db?sslmode=disable", "x"),
             "postgresql://u:p@h/x?sslmode=disable"
         );
-        assert_eq!(
-            with_database("host=h user=u", "x"),
-            "host=h user=u dbname=x"
-        );
+        assert_eq!(with_database("host=h user=u", "x"), "host=h user=u dbname=x");
     }
 }
