@@ -1,0 +1,188 @@
+//! The `migrate-host` binary as a user runs it: output, exit codes and
+//! one-line errors.
+
+mod support;
+
+use assert_cmd::Command;
+use migrate_host::testing::TestDatabase;
+use support::*;
+
+fn cli(db_url: &str, dir: &std::path::Path) -> Command {
+    let mut cmd = Command::cargo_bin("migrate-host").unwrap();
+    cmd.env("DATABASE_URL", db_url)
+        .env_remove("RUST_BACKTRACE")
+        .arg("--dir")
+        .arg(dir);
+    cmd
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn apply_status_rollback_through_the_binary() {
+    let scratch = Scratch::with_example();
+    let db = TestDatabase::create(scratch.path()).await.unwrap();
+    let dir = scratch.path();
+
+    let out = cli(db.url(), dir).args(["apply", "--dry-run"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(r#"CREATE TABLE "public"."users" ("id" bigserial NOT NULL"#),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("-- dry run: 4 migration(s) would be applied; nothing was run"));
+
+    let out = cli(db.url(), dir)
+        .args(["apply", "--to", "20261102090000"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("applied 2 migration(s); now at revision 20261102090000"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = cli(db.url(), dir).args(["status", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let states: Vec<&str> = status["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["applied", "applied", "pending", "pending"]);
+
+    let out = cli(db.url(), dir).arg("apply").output().unwrap();
+    assert!(
+        stdout(&out).contains("applied 2 migration(s); now at revision 20261104090000"),
+        "{}",
+        stdout(&out)
+    );
+    let out = cli(db.url(), dir).arg("apply").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("already up to date (at revision 20261104090000)"));
+
+    let out = cli(db.url(), dir)
+        .args(["rollback", "--steps", "2", "-v"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(r#"DROP INDEX "public"."posts_slug_key""#),
+        "verbose shows the SQL: {}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("now at revision 20261102090000"));
+
+    let out = cli(db.url(), dir).arg("status").output().unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("2 pending migration(s)"), "{text}");
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn failures_are_one_clear_line_and_exit_1() {
+    let scratch = Scratch::with_fixtures(&["interp_1", "orphan"]);
+    let db = TestDatabase::create(scratch.path()).await.unwrap();
+    let out = cli(db.url(), scratch.path()).arg("apply").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: the migrations do not form a single chain"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("Backtrace") && !err.contains("Error {"),
+        "{err}"
+    );
+
+    let out = cli(db.url(), &scratch.path().join("nope"))
+        .arg("status")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("error: the migrations directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("does not exist (set it with --dir)"));
+
+    let out = cli("postgres://postgres@127.0.0.1:1/x", scratch.path())
+        .arg("status")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: connecting to Postgres:"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = Command::cargo_bin("migrate-host")
+        .unwrap()
+        .env_remove("DATABASE_URL")
+        .arg("status")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: no database given: pass --database-url or set DATABASE_URL"
+    );
+    db.drop().await.unwrap();
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = Command::cargo_bin("migrate-host")
+        .unwrap()
+        .args(["apply", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::cargo_bin("migrate-host")
+        .unwrap()
+        .args(["rollback", "--steps", "1", "--all"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::cargo_bin("migrate-host")
+        .unwrap()
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("Examples:"));
+}
+
+#[test]
+fn build_reports_each_component() {
+    let dir = example_dir();
+    let out = Command::cargo_bin("migrate-host")
+        .unwrap()
+        .args(["build", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().filter(|l| l.contains("up to date")).count(), 4, "{text}");
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("migrate-host")
+        .unwrap()
+        .args(["build", "--dir"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no migration crates in"), "{}", stderr(&out));
+}

@@ -1,0 +1,119 @@
+//! The sandbox: a guest that loops, hogs memory, waits in SQL, panics,
+//! swallows errors, looks at the machine or tries to end its transaction is
+//! stopped with a clear error, and the database and history are as before.
+
+mod support;
+
+use migrate_host::runtime::Limits;
+use std::time::{Duration, Instant};
+use support::*;
+
+/// Applies a single hostile fixture and returns the error as printed.
+async fn apply_alone(fixture: &str, limits: Limits) -> (String, migrate_host::testing::TestDatabase) {
+    let (db, scratch) = interp_db_with(&[fixture], limits).await;
+    let err = message(&db.apply_all().await.expect_err("the hostile migration must fail"));
+    drop(scratch);
+    assert!(history(&db).await.is_empty(), "{fixture} left a history record");
+    (err, db)
+}
+
+#[tokio::test]
+async fn an_endless_loop_runs_out_of_fuel() {
+    let limits = Limits {
+        fuel: 200_000_000,
+        ..Limits::default()
+    };
+    let (err, db) = apply_alone("spin", limits).await;
+    assert!(err.contains("applying spin (loop forever, spin.wasm)"), "{err}");
+    assert!(err.contains("exceeded its CPU budget of 200000000 fuel"), "{err}");
+    assert!(!table_exists(&db, "spin_was_here").await);
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn unbounded_allocation_hits_the_memory_cap() {
+    let limits = Limits {
+        memory_bytes: 32 << 20,
+        ..Limits::default()
+    };
+    let (err, db) = apply_alone("hog", limits).await;
+    assert!(err.contains("exceeded its memory limit of 32 MiB"), "{err}");
+    assert!(!table_exists(&db, "hog_was_here").await);
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_long_sql_wait_hits_the_wall_clock_limit_and_is_cancelled() {
+    let limits = Limits {
+        timeout: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let started = Instant::now();
+    let (err, db) = apply_alone("sleeper", limits).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the 60 s sleep was not cut short"
+    );
+    assert!(err.contains("exceeded its wall-clock limit of 2s"), "{err}");
+    assert!(!table_exists(&db, "sleeper_was_here").await);
+    let sleeping: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(sleeping, 0, "the query still runs on the server");
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_panic_fails_with_its_message() {
+    let (err, db) = apply_alone("panicker", Limits::default()).await;
+    assert!(err.contains("trapped: hit `unreachable`"), "{err}");
+    assert!(
+        err.contains("this migration panics on purpose"),
+        "the guest's panic message is shown: {err}"
+    );
+    assert!(!table_exists(&db, "panicker_table").await);
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_swallowed_error_still_fails_the_migration() {
+    let (err, db) = apply_alone("swallow", Limits::default()).await;
+    assert!(err.contains("up returned success after a failed call"), "{err}");
+    assert!(err.contains("execute failed: division by zero"), "{err}");
+    assert!(err.contains("SQL: SELECT 1 / 0"), "{err}");
+    assert!(!table_exists(&db, "swallow_table").await);
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn transaction_control_and_session_state_are_refused() {
+    let (err, db) = apply_alone("txn_control", Limits::default()).await;
+    for refused in ["COMMIT", "ROLLBACK", "BEGIN", "SAVEPOINT s"] {
+        assert!(err.contains(&format!("SQL: {refused}")), "{refused} not refused: {err}");
+    }
+    assert!(
+        err.contains("transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...) is the host's"),
+        "{err}"
+    );
+    assert!(err.contains("holds 2 statements; send one statement per call"), "{err}");
+    assert!(err.contains("a session-wide SET would outlive the migration"), "{err}");
+    assert!(!table_exists(&db, "txn_control_table").await);
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_guest_sees_no_files_environment_network_or_time() {
+    let (err, db) = apply_alone("snoop", Limits::default()).await;
+    assert!(err.contains("file=Err("), "{err}");
+    assert!(err.contains("dir=Err("), "{err}");
+    assert!(err.contains("env=0 args=0"), "{err}");
+    assert!(err.contains("tcp=Err("), "{err}");
+    assert!(err.contains("clock=0"), "the wall clock is frozen at the epoch: {err}");
+    db.drop().await.unwrap();
+}
