@@ -20,9 +20,20 @@ pub fn expression(expression: &str, what: &str) -> Result<(), ActionError> {
     if expression.contains('\0') {
         return Err(bad("contains a NUL byte"));
     }
-    // A newline ends a `--` comment that would otherwise swallow the closing
-    // parenthesis; the parenthesis then proves the expression closed itself.
-    let probe = format!("SELECT ({expression}\n)");
+    // The host writes the expression on one line with SQL after it: a
+    // comment would swallow that SQL, so comments are refused.
+    let tokens = pg_query::scan(expression).map_err(|e| bad(&format!("is not valid SQL: {e}")))?;
+    let comment = |t: &pg_query::protobuf::ScanToken| {
+        matches!(
+            t.token(),
+            pg_query::protobuf::Token::SqlComment | pg_query::protobuf::Token::CComment
+        )
+    };
+    if tokens.tokens.iter().any(comment) {
+        return Err(bad("contains a comment"));
+    }
+    // The closing parenthesis proves the expression closed itself.
+    let probe = format!("SELECT ({expression})");
     let parsed = pg_query::parse(&probe).map_err(|e| bad(&format!("is not a valid SQL expression: {e}")))?;
     let stmts = &parsed.protobuf.stmts;
     let Some(NodeEnum::SelectStmt(select)) = stmts
@@ -119,8 +130,9 @@ mod tests {
             "1 --",
             "1); COMMIT; SELECT (1",
             "1) UNION SELECT (2",
+            "1 /* x */",
+            "1 -- x",
             "1 FROM users",
-            "1, 2",
             "1) INTO t FROM (SELECT 1",
         ] {
             assert!(expression(e, "default").is_err(), "{e:?} was accepted");
