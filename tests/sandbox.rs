@@ -115,5 +115,7 @@ async fn the_guest_sees_no_files_environment_network_or_time() {
     assert!(err.contains("env=0 args=0"), "{err}");
     assert!(err.contains("tcp=Err("), "{err}");
     assert!(err.contains("clock=0"), "the wall clock is frozen at the epoch: {err}");
+    assert!(err.contains("migration output:\nline 00000 xxx"), "{err}");
+    assert!(err.contains("more bytes of output were dropped]"), "{err}");
     db.drop().await.unwrap();
 }

@@ -118,19 +118,28 @@ impl Printer {
     pub fn status(&self, status: &Status) {
         if status.migrations.is_empty() {
             println!("no migrations");
-        }
-        for m in &status.migrations {
-            let state = match m.state {
-                State::Applied => "applied",
-                State::Changed => "CHANGED",
-                State::Pending => "pending",
-                State::Missing => "MISSING",
-            };
-            let when = m
-                .applied_at
-                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-                .unwrap_or_default();
-            println!("{state:<8} {:<16} {:<24} {}", m.revision, when, m.message);
+        } else {
+            let width = status
+                .migrations
+                .iter()
+                .map(|m| m.revision.len())
+                .max()
+                .unwrap_or(0)
+                .max("REVISION".len());
+            println!("{:<8} {:<width$}  {:<23}  MESSAGE", "STATE", "REVISION", "APPLIED AT");
+            for m in &status.migrations {
+                let state = match m.state {
+                    State::Applied => "applied",
+                    State::Changed => "CHANGED",
+                    State::Pending => "pending",
+                    State::Missing => "MISSING",
+                };
+                let when = m
+                    .applied_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                    .unwrap_or_default();
+                println!("{state:<8} {:<width$}  {when:<23}  {}", m.revision, m.message);
+            }
         }
         for problem in &status.problems {
             println!("problem: {problem}");

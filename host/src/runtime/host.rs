@@ -11,7 +11,6 @@ use crate::wit::{
     TypeCast,
 };
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 pub struct HostState {
@@ -19,7 +18,7 @@ pub struct HostState {
     pub(super) table: ResourceTable,
     pub(super) limiter: MemoryLimiter,
     pub(super) session: Session,
-    pub(super) output: MemoryOutputPipe,
+    pub(super) output: super::output::GuestOutput,
     calls: u64,
     max_calls: u64,
     max_call_bytes: usize,
@@ -30,7 +29,12 @@ pub struct HostState {
 }
 
 impl HostState {
-    pub(super) fn new(wasi: WasiCtx, output: MemoryOutputPipe, session: Session, limits: &super::Limits) -> Self {
+    pub(super) fn new(
+        wasi: WasiCtx,
+        output: super::output::GuestOutput,
+        session: Session,
+        limits: &super::Limits,
+    ) -> Self {
         HostState {
             wasi,
             table: ResourceTable::new(),

@@ -14,6 +14,7 @@
 
 mod host;
 pub mod limits;
+mod output;
 pub mod session;
 
 use crate::wit::{MigrationComponent, MigrationComponentPre, RevisionInfo};
@@ -25,7 +26,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, Trap};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx};
 
 /// How often the epoch advances; the wall-clock deadline's resolution.
@@ -151,17 +151,29 @@ impl Runtime {
         let pre = MigrationComponentPre::new(pre).map_err(anyhow::Error::from).context(
             "not a migration for this host: it does not export the migrate:host@0.1.0 `migration` interface",
         )?;
+        let info = self.read_metadata(&pre).await?;
+        validate_info(&info)?;
+        Ok(LoadedComponent { pre, info })
+    }
+
+    /// Instantiates the component afresh and calls its `metadata` export,
+    /// under the same limits as `up` and `down`.
+    async fn read_metadata(&self, pre: &MigrationComponentPre<HostState>) -> anyhow::Result<RevisionInfo> {
         let mut store = self.store(Session::detached());
         let info = async {
             let instance = pre.instantiate_async(&mut store).await?;
             instance.migrate_host_migration().call_metadata(&mut store).await
         };
-        let info = tokio::time::timeout(self.limits.timeout, info)
+        tokio::time::timeout(self.limits.timeout, info)
             .await
             .map_err(|_| anyhow::anyhow!("reading its metadata took longer than {:?}", self.limits.timeout))?
-            .map_err(|e| anyhow::anyhow!("reading its metadata failed: {}", describe_trap(&e, &self.limits)))?;
-        validate_info(&info)?;
-        Ok(LoadedComponent { pre, info })
+            .map_err(|e| anyhow::anyhow!("reading its metadata failed: {}", describe_trap(&e, &self.limits)))
+    }
+
+    /// Instantiates a loaded component and reads its metadata again: the
+    /// per-run cost once compilation is done (for benchmarks).
+    pub async fn instantiate(&self, component: &LoadedComponent) -> anyhow::Result<RevisionInfo> {
+        self.read_metadata(&component.pre).await
     }
 
     /// Runs `up` or `down` in a fresh instance. SQL goes through `session`,
@@ -183,7 +195,7 @@ impl Runtime {
             }
         };
         let result = tokio::time::timeout(self.limits.timeout, call).await;
-        let output = String::from_utf8_lossy(&store.data().output.contents()).into_owned();
+        let output = store.data().output.text();
         let fail = |error| RunFailure {
             error,
             output: output.clone(),
@@ -224,7 +236,7 @@ impl Runtime {
     }
 
     fn store(&self, session: Session) -> Store<HostState> {
-        let output = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+        let output = output::GuestOutput::new(OUTPUT_CAPACITY);
         let wasi = WasiCtx::builder()
             .stdout(output.clone())
             .stderr(output.clone())
