@@ -258,7 +258,8 @@ impl Migrator {
         Ok(report)
     }
 
-    /// One migration in one transaction, with its history record.
+    /// One migration in one transaction, with its history record. A dry run
+    /// opens no transaction and records nothing.
     async fn run_one(
         &self,
         migration: &Migration,
@@ -268,15 +269,12 @@ impl Migrator {
     ) -> anyhow::Result<()> {
         let (revision, message) = (migration.revision(), migration.message());
         let what = || {
-            format!(
-                "{} {revision} ({message}, {})",
-                if direction == Direction::Up {
-                    "applying"
-                } else {
-                    "rolling back"
-                },
-                migration.file_name()
-            )
+            let verb = if direction == Direction::Up {
+                "applying"
+            } else {
+                "rolling back"
+            };
+            format!("{verb} {revision} ({message}, {})", migration.file_name())
         };
         on_event(Event::Started {
             direction,
@@ -285,81 +283,57 @@ impl Migrator {
         });
         let started = Instant::now();
         let applied_at = Utc::now();
-        if dry_run {
-            let outcome = self
-                .runtime
-                .run(
-                    &migration.component,
-                    direction,
-                    Session::new(self.client.clone(), Mode::DryRun),
-                )
-                .await
-                .map_err(anyhow::Error::from)
-                .with_context(what)?;
-            let millis = started.elapsed().as_secs_f64() * 1000.0;
-            on_event(Event::Finished {
-                direction,
-                revision,
-                message,
-                millis,
-                statements: &outcome.statements,
-                output: &outcome.output,
-            });
-            return Ok(());
+        if !dry_run {
+            self.client.batch_execute("BEGIN").await.with_context(what)?;
         }
-        self.client.batch_execute("BEGIN").await.with_context(what)?;
         let result = async {
-            let outcome = self
-                .runtime
-                .run(
-                    &migration.component,
-                    direction,
-                    Session::new(self.client.clone(), Mode::Live),
-                )
-                .await?;
+            let mode = if dry_run { Mode::DryRun } else { Mode::Live };
+            let session = Session::new(self.client.clone(), mode);
+            let outcome = self.runtime.run(&migration.component, direction, session).await?;
             let millis = started.elapsed().as_secs_f64() * 1000.0;
-            history::record(
-                &self.client,
-                &Record {
+            if !dry_run {
+                let operation = if direction == Direction::Up {
+                    Operation::Apply
+                } else {
+                    Operation::Rollback
+                };
+                let record = Record {
                     revision: revision.to_owned(),
                     parent: migration.parent().map(str::to_owned),
                     message: message.to_owned(),
                     checksum: migration.checksum.clone(),
-                    operation: if direction == Direction::Up {
-                        Operation::Apply
-                    } else {
-                        Operation::Rollback
-                    },
+                    operation,
                     applied_at,
                     execution_ms: millis,
-                },
-            )
-            .await?;
-            self.client.batch_execute("COMMIT").await.context("committing")?;
+                };
+                history::record(&self.client, &record).await?;
+                self.client.batch_execute("COMMIT").await.context("committing")?;
+            }
             anyhow::Ok((outcome, millis))
         }
         .await;
-        match result {
-            Ok((outcome, millis)) => {
-                on_event(Event::Finished {
-                    direction,
-                    revision,
-                    message,
-                    millis,
-                    statements: &outcome.statements,
-                    output: &outcome.output,
-                });
-                Ok(())
-            }
-            Err(error) => {
-                // Nothing of the migration, nor its record, survives.
+        let (outcome, millis) = match result {
+            Ok(done) => done,
+            // Nothing of the migration, nor its record, survives.
+            Err(error) if !dry_run => {
                 if let Err(rollback) = self.client.batch_execute("ROLLBACK").await {
-                    return Err(error.context(format!("and rolling the transaction back failed too: {rollback}")))
-                        .with_context(what);
+                    let error = error.context(format!("and rolling the transaction back failed too: {rollback}"));
+                    return Err(error).with_context(what);
                 }
-                Err(error).with_context(what)
+                return Err(error).with_context(what);
             }
-        }
+            Err(error) => return Err(error).with_context(what),
+        };
+        let (statements, output) = (&outcome.statements, &outcome.output);
+        on_event(Event::Finished {
+            direction,
+            revision,
+            message,
+            millis,
+            statements,
+            output,
+        });
+        Ok(())
     }
 }
 
