@@ -20,6 +20,7 @@ pub mod cli;
 pub mod history;
 pub mod migrator;
 pub mod runtime;
+pub mod schema;
 pub mod source;
 pub mod testing;
 pub mod wit;

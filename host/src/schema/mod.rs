@@ -1,0 +1,213 @@
+//! The in-memory model of a database's schema, and catalog introspection
+//! into it ([`introspect`]).
+//!
+//! The model is what the diff compares: each object kind is a flat, sorted
+//! list keyed by its qualified name. Definitions Postgres can print itself
+//! (constraint, index, view, function and trigger definitions, default and
+//! generated expressions) are kept in Postgres's normalized spelling, so two
+//! databases on the same server compare equal exactly when Postgres would
+//! create the same object. This module reads the catalogs; it never changes
+//! a database and builds no DDL.
+
+mod introspect;
+pub mod types;
+
+pub use introspect::introspect;
+
+use crate::wit::DataType;
+use serde::Serialize;
+
+/// A schema-qualified name; the schema is always known once introspected.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Name {
+    pub schema: String,
+    pub name: String,
+}
+
+impl Name {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        Name {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Schema {
+    /// User schemas, `public` included.
+    pub schemas: Vec<String>,
+    pub extensions: Vec<Extension>,
+    pub enums: Vec<EnumType>,
+    pub sequences: Vec<Sequence>,
+    pub tables: Vec<Table>,
+    /// Indexes that do not back a constraint (those live with the constraint).
+    pub indexes: Vec<Index>,
+    pub views: Vec<View>,
+    pub functions: Vec<Function>,
+    pub triggers: Vec<Trigger>,
+}
+
+impl Schema {
+    pub fn table(&self, name: &Name) -> Option<&Table> {
+        self.tables.iter().find(|t| &t.name == name)
+    }
+
+    pub fn enum_type(&self, name: &Name) -> Option<&EnumType> {
+        self.enums.iter().find(|e| &e.name == name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Extension {
+    pub name: String,
+    pub schema: String,
+    pub version: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnumType {
+    pub name: Name,
+    /// In their sort order.
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sequence {
+    pub name: Name,
+    pub data_type: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub cache: i64,
+    pub cycle: bool,
+    /// The column that owns it (`serial`, `OWNED BY`, identity).
+    pub owned_by: Option<(Name, String)>,
+    /// True for the implicit sequence of an identity column.
+    pub identity: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Table {
+    pub name: Name,
+    pub unlogged: bool,
+    /// `PARTITION BY ...` of a partitioned table.
+    pub partition_key: Option<String>,
+    /// `FOR VALUES ...` of a partition, with its parent in `inherits`.
+    pub partition_bound: Option<String>,
+    /// The parent table (`INHERITS` or `PARTITION OF`).
+    pub inherits: Option<String>,
+    /// In column order.
+    pub columns: Vec<Column>,
+    /// Sorted by name.
+    pub constraints: Vec<TableConstraint>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Column {
+    pub name: String,
+    /// The type as Postgres prints it (`character varying(40)`, `integer[]`).
+    pub type_sql: String,
+    /// The same type as the contract's typed value.
+    pub data_type: DataType,
+    pub nullable: bool,
+    /// The default expression, as Postgres prints it.
+    pub default: Option<String>,
+    pub identity: Option<Identity>,
+    /// The expression of a `GENERATED ALWAYS AS (...) STORED` column.
+    pub generated: Option<String>,
+    /// A collation other than the type's default.
+    pub collation: Option<Name>,
+    /// False for a column only inherited from a parent table.
+    pub local: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Identity {
+    Always,
+    ByDefault,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TableConstraint {
+    pub name: String,
+    pub kind: ConstraintKind,
+    /// `pg_get_constraintdef`: the whole definition (`FOREIGN KEY (a) REFERENCES b(c) DEFERRABLE`).
+    pub definition: String,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    /// False for a constraint only inherited from a parent table.
+    pub local: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum ConstraintKind {
+    PrimaryKey {
+        columns: Vec<String>,
+    },
+    Unique {
+        columns: Vec<String>,
+    },
+    ForeignKey {
+        columns: Vec<String>,
+        references: Name,
+        referenced_columns: Vec<String>,
+        on_delete: char,
+        on_update: char,
+    },
+    Check,
+    Exclusion,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Index {
+    pub name: Name,
+    pub table: Name,
+    /// `pg_get_indexdef`: the whole `CREATE INDEX` statement.
+    pub definition: String,
+    pub unique: bool,
+    pub method: String,
+    pub predicate: Option<String>,
+    /// Key columns when the index is a plain list of columns (no
+    /// expressions, INCLUDE or sort options); otherwise only `definition` says.
+    pub simple_columns: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct View {
+    pub name: Name,
+    pub materialized: bool,
+    /// `pg_get_viewdef`: the query.
+    pub definition: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Function {
+    pub name: Name,
+    /// `pg_get_function_identity_arguments`: what tells overloads apart.
+    pub identity_arguments: String,
+    pub procedure: bool,
+    /// `pg_get_functiondef`: the whole `CREATE OR REPLACE FUNCTION`.
+    pub definition: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Trigger {
+    pub table: Name,
+    pub name: String,
+    /// `pg_get_triggerdef`: the whole `CREATE TRIGGER`.
+    pub definition: String,
+}
