@@ -8,7 +8,7 @@ use migrate_host::actions::Action;
 use migrate_host::history::chain::State;
 use migrate_host::migrator::{ApplyOptions, Event, Migrator, RollbackOptions, RollbackTarget};
 use migrate_host::runtime::{Limits, Runtime, default_cache_dir};
-use migrate_host::testing::{TestDatabase, connect};
+use migrate_host::testing::TestDatabase;
 use support::*;
 
 async fn states(db: &TestDatabase) -> Vec<(String, State)> {
@@ -125,11 +125,8 @@ async fn two_concurrent_applies_apply_each_migration_once() {
         )
         .await;
     }
-    let second = Migrator::new(
-        Runtime::new(Limits::default(), default_cache_dir()).unwrap(),
-        connect(db.url()).await.unwrap(),
-        scratch.path(),
-    );
+    let runtime = Runtime::new(Limits::default(), default_cache_dir()).unwrap();
+    let second = Migrator::connect(runtime, db.url(), scratch.path()).await.unwrap();
     let options = ApplyOptions::default();
     let (mut waits_a, mut waits_b) = (false, false);
     let mut on_a = |e: Event| waits_a |= matches!(e, Event::WaitingForLock);
@@ -366,7 +363,7 @@ async fn a_foreign_migration_info_table_is_not_touched() {
         .unwrap();
     let err = message(&db.apply_all().await.unwrap_err());
     assert!(
-        err.contains("public.migration_info exists but was not made by migrate-host"),
+        err.contains("public.migration_info exists but is not migrate-host's (no column id"),
         "{err}"
     );
     assert!(!table_exists(&db, "users").await);

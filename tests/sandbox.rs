@@ -103,6 +103,11 @@ async fn transaction_control_and_session_state_are_refused() {
     );
     assert!(err.contains("holds 2 statements; send one statement per call"), "{err}");
     assert!(err.contains("a session-wide SET would outlive the migration"), "{err}");
+    assert!(err.contains("COPY is not available to migrations"), "{err}");
+    assert!(
+        err.contains("DEALLOCATE and DISCARD act on the host's session"),
+        "{err}"
+    );
     assert!(!table_exists(&db, "txn_control_table").await);
     db.drop().await.unwrap();
 }
@@ -117,5 +122,31 @@ async fn the_guest_sees_no_files_environment_network_or_time() {
     assert!(err.contains("clock=0"), "the wall clock is frozen at the epoch: {err}");
     assert!(err.contains("migration output:\nline 00000 xxx"), "{err}");
     assert!(err.contains("more bytes of output were dropped]"), "{err}");
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_migration_cannot_release_the_lock_or_leave_session_state_behind() {
+    let (db, _scratch) = interp_db(&["interp_1", "interp_2"]).await;
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[
+            execute("SELECT pg_advisory_unlock_all()", &[]),
+            execute("SELECT set_config('search_path', 'nowhere', false)", &[]),
+            query("SELECT count(*) AS held FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()", &[]),
+        ],
+    )
+    .await;
+    // Unqualified: fails if r1's search_path survived into r2.
+    queue(&db, "r2", "up", &[execute("CREATE TABLE after_reset ()", &[])]).await;
+    db.apply_all().await.expect("apply");
+    assert_eq!(
+        results(&db).await[0]["rows"][0][0],
+        serde_json::json!({"Int": 1}),
+        "the lock is still held"
+    );
+    assert!(table_exists(&db, "after_reset").await);
     db.drop().await.unwrap();
 }

@@ -16,7 +16,8 @@ wasmtime::component::bindgen!({
 pub use exports::migrate::host::migration::RevisionInfo;
 pub use migrate::host::types::{
     ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, Error, ErrorKind, ForeignKey, ForeignKeyAction,
-    IndexDef, IndexMethod, NumericPrecision, QualifiedName, Rows, ScalarType, SqlValue, TimeOptions, TypeCast,
+    IdentityKind, IndexDef, IndexMethod, NumericPrecision, QualifiedName, Rows, ScalarType, SqlValue, TimeOptions,
+    TypeCast,
 };
 
 impl Error {

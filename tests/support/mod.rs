@@ -160,6 +160,9 @@ pub fn col(name: &str, scalar: ScalarType) -> ColumnDef {
         },
         nullable: true,
         default: None,
+        identity: None,
+        generated: None,
+        collation: None,
     }
 }
 
@@ -169,6 +172,9 @@ pub fn array_col(name: &str, scalar: ScalarType) -> ColumnDef {
         data_type: DataType { scalar, is_array: true },
         nullable: true,
         default: None,
+        identity: None,
+        generated: None,
+        collation: None,
     }
 }
 

@@ -20,18 +20,7 @@ pub fn expression(expression: &str, what: &str) -> Result<(), ActionError> {
     if expression.contains('\0') {
         return Err(bad("contains a NUL byte"));
     }
-    // The host writes the expression on one line with SQL after it: a
-    // comment would swallow that SQL, so comments are refused.
-    let tokens = pg_query::scan(expression).map_err(|e| bad(&format!("is not valid SQL: {e}")))?;
-    let comment = |t: &pg_query::protobuf::ScanToken| {
-        matches!(
-            t.token(),
-            pg_query::protobuf::Token::SqlComment | pg_query::protobuf::Token::CComment
-        )
-    };
-    if tokens.tokens.iter().any(comment) {
-        return Err(bad("contains a comment"));
-    }
+    refuse_comments(expression, &bad)?;
     // The closing parenthesis proves the expression closed itself.
     let probe = format!("SELECT ({expression})");
     let parsed = pg_query::parse(&probe).map_err(|e| bad(&format!("is not a valid SQL expression: {e}")))?;
@@ -64,6 +53,118 @@ pub fn expression(expression: &str, what: &str) -> Result<(), ActionError> {
     Ok(())
 }
 
+/// Refuses SQL fragments with comments: the host writes a fragment on one
+/// line with SQL after it, which a comment would swallow.
+fn refuse_comments(text: &str, bad: &dyn Fn(&str) -> ActionError) -> Result<(), ActionError> {
+    let tokens = pg_query::scan(text).map_err(|e| bad(&format!("is not valid SQL: {e}")))?;
+    let comment = |t: &pg_query::protobuf::ScanToken| {
+        matches!(
+            t.token(),
+            pg_query::protobuf::Token::SqlComment | pg_query::protobuf::Token::CComment
+        )
+    };
+    if tokens.tokens.iter().any(comment) {
+        return Err(bad("contains a comment"));
+    }
+    Ok(())
+}
+
+/// The single statement of `sql`, parsed.
+fn single_statement(sql: &str, bad: &dyn Fn(&str) -> ActionError) -> Result<NodeEnum, ActionError> {
+    if sql.contains('\0') {
+        return Err(bad("contains a NUL byte"));
+    }
+    let parsed = pg_query::parse(sql).map_err(|e| bad(&format!("is not valid SQL: {e}")))?;
+    let stmts = &parsed.protobuf.stmts;
+    match stmts.as_slice() {
+        [one] => one
+            .stmt
+            .as_ref()
+            .and_then(|n| n.node.clone())
+            .ok_or_else(|| bad("holds no statement")),
+        _ => Err(bad("is not exactly one statement")),
+    }
+}
+
+/// Checks that `text` is exactly one type name, for `scalar-type::sql`.
+pub fn type_name(text: &str) -> Result<(), ActionError> {
+    let bad = |why: &str| ActionError::InvalidArgument(format!("type {text:?} {why}"));
+    refuse_comments(text, &bad)?;
+    // The probe must be exactly `SELECT NULL::<type>`: one target, no alias,
+    // a cast of the NULL constant and nothing around it.
+    let NodeEnum::SelectStmt(select) = single_statement(&format!("SELECT NULL::{text}"), &bad)? else {
+        return Err(bad("is not a single type name"));
+    };
+    let plain = select.from_clause.is_empty()
+        && select.where_clause.is_none()
+        && select.larg.is_none()
+        && select.into_clause.is_none()
+        && select.sort_clause.is_empty()
+        && select.limit_count.is_none();
+    let cast_of_null = match select.target_list.as_slice() {
+        [target] => match target.node.as_ref() {
+            Some(NodeEnum::ResTarget(res)) if res.name.is_empty() => {
+                match res.val.as_ref().and_then(|v| v.node.as_ref()) {
+                    Some(NodeEnum::TypeCast(cast)) => matches!(
+                        cast.arg.as_ref().and_then(|a| a.node.as_ref()),
+                        Some(NodeEnum::AConst(constant)) if constant.isnull
+                    ),
+                    _ => false,
+                }
+            }
+            _ => false,
+        },
+        _ => false,
+    };
+    if plain && cast_of_null {
+        Ok(())
+    } else {
+        Err(bad("is not a single type name"))
+    }
+}
+
+/// Checks that `definition` is exactly one table constraint, for `constraint::sql`.
+pub fn table_constraint(definition: &str) -> Result<(), ActionError> {
+    let bad = |why: &str| ActionError::InvalidArgument(format!("constraint {definition:?} {why}"));
+    refuse_comments(definition, &bad)?;
+    match single_statement(&format!("ALTER TABLE t ADD {definition}"), &bad)? {
+        NodeEnum::AlterTableStmt(alter) if alter.cmds.len() == 1 => {
+            let is_constraint = matches!(
+                alter.cmds[0].node.as_ref(),
+                Some(NodeEnum::AlterTableCmd(cmd)) if cmd.subtype() == pg_query::protobuf::AlterTableType::AtAddConstraint
+            );
+            if is_constraint {
+                Ok(())
+            } else {
+                Err(bad("is not a table constraint"))
+            }
+        }
+        _ => Err(bad("is not a single table constraint")),
+    }
+}
+
+/// Checks that `definition` is one non-concurrent `CREATE INDEX`, for `add-index-sql`.
+pub fn index_statement(definition: &str) -> Result<(), ActionError> {
+    let bad = |why: &str| ActionError::InvalidArgument(format!("index definition {definition:?} {why}"));
+    refuse_comments(definition, &bad)?;
+    match single_statement(definition, &bad)? {
+        NodeEnum::IndexStmt(index) if index.concurrent => Err(bad(
+            "uses CONCURRENTLY, which cannot run inside the migration's transaction",
+        )),
+        NodeEnum::IndexStmt(_) => Ok(()),
+        _ => Err(bad("is not a CREATE INDEX statement")),
+    }
+}
+
+/// The index name a `CREATE INDEX` statement declares, for messages.
+pub fn index_name(definition: &str) -> Option<String> {
+    let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());
+    match single_statement(definition, &bad).ok()? {
+        NodeEnum::IndexStmt(index) => Some(index.idxname),
+        _ => None,
+    }
+}
+
 /// Checks a statement sent through `execute` or `query`: exactly one
 /// statement, no transaction control, no session-wide `SET`.
 pub fn raw_statement(sql: &str) -> Result<(), ActionError> {
@@ -94,6 +195,15 @@ pub fn raw_statement(sql: &str) -> Result<(), ActionError> {
         Some(NodeEnum::VariableSetStmt(set)) if !set.is_local => Err(refuse(
             "a session-wide SET would outlive the migration; use SET LOCAL".into(),
         )),
+        // COPY switches the connection into a copy sub-protocol the host
+        // does not speak (and FROM PROGRAM reaches the server's OS).
+        Some(NodeEnum::CopyStmt(_)) => Err(refuse(
+            "COPY is not available to migrations; use INSERT ... SELECT or batched INSERTs".into(),
+        )),
+        // These would drop the host's prepared statements or session state.
+        Some(NodeEnum::DeallocateStmt(_) | NodeEnum::DiscardStmt(_)) => {
+            Err(refuse("DEALLOCATE and DISCARD act on the host's session".into()))
+        }
         _ => Ok(()),
     }
 }
@@ -140,6 +250,27 @@ mod tests {
     }
 
     #[test]
+    fn checks_types_constraints_and_index_statements() {
+        type_name("interval day to second").unwrap();
+        type_name("character varying(40)[]").unwrap();
+        assert!(type_name("int; DROP TABLE x").is_err());
+        assert!(type_name("int FROM pg_sleep(1)").is_err());
+        assert!(type_name("int -- x").is_err());
+        assert!(type_name("int + 1").is_err());
+        assert!(type_name("int AS x").is_err());
+        assert!(type_name("int, 2").is_err());
+        table_constraint("EXCLUDE USING gist (c WITH &&)").unwrap();
+        table_constraint("FOREIGN KEY (a) REFERENCES b(c) DEFERRABLE INITIALLY DEFERRED").unwrap();
+        assert!(table_constraint("CHECK (true); DROP TABLE x").is_err());
+        assert!(table_constraint("COLUMN x int").is_err());
+        index_statement("CREATE UNIQUE INDEX i ON public.t USING btree (lower(a)) INCLUDE (b)").unwrap();
+        assert!(index_statement("CREATE INDEX CONCURRENTLY i ON t (a)").is_err());
+        assert!(index_statement("DROP TABLE t").is_err());
+        assert!(index_statement("CREATE INDEX i ON t (a); DROP TABLE t").is_err());
+        assert_eq!(index_name("CREATE INDEX i ON t (a)").as_deref(), Some("i"));
+    }
+
+    #[test]
     fn refuses_transaction_control_and_session_state() {
         for sql in [
             "COMMIT",
@@ -154,6 +285,10 @@ mod tests {
             "END",
             "ABORT",
             "/* hi */ COMMIT",
+            "COPY t FROM STDIN",
+            "COPY t TO PROGRAM 'sh'",
+            "DEALLOCATE ALL",
+            "DISCARD ALL",
             "SET search_path = x",
             "SET statement_timeout = 0",
             "RESET ROLE",

@@ -18,8 +18,8 @@ pub mod types;
 pub mod values;
 
 use crate::wit::{
-    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ForeignKeyAction, IndexDef, IndexMethod,
-    QualifiedName, SqlValue, TypeCast,
+    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ForeignKeyAction, IdentityKind, IndexDef,
+    IndexMethod, QualifiedName, SqlValue, TypeCast,
 };
 use ident::{column_list, ident, literal, qualified};
 use types::TypeUse;
@@ -90,8 +90,17 @@ pub enum Action {
     AddIndex {
         index: IndexDef,
     },
+    AddIndexSql {
+        definition: String,
+    },
     DropIndex {
         index: QualifiedName,
+    },
+    CreateSchema {
+        name: String,
+    },
+    DropSchema {
+        name: String,
     },
     CreateEnum {
         name: QualifiedName,
@@ -166,7 +175,12 @@ impl Action {
             Action::AddIndex { index } => {
                 format!("add-index {} on {}", index.name, q(&index.table))
             }
+            Action::AddIndexSql { definition } => {
+                format!("add-index-sql {}", guard::index_name(definition).unwrap_or_default())
+            }
             Action::DropIndex { index } => format!("drop-index {}", q(index)),
+            Action::CreateSchema { name } => format!("create-schema {name}"),
+            Action::DropSchema { name } => format!("drop-schema {name}"),
             Action::CreateEnum { name, .. } => format!("create-enum {}", q(name)),
             Action::AddEnumValues { name, .. } => format!("add-enum-values {}", q(name)),
             Action::DropEnumValues { name, .. } => format!("drop-enum-values {}", q(name)),
@@ -249,7 +263,9 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
                 TypeCast::None => None,
                 TypeCast::Using(expr) => {
                     guard::expression(expr, "USING expression")?;
-                    Some(expr.clone())
+                    // Parenthesized: a row value `(a, b)` passes the guard, and
+                    // unwrapped its comma would start another subcommand.
+                    Some(format!("({expr})"))
                 }
                 // Without the catalog, assume a scalar column: `plan` knows better.
                 TypeCast::Auto => auto_cast(column, new_type, false, schema)?,
@@ -293,7 +309,13 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
             ident(name, "constraint")?
         )),
         Action::AddIndex { index } => one(index_sql(index, schema)?),
+        Action::AddIndexSql { definition } => {
+            guard::index_statement(definition)?;
+            one(definition.clone())
+        }
         Action::DropIndex { index } => one(format!("DROP INDEX {}", qualified(index, schema, "index")?)),
+        Action::CreateSchema { name } => one(format!("CREATE SCHEMA {}", ident(name, "schema")?)),
+        Action::DropSchema { name } => one(format!("DROP SCHEMA {}", ident(name, "schema")?)),
         Action::CreateEnum { name, values } => {
             let labels: Result<Vec<_>, _> = values.iter().map(|v| enum_label(v)).collect();
             check_distinct(values)?;
@@ -344,9 +366,33 @@ fn column_def(column: &ColumnDef, schema: &str) -> Result<String, ActionError> {
         ident(&column.name, "column")?,
         types::render(&column.data_type, schema, TypeUse::NewColumn)?
     );
+    if let Some(collation) = &column.collation {
+        sql.push_str(&format!(
+            " COLLATE {}",
+            qualified(collation, "pg_catalog", "collation")?
+        ));
+    }
+    let conflict = |what: &str| ActionError::InvalidArgument(format!("column {} cannot have both {what}", column.name));
     if let Some(default) = &column.default {
         sql.push_str(" DEFAULT ");
         sql.push_str(&default_sql(default)?);
+    }
+    if let Some(identity) = column.identity {
+        if column.default.is_some() || column.generated.is_some() {
+            return Err(conflict("an identity and a default or generated expression"));
+        }
+        let when = match identity {
+            IdentityKind::Always => "ALWAYS",
+            IdentityKind::ByDefault => "BY DEFAULT",
+        };
+        sql.push_str(&format!(" GENERATED {when} AS IDENTITY"));
+    }
+    if let Some(expr) = &column.generated {
+        if column.default.is_some() {
+            return Err(conflict("a default and a generated expression"));
+        }
+        guard::expression(expr, "generated expression")?;
+        sql.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
     }
     if !column.nullable {
         sql.push_str(" NOT NULL");
@@ -424,6 +470,10 @@ fn constraint_sql(constraint: &Constraint, schema: &str) -> Result<String, Actio
             guard::expression(expr, "check expression")?;
             format!("CHECK ({expr})")
         }
+        Constraint::Sql(definition) => {
+            guard::table_constraint(definition)?;
+            definition.clone()
+        }
         Constraint::ForeignKey(fk) => {
             if fk.columns.len() != fk.referenced_columns.len() {
                 return Err(ActionError::InvalidArgument(format!(
@@ -476,7 +526,7 @@ fn index_sql(index: &IndexDef, schema: &str) -> Result<String, ActionError> {
     );
     if let Some(predicate) = &index.predicate {
         guard::expression(predicate, "index predicate")?;
-        sql.push_str(&format!(" WHERE {predicate}"));
+        sql.push_str(&format!(" WHERE ({predicate})"));
     }
     Ok(sql)
 }
@@ -510,7 +560,7 @@ pub fn describe_value(value: &SqlValue) -> String {
         SqlValue::Boolean(b) => b.to_string(),
         SqlValue::Int(i) => i.to_string(),
         SqlValue::Float(f) => f.to_string(),
-        SqlValue::Numeric(n) => n.clone(),
+        SqlValue::Numeric(n) => format!("{n:?}"),
         SqlValue::Text(t) | SqlValue::Json(t) => format!("{t:?}"),
         SqlValue::Bytes(b) => format!("<{} bytes>", b.len()),
     }

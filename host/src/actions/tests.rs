@@ -21,6 +21,9 @@ fn col(name: &str, scalar: ScalarType) -> ColumnDef {
         },
         nullable: true,
         default: None,
+        identity: None,
+        generated: None,
+        collation: None,
     }
 }
 
@@ -151,7 +154,7 @@ fn change_column_type_uses_alter_column_not_modify_column() {
     );
     assert_eq!(
         sql(action(TypeCast::Using("trim(n)::integer".into()))),
-        [r#"ALTER TABLE "public"."a" ALTER COLUMN "n" TYPE integer USING trim(n)::integer"#]
+        [r#"ALTER TABLE "public"."a" ALTER COLUMN "n" TYPE integer USING (trim(n)::integer)"#]
     );
     assert!(render(&action(TypeCast::Using("1; DROP TABLE a".into())), DEFAULT_SCHEMA).is_err());
 }
@@ -273,7 +276,7 @@ fn indexes_use_drop_index_not_alter_table() {
     };
     assert_eq!(
         sql(Action::AddIndex { index }),
-        [r#"CREATE UNIQUE INDEX "posts_slug_key" ON "public"."posts" USING btree ("slug") WHERE deleted_at IS NULL"#]
+        [r#"CREATE UNIQUE INDEX "posts_slug_key" ON "public"."posts" USING btree ("slug") WHERE (deleted_at IS NULL)"#]
     );
     assert_eq!(
         sql(Action::DropIndex {

@@ -93,6 +93,10 @@ pub fn render_scalar(scalar: &ScalarType, default_schema: &str) -> Result<String
         S::Daterange => "daterange".into(),
         S::Oid => "oid".into(),
         S::Named(name) => qualified(name, default_schema, "type")?,
+        S::Sql(text) => {
+            super::guard::type_name(text)?;
+            text.clone()
+        }
     })
 }
 

@@ -34,7 +34,8 @@ pub fn literal(value: &SqlValue) -> Result<String, ActionError> {
             format!("'{n}'::numeric")
         }
         SqlValue::Text(t) | SqlValue::Json(t) => text_literal(t)?,
-        SqlValue::Bytes(b) => format!("'\\x{}'::bytea", hex::encode(b)),
+        // The E'' form reads the same whatever standard_conforming_strings is.
+        SqlValue::Bytes(b) => format!("E'\\\\x{}'::bytea", hex::encode(b)),
     })
 }
 
@@ -74,7 +75,8 @@ impl ToSql for Param<'_> {
             SqlValue::Float(f) => match *ty {
                 Type::FLOAT4 => (*f as f32).to_sql(ty, out),
                 Type::FLOAT8 => f.to_sql(ty, out),
-                Type::NUMERIC if f.is_finite() => encode_numeric(&format!("{f:?}"), out),
+                // Display never uses an exponent, which numeric text cannot hold.
+                Type::NUMERIC if f.is_finite() => encode_numeric(&format!("{f}"), out),
                 _ if is_text(ty) => text_bytes(&f.to_string(), out),
                 _ => Err(mismatch()),
             },
@@ -448,7 +450,10 @@ mod tests {
         assert_eq!(literal(&SqlValue::Float(1.5)).unwrap(), "(1.5)");
         assert_eq!(literal(&SqlValue::Numeric("10.25".into())).unwrap(), "'10.25'::numeric");
         assert!(literal(&SqlValue::Numeric("1; DROP".into())).is_err());
-        assert_eq!(literal(&SqlValue::Bytes(vec![0xde, 0xad])).unwrap(), "'\\xdead'::bytea");
+        assert_eq!(
+            literal(&SqlValue::Bytes(vec![0xde, 0xad])).unwrap(),
+            "E'\\\\xdead'::bytea"
+        );
         assert_eq!(literal(&SqlValue::Null).unwrap(), "NULL");
     }
 

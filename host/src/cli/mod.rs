@@ -9,7 +9,6 @@ mod output;
 use crate::build;
 use crate::migrator::{ApplyOptions, Migrator, RollbackOptions, RollbackTarget};
 use crate::runtime::{Limits, Runtime, default_cache_dir};
-use crate::testing::connect;
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use output::Printer;
@@ -183,8 +182,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         bail!("no database given: pass --database-url or set DATABASE_URL");
     };
     let runtime = Runtime::new(cli.limits.limits()?, cli.limits.cache_dir())?;
-    let client = connect(url).await?;
-    let migrator = Migrator::new(runtime, client, &cli.dir);
+    let migrator = Migrator::connect(runtime, url, &cli.dir).await?;
     match cli.command {
         Command::Build => unreachable!("handled above"),
         Command::Apply { to, dry_run, force } => {

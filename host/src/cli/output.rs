@@ -157,16 +157,34 @@ impl Printer {
     }
 }
 
-/// A logged statement as a line of a SQL script: `;` after the statement,
-/// not after a trailing comment line.
+/// A logged statement as part of a SQL script: `;` ends the statement
+/// itself, before any trailing comment lines, and on a line of its own when
+/// the statement's last line holds a comment that would swallow it.
 fn as_script(logged: &str) -> String {
     let (statement, comments) = match logged.find("\n--") {
         Some(i) => logged.split_at(i),
         None => (logged, ""),
     };
     if statement.starts_with("--") {
-        logged.to_owned()
-    } else {
-        format!("{statement};{comments}")
+        return logged.to_owned();
+    }
+    let last_line = statement.lines().last().unwrap_or_default();
+    let end = if last_line.contains("--") { "\n;" } else { ";" };
+    format!("{statement}{end}{comments}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_script;
+
+    #[test]
+    fn statements_end_before_their_comments() {
+        assert_eq!(as_script("DROP TABLE a"), "DROP TABLE a;");
+        assert_eq!(
+            as_script("UPDATE a SET b = $1\n-- with $1 = 2"),
+            "UPDATE a SET b = $1;\n-- with $1 = 2"
+        );
+        assert_eq!(as_script("SELECT 1 -- trailing"), "SELECT 1 -- trailing\n;");
+        assert_eq!(as_script("-- a note"), "-- a note");
     }
 }

@@ -31,16 +31,17 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS public.migration_info (
     applied_by text NOT NULL DEFAULT current_user
 )";
 
-const COLUMNS: [&str; 9] = [
-    "id",
-    "revision",
-    "parent",
-    "message",
-    "checksum",
-    "operation",
-    "applied_at",
-    "execution_ms",
-    "applied_by",
+/// The columns and types `CREATE_TABLE` makes, as `format_type` prints them.
+const COLUMNS: [(&str, &str); 9] = [
+    ("id", "bigint"),
+    ("revision", "text"),
+    ("parent", "text"),
+    ("message", "text"),
+    ("checksum", "text"),
+    ("operation", "text"),
+    ("applied_at", "timestamp with time zone"),
+    ("execution_ms", "double precision"),
+    ("applied_by", "text"),
 ];
 
 /// One row of the log.
@@ -71,32 +72,35 @@ impl Operation {
     }
 }
 
-/// Whether the table exists; checks that an existing one is ours.
+/// Whether the table exists; checks that an existing one is ours, column
+/// by column and type by type, so that reading it cannot fail halfway.
 pub async fn exists(client: &Client) -> anyhow::Result<bool> {
-    let columns: Vec<String> = client
+    let columns: Vec<(String, String)> = client
         .query(
-            "SELECT a.attname FROM pg_attribute a \
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
              WHERE a.attrelid = to_regclass('public.migration_info') AND a.attnum > 0 AND NOT a.attisdropped",
             &[],
         )
         .await
         .context("reading the migration_info table's columns")?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| (r.get(0), r.get(1)))
         .collect();
     if columns.is_empty() {
         return Ok(false);
     }
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| !columns.iter().any(|have| have == c))
-        .collect();
-    if !missing.is_empty() {
+    let mut wrong = Vec::new();
+    for (name, expected) in COLUMNS {
+        match columns.iter().find(|(have, _)| have == name) {
+            None => wrong.push(format!("no column {name}")),
+            Some((_, actual)) if actual != expected => wrong.push(format!("{name} is {actual}, not {expected}")),
+            Some(_) => {}
+        }
+    }
+    if !wrong.is_empty() {
         bail!(
-            "public.migration_info exists but was not made by migrate-host (it lacks the columns {}); \
-             rename or drop it, or use another database",
-            missing.join(", ")
+            "public.migration_info exists but is not migrate-host's ({}); rename or drop it, or use another database",
+            wrong.join(", ")
         );
     }
     Ok(true)

@@ -91,17 +91,29 @@ pub struct Status {
 
 pub struct Migrator {
     runtime: Runtime,
+    /// The connection migrations run on.
     client: Arc<Client>,
+    /// A second connection, which holds the advisory lock: a migration's own
+    /// SQL (`pg_advisory_unlock_all()`, say) cannot release it.
+    control: Arc<Client>,
     dir: PathBuf,
 }
 
 impl Migrator {
-    pub fn new(runtime: Runtime, client: Arc<Client>, dir: impl Into<PathBuf>) -> Self {
+    pub fn new(runtime: Runtime, client: Arc<Client>, control: Arc<Client>, dir: impl Into<PathBuf>) -> Self {
         Migrator {
             runtime,
             client,
+            control,
             dir: dir.into(),
         }
+    }
+
+    /// Opens the two connections a migrator needs.
+    pub async fn connect(runtime: Runtime, url: &str, dir: impl Into<PathBuf>) -> anyhow::Result<Self> {
+        let client = connect(url).await?;
+        let control = connect(url).await?;
+        Ok(Migrator::new(runtime, client, control, dir))
     }
 
     pub fn client(&self) -> &Arc<Client> {
@@ -242,7 +254,7 @@ impl Migrator {
         dry_run: bool,
         body: impl AsyncFnOnce(&mut dyn FnMut(Event)) -> anyhow::Result<Report>,
     ) -> anyhow::Result<Report> {
-        if history::lock(&self.client).await? {
+        if history::lock(&self.control).await? {
             on_event(Event::WaitingForLock);
         }
         let result = async {
@@ -252,7 +264,7 @@ impl Migrator {
             body(on_event).await
         }
         .await;
-        let unlocked = history::unlock(&self.client).await;
+        let unlocked = history::unlock(&self.control).await;
         let report = result?;
         unlocked?;
         Ok(report)
@@ -312,6 +324,18 @@ impl Migrator {
             anyhow::Ok((outcome, millis))
         }
         .await;
+        if !dry_run {
+            // Whatever session state the migration set (SET via set_config,
+            // a role, temporary tables) must not reach the next one.
+            let reset = self
+                .client
+                .batch_execute("RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; DISCARD TEMP")
+                .await;
+            if let (Ok(_), Err(e)) = (&result, reset) {
+                return Err(anyhow::Error::from(e).context("resetting the session after the migration"))
+                    .with_context(what);
+            }
+        }
         let (outcome, millis) = match result {
             Ok(done) => done,
             // Nothing of the migration, nor its record, survives.
@@ -335,6 +359,17 @@ impl Migrator {
         });
         Ok(())
     }
+}
+
+/// Connects and drives the connection on the current runtime. (No TLS yet.)
+pub async fn connect(url: &str) -> anyhow::Result<Arc<Client>> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .context("connecting to Postgres")?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(Arc::new(client))
 }
 
 fn links(migrations: &[Migration]) -> Vec<Link> {

@@ -23,6 +23,7 @@ pub struct HostState {
     max_calls: u64,
     max_call_bytes: usize,
     max_query_rows: usize,
+    max_query_bytes: usize,
     /// The first call that failed. A migration that swallows an error and
     /// returns `Ok` must still fail: its transaction is aborted by then.
     pub(super) first_failure: Option<ActionFailure>,
@@ -47,6 +48,7 @@ impl HostState {
             max_calls: limits.max_calls,
             max_call_bytes: limits.max_call_bytes,
             max_query_rows: limits.max_query_rows,
+            max_query_bytes: limits.max_query_bytes,
             first_failure: None,
         }
     }
@@ -189,6 +191,15 @@ impl ActionsHost for HostState {
     async fn add_index(&mut self, index: IndexDef) -> Reply<()> {
         self.run(Action::AddIndex { index }).await
     }
+    async fn add_index_sql(&mut self, definition: String) -> Reply<()> {
+        self.run(Action::AddIndexSql { definition }).await
+    }
+    async fn create_schema(&mut self, name: String) -> Reply<()> {
+        self.run(Action::CreateSchema { name }).await
+    }
+    async fn drop_schema(&mut self, name: String) -> Reply<()> {
+        self.run(Action::DropSchema { name }).await
+    }
     async fn drop_index(&mut self, index: QualifiedName) -> Reply<()> {
         self.run(Action::DropIndex { index }).await
     }
@@ -216,7 +227,10 @@ impl ActionsHost for HostState {
     }
     async fn query(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<Rows> {
         self.count(sql.len() + params_size(&params))?;
-        let result = self.session.query(&sql, &params, self.max_query_rows).await;
+        let result = self
+            .session
+            .query(&sql, &params, self.max_query_rows, self.max_query_bytes)
+            .await;
         Ok(self.report(result))
     }
 }

@@ -21,6 +21,8 @@ pub struct Limits {
     pub max_call_bytes: usize,
     /// Most rows one `query` may return.
     pub max_query_rows: usize,
+    /// Most bytes of values one `query` may return.
+    pub max_query_bytes: usize,
 }
 
 impl Default for Limits {
@@ -32,6 +34,7 @@ impl Default for Limits {
             max_calls: 100_000,
             max_call_bytes: 1 << 20,
             max_query_rows: 100_000,
+            max_query_bytes: 64 << 20,
         }
     }
 }

@@ -5,6 +5,7 @@
 use crate::actions::values::{Out, Param};
 use crate::actions::{self, Action, ActionError, guard};
 use crate::wit::{Rows, SqlValue};
+use futures_util::TryStreamExt;
 use postgres_types::ToSql;
 use std::sync::Arc;
 use tokio_postgres::Client;
@@ -99,10 +100,12 @@ impl Session {
         };
         let statements = match actions::plan(action, &client).await {
             Ok(statements) => statements,
-            Err(error) if self.mode == Mode::DryRun => {
-                // The catalog does not hold what earlier (unrun) steps would create.
-                self.log
-                    .push(format!("-- {describe}: cannot be planned in a dry run ({error})"));
+            // Only a catalog lookup can fail for want of earlier, unrun
+            // steps; every other error would fail the live run too.
+            Err(error @ ActionError::Database { .. }) if self.mode == Mode::DryRun => {
+                self.log.push(comment(&format!(
+                    "{describe}: cannot be planned in a dry run ({error})"
+                )));
                 return Ok(());
             }
             Err(error) => return Err(fail(error, None)),
@@ -139,7 +142,13 @@ impl Session {
 
     /// `query`: one guest statement with bind parameters; at most `max_rows`
     /// rows come back (more is an error, not a silent cut).
-    pub async fn query(&mut self, sql: &str, params: &[SqlValue], max_rows: usize) -> Result<Rows, ActionFailure> {
+    pub async fn query(
+        &mut self,
+        sql: &str,
+        params: &[SqlValue],
+        max_rows: usize,
+        max_bytes: usize,
+    ) -> Result<Rows, ActionFailure> {
         let client = self.connected("query")?;
         let fail = |error| ActionFailure {
             action: "query".into(),
@@ -148,10 +157,10 @@ impl Session {
         };
         guard::raw_statement(sql).map_err(fail)?;
         if self.mode == Mode::DryRun {
-            let shown = with_params(sql, params).replace('\n', "\n-- ");
-            self.log.push(format!(
-                "-- not run in a dry run (the query returns no rows):\n-- {shown}"
-            ));
+            let shown = with_params(sql, params);
+            self.log.push(comment(&format!(
+                "not run in a dry run (the query returns no rows):\n{shown}"
+            )));
             return Ok(Rows {
                 columns: vec![],
                 rows: vec![],
@@ -160,20 +169,22 @@ impl Session {
         self.log.push(with_params(sql, params));
         let statement = client.prepare(sql).await.map_err(|e| fail(database_error(&e)))?;
         let params: Vec<Param> = params.iter().map(Param).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let rows = client
-            .query(&statement, &refs)
+        let stream = client
+            .query_raw(&statement, params.iter())
             .await
             .map_err(|e| fail(database_error(&e)))?;
-        if rows.len() > max_rows {
-            return Err(fail(ActionError::InvalidArgument(format!(
-                "the query returned {} rows; a migration may read at most {max_rows} at once (page with LIMIT/OFFSET or a key range)",
-                rows.len()
-            ))));
-        }
         let columns: Vec<String> = statement.columns().iter().map(|c| c.name().to_owned()).collect();
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
+        // Rows are read one at a time and counted as they come, so a huge
+        // result stops at the limit instead of filling the host's memory.
+        let mut stream = std::pin::pin!(stream);
+        let (mut out, mut bytes) = (Vec::new(), 0usize);
+        while let Some(row) = stream.try_next().await.map_err(|e| fail(database_error(&e)))? {
+            if out.len() == max_rows {
+                return Err(fail(ActionError::InvalidArgument(format!(
+                    "the query returned more than {max_rows} rows; a migration may read at most {max_rows} at once \
+                     (page with LIMIT and a key range)"
+                ))));
+            }
             let mut values = Vec::with_capacity(columns.len());
             for (i, name) in columns.iter().enumerate() {
                 let Out(value) = row.try_get::<_, Out>(i).map_err(|e| {
@@ -182,7 +193,15 @@ impl Session {
                         source_message(&e)
                     )))
                 })?;
+                bytes += value_size(&value);
                 values.push(value);
+            }
+            if bytes > max_bytes {
+                return Err(fail(ActionError::InvalidArgument(format!(
+                    "the query returned more than {} MiB; a migration may read at most that much at once \
+                     (page with LIMIT and a key range)",
+                    max_bytes >> 20
+                ))));
             }
             out.push(values);
         }
@@ -199,7 +218,25 @@ fn with_params(sql: &str, params: &[SqlValue]) -> String {
         .enumerate()
         .map(|(i, v)| format!("${} = {}", i + 1, actions::describe_value(v)))
         .collect();
-    format!("{sql} -- {}", shown.join(", "))
+    format!("{sql}\n{}", comment(&format!("with {}", shown.join(", "))))
+}
+
+/// `text` as SQL comment lines: every line starts with `--`, so nothing a
+/// migration put in a name or a value can become a statement of the script.
+fn comment(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("-- {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The bytes a value holds, for the per-query size limit.
+fn value_size(value: &SqlValue) -> usize {
+    match value {
+        SqlValue::Text(s) | SqlValue::Json(s) | SqlValue::Numeric(s) => s.len(),
+        SqlValue::Bytes(b) => b.len(),
+        _ => 8,
+    }
 }
 
 /// A Postgres error as the guest (and the user) should read it: the
@@ -235,4 +272,18 @@ fn source_message(e: &tokio_postgres::Error) -> String {
         source = s.source();
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_a_migration_sends_escapes_the_comment_lines() {
+        let logged = with_params("SELECT $1", &[SqlValue::Numeric("1\nDROP TABLE users;".into())]);
+        let mut lines = logged.lines();
+        assert_eq!(lines.next(), Some("SELECT $1"));
+        assert!(lines.all(|l| l.starts_with("--")), "{logged}");
+        assert!(comment("a\nDROP TABLE users;\nb").lines().all(|l| l.starts_with("-- ")));
+    }
 }

@@ -20,9 +20,8 @@ use crate::migrator::{ApplyOptions, Migrator, Report, RollbackOptions, RollbackT
 use crate::runtime::{Limits, Runtime, default_cache_dir};
 use anyhow::Context as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 /// The server a test database is made on.
 pub fn server_url() -> String {
@@ -43,16 +42,7 @@ pub fn with_database(url: &str, database: &str) -> String {
     }
 }
 
-/// Connects and drives the connection on the current runtime.
-pub async fn connect(url: &str) -> anyhow::Result<Arc<Client>> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
-        .await
-        .context("connecting to Postgres")?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(Arc::new(client))
-}
+pub use crate::migrator::connect;
 
 /// A unique database name: process id, a counter and the time.
 pub fn unique_name(prefix: &str) -> String {
@@ -91,13 +81,13 @@ impl TestDatabase {
             .await
             .with_context(|| format!("creating database {name}"))?;
         let url = with_database(&server, &name);
-        let client = connect(&url).await?;
         let runtime = Runtime::new(limits, default_cache_dir())?;
+        let migrator = Migrator::connect(runtime, &url, dir).await?;
         Ok(TestDatabase {
             name,
             server,
             url,
-            migrator: Migrator::new(runtime, client, dir),
+            migrator,
             dropped: false,
         })
     }

@@ -85,6 +85,22 @@ pub fn add_index(index: impl Into<IndexDef>) -> Result<()> {
     wit::add_index(&index.into())
 }
 
+/// A whole `CREATE INDEX` statement, for indexes [`add_index`] cannot
+/// express (expressions, `INCLUDE`, sort orders, operator classes).
+pub fn add_index_sql(definition: &str) -> Result<()> {
+    wit::add_index_sql(definition)
+}
+
+/// `CREATE SCHEMA name`.
+pub fn create_schema(name: &str) -> Result<()> {
+    wit::create_schema(name)
+}
+
+/// `DROP SCHEMA name` (it must be empty).
+pub fn drop_schema(name: &str) -> Result<()> {
+    wit::drop_schema(name)
+}
+
 /// `DROP INDEX name` (the name qualified by the table's schema when it is not
 /// the default one).
 pub fn drop_index(name: impl Into<QualifiedName>) -> Result<()> {

@@ -2,7 +2,7 @@
 //! and indexes, so that a migration reads like the schema it creates.
 
 use crate::{
-    ColumnDef, ColumnDefault, Constraint, DataType, ForeignKey, ForeignKeyAction, IndexDef,
+    ColumnDef, ColumnDefault, Constraint, DataType, ForeignKey, ForeignKeyAction, IdentityKind, IndexDef,
     IndexMethod, NumericPrecision, QualifiedName, ScalarType, SqlValue, TimeOptions,
 };
 
@@ -90,12 +90,22 @@ pub mod ty {
     pub fn inet() -> ScalarType { ScalarType::Inet }
     /// A user-defined type (an enum, a domain) in the default schema.
     pub fn named(name: &str) -> ScalarType { ScalarType::Named(name.into()) }
+    /// A type as Postgres spells it, for anything the other constructors lack.
+    pub fn sql(spelling: &str) -> ScalarType { ScalarType::Sql(spelling.to_owned()) }
 }
 
 /// A column: `column("email", ty::text()).not_null()`. Nullable unless
 /// [`ColumnDef::not_null`] is called.
 pub fn column(name: &str, data_type: impl Into<DataType>) -> ColumnDef {
-    ColumnDef { name: name.to_owned(), data_type: data_type.into(), nullable: true, default: None }
+    ColumnDef {
+        name: name.to_owned(),
+        data_type: data_type.into(),
+        nullable: true,
+        default: None,
+        identity: None,
+        generated: None,
+        collation: None,
+    }
 }
 
 impl ColumnDef {
@@ -114,6 +124,24 @@ impl ColumnDef {
     /// A default expression such as `now()`.
     pub fn default_expr(mut self, expression: &str) -> Self {
         self.default = Some(ColumnDefault::Expression(expression.to_owned()));
+        self
+    }
+
+    /// `GENERATED ALWAYS AS IDENTITY` (or `BY DEFAULT`).
+    pub fn identity(mut self, kind: IdentityKind) -> Self {
+        self.identity = Some(kind);
+        self
+    }
+
+    /// `GENERATED ALWAYS AS (expression) STORED`.
+    pub fn generated(mut self, expression: &str) -> Self {
+        self.generated = Some(expression.to_owned());
+        self
+    }
+
+    /// `COLLATE name` (a collation in `pg_catalog` unless qualified).
+    pub fn collate(mut self, collation: impl Into<QualifiedName>) -> Self {
+        self.collation = Some(collation.into());
         self
     }
 }

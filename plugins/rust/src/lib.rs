@@ -61,7 +61,7 @@ pub use actions::*;
 pub use builders::*;
 pub use bindings::migrate::host::types::{
     ColumnDefault, ColumnDef, Constraint, DataType, EnumPosition, Error, ErrorKind, ForeignKey,
-    ForeignKeyAction, IndexDef, IndexMethod, NumericPrecision, QualifiedName, Rows, ScalarType,
+    ForeignKeyAction, IdentityKind, IndexDef, IndexMethod, NumericPrecision, QualifiedName, Rows, ScalarType,
     SqlValue, TimeOptions, TypeCast,
 };
 
@@ -71,7 +71,7 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 /// Everything a migration usually needs, for `use migrate_plugin::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        Error, ErrorKind, ForeignKeyAction, IndexMethod, Migration, Result, Rows, SqlValue,
+        Error, ErrorKind, ForeignKeyAction, IdentityKind, IndexMethod, Migration, Result, Rows, SqlValue,
         TypeCast, actions::*, builders::*, migration,
     };
 }
