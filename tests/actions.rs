@@ -982,3 +982,157 @@ impl IntoDataType for ScalarType {
 fn type_sql(scalar: &ScalarType) -> String {
     migrate_host::actions::types::render_scalar(scalar, "public").unwrap()
 }
+
+#[tokio::test]
+async fn schemas_identity_generated_collation_and_sql_escape_hatches() {
+    use migrate_host::wit::IdentityKind;
+    let (db, _dir) = interp_db(&["interp_1", "interp_2"]).await;
+    let table = QualifiedName::qualified("shop", "item");
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[
+            act(Action::CreateSchema { name: "shop".into() }),
+            act(Action::AddTable {
+                table: table.clone(),
+                columns: vec![
+                    ColumnDef {
+                        identity: Some(IdentityKind::Always),
+                        nullable: false,
+                        ..col("id", ScalarType::Bigint)
+                    },
+                    ColumnDef {
+                        collation: Some(QualifiedName::qualified("pg_catalog", "C")),
+                        ..col("name", ScalarType::Text)
+                    },
+                    col("price", ScalarType::Integer),
+                    ColumnDef {
+                        generated: Some("price * 2".into()),
+                        ..col("double_price", ScalarType::Integer)
+                    },
+                    col("span", ScalarType::Sql("interval day to second".into())),
+                    col("during", ScalarType::Tsrange),
+                ],
+            }),
+            act(Action::AddConstraint {
+                table: table.clone(),
+                name: "item_no_overlap".into(),
+                constraint: Constraint::Sql("EXCLUDE USING gist (during WITH &&)".into()),
+            }),
+            act(Action::AddIndexSql {
+                definition: "CREATE INDEX item_lower_name ON shop.item USING btree (lower(name)) INCLUDE (price)"
+                    .into(),
+            }),
+        ],
+    )
+    .await;
+    queue(
+        &db,
+        "r2",
+        "up",
+        &[
+            act(Action::DropTable { table }),
+            act(Action::DropSchema { name: "shop".into() }),
+        ],
+    )
+    .await;
+    db.apply_to("r1").await.unwrap();
+    let c = db.client();
+    let row = c
+        .query_one("INSERT INTO shop.item (name, price, during) VALUES ('a', 21, '[2020-01-01, 2020-02-01)') RETURNING id, double_price", &[])
+        .await
+        .unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i32>(1)), (1, 42));
+    let err = c
+        .execute("INSERT INTO shop.item (id) VALUES (5)", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        sqlstate(&err),
+        "428C9",
+        "an identity ALWAYS column refuses explicit values: {err}"
+    );
+    let err = c
+        .execute(
+            "INSERT INTO shop.item (during) VALUES ('[2020-01-15, 2020-01-20)')",
+            &[],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "23P01", "the exclusion constraint holds: {err}");
+    let types: Vec<String> = c
+        .query("SELECT format_type(atttypid, atttypmod) || coalesce(' ' || collname, '') FROM pg_attribute a LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> 100 WHERE attrelid = 'shop.item'::regclass AND attnum > 0 ORDER BY attnum", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(types[1], "text C");
+    assert_eq!(types[4], "interval day to second");
+    let index: String = c
+        .query_one(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'item_lower_name'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(index.ends_with("(lower(name)) INCLUDE (price)"), "{index}");
+
+    db.apply_all().await.unwrap();
+    let gone: bool = c
+        .query_one("SELECT to_regnamespace('shop') IS NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(gone);
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn escape_hatches_refuse_anything_but_their_one_kind_of_statement() {
+    let (db, _dir) = interp_db(&["interp_1"]).await;
+    for (op, expected) in [
+        (
+            Action::AddIndexSql {
+                definition: "CREATE INDEX i ON t (a); DROP TABLE interp_ops".into(),
+            },
+            "is not exactly one statement",
+        ),
+        (
+            Action::AddIndexSql {
+                definition: "DROP TABLE interp_ops".into(),
+            },
+            "is not a CREATE INDEX statement",
+        ),
+        (
+            Action::AddIndexSql {
+                definition: "CREATE INDEX CONCURRENTLY i ON interp_ops (id)".into(),
+            },
+            "uses CONCURRENTLY",
+        ),
+        (
+            Action::AddConstraint {
+                table: t("interp_ops"),
+                name: "c".into(),
+                constraint: Constraint::Sql("CHECK (true), DROP COLUMN op".into()),
+            },
+            "is not a single table constraint",
+        ),
+        (
+            Action::AddColumn {
+                table: t("interp_ops"),
+                column: col("x", ScalarType::Sql("int, 2".into())),
+            },
+            "is not a single type name",
+        ),
+    ] {
+        db.client().batch_execute("DELETE FROM interp_ops").await.unwrap();
+        queue(&db, "r1", "up", &[act(op)]).await;
+        let err = message(&db.apply_all().await.unwrap_err());
+        assert!(err.contains(expected), "{err}");
+    }
+    assert!(history(&db).await.is_empty());
+    db.drop().await.unwrap();
+}
