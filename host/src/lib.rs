@@ -17,10 +17,12 @@
 pub mod actions;
 pub mod build;
 pub mod cli;
+pub mod diff;
 pub mod history;
 pub mod migrator;
 pub mod runtime;
 pub mod schema;
+pub mod shadow;
 pub mod source;
 pub mod testing;
 pub mod wit;

@@ -112,14 +112,19 @@ pub async fn enum_facts(
             (row.get(0), row.get(1), row.get(2), row.get(3));
         let table_sql = qualified(&QualifiedName::qualified(&schema, &table), default_schema, "table")?;
         let col = ident(&column, "column")?;
+        // The alias is qualified and unusual: the table may well have a
+        // column (or be) called `v` or `value`.
         let condition = if is_array {
-            format!("{col}::text[] @> ARRAY[v]")
+            format!("{col}::text[] @> ARRAY[_migrate_host_removing.value]")
         } else {
-            format!("{col}::text = v")
+            format!("{col}::text = _migrate_host_removing.value")
         };
         let holding = client
             .query(
-                &format!("SELECT v, (SELECT count(*) FROM {table_sql} WHERE {condition}) FROM unnest($1::text[]) AS v"),
+                &format!(
+                    "SELECT _migrate_host_removing.value, (SELECT count(*) FROM {table_sql} WHERE {condition}) \
+                     FROM unnest($1::text[]) AS _migrate_host_removing(value)"
+                ),
                 &[&removing],
             )
             .await

@@ -353,9 +353,12 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
             }
             Ok(statements)
         }
-        Action::DropEnumValues { .. } => Err(ActionError::InvalidArgument(
-            "drop-enum-values depends on the database's columns; it can only be planned against a database".into(),
-        )),
+        Action::DropEnumValues { name, values } => Err(ActionError::InvalidArgument(format!(
+            "removes {} from {}: the type is re-created and its columns converted; the SQL depends on the columns \
+             that use it when the migration runs",
+            values.join(", "),
+            qualified(name, schema, "type")?
+        ))),
         Action::DropType { name } => one(format!("DROP TYPE {}", qualified(name, schema, "type")?)),
     }
 }

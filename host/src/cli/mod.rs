@@ -140,6 +140,21 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print the SQL that would turn the database into the declared schema; write nothing.
+    Plan {
+        /// The declared schema: a .sql file or a directory of them.
+        #[arg(long, value_name = "PATH", default_value = "schema.sql")]
+        schema: PathBuf,
+        /// Server (connection string) for the throwaway shadow database [default: the --database-url server].
+        #[arg(long, value_name = "URL")]
+        shadow_url: Option<String>,
+        /// Print the way back (declared schema → database) instead.
+        #[arg(long)]
+        down: bool,
+        /// Machine-readable output: the actions and their SQL.
+        #[arg(long)]
+        json: bool,
+    },
     /// List migrations: applied, pending, changed since applied, missing.
     Status {
         /// Machine-readable output.
@@ -181,10 +196,19 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     let Some(url) = cli.database_url.as_deref() else {
         bail!("no database given: pass --database-url or set DATABASE_URL");
     };
+    if let Command::Plan {
+        schema,
+        shadow_url,
+        down,
+        json,
+    } = &cli.command
+    {
+        return plan(url, schema, shadow_url.as_deref(), *down, *json).await;
+    }
     let runtime = Runtime::new(cli.limits.limits()?, cli.limits.cache_dir())?;
     let migrator = Migrator::connect(runtime, url, &cli.dir).await?;
     match cli.command {
-        Command::Build => unreachable!("handled above"),
+        Command::Build | Command::Plan { .. } => unreachable!("handled above"),
         Command::Apply { to, dry_run, force } => {
             let report = migrator
                 .apply(&ApplyOptions { to, dry_run, force }, &mut |e| {
@@ -219,6 +243,52 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             } else {
                 printer.status(&status);
             }
+        }
+    }
+    Ok(())
+}
+
+/// `plan`: the diff between the live database and the declared schema, as SQL.
+async fn plan(
+    url: &str,
+    schema: &std::path::Path,
+    shadow_url: Option<&str>,
+    down: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let client = crate::migrator::connect(url).await?;
+    let live = crate::schema::introspect(&client)
+        .await
+        .context("introspecting the database")?;
+    let declared = crate::shadow::load(shadow_url.unwrap_or(url), schema).await?;
+    let (from, to) = if down { (&declared, &live) } else { (&live, &declared) };
+    let actions = crate::diff::diff(from, to)?;
+    let steps: Vec<(String, Vec<String>)> = actions
+        .iter()
+        .map(|action| {
+            let sql = crate::actions::render(action, crate::actions::DEFAULT_SCHEMA)
+                .unwrap_or_else(|e| e.to_string().lines().map(|l| format!("-- {l}")).collect());
+            (action.describe(), sql)
+        })
+        .collect();
+    if json {
+        let value = serde_json::json!({
+            "direction": if down { "down" } else { "up" },
+            "steps": actions.iter().zip(&steps).map(|(action, (description, sql))| serde_json::json!({
+                "action": action, "description": description, "sql": sql,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&value).context("writing JSON")?);
+        return Ok(());
+    }
+    if steps.is_empty() {
+        println!("-- schema is up to date: nothing to do");
+    }
+    for (description, sql) in steps {
+        println!("-- {description}");
+        for statement in sql {
+            let end = if statement.starts_with("--") { "" } else { ";" };
+            println!("{statement}{end}");
         }
     }
     Ok(())

@@ -1,0 +1,59 @@
+//! Indexes that back no constraint (those come with their constraint).
+
+use super::{Phases, qualified};
+use crate::actions::Action;
+use crate::schema::{Index, Name, Schema};
+use crate::wit::{IndexDef, IndexMethod};
+
+pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
+    let find = |s: &'_ Schema, name: &Name| s.indexes.iter().find(|i| &i.name == name).cloned();
+    for wanted in &target.indexes {
+        match find(current, &wanted.name) {
+            Some(have) if have.definition == wanted.definition => {}
+            Some(have) => {
+                phases.drop_indexes.push(Action::DropIndex {
+                    index: qualified(&have.name),
+                });
+                phases.add_indexes.push(add_index(wanted));
+            }
+            None => phases.add_indexes.push(add_index(wanted)),
+        }
+    }
+    for old in current.indexes.iter().filter(|i| find(target, &i.name).is_none()) {
+        // An index of a dropped table goes with it.
+        if target.table(&old.table).is_some() {
+            phases.drop_indexes.push(Action::DropIndex {
+                index: qualified(&old.name),
+            });
+        }
+    }
+}
+
+/// Typed when the index is a plain list of columns with a known method;
+/// Postgres's own `CREATE INDEX` otherwise.
+fn add_index(index: &Index) -> Action {
+    let method = match index.method.as_str() {
+        "btree" => Some(IndexMethod::Btree),
+        "hash" => Some(IndexMethod::Hash),
+        "gist" => Some(IndexMethod::Gist),
+        "gin" => Some(IndexMethod::Gin),
+        "brin" => Some(IndexMethod::Brin),
+        "spgist" => Some(IndexMethod::Spgist),
+        _ => None,
+    };
+    match (&index.simple_columns, method) {
+        (Some(columns), Some(method)) => Action::AddIndex {
+            index: IndexDef {
+                name: index.name.name.clone(),
+                table: qualified(&index.table),
+                columns: columns.clone(),
+                unique: index.unique,
+                method,
+                predicate: index.predicate.clone(),
+            },
+        },
+        _ => Action::AddIndexSql {
+            definition: index.definition.clone(),
+        },
+    }
+}

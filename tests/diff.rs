@@ -1,0 +1,215 @@
+//! Round trips through the diff: a database loaded from `a.sql` is moved to
+//! `b.sql`'s schema by the planned actions and must then introspect exactly
+//! like `b.sql` (column order aside), plan nothing more, and come back to
+//! `a.sql`'s schema with the reverse plan. Over the project's own pairs
+//! (every object kind the diff supports) and the shared migra corpus.
+
+mod support;
+
+use migrate_host::actions::{Action, plan};
+use migrate_host::diff::diff;
+use migrate_host::schema::{Schema, introspect};
+use migrate_host::testing::TestDatabase;
+use std::path::Path;
+
+/// Runs actions on `db` in one transaction, the way a migration would.
+async fn run(db: &TestDatabase, actions: &[Action]) -> anyhow::Result<()> {
+    let client = db.client();
+    client.batch_execute("BEGIN").await?;
+    let result = async {
+        for action in actions {
+            for sql in plan(action, client)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", action.describe()))?
+            {
+                client.execute(sql.as_str(), &[]).await.map_err(|e| {
+                    let message = e
+                        .as_db_error()
+                        .map_or_else(|| e.to_string(), |d| d.message().to_owned());
+                    anyhow::anyhow!("{sql}: {message}")
+                })?;
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    client
+        .batch_execute(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })
+        .await?;
+    result
+}
+
+/// The schema with each table's columns in name order: the round trip may
+/// append a column that the declared schema has in the middle.
+fn normalized(mut schema: Schema) -> Schema {
+    for table in &mut schema.tables {
+        table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    schema
+}
+
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Passed,
+    Unsupported(String),
+    Failed(String),
+}
+
+/// One pair, both ways.
+async fn round_trip(a_sql: &str, b_sql: &str) -> Outcome {
+    let load = |sql: String| async move {
+        let db = TestDatabase::create(support::example_dir()).await.unwrap();
+        db.client().batch_execute(&sql).await.map(|_| db)
+    };
+    let (Ok(w), Ok(a), Ok(b)) = (
+        load(a_sql.into()).await,
+        load(a_sql.into()).await,
+        load(b_sql.into()).await,
+    ) else {
+        return Outcome::Unsupported("does not load on this server".into());
+    };
+    let schema_a = introspect(a.client()).await.unwrap();
+    let schema_b = introspect(b.client()).await.unwrap();
+    let outcome = async {
+        let up = match diff(&introspect(w.client()).await.unwrap(), &schema_b) {
+            Ok(up) => up,
+            Err(e) => return Outcome::Unsupported(e.to_string()),
+        };
+        if let Err(e) = run(&w, &up).await {
+            return Outcome::Failed(format!("up: {e:#}"));
+        }
+        let after_up = introspect(w.client()).await.unwrap();
+        if normalized(after_up.clone()) != normalized(schema_b.clone()) {
+            return Outcome::Failed(format!(
+                "up: the schema differs from b.sql's\n{}",
+                first_difference(&after_up, &schema_b)
+            ));
+        }
+        match diff(&after_up, &schema_b) {
+            Ok(again) if again.is_empty() => {}
+            other => return Outcome::Failed(format!("a second plan is not empty: {other:?}")),
+        }
+        let down = match diff(&schema_b, &schema_a) {
+            Ok(down) => down,
+            Err(e) => return Outcome::Unsupported(format!("down: {e}")),
+        };
+        if let Err(e) = run(&w, &down).await {
+            return Outcome::Failed(format!("down: {e:#}"));
+        }
+        let after_down = introspect(w.client()).await.unwrap();
+        if normalized(after_down.clone()) != normalized(schema_a.clone()) {
+            return Outcome::Failed(format!(
+                "down: the schema differs from a.sql's\n{}",
+                first_difference(&after_down, &schema_a)
+            ));
+        }
+        Outcome::Passed
+    }
+    .await;
+    for db in [w, a, b] {
+        db.drop().await.unwrap();
+    }
+    outcome
+}
+
+fn first_difference(got: &Schema, want: &Schema) -> String {
+    let (got, want) = (
+        format!("{:#?}", normalized(got.clone())),
+        format!("{:#?}", normalized(want.clone())),
+    );
+    for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
+        if g != w {
+            return format!("line {i}: got {g:?}, want {w:?}");
+        }
+    }
+    "lengths differ".into()
+}
+
+/// The project's own pairs: (name, a.sql, b.sql). Every one must pass.
+const PAIRS: &[(&str, &str, &str)] = &[
+    (
+        "new table with every constraint kind",
+        "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE);",
+        "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE);
+      CREATE TABLE posts (id serial PRIMARY KEY, author bigint REFERENCES users(id) ON DELETE CASCADE,
+          price numeric(10,2) CHECK (price > 0), title varchar(80) NOT NULL DEFAULT 'untitled',
+          CONSTRAINT posts_title_key UNIQUE (author, title));
+      CREATE INDEX posts_price_idx ON posts (price) WHERE price > 10;",
+    ),
+    (
+        "columns added, dropped, retyped, nullability and defaults",
+        "CREATE TABLE t (a integer, b text NOT NULL, c varchar(10) DEFAULT 'x', gone int);",
+        "CREATE TABLE t (a bigint NOT NULL DEFAULT 0, b text, c varchar(40) DEFAULT 'y', added timestamptz DEFAULT now());",
+    ),
+    (
+        "enum values added in place, removed, and a new enum",
+        "CREATE TYPE s AS ENUM ('a', 'c', 'gone'); CREATE TABLE t (v s DEFAULT 'a');",
+        "CREATE TYPE s AS ENUM ('first', 'a', 'b', 'c', 'last'); CREATE TYPE other AS ENUM ('x');
+      CREATE TABLE t (v s DEFAULT 'a', o other);",
+    ),
+    (
+        "schemas, identity, generated, collation, exclusion, expression index",
+        "CREATE TABLE plain (id int);",
+        "CREATE SCHEMA app; CREATE TABLE app.item (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          name text COLLATE \"C\", price int, twice int GENERATED ALWAYS AS (price * 2) STORED, during tsrange,
+          EXCLUDE USING gist (during WITH &&));
+      CREATE INDEX item_lower ON app.item (lower(name)) INCLUDE (price);
+      CREATE TABLE plain (id int);",
+    ),
+    (
+        "constraints changed in place and deferrable foreign keys",
+        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p int REFERENCES p(id), n int CONSTRAINT n_pos CHECK (n > 0));",
+        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p int REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED,
+          n int CONSTRAINT n_pos CHECK (n > 1));",
+    ),
+    (
+        "tables dropped with foreign keys between them",
+        "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (a int REFERENCES a(id)); CREATE TABLE keep (a int REFERENCES a(id));",
+        "CREATE TABLE keep (a int);",
+    ),
+];
+
+#[tokio::test]
+async fn the_projects_own_pairs_round_trip() {
+    let mut failures = Vec::new();
+    for (name, a, b) in PAIRS {
+        let outcome = round_trip(a, b).await;
+        if outcome != Outcome::Passed {
+            failures.push(format!("{name}: {outcome:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// How many corpus pairs pass today: a floor that may only rise.
+const CORPUS_FLOOR: usize = 6;
+
+#[tokio::test]
+async fn the_migra_corpus_round_trips() {
+    let corpus = support::repo_root().join("../shared/corpus/migra");
+    let mut cases: Vec<_> = std::fs::read_dir(&corpus)
+        .expect("the corpus")
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    let mut passed = 0;
+    let mut report = Vec::new();
+    for case in &cases {
+        let read = |f: &str| std::fs::read_to_string(Path::new(case).join(f)).unwrap();
+        let outcome = round_trip(&read("a.sql"), &read("b.sql")).await;
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        if outcome == Outcome::Passed {
+            passed += 1;
+        }
+        report.push(format!("{name}: {outcome:?}"));
+    }
+    eprintln!(
+        "corpus: {passed} of {} pairs pass both ways\n{}",
+        cases.len(),
+        report.join("\n")
+    );
+    assert!(
+        passed >= CORPUS_FLOOR,
+        "only {passed} corpus pairs pass; the floor is {CORPUS_FLOOR}"
+    );
+}
