@@ -186,3 +186,87 @@ fn build_reports_each_component() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no migration crates in"), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn plan_prints_the_diff_and_locates_schema_errors() {
+    let scratch = Scratch::with_example();
+    let db = TestDatabase::create(scratch.path()).await.unwrap();
+    db.apply_all().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    std::fs::write(
+        &schema,
+        "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL);\n",
+    )
+    .unwrap();
+
+    let out = cli(db.url(), scratch.path())
+        .args(["plan", "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains(r#"DROP TABLE "public"."posts";"#), "{text}");
+    assert!(
+        text.contains(r#"ALTER TABLE "public"."users" DROP COLUMN "display_name";"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"ALTER TABLE "public"."users" DROP CONSTRAINT "users_email_key";"#),
+        "{text}"
+    );
+
+    let out = cli(db.url(), scratch.path())
+        .args(["plan", "--down", "--json", "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["direction"], "down");
+    assert!(
+        plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["description"] == "add-table public.posts")
+    );
+
+    // The database against its own schema: nothing to do.
+    db.rollback(4).await.unwrap();
+    std::fs::write(&schema, "").unwrap();
+    let out = cli(db.url(), scratch.path())
+        .args(["plan", "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("schema is up to date"), "{}", stdout(&out));
+
+    std::fs::write(
+        &schema,
+        "CREATE TABLE ok (a int);\n\nCREATE TABLE broken (a nosuchtype);\n",
+    )
+    .unwrap();
+    let out = cli(db.url(), scratch.path())
+        .args(["plan", "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("schema.sql:3: type \"nosuchtype\" does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    let leftovers: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'migrate_shadow%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(leftovers, 0, "the shadow database is dropped even after an error");
+    db.drop().await.unwrap();
+}
