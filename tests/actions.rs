@@ -754,8 +754,33 @@ async fn enums_create_add_and_drop_values_with_data_present() {
     c.batch_execute("UPDATE doc SET status = 'alpha', history = '{zeta}'")
         .await
         .unwrap();
+    // A constraint and an index that name the enum's values must survive its re-creation.
+    c.batch_execute(
+        "ALTER TABLE doc ADD CONSTRAINT doc_not_omega CHECK (status <> 'omega');
+         CREATE INDEX doc_not_delta ON doc (status) WHERE status <> 'delta';",
+    )
+    .await
+    .unwrap();
     db.apply_to("r2").await.unwrap();
     assert_eq!(labels().await, "{zeta,delta,alpha,omega}", "order kept, not re-sorted");
+    let kept: i64 = c
+        .query_one(
+            "SELECT (SELECT count(*) FROM pg_constraint WHERE conname = 'doc_not_omega') \
+                  + (SELECT count(*) FROM pg_indexes WHERE indexname = 'doc_not_delta')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 2, "the dependent constraint and index were re-created");
+    assert_eq!(
+        sqlstate(
+            &c.execute("INSERT INTO doc (status) VALUES ('omega')", &[])
+                .await
+                .unwrap_err()
+        ),
+        "23514"
+    );
     let rows = c
         .query("SELECT status::text, history::text FROM doc ORDER BY 1", &[])
         .await

@@ -17,7 +17,9 @@
 pub mod actions;
 pub mod build;
 pub mod cli;
+pub mod codegen;
 pub mod diff;
+pub mod generate;
 pub mod history;
 pub mod migrator;
 pub mod runtime;

@@ -57,6 +57,15 @@ pub struct EnumUsage {
     pub rows_holding: Vec<(String, i64)>,
 }
 
+/// A constraint or index whose definition names the enum (a constant such
+/// as `'draft'::post_status`): it must be dropped while the type is swapped
+/// and re-created from its definition afterwards.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumDependent {
+    pub drop_sql: String,
+    pub create_sql: String,
+}
+
 /// What removing values from an enum depends on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnumFacts {
@@ -64,6 +73,7 @@ pub struct EnumFacts {
     /// The enum's values in their order.
     pub values: Vec<String>,
     pub usages: Vec<EnumUsage>,
+    pub dependents: Vec<EnumDependent>,
 }
 
 pub async fn enum_facts(
@@ -143,5 +153,52 @@ pub async fn enum_facts(
             rows_holding,
         });
     }
-    Ok(EnumFacts { oid, values, usages })
+    // Printed now, while the names in them still mean the current type;
+    // re-created, the same text then names the new type.
+    let dependents = client
+        .query(
+            "SELECT n.nspname, c.relname, con.conname, NULL::text, pg_get_constraintdef(con.oid) \
+             FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE con.contype = 'c' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_constraint'::regclass \
+                   AND d.objid = con.oid AND d.refclassid = 'pg_type'::regclass AND d.refobjid = $1) \
+             UNION ALL \
+             SELECT n.nspname, NULL, NULL, ic.relname, pg_get_indexdef(ic.oid) \
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace \
+             WHERE EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = ic.oid \
+                   AND d.refclassid = 'pg_type'::regclass AND d.refobjid = $1) \
+             ORDER BY 1, 2, 3, 4",
+            &[&oid],
+        )
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|r| -> Result<EnumDependent, ActionError> {
+            let schema: String = r.get(0);
+            let definition: String = r.get(4);
+            Ok(match (r.get::<_, Option<String>>(1), r.get::<_, Option<String>>(2), r.get::<_, Option<String>>(3)) {
+                (Some(table), Some(constraint), _) => {
+                    let table = qualified(&QualifiedName::qualified(&schema, &table), default_schema, "table")?;
+                    let constraint = ident(&constraint, "constraint")?;
+                    EnumDependent {
+                        drop_sql: format!("ALTER TABLE {table} DROP CONSTRAINT {constraint}"),
+                        create_sql: format!("ALTER TABLE {table} ADD CONSTRAINT {constraint} {definition}"),
+                    }
+                }
+                (_, _, Some(index)) => EnumDependent {
+                    drop_sql: format!(
+                        "DROP INDEX {}",
+                        qualified(&QualifiedName::qualified(&schema, &index), default_schema, "index")?
+                    ),
+                    create_sql: definition,
+                },
+                _ => unreachable!("each branch of the query fills one kind"),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(EnumFacts {
+        oid,
+        values,
+        usages,
+        dependents,
+    })
 }

@@ -56,6 +56,9 @@ pub fn drop_values(
             ident(&u.column, "column")?,
         ))
     };
+    for dependent in &facts.dependents {
+        sql.push(dependent.drop_sql.clone());
+    }
     // A default is an expression of the old type and would block the change.
     for usage in facts.usages.iter().filter(|u| u.default.is_some()) {
         let (table, col) = column_sql(usage)?;
@@ -78,6 +81,9 @@ pub fn drop_values(
             // original name, which now is the new type.
             sql.push(format!("ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {default}"));
         }
+    }
+    for dependent in &facts.dependents {
+        sql.push(dependent.create_sql.clone());
     }
     sql.push(format!("DROP TYPE {old_sql}"));
     Ok(sql)

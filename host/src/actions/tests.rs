@@ -360,17 +360,23 @@ fn drop_enum_values_recreates_in_order_and_converts_every_column() {
             usage("posts", false, Some("'zeta'::status")),
             usage("pages", true, None),
         ],
+        dependents: vec![super::catalog::EnumDependent {
+            drop_sql: r#"ALTER TABLE "public"."posts" DROP CONSTRAINT "c""#.into(),
+            create_sql: r#"ALTER TABLE "public"."posts" ADD CONSTRAINT "c" CHECK ((status <> 'beta'::status))"#.into(),
+        }],
     };
     let statements = enums::drop_values(&t("status"), &["beta".into()], &facts, "public").unwrap();
     assert_eq!(
         statements,
         [
+            r#"ALTER TABLE "public"."posts" DROP CONSTRAINT "c""#,
             r#"ALTER TABLE "public"."posts" ALTER COLUMN "status" DROP DEFAULT"#,
             r#"ALTER TYPE "public"."status" RENAME TO "_migrate_host_old_enum_4242""#,
             r#"CREATE TYPE "public"."status" AS ENUM ('zeta', 'alpha')"#,
             r#"ALTER TABLE "public"."posts" ALTER COLUMN "status" TYPE "public"."status" USING "status"::text::"public"."status""#,
             r#"ALTER TABLE "public"."pages" ALTER COLUMN "status" TYPE "public"."status"[] USING "status"::text[]::"public"."status"[]"#,
             r#"ALTER TABLE "public"."posts" ALTER COLUMN "status" SET DEFAULT 'zeta'::status"#,
+            r#"ALTER TABLE "public"."posts" ADD CONSTRAINT "c" CHECK ((status <> 'beta'::status))"#,
             r#"DROP TYPE "public"."_migrate_host_old_enum_4242""#,
         ]
     );

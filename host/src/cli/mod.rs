@@ -24,7 +24,9 @@ Examples:
   migrate-host apply --dry-run                print the SQL, run nothing
   migrate-host rollback                       undo the newest migration
   migrate-host rollback --steps 2             undo the two newest
-  migrate-host status --json                  applied / pending / changed, for scripts";
+  migrate-host status --json                  applied / pending / changed, for scripts
+  migrate-host plan --schema schema.sql       the SQL that would bring the database to schema.sql
+  migrate-host generate -m \"add views\"       write and build that migration";
 
 /// PostgreSQL schema migrations as sandboxed WebAssembly components.
 #[derive(Debug, Parser)]
@@ -140,6 +142,18 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write a migration that turns the database into the declared schema, and build it.
+    Generate {
+        /// What the migration does (also names its crate).
+        #[arg(short, long)]
+        message: String,
+        /// The declared schema: a .sql file or a directory of them.
+        #[arg(long, value_name = "PATH", default_value = "schema.sql")]
+        schema: PathBuf,
+        /// Server (connection string) for the throwaway shadow database [default: the --database-url server].
+        #[arg(long, value_name = "URL")]
+        shadow_url: Option<String>,
+    },
     /// Print the SQL that would turn the database into the declared schema; write nothing.
     Plan {
         /// The declared schema: a .sql file or a directory of them.
@@ -209,6 +223,32 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     let migrator = Migrator::connect(runtime, url, &cli.dir).await?;
     match cli.command {
         Command::Build | Command::Plan { .. } => unreachable!("handled above"),
+        Command::Generate {
+            message,
+            schema,
+            shadow_url,
+        } => {
+            let options = crate::generate::Options {
+                url,
+                shadow_url: shadow_url.as_deref(),
+                schema: &schema,
+                message: &message,
+                quiet: cli.quiet,
+            };
+            match crate::generate::generate(&migrator, &options).await? {
+                crate::generate::Generated::UpToDate => println!("schema is up to date: no migration written"),
+                crate::generate::Generated::Written {
+                    crate_dir,
+                    component,
+                    revision,
+                    steps,
+                } => println!(
+                    "wrote {} ({steps} step(s), revision {revision}) and built {}\nreview it, then run `migrate-host apply`",
+                    crate_dir.display(),
+                    component.display()
+                ),
+            }
+        }
         Command::Apply { to, dry_run, force } => {
             let report = migrator
                 .apply(&ApplyOptions { to, dry_run, force }, &mut |e| {

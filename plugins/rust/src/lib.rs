@@ -71,8 +71,9 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 /// Everything a migration usually needs, for `use migrate_plugin::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        Error, ErrorKind, ForeignKeyAction, IdentityKind, IndexMethod, Migration, Result, Rows, SqlValue,
-        TypeCast, actions::*, builders::*, migration,
+        ColumnDefault, Constraint, EnumPosition, Error, ErrorKind, ForeignKeyAction, IdentityKind, IndexMethod,
+        Migration, NumericPrecision, Result, Rows, ScalarType, SqlValue, TimeOptions, TypeCast, actions::*,
+        builders::*, migration,
     };
 }
 
