@@ -66,7 +66,7 @@ pub fn lib_rs(meta: &Meta, up: &[Action], down: &[Action]) -> String {
          migration!({type_name});\n",
         message = meta.message.lines().next().unwrap_or_default(),
         revision = meta.revision,
-        message_lit = format!("{:?}", meta.message),
+        message_lit = MessageLiteral(&meta.message),
         up = body(up),
         down = body(down),
     )
@@ -97,6 +97,15 @@ fn body(actions: &[Action]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A Rust string literal of the message (Debug escapes what Rust needs).
+struct MessageLiteral<'a>(&'a str);
+
+impl std::fmt::Display for MessageLiteral<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
 }
 
 /// `AddPostViews` from "add post views".

@@ -71,8 +71,7 @@ pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
     let parent = status
         .migrations
         .iter()
-        .filter(|m| matches!(m.state, State::Applied | State::Changed))
-        .next_back()
+        .rfind(|m| matches!(m.state, State::Applied | State::Changed))
         .map(|m| m.revision.clone());
 
     let live = crate::schema::introspect(migrator.client())
