@@ -1161,3 +1161,76 @@ async fn escape_hatches_refuse_anything_but_their_one_kind_of_statement() {
     assert!(history(&db).await.is_empty());
     db.drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn views_and_materialized_views() {
+    let (db, _dir) = interp_db(&["interp_1", "interp_2"]).await;
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[
+            act(Action::AddTable {
+                table: t("src"),
+                columns: vec![col("n", ScalarType::Integer)],
+            }),
+            act(Action::CreateView {
+                name: t("doubled"),
+                query: "SELECT n * 2 AS d FROM src".into(),
+                materialized: false,
+            }),
+            act(Action::CreateView {
+                name: t("counted"),
+                query: "SELECT count(*) AS c FROM src;".into(),
+                materialized: true,
+            }),
+        ],
+    )
+    .await;
+    queue(
+        &db,
+        "r2",
+        "up",
+        &[
+            act(Action::DropView {
+                name: t("doubled"),
+                materialized: false,
+            }),
+            act(Action::DropView {
+                name: t("counted"),
+                materialized: true,
+            }),
+            act(Action::CreateView {
+                name: t("bad"),
+                query: "SELECT 1; DROP TABLE src".into(),
+                materialized: false,
+            }),
+        ],
+    )
+    .await;
+    db.apply_to("r1").await.unwrap();
+    let c = db.client();
+    c.execute("INSERT INTO src VALUES (21)", &[]).await.unwrap();
+    assert_eq!(
+        c.query_one("SELECT d FROM doubled", &[])
+            .await
+            .unwrap()
+            .get::<_, i32>(0),
+        42
+    );
+    assert_eq!(
+        c.query_one("SELECT c FROM counted", &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0),
+        0,
+        "materialized at creation"
+    );
+    let err = message(&db.apply_all().await.unwrap_err());
+    assert!(err.contains("is not exactly one statement"), "{err}");
+    assert!(
+        table_exists(&db, "doubled").await,
+        "the failed migration dropped nothing"
+    );
+    db.drop().await.unwrap();
+}

@@ -163,6 +163,28 @@ const PAIRS: &[(&str, &str, &str)] = &[
           n int CONSTRAINT n_pos CHECK (n > 1));",
     ),
     (
+        "views re-created around the changes under them, materialized views with their indexes",
+        "CREATE TABLE t (id int, v varchar(10), gone int); CREATE VIEW a AS SELECT id, v FROM t;
+         CREATE VIEW b AS SELECT id FROM a; CREATE VIEW old AS SELECT 1 AS one;
+         CREATE MATERIALIZED VIEW m AS SELECT id, v FROM t; CREATE INDEX m_id ON m (id);
+         CREATE VIEW untouched AS SELECT 2 AS two;",
+        "CREATE TABLE t (id bigint, v text); CREATE VIEW a AS SELECT id, v FROM t;
+         CREATE VIEW b AS SELECT id FROM a; CREATE VIEW fresh AS SELECT id FROM b;
+         CREATE MATERIALIZED VIEW m AS SELECT id, v FROM t; CREATE INDEX m_id ON m (id); CREATE INDEX m_v ON m (v);
+         CREATE VIEW untouched AS SELECT 2 AS two;",
+    ),
+    (
+        "an enum loses a value under a view and a check constraint",
+        "CREATE TYPE e AS ENUM ('a', 'b', 'c'); CREATE TABLE t (x e CHECK (x <> 'c')); CREATE VIEW v AS SELECT x FROM t;",
+        "CREATE TYPE e AS ENUM ('a', 'c'); CREATE TABLE t (x e CHECK (x <> 'c')); CREATE VIEW v AS SELECT x FROM t;",
+    ),
+    (
+        "a table becomes a view that another view reads",
+        "CREATE SCHEMA x; CREATE TABLE x.data (id int); CREATE VIEW x.q AS SELECT * FROM x.data;",
+        "CREATE SCHEMA x; CREATE TABLE x.t_data (id int); CREATE VIEW x.data AS SELECT * FROM x.t_data;
+         CREATE VIEW x.q AS SELECT * FROM x.data;",
+    ),
+    (
         "tables dropped with foreign keys between them",
         "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (a int REFERENCES a(id)); CREATE TABLE keep (a int REFERENCES a(id));",
         "CREATE TABLE keep (a int);",
@@ -182,7 +204,7 @@ async fn the_projects_own_pairs_round_trip() {
 }
 
 /// How many corpus pairs pass today: a floor that may only rise.
-const CORPUS_FLOOR: usize = 6;
+const CORPUS_FLOOR: usize = 11;
 
 #[tokio::test]
 async fn the_migra_corpus_round_trips() {
@@ -192,14 +214,16 @@ async fn the_migra_corpus_round_trips() {
         .map(|e| e.unwrap().path())
         .collect();
     cases.sort();
-    let mut passed = 0;
+    let (mut passed, mut failed) = (0, 0);
     let mut report = Vec::new();
     for case in &cases {
         let read = |f: &str| std::fs::read_to_string(Path::new(case).join(f)).unwrap();
         let outcome = round_trip(&read("a.sql"), &read("b.sql")).await;
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        if outcome == Outcome::Passed {
-            passed += 1;
+        match outcome {
+            Outcome::Passed => passed += 1,
+            Outcome::Failed(_) => failed += 1,
+            Outcome::Unsupported(_) => {}
         }
         report.push(format!("{name}: {outcome:?}"));
     }
@@ -208,6 +232,8 @@ async fn the_migra_corpus_round_trips() {
         cases.len(),
         report.join("\n")
     );
+    // Every pair passes or names what is not supported yet: none goes wrong.
+    assert_eq!(failed, 0, "corpus pairs failed");
     assert!(
         passed >= CORPUS_FLOOR,
         "only {passed} corpus pairs pass; the floor is {CORPUS_FLOOR}"

@@ -156,6 +156,15 @@ pub fn index_statement(definition: &str) -> Result<(), ActionError> {
     }
 }
 
+/// Checks that `query` is exactly one query, for `create-view`.
+pub fn view_query(query: &str) -> Result<(), ActionError> {
+    let bad = |why: &str| ActionError::InvalidArgument(format!("view query {query:?} {why}"));
+    match single_statement(query.trim_end().trim_end_matches(';'), &bad)? {
+        NodeEnum::SelectStmt(select) if select.into_clause.is_none() && select.locking_clause.is_empty() => Ok(()),
+        _ => Err(bad("is not a single SELECT")),
+    }
+}
+
 /// The index name a `CREATE INDEX` statement declares, for messages.
 pub fn index_name(definition: &str) -> Option<String> {
     let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());

@@ -96,6 +96,15 @@ pub enum Action {
     DropIndex {
         index: QualifiedName,
     },
+    CreateView {
+        name: QualifiedName,
+        query: String,
+        materialized: bool,
+    },
+    DropView {
+        name: QualifiedName,
+        materialized: bool,
+    },
     CreateSchema {
         name: String,
     },
@@ -179,6 +188,8 @@ impl Action {
                 format!("add-index-sql {}", guard::index_name(definition).unwrap_or_default())
             }
             Action::DropIndex { index } => format!("drop-index {}", q(index)),
+            Action::CreateView { name, .. } => format!("create-view {}", q(name)),
+            Action::DropView { name, .. } => format!("drop-view {}", q(name)),
             Action::CreateSchema { name } => format!("create-schema {name}"),
             Action::DropSchema { name } => format!("drop-schema {name}"),
             Action::CreateEnum { name, .. } => format!("create-enum {}", q(name)),
@@ -314,6 +325,23 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
             one(definition.clone())
         }
         Action::DropIndex { index } => one(format!("DROP INDEX {}", qualified(index, schema, "index")?)),
+        Action::CreateView {
+            name,
+            query,
+            materialized,
+        } => {
+            guard::view_query(query)?;
+            let kind = if *materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+            one(format!(
+                "CREATE {kind} {} AS {}",
+                qualified(name, schema, "view")?,
+                query.trim_end().trim_end_matches(';')
+            ))
+        }
+        Action::DropView { name, materialized } => {
+            let kind = if *materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+            one(format!("DROP {kind} {}", qualified(name, schema, "view")?))
+        }
         Action::CreateSchema { name } => one(format!("CREATE SCHEMA {}", ident(name, "schema")?)),
         Action::DropSchema { name } => one(format!("DROP SCHEMA {}", ident(name, "schema")?)),
         Action::CreateEnum { name, values } => {

@@ -11,6 +11,16 @@ fn lit(text: &str) -> String {
     format!("{text:?}")
 }
 
+/// A raw string literal for multi-line SQL, with enough `#`s to hold it.
+fn raw_lit(text: &str) -> String {
+    let hashes = (0..)
+        .map(|n| "#".repeat(n))
+        .find(|h| !text.contains(&format!("\"{h}")))
+        .unwrap_or_default();
+    let hashes = if hashes.is_empty() { "#".to_owned() } else { hashes };
+    format!("r{hashes}\"{}\"{hashes}", text.trim())
+}
+
 /// `"users"` or `("blog", "users")`.
 fn name(name: &QualifiedName) -> String {
     match &name.schema {
@@ -50,6 +60,7 @@ pub fn subject(action: &Action) -> String {
         | Action::DropEnumValues { name, .. }
         | Action::DropType { name } => format!("type {}", q(name)),
         Action::CreateSchema { name } | Action::DropSchema { name } => format!("schema {name}"),
+        Action::CreateView { name, .. } | Action::DropView { name, .. } => format!("view {}", q(name)),
     }
 }
 
@@ -164,6 +175,29 @@ pub fn action_call(action: &Action) -> String {
         Action::DropEnumValues { name: n, values } => format!("drop_enum_values({}, {})?;", name(n), list(values)),
         Action::DropType { name: n } => format!("drop_type({})?;", name(n)),
         Action::CreateSchema { name } => format!("create_schema({})?;", lit(name)),
+        Action::CreateView {
+            name: n,
+            query,
+            materialized,
+        } => {
+            let f = if *materialized {
+                "create_materialized_view"
+            } else {
+                "create_view"
+            };
+            format!("{f}(\n    {},\n    {},\n)?;", name(n), raw_lit(query))
+        }
+        Action::DropView { name: n, materialized } => {
+            format!(
+                "{}({})?;",
+                if *materialized {
+                    "drop_materialized_view"
+                } else {
+                    "drop_view"
+                },
+                name(n)
+            )
+        }
         Action::DropSchema { name } => format!("drop_schema({})?;", lit(name)),
     }
 }

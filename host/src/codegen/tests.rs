@@ -132,6 +132,12 @@ fn a_generated_migration_reads_like_a_hand_written_one() {
             table: t("users"),
             column: "legacy".into(),
         },
+        Action::CreateView {
+            name: t("live_posts"),
+            query: " SELECT posts.id,\n    posts.title\n   FROM posts\n  WHERE posts.status = 'live'::post_status;"
+                .into(),
+            materialized: false,
+        },
         Action::DropEnumValues {
             name: t("mood"),
             values: vec!["sad".into()],

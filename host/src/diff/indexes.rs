@@ -7,7 +7,8 @@ use crate::wit::{IndexDef, IndexMethod};
 
 pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
     let find = |s: &'_ Schema, name: &Name| s.indexes.iter().find(|i| &i.name == name).cloned();
-    for wanted in &target.indexes {
+    // Indexes of materialized views are the views' business (views.rs).
+    for wanted in target.indexes.iter().filter(|i| target.table(&i.table).is_some()) {
         match find(current, &wanted.name) {
             Some(have) if have.definition == wanted.definition => {}
             Some(have) => {
@@ -31,7 +32,7 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
 
 /// Typed when the index is a plain list of columns with a known method;
 /// Postgres's own `CREATE INDEX` otherwise.
-fn add_index(index: &Index) -> Action {
+pub(super) fn add_index(index: &Index) -> Action {
     let method = match index.method.as_str() {
         "btree" => Some(IndexMethod::Btree),
         "hash" => Some(IndexMethod::Hash),

@@ -14,6 +14,7 @@
 mod enums;
 mod indexes;
 mod tables;
+mod views;
 
 use crate::actions::Action;
 use crate::schema::{Name, Schema};
@@ -27,6 +28,8 @@ pub struct Unsupported(pub Vec<String>);
 /// The buckets actions are collected in, in the order they run.
 #[derive(Default)]
 struct Phases {
+    /// Views come off first: they block changes to what they read.
+    drop_views: Vec<Action>,
     create_schemas: Vec<Action>,
     create_types: Vec<Action>,
     /// Foreign keys (and other constraints) that must go before anything they depend on changes.
@@ -39,12 +42,17 @@ struct Phases {
     add_indexes: Vec<Action>,
     drop_tables: Vec<Action>,
     drop_types: Vec<Action>,
+    /// Views go back last, over the final tables and types.
+    create_views: Vec<Action>,
+    /// Indexes of materialized views, once the views exist.
+    view_indexes: Vec<Action>,
     drop_schemas: Vec<Action>,
 }
 
 impl Phases {
     fn into_actions(self) -> Vec<Action> {
         [
+            self.drop_views,
             self.create_schemas,
             self.create_types,
             self.drop_constraints,
@@ -56,6 +64,8 @@ impl Phases {
             self.add_indexes,
             self.drop_tables,
             self.drop_types,
+            self.create_views,
+            self.view_indexes,
             self.drop_schemas,
         ]
         .concat()
@@ -78,6 +88,7 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
     enums::diff(current, target, &mut phases, &mut unsupported);
     tables::diff(current, target, &mut phases, &mut unsupported);
     indexes::diff(current, target, &mut phases);
+    views::diff(current, target, &mut phases, &mut unsupported);
     unsupported_kinds(current, target, &mut unsupported);
 
     if unsupported.is_empty() {
@@ -97,13 +108,6 @@ fn unsupported_kinds(current: &Schema, target: &Schema, unsupported: &mut Vec<St
             unsupported.push(format!("{kind} {name} would be dropped"));
         }
     };
-    let views = |s: &Schema| {
-        s.views
-            .iter()
-            .map(|v| format!("{} = {}", v.name, v.definition))
-            .collect()
-    };
-    check("view", views(current), views(target));
     let functions = |s: &Schema| {
         s.functions
             .iter()

@@ -94,7 +94,12 @@ fn alter(
             phases.drop_constraints.push(drop);
         }
     }
-    for column in &wanted.columns {
+    // Inherited columns (not local) arrive through the parent table.
+    for column in wanted
+        .columns
+        .iter()
+        .filter(|c| c.local || have.column(&c.name).is_some())
+    {
         match have.column(&column.name) {
             None => phases.alter_tables.push(Action::AddColumn {
                 table: table.clone(),
@@ -145,6 +150,13 @@ fn alter_column(
     table_name: &str,
 ) {
     let column = new.name.clone();
+    if old.local != new.local {
+        unsupported.push(format!(
+            "column {table_name}.{} changes between inherited and declared locally",
+            new.name
+        ));
+        return;
+    }
     if old.identity != new.identity || old.generated != new.generated || old.collation != new.collation {
         unsupported.push(format!(
             "column {table_name}.{} changes its identity, generated expression or collation",

@@ -194,6 +194,17 @@ impl ActionsHost for HostState {
     async fn add_index_sql(&mut self, definition: String) -> Reply<()> {
         self.run(Action::AddIndexSql { definition }).await
     }
+    async fn create_view(&mut self, name: QualifiedName, query: String, materialized: bool) -> Reply<()> {
+        self.run(Action::CreateView {
+            name,
+            query,
+            materialized,
+        })
+        .await
+    }
+    async fn drop_view(&mut self, name: QualifiedName, materialized: bool) -> Reply<()> {
+        self.run(Action::DropView { name, materialized }).await
+    }
     async fn create_schema(&mut self, name: String) -> Reply<()> {
         self.run(Action::CreateSchema { name }).await
     }

@@ -185,8 +185,16 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
             materialized: r.get(2),
             definition: r.get(3),
+            depends_on: Vec::new(),
         })
         .collect();
+    for r in run(client, "view_dependencies").await? {
+        let view = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        if let Some(v) = schema.views.iter_mut().find(|v| v.name == view) {
+            v.depends_on
+                .push(Name::new(r.get::<_, String>(2), r.get::<_, String>(3)));
+        }
+    }
     schema.functions = run(client, "functions")
         .await?
         .iter()
@@ -227,11 +235,12 @@ mod tests {
             "constraints",
             "indexes",
             "views",
+            "view_dependencies",
             "functions",
             "triggers",
         ] {
             assert!(super::query(name).starts_with("SELECT"), "{name}");
         }
-        assert_eq!(super::QUERIES.len(), 11);
+        assert_eq!(super::QUERIES.len(), 12);
     }
 }

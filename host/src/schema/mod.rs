@@ -192,6 +192,8 @@ pub struct View {
     pub materialized: bool,
     /// `pg_get_viewdef`: the query.
     pub definition: String,
+    /// The tables and views it reads.
+    pub depends_on: Vec<Name>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

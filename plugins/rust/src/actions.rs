@@ -91,6 +91,26 @@ pub fn add_index_sql(definition: &str) -> Result<()> {
     wit::add_index_sql(definition)
 }
 
+/// `CREATE VIEW name AS query`.
+pub fn create_view(name: impl Into<QualifiedName>, query: &str) -> Result<()> {
+    wit::create_view(&name.into(), query, false)
+}
+
+/// `CREATE MATERIALIZED VIEW name AS query`.
+pub fn create_materialized_view(name: impl Into<QualifiedName>, query: &str) -> Result<()> {
+    wit::create_view(&name.into(), query, true)
+}
+
+/// `DROP VIEW name`.
+pub fn drop_view(name: impl Into<QualifiedName>) -> Result<()> {
+    wit::drop_view(&name.into(), false)
+}
+
+/// `DROP MATERIALIZED VIEW name`.
+pub fn drop_materialized_view(name: impl Into<QualifiedName>) -> Result<()> {
+    wit::drop_view(&name.into(), true)
+}
+
 /// `CREATE SCHEMA name`.
 pub fn create_schema(name: &str) -> Result<()> {
     wit::create_schema(name)

@@ -1,0 +1,165 @@
+//! Views and materialized views, and the indexes of materialized views.
+//!
+//! A view is re-created (dropped, then created from its new definition)
+//! when its definition changes, and also when something it reads changes
+//! under it: a column it may use is dropped or retyped, a table it reads is
+//! dropped, an enum of a table it reads loses values, or a view it reads is
+//! re-created. Drops go first, dependents before what they read; creates
+//! go last, after every table and type change, in dependency order.
+
+use super::{Phases, indexes, qualified};
+use crate::actions::Action;
+use crate::schema::{Name, Schema, View};
+use crate::wit::ScalarType;
+use std::collections::BTreeSet;
+
+pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsupported: &mut Vec<String>) {
+    let find = |s: &'_ Schema, name: &Name| s.views.iter().find(|v| &v.name == name).cloned();
+    let mut affected = affected_relations(current, phases);
+    // A view that goes away takes its readers' plans with it.
+    affected.extend(
+        current
+            .views
+            .iter()
+            .filter(|v| find(target, &v.name).is_none())
+            .map(|v| v.name.clone()),
+    );
+    // Views in both whose definition changed, then (to a fixpoint) those
+    // reading something affected or re-created.
+    let mut recreate: BTreeSet<Name> = current
+        .views
+        .iter()
+        .filter(|v| {
+            find(target, &v.name).is_some_and(|t| t.definition != v.definition || t.materialized != v.materialized)
+        })
+        .map(|v| v.name.clone())
+        .collect();
+    loop {
+        let before = recreate.len();
+        for view in &current.views {
+            let gone = find(target, &view.name).is_none();
+            if !gone
+                && view
+                    .depends_on
+                    .iter()
+                    .any(|d| affected.contains(d) || recreate.contains(d))
+            {
+                recreate.insert(view.name.clone());
+            }
+        }
+        if recreate.len() == before {
+            break;
+        }
+    }
+    // Re-creating a view would silently drop its triggers, which have no diff yet.
+    for name in &recreate {
+        if current.triggers.iter().any(|t| &t.table == name) {
+            unsupported.push(format!("view {name} has triggers and would be re-created"));
+        }
+    }
+    let dropped: Vec<&View> = current
+        .views
+        .iter()
+        .filter(|v| recreate.contains(&v.name) || find(target, &v.name).is_none())
+        .collect();
+    for view in in_dependency_order(&dropped).into_iter().rev() {
+        phases.drop_views.push(Action::DropView {
+            name: qualified(&view.name),
+            materialized: view.materialized,
+        });
+    }
+    let created: Vec<&View> = target
+        .views
+        .iter()
+        .filter(|v| recreate.contains(&v.name) || find(current, &v.name).is_none())
+        .collect();
+    for view in in_dependency_order(&created) {
+        phases.create_views.push(Action::CreateView {
+            name: qualified(&view.name),
+            query: view.definition.clone(),
+            materialized: view.materialized,
+        });
+    }
+    // Indexes of materialized views: all of them for a (re-)created view;
+    // otherwise the ones that changed.
+    for view in target.views.iter().filter(|v| v.materialized) {
+        let fresh = created.iter().any(|c| c.name == view.name);
+        for index in target.indexes.iter().filter(|i| i.table == view.name) {
+            let unchanged = current
+                .indexes
+                .iter()
+                .any(|i| i.name == index.name && i.definition == index.definition);
+            if fresh || !unchanged {
+                if !fresh && current.indexes.iter().any(|i| i.name == index.name) {
+                    phases.drop_indexes.push(Action::DropIndex {
+                        index: qualified(&index.name),
+                    });
+                }
+                phases.view_indexes.push(indexes::add_index(index));
+            }
+        }
+        if !fresh {
+            for old in current.indexes.iter().filter(|i| i.table == view.name) {
+                if !target.indexes.iter().any(|i| i.name == old.name) {
+                    phases.drop_indexes.push(Action::DropIndex {
+                        index: qualified(&old.name),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Tables whose change can break a view reading them: dropped, a column
+/// dropped or retyped, or a column of an enum that loses values.
+fn affected_relations(current: &Schema, phases: &Phases) -> BTreeSet<Name> {
+    let name = |q: &crate::wit::QualifiedName| {
+        Name::new(
+            q.schema
+                .clone()
+                .unwrap_or_else(|| crate::actions::DEFAULT_SCHEMA.into()),
+            q.name.clone(),
+        )
+    };
+    let mut affected = BTreeSet::new();
+    for action in phases.alter_tables.iter().chain(&phases.drop_tables) {
+        match action {
+            Action::DropColumn { table, .. } | Action::ChangeColumnType { table, .. } | Action::DropTable { table } => {
+                affected.insert(name(table));
+            }
+            _ => {}
+        }
+    }
+    for action in &phases.drop_types {
+        if let Action::DropEnumValues { name: enum_name, .. } = action {
+            let enum_name = name(enum_name);
+            for table in &current.tables {
+                let uses = table.columns.iter().any(|c| match &c.data_type.scalar {
+                    ScalarType::Named(n) => name(n) == enum_name,
+                    _ => false,
+                });
+                if uses {
+                    affected.insert(table.name.clone());
+                }
+            }
+        }
+    }
+    affected
+}
+
+/// `views` ordered so that each comes after the views (of this list) it reads.
+fn in_dependency_order<'a>(views: &[&'a View]) -> Vec<&'a View> {
+    let mut ordered: Vec<&View> = Vec::with_capacity(views.len());
+    let mut left: Vec<&View> = views.to_vec();
+    while !left.is_empty() {
+        let ready = left.iter().position(|v| {
+            v.depends_on
+                .iter()
+                .all(|d| !left.iter().any(|o| &o.name == d && o.name != v.name))
+        });
+        // A cycle cannot exist among views; fall back to the given order.
+        let index = ready.unwrap_or(0);
+        ordered.push(left.remove(index));
+    }
+    ordered
+}
