@@ -1234,3 +1234,52 @@ async fn views_and_materialized_views() {
     );
     db.drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn extensions_create_and_drop() {
+    let (db, _dir) = interp_db(&["interp_1", "interp_2"]).await;
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[
+            act(Action::CreateExtension {
+                name: "citext".into(),
+                schema: Some("public".into()),
+                version: None,
+            }),
+            act(Action::AddTable {
+                table: t("ci"),
+                columns: vec![col("email", ScalarType::Named(QualifiedName::unqualified("citext")))],
+            }),
+        ],
+    )
+    .await;
+    queue(
+        &db,
+        "r2",
+        "up",
+        &[
+            act(Action::DropTable { table: t("ci") }),
+            act(Action::DropExtension { name: "citext".into() }),
+        ],
+    )
+    .await;
+    db.apply_to("r1").await.unwrap();
+    let c = db.client();
+    c.execute("INSERT INTO ci VALUES ('A@Example.com')", &[]).await.unwrap();
+    let found: i64 = c
+        .query_one("SELECT count(*) FROM ci WHERE email = 'a@example.COM'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(found, 1, "citext compares case-insensitively");
+    db.apply_all().await.unwrap();
+    let left: i64 = c
+        .query_one("SELECT count(*) FROM pg_extension WHERE extname = 'citext'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    db.drop().await.unwrap();
+}

@@ -105,6 +105,18 @@ pub enum Action {
         name: QualifiedName,
         materialized: bool,
     },
+    CreateExtension {
+        name: String,
+        schema: Option<String>,
+        version: Option<String>,
+    },
+    UpdateExtension {
+        name: String,
+        version: String,
+    },
+    DropExtension {
+        name: String,
+    },
     CreateSchema {
         name: String,
     },
@@ -190,6 +202,9 @@ impl Action {
             Action::DropIndex { index } => format!("drop-index {}", q(index)),
             Action::CreateView { name, .. } => format!("create-view {}", q(name)),
             Action::DropView { name, .. } => format!("drop-view {}", q(name)),
+            Action::CreateExtension { name, .. } => format!("create-extension {name}"),
+            Action::UpdateExtension { name, version } => format!("update-extension {name} to {version}"),
+            Action::DropExtension { name } => format!("drop-extension {name}"),
             Action::CreateSchema { name } => format!("create-schema {name}"),
             Action::DropSchema { name } => format!("drop-schema {name}"),
             Action::CreateEnum { name, .. } => format!("create-enum {}", q(name)),
@@ -342,6 +357,22 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
             let kind = if *materialized { "MATERIALIZED VIEW" } else { "VIEW" };
             one(format!("DROP {kind} {}", qualified(name, schema, "view")?))
         }
+        Action::CreateExtension { name, schema, version } => {
+            let mut sql = format!("CREATE EXTENSION {}", ident(name, "extension")?);
+            if let Some(schema) = schema {
+                sql.push_str(&format!(" SCHEMA {}", ident(schema, "schema")?));
+            }
+            if let Some(version) = version {
+                sql.push_str(&format!(" VERSION {}", literal(version)?));
+            }
+            one(sql)
+        }
+        Action::UpdateExtension { name, version } => one(format!(
+            "ALTER EXTENSION {} UPDATE TO {}",
+            ident(name, "extension")?,
+            literal(version)?
+        )),
+        Action::DropExtension { name } => one(format!("DROP EXTENSION {}", ident(name, "extension")?)),
         Action::CreateSchema { name } => one(format!("CREATE SCHEMA {}", ident(name, "schema")?)),
         Action::DropSchema { name } => one(format!("DROP SCHEMA {}", ident(name, "schema")?)),
         Action::CreateEnum { name, values } => {

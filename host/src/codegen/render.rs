@@ -60,6 +60,11 @@ pub fn subject(action: &Action) -> String {
         | Action::DropEnumValues { name, .. }
         | Action::DropType { name } => format!("type {}", q(name)),
         Action::CreateSchema { name } | Action::DropSchema { name } => format!("schema {name}"),
+        Action::CreateExtension { name, .. }
+        | Action::UpdateExtension { name, .. }
+        | Action::DropExtension { name } => {
+            format!("extension {name}")
+        }
         Action::CreateView { name, .. } | Action::DropView { name, .. } => format!("view {}", q(name)),
     }
 }
@@ -175,6 +180,12 @@ pub fn action_call(action: &Action) -> String {
         Action::DropEnumValues { name: n, values } => format!("drop_enum_values({}, {})?;", name(n), list(values)),
         Action::DropType { name: n } => format!("drop_type({})?;", name(n)),
         Action::CreateSchema { name } => format!("create_schema({})?;", lit(name)),
+        Action::CreateExtension { name, schema, version } => {
+            let opt = |o: &Option<String>| o.as_ref().map_or("None".to_owned(), |v| format!("Some({})", lit(v)));
+            format!("create_extension({}, {}, {})?;", lit(name), opt(schema), opt(version))
+        }
+        Action::UpdateExtension { name, version } => format!("update_extension({}, {})?;", lit(name), lit(version)),
+        Action::DropExtension { name } => format!("drop_extension({})?;", lit(name)),
         Action::CreateView {
             name: n,
             query,

@@ -31,6 +31,8 @@ struct Phases {
     /// Views come off first: they block changes to what they read.
     drop_views: Vec<Action>,
     create_schemas: Vec<Action>,
+    /// Extensions may provide the types and functions tables use.
+    create_extensions: Vec<Action>,
     create_types: Vec<Action>,
     /// Foreign keys (and other constraints) that must go before anything they depend on changes.
     drop_constraints: Vec<Action>,
@@ -46,6 +48,7 @@ struct Phases {
     create_views: Vec<Action>,
     /// Indexes of materialized views, once the views exist.
     view_indexes: Vec<Action>,
+    drop_extensions: Vec<Action>,
     drop_schemas: Vec<Action>,
 }
 
@@ -54,6 +57,7 @@ impl Phases {
         [
             self.drop_views,
             self.create_schemas,
+            self.create_extensions,
             self.create_types,
             self.drop_constraints,
             self.drop_indexes,
@@ -66,6 +70,7 @@ impl Phases {
             self.drop_types,
             self.create_views,
             self.view_indexes,
+            self.drop_extensions,
             self.drop_schemas,
         ]
         .concat()
@@ -85,6 +90,7 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
     for schema in current.schemas.iter().filter(|s| !target.schemas.contains(s)) {
         phases.drop_schemas.push(Action::DropSchema { name: schema.clone() });
     }
+    extensions(current, target, &mut phases, &mut unsupported);
     enums::diff(current, target, &mut phases, &mut unsupported);
     tables::diff(current, target, &mut phases, &mut unsupported);
     indexes::diff(current, target, &mut phases);
@@ -96,6 +102,48 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
     } else {
         Err(Unsupported(unsupported))
     }
+}
+
+/// Extensions: created at the version the target has, updated in place
+/// when only the version differs, dropped after everything that used them.
+fn extensions(current: &Schema, target: &Schema, phases: &mut Phases, unsupported: &mut Vec<String>) {
+    for wanted in &target.extensions {
+        match current.extensions.iter().find(|e| e.name == wanted.name) {
+            None => phases.create_extensions.push(Action::CreateExtension {
+                name: wanted.name.clone(),
+                schema: Some(wanted.schema.clone()),
+                version: Some(wanted.version.clone()),
+            }),
+            Some(have) if have.schema != wanted.schema => unsupported.push(format!(
+                "extension {} moves from schema {} to {}",
+                wanted.name, have.schema, wanted.schema
+            )),
+            Some(have) if is_downgrade(&have.version, &wanted.version) => unsupported.push(format!(
+                "extension {} would go back from version {} to {}: extensions rarely ship downgrade scripts",
+                wanted.name, have.version, wanted.version
+            )),
+            Some(have) if have.version != wanted.version => phases.create_extensions.push(Action::UpdateExtension {
+                name: wanted.name.clone(),
+                version: wanted.version.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for old in current
+        .extensions
+        .iter()
+        .filter(|e| !target.extensions.iter().any(|t| t.name == e.name))
+    {
+        phases
+            .drop_extensions
+            .push(Action::DropExtension { name: old.name.clone() });
+    }
+}
+
+/// Whether `to` is an older dotted version than `from` (`1.3` < `1.4`).
+fn is_downgrade(from: &str, to: &str) -> bool {
+    let parse = |v: &str| v.split('.').map(|p| p.parse::<u64>()).collect::<Result<Vec<_>, _>>();
+    matches!((parse(from), parse(to)), (Ok(from), Ok(to)) if to < from)
 }
 
 /// The exhaustiveness guard for kinds without a diff yet.
@@ -122,13 +170,6 @@ fn unsupported_kinds(current: &Schema, target: &Schema, unsupported: &mut Vec<St
             .collect()
     };
     check("trigger", triggers(current), triggers(target));
-    let extensions = |s: &Schema| {
-        s.extensions
-            .iter()
-            .map(|e| format!("{} {} in {}", e.name, e.version, e.schema))
-            .collect()
-    };
-    check("extension", extensions(current), extensions(target));
     // Sequences that a column owns come and go with their column (serial);
     // identity sequences with their identity column.
     let sequences = |s: &Schema| {

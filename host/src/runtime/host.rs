@@ -205,6 +205,15 @@ impl ActionsHost for HostState {
     async fn drop_view(&mut self, name: QualifiedName, materialized: bool) -> Reply<()> {
         self.run(Action::DropView { name, materialized }).await
     }
+    async fn create_extension(&mut self, name: String, schema: Option<String>, version: Option<String>) -> Reply<()> {
+        self.run(Action::CreateExtension { name, schema, version }).await
+    }
+    async fn update_extension(&mut self, name: String, version: String) -> Reply<()> {
+        self.run(Action::UpdateExtension { name, version }).await
+    }
+    async fn drop_extension(&mut self, name: String) -> Reply<()> {
+        self.run(Action::DropExtension { name }).await
+    }
     async fn create_schema(&mut self, name: String) -> Reply<()> {
         self.run(Action::CreateSchema { name }).await
     }

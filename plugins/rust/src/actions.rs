@@ -111,6 +111,21 @@ pub fn drop_materialized_view(name: impl Into<QualifiedName>) -> Result<()> {
     wit::drop_view(&name.into(), true)
 }
 
+/// `CREATE EXTENSION name [SCHEMA schema] [VERSION version]`.
+pub fn create_extension(name: &str, schema: Option<&str>, version: Option<&str>) -> Result<()> {
+    wit::create_extension(name, schema, version)
+}
+
+/// `ALTER EXTENSION name UPDATE TO version`.
+pub fn update_extension(name: &str, version: &str) -> Result<()> {
+    wit::update_extension(name, version)
+}
+
+/// `DROP EXTENSION name`.
+pub fn drop_extension(name: &str) -> Result<()> {
+    wit::drop_extension(name)
+}
+
 /// `CREATE SCHEMA name`.
 pub fn create_schema(name: &str) -> Result<()> {
     wit::create_schema(name)
