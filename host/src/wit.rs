@@ -30,6 +30,21 @@ impl Error {
     }
 }
 
+impl ColumnDef {
+    /// A nullable column with no default, identity, generated expression or collation.
+    pub fn new(name: impl Into<String>, data_type: DataType) -> Self {
+        ColumnDef {
+            name: name.into(),
+            data_type,
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            collation: None,
+        }
+    }
+}
+
 impl QualifiedName {
     /// A name in the default schema.
     pub fn unqualified(name: impl Into<String>) -> Self {

@@ -152,30 +152,17 @@ pub fn t(name: &str) -> QualifiedName {
 }
 
 pub fn col(name: &str, scalar: ScalarType) -> ColumnDef {
-    ColumnDef {
-        name: name.into(),
-        data_type: DataType {
+    ColumnDef::new(
+        name,
+        DataType {
             scalar,
             is_array: false,
         },
-        nullable: true,
-        default: None,
-        identity: None,
-        generated: None,
-        collation: None,
-    }
+    )
 }
 
 pub fn array_col(name: &str, scalar: ScalarType) -> ColumnDef {
-    ColumnDef {
-        name: name.into(),
-        data_type: DataType { scalar, is_array: true },
-        nullable: true,
-        default: None,
-        identity: None,
-        generated: None,
-        collation: None,
-    }
+    ColumnDef::new(name, DataType { scalar, is_array: true })
 }
 
 pub fn text(s: &str) -> SqlValue {

@@ -13,18 +13,13 @@ fn sql(action: Action) -> Vec<String> {
 }
 
 fn col(name: &str, scalar: ScalarType) -> ColumnDef {
-    ColumnDef {
-        name: name.into(),
-        data_type: DataType {
+    ColumnDef::new(
+        name,
+        DataType {
             scalar,
             is_array: false,
         },
-        nullable: true,
-        default: None,
-        identity: None,
-        generated: None,
-        collation: None,
-    }
+    )
 }
 
 #[test]

@@ -12,16 +12,14 @@ fn t(name: &str) -> QualifiedName {
 
 fn col(name: &str, scalar: ScalarType, nullable: bool) -> ColumnDef {
     ColumnDef {
-        name: name.into(),
-        data_type: DataType {
-            scalar,
-            is_array: false,
-        },
         nullable,
-        default: None,
-        identity: None,
-        generated: None,
-        collation: None,
+        ..ColumnDef::new(
+            name,
+            DataType {
+                scalar,
+                is_array: false,
+            },
+        )
     }
 }
 
