@@ -1283,3 +1283,73 @@ async fn extensions_create_and_drop() {
     assert_eq!(left, 0);
     db.drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn functions_and_triggers() {
+    let (db, _dir) = interp_db(&["interp_1", "interp_2"]).await;
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[
+            // Created before the table its body reads: bodies are checked when called.
+            act(Action::CreateFunction {
+                definition: "CREATE FUNCTION logged_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM log'"
+                    .into(),
+            }),
+            act(Action::AddTable { table: t("log"), columns: vec![col("what", ScalarType::Text)] }),
+            act(Action::CreateFunction {
+                definition: "CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.what := upper(NEW.what); RETURN NEW; END $$;"
+                    .into(),
+            }),
+            act(Action::CreateTrigger {
+                definition: "CREATE TRIGGER log_shout BEFORE INSERT ON log FOR EACH ROW EXECUTE FUNCTION shout()".into(),
+            }),
+        ],
+    )
+    .await;
+    queue(
+        &db,
+        "r2",
+        "up",
+        &[
+            act(Action::DropTrigger {
+                table: t("log"),
+                name: "log_shout".into(),
+            }),
+            act(Action::DropFunction {
+                name: t("shout"),
+                arguments: "".into(),
+                procedure: false,
+            }),
+            act(Action::CreateFunction {
+                definition: "DROP TABLE log".into(),
+            }),
+        ],
+    )
+    .await;
+    db.apply_to("r1").await.unwrap();
+    let c = db.client();
+    c.execute("INSERT INTO log VALUES ('hi')", &[]).await.unwrap();
+    assert_eq!(
+        c.query_one("SELECT what FROM log", &[])
+            .await
+            .unwrap()
+            .get::<_, String>(0),
+        "HI"
+    );
+    assert_eq!(
+        c.query_one("SELECT logged_count()", &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0),
+        1
+    );
+    let err = message(&db.apply_all().await.unwrap_err());
+    assert!(
+        err.contains("is not a CREATE FUNCTION or CREATE PROCEDURE statement"),
+        "{err}"
+    );
+    assert!(table_exists(&db, "log").await);
+    db.drop().await.unwrap();
+}

@@ -165,6 +165,62 @@ pub fn view_query(query: &str) -> Result<(), ActionError> {
     }
 }
 
+/// Checks that `definition` is one `CREATE [OR REPLACE] FUNCTION|PROCEDURE`.
+pub fn function_statement(definition: &str) -> Result<(), ActionError> {
+    let bad = |why: &str| ActionError::InvalidArgument(format!("function definition {why}"));
+    match single_statement(definition.trim_end().trim_end_matches(';'), &bad)? {
+        NodeEnum::CreateFunctionStmt(_) => Ok(()),
+        _ => Err(bad("is not a CREATE FUNCTION or CREATE PROCEDURE statement")),
+    }
+}
+
+/// Checks that `arguments` is only an argument list, for `drop-function`.
+pub fn function_arguments(arguments: &str) -> Result<(), ActionError> {
+    let bad = |why: &str| ActionError::InvalidArgument(format!("function arguments {arguments:?} {why}"));
+    refuse_comments(arguments, &bad)?;
+    match single_statement(&format!("DROP FUNCTION f({arguments})"), &bad)? {
+        NodeEnum::DropStmt(drop) if drop.objects.len() == 1 && !arguments.contains(')') => Ok(()),
+        _ => Err(bad("is not an argument list")),
+    }
+}
+
+/// Checks that `definition` is one `CREATE TRIGGER`.
+pub fn trigger_statement(definition: &str) -> Result<(), ActionError> {
+    let bad = |why: &str| ActionError::InvalidArgument(format!("trigger definition {definition:?} {why}"));
+    refuse_comments(definition, &bad)?;
+    match single_statement(definition.trim_end().trim_end_matches(';'), &bad)? {
+        NodeEnum::CreateTrigStmt(_) => Ok(()),
+        _ => Err(bad("is not a CREATE TRIGGER statement")),
+    }
+}
+
+/// The function a `CREATE FUNCTION` statement declares, for messages.
+pub fn function_name(definition: &str) -> Option<String> {
+    let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());
+    match single_statement(definition.trim_end().trim_end_matches(';'), &bad).ok()? {
+        NodeEnum::CreateFunctionStmt(f) => Some(
+            f.funcname
+                .iter()
+                .filter_map(|n| match n.node.as_ref() {
+                    Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join("."),
+        ),
+        _ => None,
+    }
+}
+
+/// The trigger a `CREATE TRIGGER` statement declares, for messages.
+pub fn trigger_name(definition: &str) -> Option<String> {
+    let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());
+    match single_statement(definition.trim_end().trim_end_matches(';'), &bad).ok()? {
+        NodeEnum::CreateTrigStmt(t) => Some(t.trigname),
+        _ => None,
+    }
+}
+
 /// The index name a `CREATE INDEX` statement declares, for messages.
 pub fn index_name(definition: &str) -> Option<String> {
     let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());

@@ -117,6 +117,21 @@ pub enum Action {
     DropExtension {
         name: String,
     },
+    CreateFunction {
+        definition: String,
+    },
+    DropFunction {
+        name: QualifiedName,
+        arguments: String,
+        procedure: bool,
+    },
+    CreateTrigger {
+        definition: String,
+    },
+    DropTrigger {
+        table: QualifiedName,
+        name: String,
+    },
     CreateSchema {
         name: String,
     },
@@ -205,6 +220,17 @@ impl Action {
             Action::CreateExtension { name, .. } => format!("create-extension {name}"),
             Action::UpdateExtension { name, version } => format!("update-extension {name} to {version}"),
             Action::DropExtension { name } => format!("drop-extension {name}"),
+            Action::CreateFunction { definition } => {
+                format!(
+                    "create-function {}",
+                    guard::function_name(definition).unwrap_or_default()
+                )
+            }
+            Action::DropFunction { name, arguments, .. } => format!("drop-function {}({arguments})", q(name)),
+            Action::CreateTrigger { definition } => {
+                format!("create-trigger {}", guard::trigger_name(definition).unwrap_or_default())
+            }
+            Action::DropTrigger { table, name } => format!("drop-trigger {name} on {}", q(table)),
             Action::CreateSchema { name } => format!("create-schema {name}"),
             Action::DropSchema { name } => format!("drop-schema {name}"),
             Action::CreateEnum { name, .. } => format!("create-enum {}", q(name)),
@@ -373,6 +399,36 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
             literal(version)?
         )),
         Action::DropExtension { name } => one(format!("DROP EXTENSION {}", ident(name, "extension")?)),
+        Action::CreateFunction { definition } => {
+            guard::function_statement(definition)?;
+            // As pg_dump does: the body is checked when the function is first
+            // called, so the order of functions and tables does not matter.
+            Ok(vec![
+                "SET LOCAL check_function_bodies = off".into(),
+                definition.trim_end().trim_end_matches(';').to_owned(),
+            ])
+        }
+        Action::DropFunction {
+            name,
+            arguments,
+            procedure,
+        } => {
+            guard::function_arguments(arguments)?;
+            let kind = if *procedure { "PROCEDURE" } else { "FUNCTION" };
+            one(format!(
+                "DROP {kind} {}({arguments})",
+                qualified(name, schema, "function")?
+            ))
+        }
+        Action::CreateTrigger { definition } => {
+            guard::trigger_statement(definition)?;
+            one(definition.trim_end().trim_end_matches(';').to_owned())
+        }
+        Action::DropTrigger { table, name } => one(format!(
+            "DROP TRIGGER {} ON {}",
+            ident(name, "trigger")?,
+            qualified(table, schema, "table")?
+        )),
         Action::CreateSchema { name } => one(format!("CREATE SCHEMA {}", ident(name, "schema")?)),
         Action::DropSchema { name } => one(format!("DROP SCHEMA {}", ident(name, "schema")?)),
         Action::CreateEnum { name, values } => {

@@ -60,6 +60,9 @@ pub fn subject(action: &Action) -> String {
         | Action::DropEnumValues { name, .. }
         | Action::DropType { name } => format!("type {}", q(name)),
         Action::CreateSchema { name } | Action::DropSchema { name } => format!("schema {name}"),
+        Action::CreateFunction { .. } | Action::DropFunction { .. } => "functions".into(),
+        Action::CreateTrigger { .. } => "triggers".into(),
+        Action::DropTrigger { table, .. } => format!("table {}", q(table)),
         Action::CreateExtension { name, .. }
         | Action::UpdateExtension { name, .. }
         | Action::DropExtension { name } => {
@@ -180,6 +183,19 @@ pub fn action_call(action: &Action) -> String {
         Action::DropEnumValues { name: n, values } => format!("drop_enum_values({}, {})?;", name(n), list(values)),
         Action::DropType { name: n } => format!("drop_type({})?;", name(n)),
         Action::CreateSchema { name } => format!("create_schema({})?;", lit(name)),
+        Action::CreateFunction { definition } => format!("create_function(\n    {},\n)?;", raw_lit(definition)),
+        Action::DropFunction {
+            name: n,
+            arguments,
+            procedure,
+        } => format!(
+            "{}({}, {})?;",
+            if *procedure { "drop_procedure" } else { "drop_function" },
+            name(n),
+            lit(arguments)
+        ),
+        Action::CreateTrigger { definition } => format!("create_trigger({})?;", lit(definition)),
+        Action::DropTrigger { table, name: trigger } => format!("drop_trigger({}, {})?;", name(table), lit(trigger)),
         Action::CreateExtension { name, schema, version } => {
             let opt = |o: &Option<String>| o.as_ref().map_or("None".to_owned(), |v| format!("Some({})", lit(v)));
             format!("create_extension({}, {}, {})?;", lit(name), opt(schema), opt(version))

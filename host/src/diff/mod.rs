@@ -13,6 +13,7 @@
 
 mod enums;
 mod indexes;
+mod routines;
 mod tables;
 mod views;
 
@@ -30,10 +31,13 @@ pub struct Unsupported(pub Vec<String>);
 struct Phases {
     /// Views come off first: they block changes to what they read.
     drop_views: Vec<Action>,
+    drop_triggers: Vec<Action>,
     create_schemas: Vec<Action>,
     /// Extensions may provide the types and functions tables use.
     create_extensions: Vec<Action>,
     create_types: Vec<Action>,
+    /// Functions early: defaults, checks and views may call them.
+    create_functions: Vec<Action>,
     /// Foreign keys (and other constraints) that must go before anything they depend on changes.
     drop_constraints: Vec<Action>,
     drop_indexes: Vec<Action>,
@@ -48,6 +52,9 @@ struct Phases {
     create_views: Vec<Action>,
     /// Indexes of materialized views, once the views exist.
     view_indexes: Vec<Action>,
+    /// Triggers last: their tables, views and functions exist by then.
+    create_triggers: Vec<Action>,
+    drop_functions: Vec<Action>,
     drop_extensions: Vec<Action>,
     drop_schemas: Vec<Action>,
 }
@@ -56,9 +63,11 @@ impl Phases {
     fn into_actions(self) -> Vec<Action> {
         [
             self.drop_views,
+            self.drop_triggers,
             self.create_schemas,
             self.create_extensions,
             self.create_types,
+            self.create_functions,
             self.drop_constraints,
             self.drop_indexes,
             self.create_tables,
@@ -70,6 +79,8 @@ impl Phases {
             self.drop_types,
             self.create_views,
             self.view_indexes,
+            self.create_triggers,
+            self.drop_functions,
             self.drop_extensions,
             self.drop_schemas,
         ]
@@ -94,7 +105,8 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
     enums::diff(current, target, &mut phases, &mut unsupported);
     tables::diff(current, target, &mut phases, &mut unsupported);
     indexes::diff(current, target, &mut phases);
-    views::diff(current, target, &mut phases, &mut unsupported);
+    views::diff(current, target, &mut phases);
+    routines::diff(current, target, &mut phases);
     unsupported_kinds(current, target, &mut unsupported);
 
     if unsupported.is_empty() {
@@ -156,20 +168,7 @@ fn unsupported_kinds(current: &Schema, target: &Schema, unsupported: &mut Vec<St
             unsupported.push(format!("{kind} {name} would be dropped"));
         }
     };
-    let functions = |s: &Schema| {
-        s.functions
-            .iter()
-            .map(|f| format!("{}({}) = {}", f.name, f.identity_arguments, f.definition))
-            .collect()
-    };
-    check("function", functions(current), functions(target));
-    let triggers = |s: &Schema| {
-        s.triggers
-            .iter()
-            .map(|t| format!("{} on {}", t.definition, t.table))
-            .collect()
-    };
-    check("trigger", triggers(current), triggers(target));
+
     // Sequences that a column owns come and go with their column (serial);
     // identity sequences with their identity column.
     let sequences = |s: &Schema| {

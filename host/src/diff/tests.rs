@@ -24,15 +24,22 @@ fn an_identical_schema_plans_nothing() {
 #[test]
 fn unsupported_kinds_are_named_never_dropped() {
     let mut target = Schema::default();
-    target.triggers.push(crate::schema::Trigger {
-        table: crate::schema::Name::new("public", "t"),
-        name: "tr".into(),
-        definition: "CREATE TRIGGER tr ...".into(),
+    target.sequences.push(crate::schema::Sequence {
+        name: crate::schema::Name::new("public", "counter"),
+        data_type: "bigint".into(),
+        start: 10,
+        increment: 5,
+        min: 1,
+        max: i64::MAX,
+        cache: 1,
+        cycle: false,
+        owned_by: None,
+        identity: false,
     });
     let err = diff(&Schema::default(), &target).unwrap_err();
     assert!(
         err.to_string()
-            .contains("trigger CREATE TRIGGER tr ... on public.t would be created"),
+            .contains("sequence public.counter (bigint start 10 increment 5) would be created"),
         "{err}"
     );
 }

@@ -13,7 +13,7 @@ use crate::schema::{Name, Schema, View};
 use crate::wit::ScalarType;
 use std::collections::BTreeSet;
 
-pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsupported: &mut Vec<String>) {
+pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
     let find = |s: &'_ Schema, name: &Name| s.views.iter().find(|v| &v.name == name).cloned();
     let mut affected = affected_relations(current, phases);
     // A view that goes away takes its readers' plans with it.
@@ -49,12 +49,6 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsup
         }
         if recreate.len() == before {
             break;
-        }
-    }
-    // Re-creating a view would silently drop its triggers, which have no diff yet.
-    for name in &recreate {
-        if current.triggers.iter().any(|t| &t.table == name) {
-            unsupported.push(format!("view {name} has triggers and would be re-created"));
         }
     }
     let dropped: Vec<&View> = current

@@ -214,6 +214,23 @@ impl ActionsHost for HostState {
     async fn drop_extension(&mut self, name: String) -> Reply<()> {
         self.run(Action::DropExtension { name }).await
     }
+    async fn create_function(&mut self, definition: String) -> Reply<()> {
+        self.run(Action::CreateFunction { definition }).await
+    }
+    async fn drop_function(&mut self, name: QualifiedName, arguments: String, procedure: bool) -> Reply<()> {
+        self.run(Action::DropFunction {
+            name,
+            arguments,
+            procedure,
+        })
+        .await
+    }
+    async fn create_trigger(&mut self, definition: String) -> Reply<()> {
+        self.run(Action::CreateTrigger { definition }).await
+    }
+    async fn drop_trigger(&mut self, table: QualifiedName, name: String) -> Reply<()> {
+        self.run(Action::DropTrigger { table, name }).await
+    }
     async fn create_schema(&mut self, name: String) -> Reply<()> {
         self.run(Action::CreateSchema { name }).await
     }

@@ -126,6 +126,31 @@ pub fn drop_extension(name: &str) -> Result<()> {
     wit::drop_extension(name)
 }
 
+/// A whole `CREATE [OR REPLACE] FUNCTION` (or `PROCEDURE`) statement.
+pub fn create_function(definition: &str) -> Result<()> {
+    wit::create_function(definition)
+}
+
+/// `DROP FUNCTION name(arguments)`.
+pub fn drop_function(name: impl Into<QualifiedName>, arguments: &str) -> Result<()> {
+    wit::drop_function(&name.into(), arguments, false)
+}
+
+/// `DROP PROCEDURE name(arguments)`.
+pub fn drop_procedure(name: impl Into<QualifiedName>, arguments: &str) -> Result<()> {
+    wit::drop_function(&name.into(), arguments, true)
+}
+
+/// A whole `CREATE TRIGGER` statement.
+pub fn create_trigger(definition: &str) -> Result<()> {
+    wit::create_trigger(definition)
+}
+
+/// `DROP TRIGGER name ON table`.
+pub fn drop_trigger(table: impl Into<QualifiedName>, name: &str) -> Result<()> {
+    wit::drop_trigger(&table.into(), name)
+}
+
 /// `CREATE SCHEMA name`.
 pub fn create_schema(name: &str) -> Result<()> {
     wit::create_schema(name)
