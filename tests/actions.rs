@@ -1353,3 +1353,75 @@ async fn functions_and_triggers() {
     assert!(table_exists(&db, "log").await);
     db.drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn identity_and_generated_columns_change_in_place() {
+    use migrate_host::wit::IdentityKind;
+    let (db, _dir) = interp_db(&["interp_1", "interp_2"]).await;
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[act(Action::AddTable {
+            table: t("g"),
+            columns: vec![
+                ColumnDef {
+                    nullable: false,
+                    ..col("id", ScalarType::Integer)
+                },
+                ColumnDef {
+                    generated: Some("id * 10".into()),
+                    ..col("tenfold", ScalarType::Integer)
+                },
+            ],
+        })],
+    )
+    .await;
+    queue(
+        &db,
+        "r2",
+        "up",
+        &[
+            act(Action::SetColumnIdentity {
+                table: t("g"),
+                column: "id".into(),
+                identity: Some(IdentityKind::ByDefault),
+            }),
+            act(Action::SetColumnIdentity {
+                table: t("g"),
+                column: "id".into(),
+                identity: Some(IdentityKind::Always),
+            }),
+            act(Action::DropColumnExpression {
+                table: t("g"),
+                column: "tenfold".into(),
+            }),
+        ],
+    )
+    .await;
+    db.apply_to("r1").await.unwrap();
+    let c = db.client();
+    c.execute("INSERT INTO g (id) VALUES (4)", &[]).await.unwrap();
+    db.apply_all().await.unwrap();
+    assert_eq!(
+        sqlstate(&c.execute("INSERT INTO g (id) VALUES (5)", &[]).await.unwrap_err()),
+        "428C9",
+        "now ALWAYS"
+    );
+    let row = c
+        .query_one("INSERT INTO g (tenfold) VALUES (1) RETURNING id, tenfold", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        (row.get::<_, i32>(0), row.get::<_, i32>(1)),
+        (1, 1),
+        "an identity, and tenfold is an ordinary column"
+    );
+    let kept: i32 = c
+        .query_one("SELECT tenfold FROM g WHERE id = 4", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 40, "dropping the expression keeps the values");
+    db.drop().await.unwrap();
+}

@@ -44,6 +44,37 @@ pub async fn column_is_array(
     }
 }
 
+/// A column's identity kind, if it is an identity column.
+pub async fn column_identity(
+    client: &Client,
+    table: &QualifiedName,
+    column: &str,
+    default_schema: &str,
+) -> Result<Option<crate::wit::IdentityKind>, ActionError> {
+    let schema = table.schema.as_deref().unwrap_or(default_schema);
+    let row = client
+        .query_opt(
+            "SELECT a.attidentity::text FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped",
+            &[&schema, &table.name, &column],
+        )
+        .await
+        .map_err(db_error)?;
+    match row.map(|r| r.get::<_, String>(0)) {
+        Some(kind) if kind == "a" => Ok(Some(crate::wit::IdentityKind::Always)),
+        Some(kind) if kind == "d" => Ok(Some(crate::wit::IdentityKind::ByDefault)),
+        Some(_) => Ok(None),
+        None => Err(ActionError::Database {
+            message: format!(
+                "column \"{column}\" of relation \"{schema}\".\"{}\" does not exist",
+                table.name
+            ),
+            sqlstate: Some("42703".into()),
+        }),
+    }
+}
+
 /// A column that uses an enum, directly or as an array.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnumUsage {

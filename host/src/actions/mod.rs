@@ -61,6 +61,15 @@ pub enum Action {
         new_type: DataType,
         cast: TypeCast,
     },
+    SetColumnIdentity {
+        table: QualifiedName,
+        column: String,
+        identity: Option<IdentityKind>,
+    },
+    DropColumnExpression {
+        table: QualifiedName,
+        column: String,
+    },
     AddNotNull {
         table: QualifiedName,
         column: String,
@@ -194,6 +203,8 @@ impl Action {
             Action::ChangeColumnType { table, column, .. } => {
                 format!("change-column-type {}.{column}", q(table))
             }
+            Action::SetColumnIdentity { table, column, .. } => format!("set-column-identity {}.{column}", q(table)),
+            Action::DropColumnExpression { table, column } => format!("drop-column-expression {}.{column}", q(table)),
             Action::AddNotNull { table, column } => format!("add-not-null {}.{column}", q(table)),
             Action::DropNotNull { table, column } => format!("drop-not-null {}.{column}", q(table)),
             Action::SetColumnDefault { table, column, .. } => {
@@ -266,6 +277,16 @@ pub async fn plan(action: &Action, client: &tokio_postgres::Client) -> Result<Ve
             let facts = catalog::enum_facts(client, name, values, schema).await?;
             enums::drop_values(name, values, &facts, schema)
         }
+        Action::SetColumnIdentity {
+            table,
+            column,
+            identity,
+        } => {
+            let current = catalog::column_identity(client, table, column, schema).await?;
+            Ok(identity_sql(table, column, current, *identity, schema)?
+                .into_iter()
+                .collect())
+        }
         other => render(other, schema),
     }
 }
@@ -324,6 +345,21 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
             };
             one(change_column_type(table, column, new_type, &using, schema)?)
         }
+        Action::SetColumnIdentity {
+            table,
+            column,
+            identity,
+        } => {
+            // Without the catalog, assume the column is not an identity yet: `plan` knows better.
+            Ok(identity_sql(table, column, None, *identity, schema)?
+                .into_iter()
+                .collect())
+        }
+        Action::DropColumnExpression { table, column } => one(format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION",
+            table_name(table)?,
+            ident(column, "column")?
+        )),
         Action::AddNotNull { table, column } => one(format!(
             "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
             table_name(table)?,
@@ -526,6 +562,33 @@ fn default_sql(default: &ColumnDefault) -> Result<String, ActionError> {
             Ok(format!("({expr})"))
         }
     }
+}
+
+/// The statement that takes a column from identity `current` to `wanted`;
+/// none when it already is what is wanted.
+fn identity_sql(
+    table: &QualifiedName,
+    column: &str,
+    current: Option<IdentityKind>,
+    wanted: Option<IdentityKind>,
+    schema: &str,
+) -> Result<Option<String>, ActionError> {
+    let kind = |k: IdentityKind| match k {
+        IdentityKind::Always => "ALWAYS",
+        IdentityKind::ByDefault => "BY DEFAULT",
+    };
+    let prefix = format!(
+        "ALTER TABLE {} ALTER COLUMN {}",
+        qualified(table, schema, "table")?,
+        ident(column, "column")?
+    );
+    Ok(match (current, wanted) {
+        (None, None) => None,
+        (None, Some(k)) => Some(format!("{prefix} ADD GENERATED {} AS IDENTITY", kind(k))),
+        (Some(_), None) => Some(format!("{prefix} DROP IDENTITY")),
+        (Some(a), Some(b)) if a == b => None,
+        (Some(_), Some(k)) => Some(format!("{prefix} SET GENERATED {}", kind(k))),
+    })
 }
 
 fn change_column_type(

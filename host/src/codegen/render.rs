@@ -47,6 +47,8 @@ pub fn subject(action: &Action) -> String {
         | Action::DropColumn { table, .. }
         | Action::RenameColumn { table, .. }
         | Action::ChangeColumnType { table, .. }
+        | Action::SetColumnIdentity { table, .. }
+        | Action::DropColumnExpression { table, .. }
         | Action::AddNotNull { table, .. }
         | Action::DropNotNull { table, .. }
         | Action::SetColumnDefault { table, .. }
@@ -124,6 +126,23 @@ pub fn action_call(action: &Action) -> String {
                 TypeCast::Using(e) => format!("TypeCast::Using({}.into())", lit(e)),
             }
         ),
+        Action::SetColumnIdentity {
+            table,
+            column,
+            identity,
+        } => format!(
+            "set_column_identity({}, {}, {})?;",
+            name(table),
+            lit(column),
+            match identity {
+                Some(IdentityKind::Always) => "Some(IdentityKind::Always)",
+                Some(IdentityKind::ByDefault) => "Some(IdentityKind::ByDefault)",
+                None => "None",
+            }
+        ),
+        Action::DropColumnExpression { table, column } => {
+            format!("drop_column_expression({}, {})?;", name(table), lit(column))
+        }
         Action::AddNotNull { table, column } => format!("add_not_null({}, {})?;", name(table), lit(column)),
         Action::DropNotNull { table, column } => format!("drop_not_null({}, {})?;", name(table), lit(column)),
         Action::SetColumnDefault { table, column, default } => format!(

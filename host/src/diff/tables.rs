@@ -105,6 +105,18 @@ fn alter(
                 table: table.clone(),
                 column: column_def(target, wanted, column),
             }),
+            // A column that becomes generated (or changes its expression)
+            // is added again: its values are the expression's anyway.
+            Some(old) if column.generated.is_some() && old.generated != column.generated => {
+                phases.alter_tables.push(Action::DropColumn {
+                    table: table.clone(),
+                    column: old.name.clone(),
+                });
+                phases.alter_tables.push(Action::AddColumn {
+                    table: table.clone(),
+                    column: column_def(target, wanted, column),
+                });
+            }
             Some(old) => alter_column(
                 current,
                 have,
@@ -157,12 +169,30 @@ fn alter_column(
         ));
         return;
     }
-    if old.identity != new.identity || old.generated != new.generated || old.collation != new.collation {
-        unsupported.push(format!(
-            "column {table_name}.{} changes its identity, generated expression or collation",
-            new.name
-        ));
+    if old.collation != new.collation {
+        unsupported.push(format!("column {table_name}.{} changes its collation", new.name));
         return;
+    }
+    // Generated to ordinary keeps the values (generated to generated is handled by the caller).
+    if old.generated.is_some() && new.generated.is_none() {
+        phases.alter_tables.push(Action::DropColumnExpression {
+            table: table.clone(),
+            column: column.clone(),
+        });
+    }
+    // An identity goes before its column's NOT NULL can be dropped, and
+    // comes after the default is gone and NOT NULL is set.
+    let set_identity = (old.identity != new.identity).then(|| Action::SetColumnIdentity {
+        table: table.clone(),
+        column: column.clone(),
+        identity: new.identity.map(|i| match i {
+            Identity::Always => IdentityKind::Always,
+            Identity::ByDefault => IdentityKind::ByDefault,
+        }),
+    });
+    let identity_last = old.identity.is_none();
+    if let Some(action) = set_identity.clone().filter(|_| !identity_last) {
+        phases.alter_tables.push(action);
     }
     let serial_before = serial_type(current, have_table, old).is_some();
     if old.type_sql != new.type_sql {
@@ -212,6 +242,9 @@ fn alter_column(
                 column,
             }
         });
+    }
+    if let Some(action) = set_identity.filter(|_| identity_last) {
+        phases.alter_tables.push(action);
     }
 }
 

@@ -7,8 +7,8 @@ use super::session::{ActionFailure, Session};
 use crate::actions::{Action, ActionError};
 use crate::wit::{self, migrate::host::actions::Host as ActionsHost};
 use crate::wit::{
-    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ErrorKind, IndexDef, QualifiedName, Rows, SqlValue,
-    TypeCast,
+    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ErrorKind, IdentityKind, IndexDef, QualifiedName,
+    Rows, SqlValue, TypeCast,
 };
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -164,6 +164,22 @@ impl ActionsHost for HostState {
             cast,
         })
         .await
+    }
+    async fn set_column_identity(
+        &mut self,
+        table: QualifiedName,
+        column: String,
+        identity: Option<IdentityKind>,
+    ) -> Reply<()> {
+        self.run(Action::SetColumnIdentity {
+            table,
+            column,
+            identity,
+        })
+        .await
+    }
+    async fn drop_column_expression(&mut self, table: QualifiedName, column: String) -> Reply<()> {
+        self.run(Action::DropColumnExpression { table, column }).await
     }
     async fn add_not_null(&mut self, table: QualifiedName, column: String) -> Reply<()> {
         self.run(Action::AddNotNull { table, column }).await

@@ -49,6 +49,16 @@ pub fn change_column_type(
     wit::change_column_type(&table.into(), column, &new_type.into(), &cast)
 }
 
+/// Makes a column an identity column (`Some`), changes its kind, or stops it being one (`None`).
+pub fn set_column_identity(table: impl Into<QualifiedName>, column: &str, identity: Option<crate::IdentityKind>) -> Result<()> {
+    wit::set_column_identity(&table.into(), column, identity)
+}
+
+/// A generated column becomes an ordinary one, keeping its values.
+pub fn drop_column_expression(table: impl Into<QualifiedName>, column: &str) -> Result<()> {
+    wit::drop_column_expression(&table.into(), column)
+}
+
 /// `ALTER TABLE table ALTER COLUMN column SET NOT NULL`.
 pub fn add_not_null(table: impl Into<QualifiedName>, column: &str) -> Result<()> {
     wit::add_not_null(&table.into(), column)
