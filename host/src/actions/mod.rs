@@ -355,32 +355,16 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
                 .into_iter()
                 .collect())
         }
-        Action::DropColumnExpression { table, column } => one(format!(
-            "ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION",
-            table_name(table)?,
-            ident(column, "column")?
-        )),
-        Action::AddNotNull { table, column } => one(format!(
-            "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
-            table_name(table)?,
-            ident(column, "column")?
-        )),
-        Action::DropNotNull { table, column } => one(format!(
-            "ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL",
-            table_name(table)?,
-            ident(column, "column")?
-        )),
-        Action::SetColumnDefault { table, column, default } => one(format!(
-            "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}",
-            table_name(table)?,
-            ident(column, "column")?,
-            default_sql(default)?
-        )),
-        Action::DropColumnDefault { table, column } => one(format!(
-            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
-            table_name(table)?,
-            ident(column, "column")?
-        )),
+        Action::DropColumnExpression { table, column } => one(alter_column(table, column, schema, "DROP EXPRESSION")?),
+        Action::AddNotNull { table, column } => one(alter_column(table, column, schema, "SET NOT NULL")?),
+        Action::DropNotNull { table, column } => one(alter_column(table, column, schema, "DROP NOT NULL")?),
+        Action::SetColumnDefault { table, column, default } => one(alter_column(
+            table,
+            column,
+            schema,
+            &format!("SET DEFAULT {}", default_sql(default)?),
+        )?),
+        Action::DropColumnDefault { table, column } => one(alter_column(table, column, schema, "DROP DEFAULT")?),
         Action::AddConstraint {
             table,
             name,
@@ -577,18 +561,23 @@ fn identity_sql(
         IdentityKind::Always => "ALWAYS",
         IdentityKind::ByDefault => "BY DEFAULT",
     };
-    let prefix = format!(
-        "ALTER TABLE {} ALTER COLUMN {}",
+    let clause = match (current, wanted) {
+        (None, None) => return Ok(None),
+        (None, Some(k)) => format!("ADD GENERATED {} AS IDENTITY", kind(k)),
+        (Some(_), None) => "DROP IDENTITY".to_owned(),
+        (Some(a), Some(b)) if a == b => return Ok(None),
+        (Some(_), Some(k)) => format!("SET GENERATED {}", kind(k)),
+    };
+    alter_column(table, column, schema, &clause).map(Some)
+}
+
+/// `ALTER TABLE table ALTER COLUMN column <clause>`.
+fn alter_column(table: &QualifiedName, column: &str, schema: &str, clause: &str) -> Result<String, ActionError> {
+    Ok(format!(
+        "ALTER TABLE {} ALTER COLUMN {} {clause}",
         qualified(table, schema, "table")?,
         ident(column, "column")?
-    );
-    Ok(match (current, wanted) {
-        (None, None) => None,
-        (None, Some(k)) => Some(format!("{prefix} ADD GENERATED {} AS IDENTITY", kind(k))),
-        (Some(_), None) => Some(format!("{prefix} DROP IDENTITY")),
-        (Some(a), Some(b)) if a == b => None,
-        (Some(_), Some(k)) => Some(format!("{prefix} SET GENERATED {}", kind(k))),
-    })
+    ))
 }
 
 fn change_column_type(
@@ -598,12 +587,12 @@ fn change_column_type(
     using: &Option<String>,
     schema: &str,
 ) -> Result<String, ActionError> {
-    let mut sql = format!(
-        "ALTER TABLE {} ALTER COLUMN {} TYPE {}",
-        qualified(table, schema, "table")?,
-        ident(column, "column")?,
-        types::render(new_type, schema, TypeUse::ChangeType)?
-    );
+    let mut sql = alter_column(
+        table,
+        column,
+        schema,
+        &format!("TYPE {}", types::render(new_type, schema, TypeUse::ChangeType)?),
+    )?;
     if let Some(using) = using {
         sql.push_str(" USING ");
         sql.push_str(using);
