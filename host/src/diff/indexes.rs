@@ -4,12 +4,14 @@ use super::{Phases, qualified};
 use crate::actions::Action;
 use crate::schema::{Index, Name, Schema};
 use crate::wit::{IndexDef, IndexMethod};
+use std::collections::{HashMap, HashSet};
 
 pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
-    let find = |s: &'_ Schema, name: &Name| s.indexes.iter().find(|i| &i.name == name).cloned();
+    let (have, want) = (by_name(current), by_name(target));
+    let target_tables: HashSet<&Name> = target.tables.iter().map(|t| &t.name).collect();
     // Indexes of materialized views are the views' business (views.rs).
-    for wanted in target.indexes.iter().filter(|i| target.table(&i.table).is_some()) {
-        match find(current, &wanted.name) {
+    for wanted in target.indexes.iter().filter(|i| target_tables.contains(&i.table)) {
+        match have.get(&wanted.name) {
             Some(have) if have.definition == wanted.definition => {}
             Some(have) => {
                 phases.drop_indexes.push(Action::DropIndex {
@@ -20,14 +22,19 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
             None => phases.add_indexes.push(add_index(wanted)),
         }
     }
-    for old in current.indexes.iter().filter(|i| find(target, &i.name).is_none()) {
+    for old in current.indexes.iter().filter(|i| !want.contains_key(&i.name)) {
         // An index of a dropped table goes with it.
-        if target.table(&old.table).is_some() {
+        if target_tables.contains(&old.table) {
             phases.drop_indexes.push(Action::DropIndex {
                 index: qualified(&old.name),
             });
         }
     }
+}
+
+/// A schema's indexes by name (a large schema has thousands).
+fn by_name(schema: &Schema) -> HashMap<&Name, &Index> {
+    schema.indexes.iter().map(|i| (&i.name, i)).collect()
 }
 
 /// Typed when the index is a plain list of columns with a known method;

@@ -11,17 +11,17 @@ use super::{Phases, indexes, qualified};
 use crate::actions::Action;
 use crate::schema::{Name, Schema, View};
 use crate::wit::ScalarType;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
-    let find = |s: &'_ Schema, name: &Name| s.views.iter().find(|v| &v.name == name).cloned();
+    let (have, want) = (by_name(current), by_name(target));
     let mut affected = affected_relations(current, phases);
     // A view that goes away takes its readers' plans with it.
     affected.extend(
         current
             .views
             .iter()
-            .filter(|v| find(target, &v.name).is_none())
+            .filter(|v| !want.contains_key(&v.name))
             .map(|v| v.name.clone()),
     );
     // Views in both whose definition changed, then (to a fixpoint) those
@@ -30,14 +30,15 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
         .views
         .iter()
         .filter(|v| {
-            find(target, &v.name).is_some_and(|t| t.definition != v.definition || t.materialized != v.materialized)
+            want.get(&v.name)
+                .is_some_and(|t| t.definition != v.definition || t.materialized != v.materialized)
         })
         .map(|v| v.name.clone())
         .collect();
     loop {
         let before = recreate.len();
         for view in &current.views {
-            let gone = find(target, &view.name).is_none();
+            let gone = !want.contains_key(&view.name);
             if !gone
                 && view
                     .depends_on
@@ -54,7 +55,7 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
     let dropped: Vec<&View> = current
         .views
         .iter()
-        .filter(|v| recreate.contains(&v.name) || find(target, &v.name).is_none())
+        .filter(|v| recreate.contains(&v.name) || !want.contains_key(&v.name))
         .collect();
     for view in in_dependency_order(&dropped).into_iter().rev() {
         phases.drop_views.push(Action::DropView {
@@ -65,7 +66,7 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
     let created: Vec<&View> = target
         .views
         .iter()
-        .filter(|v| recreate.contains(&v.name) || find(current, &v.name).is_none())
+        .filter(|v| recreate.contains(&v.name) || !have.contains_key(&v.name))
         .collect();
     for view in in_dependency_order(&created) {
         phases.create_views.push(Action::CreateView {
@@ -102,6 +103,11 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
             }
         }
     }
+}
+
+/// A schema's views by name (a large schema has many).
+fn by_name(schema: &Schema) -> HashMap<&Name, &View> {
+    schema.views.iter().map(|v| (&v.name, v)).collect()
 }
 
 /// Tables whose change can break a view reading them: dropped, a column
