@@ -95,6 +95,7 @@ async fn every_column_type_is_created_as_declared() {
         .map(|(i, (s, _))| col(&format!("c{i}"), s.clone()))
         .collect();
     let mut ops = vec![act(Action::AddTable {
+        options: Default::default(),
         table: t("all_types"),
         columns,
     })];
@@ -141,10 +142,12 @@ async fn tables_reserved_names_renames_and_drops() {
         "up",
         &[
             act(Action::AddTable {
+                options: Default::default(),
                 table: t("user"),
                 columns: vec![col("select", ScalarType::Text)],
             }),
             act(Action::AddTable {
+                options: Default::default(),
                 table: t("Mixed Case"),
                 columns: vec![],
             }),
@@ -203,6 +206,7 @@ async fn arrays_and_query_results_round_trip() {
         "up",
         &[
             act(Action::AddTable {
+                options: Default::default(),
                 table: table.clone(),
                 columns: vec![
                     array_col("tags", ScalarType::Varchar(None)),
@@ -400,6 +404,7 @@ async fn change_column_type_autocast_matrix() {
     for (i, (from, to, value, _, auto)) in cases.iter().enumerate() {
         let table = t(&format!("cast_{i}"));
         ops.push(act(Action::AddTable {
+            options: Default::default(),
             table: table.clone(),
             columns: vec![col("c", from.clone())],
         }));
@@ -447,6 +452,7 @@ async fn a_failed_cast_fails_the_migration_with_the_database_error() {
         "up",
         &[
             act(Action::AddTable {
+                options: Default::default(),
                 table: t("c"),
                 columns: vec![col("v", ScalarType::Varchar(None))],
             }),
@@ -499,6 +505,7 @@ async fn foreign_keys_cascade() {
         "up",
         &[
             act(Action::AddTable {
+                options: Default::default(),
                 table: t("parent"),
                 columns: vec![col("id", ScalarType::Integer)],
             }),
@@ -508,6 +515,7 @@ async fn foreign_keys_cascade() {
                 constraint: Constraint::PrimaryKey(vec!["id".into()]),
             }),
             act(Action::AddTable {
+                options: Default::default(),
                 table: t("child"),
                 columns: vec![col("id", ScalarType::Integer), col("parent_id", ScalarType::Integer)],
             }),
@@ -544,6 +552,7 @@ async fn unique_primary_key_and_check_constraints_and_their_removal() {
         "up",
         &[
             act(Action::AddTable {
+                options: Default::default(),
                 table: t("item"),
                 columns: vec![col("name", ScalarType::Text), col("price", ScalarType::Integer)],
             }),
@@ -612,6 +621,7 @@ async fn not_null_and_defaults_on_and_off() {
         "up",
         &[
             act(Action::AddTable {
+                options: Default::default(),
                 table: t("n"),
                 columns: vec![col("a", ScalarType::Text), col("b", ScalarType::Integer)],
             }),
@@ -692,6 +702,7 @@ async fn enums_create_add_and_drop_values_with_data_present() {
                 values: vec!["zeta".into(), "beta".into(), "alpha".into()],
             }),
             act(Action::AddTable {
+                options: Default::default(),
                 table: t("doc"),
                 columns: vec![
                     ColumnDef {
@@ -847,6 +858,7 @@ async fn indexes_add_and_drop() {
         "up",
         &[
             act(Action::AddTable {
+                options: Default::default(),
                 table: t("test_table"),
                 columns: vec![
                     col("test_column", ScalarType::Text),
@@ -927,10 +939,12 @@ async fn invalid_identifiers_are_refused_before_any_sql() {
         "up",
         &[
             act(Action::AddTable {
+                options: Default::default(),
                 table: t("fine"),
                 columns: vec![],
             }),
             act(Action::AddTable {
+                options: Default::default(),
                 table: t(&"x".repeat(64)),
                 columns: vec![],
             }),
@@ -960,6 +974,7 @@ async fn schema_qualified_names() {
                 values: vec!["a".into()],
             }),
             act(Action::AddTable {
+                options: Default::default(),
                 table: posts.clone(),
                 columns: vec![col(
                     "state",
@@ -1020,6 +1035,7 @@ async fn schemas_identity_generated_collation_and_sql_escape_hatches() {
         &[
             act(Action::CreateSchema { name: "shop".into() }),
             act(Action::AddTable {
+                options: Default::default(),
                 table: table.clone(),
                 columns: vec![
                     ColumnDef {
@@ -1171,6 +1187,7 @@ async fn views_and_materialized_views() {
         "up",
         &[
             act(Action::AddTable {
+                options: Default::default(),
                 table: t("src"),
                 columns: vec![col("n", ScalarType::Integer)],
             }),
@@ -1249,6 +1266,7 @@ async fn extensions_create_and_drop() {
                 version: None,
             }),
             act(Action::AddTable {
+                options: Default::default(),
                 table: t("ci"),
                 columns: vec![col("email", ScalarType::Named(QualifiedName::unqualified("citext")))],
             }),
@@ -1297,7 +1315,7 @@ async fn functions_and_triggers() {
                 definition: "CREATE FUNCTION logged_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM log'"
                     .into(),
             }),
-            act(Action::AddTable { table: t("log"), columns: vec![col("what", ScalarType::Text)] }),
+            act(Action::AddTable { table: t("log"), columns: vec![col("what", ScalarType::Text)], options: Default::default() }),
             act(Action::CreateFunction {
                 definition: "CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.what := upper(NEW.what); RETURN NEW; END $$;"
                     .into(),
@@ -1363,6 +1381,7 @@ async fn identity_and_generated_columns_change_in_place() {
         "r1",
         "up",
         &[act(Action::AddTable {
+            options: Default::default(),
             table: t("g"),
             columns: vec![
                 ColumnDef {
@@ -1423,5 +1442,198 @@ async fn identity_and_generated_columns_change_in_place() {
         .unwrap()
         .get(0);
     assert_eq!(kept, 40, "dropping the expression keeps the values");
+    db.drop().await.unwrap();
+}
+
+/// The actions added for the diff's wider coverage, called by a guest: a
+/// partitioned table with a partition, one attached and detached, an
+/// unlogged table made logged, a sequence created, altered and owned, a
+/// collation and a column moved onto it, row-level security with a policy,
+/// comments and a grant. Rolling back undoes all of it.
+#[tokio::test]
+async fn partitions_sequences_collations_policies_comments_and_grants() {
+    use migrate_host::wit::{
+        CollationDef, CollationProvider, CommentTarget, GrantDef, PartitionOf, PolicyCommand, PolicyDef, Privilege,
+        SequenceOptions, TableMember, TableOptions,
+    };
+    let (db, _dir) = interp_db(&["interp_1"]).await;
+    let date = col("d", ScalarType::Date);
+    let up = vec![
+        act(Action::AddTable {
+            table: t("m"),
+            columns: vec![ColumnDef {
+                nullable: false,
+                ..date.clone()
+            }],
+            options: TableOptions {
+                partition_by: Some("RANGE (d)".into()),
+                ..Default::default()
+            },
+        }),
+        act(Action::AddTable {
+            table: t("m1"),
+            columns: vec![],
+            options: TableOptions {
+                partition_of: Some(PartitionOf {
+                    parent: t("m"),
+                    bound: "FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')".into(),
+                }),
+                ..Default::default()
+            },
+        }),
+        act(Action::AddTable {
+            table: t("loose"),
+            columns: vec![ColumnDef {
+                nullable: false,
+                ..date
+            }],
+            options: TableOptions {
+                unlogged: true,
+                ..Default::default()
+            },
+        }),
+        act(Action::SetTableLogged {
+            table: t("loose"),
+            logged: true,
+        }),
+        act(Action::AttachPartition {
+            parent: t("m"),
+            partition: t("loose"),
+            bound: "DEFAULT".into(),
+        }),
+        act(Action::DetachPartition {
+            parent: t("m"),
+            partition: t("m1"),
+        }),
+        act(Action::CreateSequence {
+            name: t("counter"),
+            options: SequenceOptions {
+                start: Some(10),
+                ..Default::default()
+            },
+        }),
+        act(Action::AlterSequence {
+            name: t("counter"),
+            options: SequenceOptions {
+                increment: Some(5),
+                ..Default::default()
+            },
+        }),
+        act(Action::AddColumn {
+            table: t("m1"),
+            column: ColumnDef {
+                default: Some(migrate_host::wit::ColumnDefault::Expression("nextval('counter')".into())),
+                ..col("n", ScalarType::Bigint)
+            },
+        }),
+        act(Action::SetSequenceOwner {
+            name: t("counter"),
+            owner: Some(TableMember {
+                table: t("m1"),
+                name: "n".into(),
+            }),
+        }),
+        act(Action::CreateCollation {
+            name: t("num"),
+            definition: CollationDef {
+                provider: CollationProvider::Icu,
+                locale: "en-u-kn-true".into(),
+                lc_ctype: None,
+                deterministic: true,
+            },
+        }),
+        act(Action::AddColumn {
+            table: t("m1"),
+            column: col("label", ScalarType::Varchar(Some(20))),
+        }),
+        act(Action::SetColumnCollation {
+            table: t("m1"),
+            column: "label".into(),
+            collation: Some(t("num")),
+        }),
+        act(Action::SetRowLevelSecurity {
+            table: t("m1"),
+            enabled: true,
+            forced: true,
+        }),
+        act(Action::CreatePolicy {
+            policy: PolicyDef {
+                name: "recent".into(),
+                table: t("m1"),
+                permissive: true,
+                command: PolicyCommand::Select,
+                roles: vec![],
+                using: Some("d > '2020-06-01'".into()),
+                with_check: None,
+            },
+        }),
+        act(Action::SetComment {
+            target: CommentTarget::Column(TableMember {
+                table: t("m1"),
+                name: "label".into(),
+            }),
+            text: Some("sorted as numbers".into()),
+        }),
+        act(Action::Grant {
+            grant: GrantDef {
+                on: t("m1"),
+                privileges: vec![Privilege::Select],
+                grantee: "public".into(),
+                grant_option: false,
+            },
+        }),
+    ];
+    queue(&db, "r1", "up", &up).await;
+    queue(&db, "r1", "down", &[
+        act(Action::DropTable { table: t("m1") }),
+        act(Action::DropTable { table: t("m") }),
+        act(Action::DropCollation { name: t("num") }),
+    ])
+    .await;
+    db.apply_all().await.expect("apply");
+
+    let facts = db
+        .client()
+        .query_one(
+            "SELECT (SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i
+                     JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'm'::regclass),
+                    (SELECT relpersistence::text FROM pg_class WHERE oid = 'loose'::regclass),
+                    (SELECT seqincrement FROM pg_sequence WHERE seqrelid = 'counter'::regclass),
+                    (SELECT a.attname::text FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid
+                     AND a.attnum = d.refobjsubid WHERE d.objid = 'counter'::regclass AND d.deptype = 'a'),
+                    (SELECT collname::text FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
+                     WHERE a.attrelid = 'm1'::regclass AND a.attname = 'label'),
+                    (SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = 'm1'::regclass),
+                    (SELECT polname::text FROM pg_policy WHERE polrelid = 'm1'::regclass),
+                    col_description('m1'::regclass, 3),
+                    has_table_privilege('public', 'm1', 'SELECT')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(facts.get::<_, Option<String>>(0).as_deref(), Some("loose"));
+    assert_eq!(facts.get::<_, String>(1), "p");
+    assert_eq!(facts.get::<_, i64>(2), 5);
+    assert_eq!(facts.get::<_, String>(3), "n");
+    assert_eq!(facts.get::<_, String>(4), "num");
+    assert!(facts.get::<_, bool>(5));
+    assert_eq!(facts.get::<_, String>(6), "recent");
+    assert_eq!(facts.get::<_, Option<String>>(7).as_deref(), Some("sorted as numbers"));
+    assert!(facts.get::<_, bool>(8));
+
+    db.rollback(1).await.expect("rollback");
+    assert!(!table_exists(&db, "m").await && !table_exists(&db, "m1").await);
+    let left: i64 = db
+        .client()
+        .query_one(
+            "SELECT (SELECT count(*) FROM pg_class WHERE relname IN ('counter', 'loose'))
+                  + (SELECT count(*) FROM pg_collation WHERE collname = 'num')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    // `loose` was a partition of m when m was dropped; the sequence went with m1.n.
+    assert_eq!(left, 0);
     db.drop().await.unwrap();
 }

@@ -34,6 +34,17 @@ CREATE INDEX posts_author_id_idx ON posts (author_id);
 CREATE UNIQUE INDEX posts_slug_key ON posts (slug);
 CREATE INDEX posts_title_lower ON posts (lower(title));
 CREATE TABLE audit (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, what text NOT NULL);
+-- Kinds beyond tables and columns: each one is a call the generated crate must compile and run.
+CREATE SEQUENCE ticket START 100 INCREMENT 10;
+CREATE COLLATION numeric (provider = icu, locale = 'en-u-kn-true');
+CREATE TABLE events (at date NOT NULL, label text COLLATE numeric, n bigint DEFAULT nextval('ticket'))
+    PARTITION BY RANGE (at);
+CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE UNLOGGED TABLE scratch (id int);
+ALTER TABLE audit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audit_read ON audit FOR SELECT USING (true);
+COMMENT ON TABLE audit IS 'who did what';
+GRANT SELECT ON audit TO PUBLIC;
 ";
 
 #[tokio::test]

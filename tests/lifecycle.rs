@@ -86,6 +86,7 @@ async fn a_migration_that_fails_halfway_leaves_nothing_behind() {
         "r1",
         "up",
         &[act(Action::AddTable {
+            options: Default::default(),
             table: t("first"),
             columns: vec![],
         })],
@@ -118,6 +119,7 @@ async fn two_concurrent_applies_apply_each_migration_once() {
             &[
                 execute("SELECT pg_sleep(0.2)", &[]),
                 act(Action::AddTable {
+                    options: Default::default(),
                     table: t(&format!("t_{r}")),
                     columns: vec![],
                 }),
@@ -165,6 +167,7 @@ async fn a_broken_chain_is_reported_before_anything_runs() {
             "r1",
             "up",
             &[act(Action::AddTable {
+                options: Default::default(),
                 table: t("should_not_exist"),
                 columns: vec![],
             })],
@@ -212,6 +215,7 @@ async fn unusable_components_are_named_and_nothing_runs() {
             "r1",
             "up",
             &[act(Action::AddTable {
+                options: Default::default(),
                 table: t("should_not_exist"),
                 columns: vec![],
             })],
@@ -244,6 +248,7 @@ async fn a_changed_component_is_refused_unless_forced() {
         "r2",
         "up",
         &[act(Action::AddTable {
+            options: Default::default(),
             table: t("after"),
             columns: vec![],
         })],

@@ -15,10 +15,38 @@ wasmtime::component::bindgen!({
 
 pub use exports::migrate::host::migration::RevisionInfo;
 pub use migrate::host::types::{
-    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, Error, ErrorKind, ForeignKey, ForeignKeyAction,
-    IdentityKind, IndexDef, IndexMethod, NumericPrecision, QualifiedName, Rows, ScalarType, SqlValue, TimeOptions,
-    TypeCast,
+    CollationDef, CollationProvider, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition,
+    Error, ErrorKind, ForeignKey, ForeignKeyAction, FunctionRef, GrantDef, IdentityKind, IndexDef, IndexMethod,
+    NumericPrecision, PartitionOf, PolicyCommand, PolicyDef, Privilege, QualifiedName, Rows, ScalarType,
+    SequenceOptions, SequenceType, SqlValue, TableMember, TableOptions, TimeOptions, TypeCast,
 };
+
+impl Default for TableOptions {
+    /// A plain logged table.
+    fn default() -> Self {
+        TableOptions {
+            unlogged: false,
+            partition_by: None,
+            partition_of: None,
+            inherits: Vec::new(),
+        }
+    }
+}
+
+impl Default for SequenceOptions {
+    /// Every setting left as it is.
+    fn default() -> Self {
+        SequenceOptions {
+            data_type: None,
+            start: None,
+            increment: None,
+            min_value: None,
+            max_value: None,
+            cache: None,
+            cycle: None,
+        }
+    }
+}
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {

@@ -211,3 +211,83 @@ pub async fn history(db: &TestDatabase) -> Vec<(String, String)> {
 pub fn message(e: &anyhow::Error) -> String {
     format!("{e:#}")
 }
+
+/// `pg_dump --schema-only` of a database, normalized so that two databases
+/// compare equal exactly when pg_dump cannot tell them apart, column order
+/// inside a table aside: comments, `SET` lines and blank lines go, each
+/// statement becomes one entry, the column lines of a `CREATE TABLE` are
+/// sorted, and the statements are sorted. The engine's own `migration_info`
+/// is left out.
+pub fn schema_dump(url: &str) -> Vec<String> {
+    let output = std::process::Command::new("pg_dump")
+        .args(["--schema-only", "--no-owner", "--exclude-table=public.migration_info", "--dbname", url])
+        .output()
+        .expect("running pg_dump");
+    assert!(
+        output.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    normalize_dump(&String::from_utf8(output.stdout).expect("pg_dump prints UTF-8"))
+}
+
+fn normalize_dump(dump: &str) -> Vec<String> {
+    let dollar = regex::Regex::new(r"\$[A-Za-z_]*\$").unwrap();
+    let mut statements = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    let mut open_quote: Option<String> = None;
+    for line in dump.lines() {
+        if open_quote.is_none() && current.is_empty() {
+            let skipped = line.is_empty()
+                || line.starts_with("--")
+                || line.starts_with("SET ")
+                // pg_dump's per-run psql guard (`\restrict <random key>`).
+                || line.starts_with("\\restrict ")
+                || line.starts_with("\\unrestrict ")
+                || line.starts_with("SELECT pg_catalog.set_config(");
+            if skipped {
+                continue;
+            }
+        }
+        current.push(line);
+        for tag in dollar.find_iter(line) {
+            match &open_quote {
+                None => open_quote = Some(tag.as_str().to_owned()),
+                Some(open) if open == tag.as_str() => open_quote = None,
+                Some(_) => {}
+            }
+        }
+        if open_quote.is_none() && line.ends_with(';') {
+            statements.push(normalize_statement(&current));
+            current.clear();
+        }
+    }
+    assert!(current.is_empty(), "pg_dump output ends inside a statement: {current:?}");
+    statements.sort();
+    statements
+}
+
+/// A `CREATE TABLE` with its column and constraint lines sorted (and their
+/// trailing commas dropped); any other statement as it is.
+fn normalize_statement(lines: &[&str]) -> String {
+    let is_table = lines[0].starts_with("CREATE TABLE") || lines[0].starts_with("CREATE UNLOGGED TABLE");
+    let close = lines.iter().position(|l| l.starts_with(')'));
+    let (true, Some(close)) = (is_table && lines[0].ends_with('('), close) else {
+        return lines.join("\n");
+    };
+    let mut body: Vec<&str> = lines[1..close].iter().map(|l| l.trim_end_matches(',')).collect();
+    body.sort();
+    [&lines[..1], &body[..], &lines[close..]].concat().join("\n")
+}
+
+/// The first statement two normalized dumps disagree on, for a failure message.
+pub fn dump_difference(got: &[String], want: &[String]) -> Option<String> {
+    if got == want {
+        return None;
+    }
+    let extra: Vec<_> = got.iter().filter(|s| !want.contains(s)).take(3).collect();
+    let missing: Vec<_> = want.iter().filter(|s| !got.contains(s)).take(3).collect();
+    Some(format!(
+        "pg_dump differs; only here: {extra:#?}\nonly in the expected: {missing:#?}"
+    ))
+}

@@ -233,3 +233,26 @@ pub async fn enum_facts(
         dependents,
     })
 }
+
+/// A column's type as `format_type` prints it (`character varying(40)`).
+pub async fn column_type(
+    client: &Client,
+    table: &QualifiedName,
+    column: &str,
+    default_schema: &str,
+) -> Result<String, ActionError> {
+    let schema = table.schema.as_deref().unwrap_or(default_schema);
+    let row = client
+        .query_opt(
+            "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped",
+            &[&schema, &table.name, &column],
+        )
+        .await
+        .map_err(db_error)?;
+    row.map(|r| r.get(0)).ok_or_else(|| ActionError::Database {
+        message: format!("column \"{column}\" of relation \"{schema}\".\"{}\" does not exist", table.name),
+        sqlstate: Some("42703".into()),
+    })
+}

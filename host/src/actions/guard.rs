@@ -156,6 +156,28 @@ pub fn index_statement(definition: &str) -> Result<(), ActionError> {
     }
 }
 
+/// Checks that `key` is only a partition key (`RANGE (logdate)`), for
+/// `table-options.partition-by`.
+pub fn partition_key(key: &str) -> Result<(), ActionError> {
+    let bad = |why: &str| ActionError::InvalidArgument(format!("partition key {key:?} {why}"));
+    refuse_comments(key, &bad)?;
+    match single_statement(&format!("CREATE TABLE t () PARTITION BY {key}"), &bad)? {
+        NodeEnum::CreateStmt(create) if create.partspec.is_some() && create.options.is_empty() && create.tablespacename.is_empty() => Ok(()),
+        _ => Err(bad("is not a partition key")),
+    }
+}
+
+/// Checks that `bound` is only a partition bound (`FOR VALUES ...` or
+/// `DEFAULT`), for `attach-partition` and `table-options.partition-of`.
+pub fn partition_bound(bound: &str) -> Result<(), ActionError> {
+    let bad = |why: &str| ActionError::InvalidArgument(format!("partition bound {bound:?} {why}"));
+    refuse_comments(bound, &bad)?;
+    match single_statement(&format!("ALTER TABLE t ATTACH PARTITION p {bound}"), &bad)? {
+        NodeEnum::AlterTableStmt(alter) if alter.cmds.len() == 1 => Ok(()),
+        _ => Err(bad("is not a partition bound")),
+    }
+}
+
 /// Checks that `query` is exactly one query, for `create-view`.
 pub fn view_query(query: &str) -> Result<(), ActionError> {
     let bad = |why: &str| ActionError::InvalidArgument(format!("view query {query:?} {why}"));

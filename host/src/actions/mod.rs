@@ -11,15 +11,21 @@
 //! (that is `runtime/`'s policy) and never runs anything but catalog lookups.
 
 mod catalog;
+mod collations;
+mod comments;
 mod enums;
+mod grants;
 pub mod guard;
+mod sequences;
+mod tables;
 pub mod ident;
 pub mod types;
 pub mod values;
 
 use crate::wit::{
-    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ForeignKeyAction, IdentityKind, IndexDef,
-    IndexMethod, QualifiedName, SqlValue, TypeCast,
+    CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, ForeignKeyAction,
+    GrantDef, IdentityKind, IndexDef, IndexMethod, PolicyDef, QualifiedName, SequenceOptions, SqlValue, TableMember,
+    TableOptions, TypeCast,
 };
 use ident::{column_list, ident, literal, qualified};
 use types::TypeUse;
@@ -34,6 +40,70 @@ pub enum Action {
     AddTable {
         table: QualifiedName,
         columns: Vec<ColumnDef>,
+        #[serde(default)]
+        options: TableOptions,
+    },
+    SetTableLogged {
+        table: QualifiedName,
+        logged: bool,
+    },
+    AttachPartition {
+        parent: QualifiedName,
+        partition: QualifiedName,
+        bound: String,
+    },
+    DetachPartition {
+        parent: QualifiedName,
+        partition: QualifiedName,
+    },
+    SetRowLevelSecurity {
+        table: QualifiedName,
+        enabled: bool,
+        forced: bool,
+    },
+    CreatePolicy {
+        policy: PolicyDef,
+    },
+    DropPolicy {
+        table: QualifiedName,
+        name: String,
+    },
+    CreateSequence {
+        name: QualifiedName,
+        options: SequenceOptions,
+    },
+    AlterSequence {
+        name: QualifiedName,
+        options: SequenceOptions,
+    },
+    SetSequenceOwner {
+        name: QualifiedName,
+        owner: Option<TableMember>,
+    },
+    DropSequence {
+        name: QualifiedName,
+    },
+    SetColumnCollation {
+        table: QualifiedName,
+        column: String,
+        collation: Option<QualifiedName>,
+    },
+    CreateCollation {
+        name: QualifiedName,
+        definition: CollationDef,
+    },
+    DropCollation {
+        name: QualifiedName,
+    },
+    SetComment {
+        target: CommentTarget,
+        text: Option<String>,
+    },
+    Grant {
+        grant: GrantDef,
+    },
+    Revoke {
+        grant: GrantDef,
     },
     DropTable {
         table: QualifiedName,
@@ -186,6 +256,26 @@ impl Action {
         match self {
             Action::AddTable { table, .. } => format!("add-table {}", q(table)),
             Action::DropTable { table } => format!("drop-table {}", q(table)),
+            Action::SetTableLogged { table, .. } => format!("set-table-logged {}", q(table)),
+            Action::AttachPartition { parent, partition, .. } => {
+                format!("attach-partition {} to {}", q(partition), q(parent))
+            }
+            Action::DetachPartition { parent, partition } => {
+                format!("detach-partition {} from {}", q(partition), q(parent))
+            }
+            Action::SetRowLevelSecurity { table, .. } => format!("set-row-level-security {}", q(table)),
+            Action::CreatePolicy { policy } => format!("create-policy {} on {}", policy.name, q(&policy.table)),
+            Action::DropPolicy { table, name } => format!("drop-policy {name} on {}", q(table)),
+            Action::CreateSequence { name, .. } => format!("create-sequence {}", q(name)),
+            Action::AlterSequence { name, .. } => format!("alter-sequence {}", q(name)),
+            Action::SetSequenceOwner { name, .. } => format!("set-sequence-owner {}", q(name)),
+            Action::DropSequence { name } => format!("drop-sequence {}", q(name)),
+            Action::SetColumnCollation { table, column, .. } => format!("set-column-collation {}.{column}", q(table)),
+            Action::CreateCollation { name, .. } => format!("create-collation {}", q(name)),
+            Action::DropCollation { name } => format!("drop-collation {}", q(name)),
+            Action::SetComment { target, .. } => format!("set-comment {}", comments::describe(target)),
+            Action::Grant { grant } => format!("grant on {} to {}", q(&grant.on), grant.grantee),
+            Action::Revoke { grant } => format!("revoke on {} from {}", q(&grant.on), grant.grantee),
             Action::RenameTable { table, new_name } => {
                 format!("rename-table {} to {new_name}", q(table))
             }
@@ -287,6 +377,19 @@ pub async fn plan(action: &Action, client: &tokio_postgres::Client) -> Result<Ve
                 .into_iter()
                 .collect())
         }
+        Action::SetColumnCollation {
+            table,
+            column,
+            collation,
+        } => {
+            let type_sql = catalog::column_type(client, table, column, schema).await?;
+            Ok(vec![alter_column(
+                table,
+                column,
+                schema,
+                &collations::column_clause(&type_sql, collation, schema)?,
+            )?])
+        }
         other => render(other, schema),
     }
 }
@@ -296,11 +399,36 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
     let table_name = |t: &QualifiedName| qualified(t, schema, "table");
     let one = |s: String| Ok(vec![s]);
     match action {
-        Action::AddTable { table, columns } => {
+        Action::AddTable { table, columns, options } => {
             let defs: Result<Vec<_>, _> = columns.iter().map(|c| column_def(c, schema)).collect();
-            one(format!("CREATE TABLE {} ({})", table_name(table)?, defs?.join(", ")))
+            one(tables::create_table(table, &defs?, options, schema)?)
         }
         Action::DropTable { table } => one(format!("DROP TABLE {}", table_name(table)?)),
+        Action::SetTableLogged { table, logged } => one(tables::set_logged(table, *logged, schema)?),
+        Action::AttachPartition {
+            parent,
+            partition,
+            bound,
+        } => one(tables::attach_partition(parent, partition, bound, schema)?),
+        Action::DetachPartition { parent, partition } => one(tables::detach_partition(parent, partition, schema)?),
+        Action::SetRowLevelSecurity { table, enabled, forced } => {
+            one(tables::row_level_security(table, *enabled, *forced, schema)?)
+        }
+        Action::CreatePolicy { policy } => one(tables::create_policy(policy, schema)?),
+        Action::DropPolicy { table, name } => one(tables::drop_policy(table, name, schema)?),
+        Action::CreateSequence { name, options } => one(sequences::create(name, options, schema)?),
+        Action::AlterSequence { name, options } => one(sequences::alter(name, options, schema)?),
+        Action::SetSequenceOwner { name, owner } => one(sequences::set_owner(name, owner, schema)?),
+        Action::DropSequence { name } => one(sequences::drop(name, schema)?),
+        Action::SetColumnCollation { table, column, .. } => Err(ActionError::InvalidArgument(format!(
+            "changes the collation of {}.{column}: the SQL repeats the column's type, read when the migration runs",
+            table_name(table)?
+        ))),
+        Action::CreateCollation { name, definition } => one(collations::create(name, definition, schema)?),
+        Action::DropCollation { name } => one(collations::drop(name, schema)?),
+        Action::SetComment { target, text } => one(comments::set(target, text, schema)?),
+        Action::Grant { grant } => one(grants::grant(grant, schema)?),
+        Action::Revoke { grant } => one(grants::revoke(grant, schema)?),
         Action::RenameTable { table, new_name } => one(format!(
             "ALTER TABLE {} RENAME TO {}",
             table_name(table)?,

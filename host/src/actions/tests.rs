@@ -41,6 +41,7 @@ fn add_table_with_columns_defaults_and_not_null() {
     ];
     assert_eq!(
         sql(Action::AddTable {
+            options: Default::default(),
             table: t("user"),
             columns
         }),
@@ -50,6 +51,7 @@ fn add_table_with_columns_defaults_and_not_null() {
     );
     assert_eq!(
         sql(Action::AddTable {
+            options: Default::default(),
             table: t("empty"),
             columns: vec![]
         }),
@@ -415,4 +417,305 @@ fn every_name_is_validated() {
     for action in cases {
         assert!(render(&action, "public").is_err(), "{} was accepted", action.describe());
     }
+}
+
+#[test]
+fn tables_unlogged_partitioned_partitions_and_children() {
+    let options = TableOptions {
+        unlogged: true,
+        partition_by: Some("RANGE (d)".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        sql(Action::AddTable {
+            table: t("m"),
+            columns: vec![col("d", ScalarType::Date)],
+            options
+        }),
+        [r#"CREATE UNLOGGED TABLE "public"."m" ("d" date) PARTITION BY RANGE (d)"#]
+    );
+    let partition = TableOptions {
+        partition_of: Some(crate::wit::PartitionOf {
+            parent: t("m"),
+            bound: "FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')".into(),
+        }),
+        ..Default::default()
+    };
+    assert_eq!(
+        sql(Action::AddTable {
+            table: t("m1"),
+            columns: vec![],
+            options: partition.clone()
+        }),
+        [r#"CREATE TABLE "public"."m1" PARTITION OF "public"."m" FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')"#]
+    );
+    let with_columns = Action::AddTable {
+        table: t("m1"),
+        columns: vec![col("x", ScalarType::Text)],
+        options: partition,
+    };
+    assert!(render(&with_columns, DEFAULT_SCHEMA).is_err(), "a partition lists no columns");
+    let child = TableOptions {
+        inherits: vec![t("parent"), QualifiedName::qualified("s", "other")],
+        ..Default::default()
+    };
+    assert_eq!(
+        sql(Action::AddTable {
+            table: t("child"),
+            columns: vec![col("b", ScalarType::Integer)],
+            options: child
+        }),
+        [r#"CREATE TABLE "public"."child" ("b" integer) INHERITS ("public"."parent", "s"."other")"#]
+    );
+    assert_eq!(
+        sql(Action::SetTableLogged {
+            table: t("u"),
+            logged: false
+        }),
+        [r#"ALTER TABLE "public"."u" SET UNLOGGED"#]
+    );
+    assert_eq!(
+        sql(Action::AttachPartition {
+            parent: t("m"),
+            partition: t("m2"),
+            bound: "DEFAULT".into()
+        }),
+        [r#"ALTER TABLE "public"."m" ATTACH PARTITION "public"."m2" DEFAULT"#]
+    );
+    assert_eq!(
+        sql(Action::DetachPartition {
+            parent: t("m"),
+            partition: t("m2")
+        }),
+        [r#"ALTER TABLE "public"."m" DETACH PARTITION "public"."m2""#]
+    );
+}
+
+#[test]
+fn partition_keys_and_bounds_cannot_smuggle_statements() {
+    for bound in [
+        "DEFAULT; DROP TABLE x",
+        "FOR VALUES IN (1) -- x",
+        "DEFAULT, DROP COLUMN a",
+    ] {
+        let action = Action::AttachPartition {
+            parent: t("m"),
+            partition: t("p"),
+            bound: bound.into(),
+        };
+        assert!(render(&action, DEFAULT_SCHEMA).is_err(), "{bound}");
+    }
+    for key in ["RANGE (d); DROP TABLE x", "RANGE (d) TABLESPACE pg_default", "LIST (a) /* x */"] {
+        let action = Action::AddTable {
+            table: t("m"),
+            columns: vec![],
+            options: TableOptions {
+                partition_by: Some(key.into()),
+                ..Default::default()
+            },
+        };
+        assert!(render(&action, DEFAULT_SCHEMA).is_err(), "{key}");
+    }
+}
+
+#[test]
+fn row_level_security_and_policies() {
+    assert_eq!(
+        sql(Action::SetRowLevelSecurity {
+            table: t("t"),
+            enabled: true,
+            forced: false
+        }),
+        [r#"ALTER TABLE "public"."t" ENABLE ROW LEVEL SECURITY, NO FORCE ROW LEVEL SECURITY"#]
+    );
+    let policy = PolicyDef {
+        name: "mine".into(),
+        table: t("t"),
+        permissive: false,
+        command: crate::wit::PolicyCommand::Update,
+        roles: vec!["reader".into(), "public".into()],
+        using: Some("owner = current_user".into()),
+        with_check: Some("v > 0".into()),
+    };
+    assert_eq!(
+        sql(Action::CreatePolicy { policy: policy.clone() }),
+        [
+            r#"CREATE POLICY "mine" ON "public"."t" AS RESTRICTIVE FOR UPDATE TO "reader", PUBLIC USING (owner = current_user) WITH CHECK (v > 0)"#
+        ]
+    );
+    let injected = PolicyDef {
+        using: Some("true) WITH CHECK (true".into()),
+        ..policy
+    };
+    assert!(render(&Action::CreatePolicy { policy: injected }, DEFAULT_SCHEMA).is_err());
+    assert_eq!(
+        sql(Action::DropPolicy {
+            table: t("t"),
+            name: "mine".into()
+        }),
+        [r#"DROP POLICY "mine" ON "public"."t""#]
+    );
+}
+
+#[test]
+fn sequences() {
+    let options = SequenceOptions {
+        data_type: Some(crate::wit::SequenceType::Integer),
+        start: Some(5),
+        increment: Some(-1),
+        min_value: Some(-10),
+        max_value: Some(100),
+        cache: Some(1),
+        cycle: Some(true),
+    };
+    assert_eq!(
+        sql(Action::CreateSequence { name: t("s"), options }),
+        [r#"CREATE SEQUENCE "public"."s" AS integer START WITH 5 INCREMENT BY -1 MINVALUE -10 MAXVALUE 100 CACHE 1 CYCLE"#]
+    );
+    assert_eq!(
+        sql(Action::CreateSequence {
+            name: t("plain"),
+            options: SequenceOptions::default()
+        }),
+        [r#"CREATE SEQUENCE "public"."plain""#]
+    );
+    assert_eq!(
+        sql(Action::AlterSequence {
+            name: t("s"),
+            options: SequenceOptions {
+                cycle: Some(false),
+                ..Default::default()
+            }
+        }),
+        [r#"ALTER SEQUENCE "public"."s" NO CYCLE"#]
+    );
+    let nothing = Action::AlterSequence {
+        name: t("s"),
+        options: SequenceOptions::default(),
+    };
+    assert!(render(&nothing, DEFAULT_SCHEMA).is_err());
+    assert_eq!(
+        sql(Action::SetSequenceOwner {
+            name: t("s"),
+            owner: Some(TableMember {
+                table: t("t"),
+                name: "id".into()
+            })
+        }),
+        [r#"ALTER SEQUENCE "public"."s" OWNED BY "public"."t"."id""#]
+    );
+    assert_eq!(
+        sql(Action::SetSequenceOwner { name: t("s"), owner: None }),
+        [r#"ALTER SEQUENCE "public"."s" OWNED BY NONE"#]
+    );
+    assert_eq!(sql(Action::DropSequence { name: t("s") }), [r#"DROP SEQUENCE "public"."s""#]);
+}
+
+#[test]
+fn collations() {
+    let icu = CollationDef {
+        provider: crate::wit::CollationProvider::Icu,
+        locale: "en-u-kn-true".into(),
+        lc_ctype: None,
+        deterministic: false,
+    };
+    assert_eq!(
+        sql(Action::CreateCollation { name: t("n"), definition: icu }),
+        [r#"CREATE COLLATION "public"."n" (provider = icu, locale = 'en-u-kn-true', deterministic = false)"#]
+    );
+    let libc = CollationDef {
+        provider: crate::wit::CollationProvider::Libc,
+        locale: "it's".into(),
+        lc_ctype: None,
+        deterministic: true,
+    };
+    assert_eq!(
+        sql(Action::CreateCollation { name: t("l"), definition: libc }),
+        [r#"CREATE COLLATION "public"."l" (provider = libc, lc_collate = 'it''s', lc_ctype = 'it''s')"#]
+    );
+    assert_eq!(sql(Action::DropCollation { name: t("n") }), [r#"DROP COLLATION "public"."n""#]);
+    assert_eq!(
+        collations::column_clause("character varying(10)", &Some(t("n")), DEFAULT_SCHEMA).unwrap(),
+        r#"TYPE character varying(10) COLLATE "public"."n""#
+    );
+    assert_eq!(
+        collations::column_clause("text", &None, DEFAULT_SCHEMA).unwrap(),
+        r#"TYPE text COLLATE pg_catalog."default""#
+    );
+}
+
+#[test]
+fn comments_escape_their_text_and_name_their_object() {
+    let column = CommentTarget::Column(TableMember {
+        table: t("t"),
+        name: "a".into(),
+    });
+    assert_eq!(
+        sql(Action::SetComment {
+            target: column,
+            text: Some("it's \\ here".into())
+        }),
+        [r#"COMMENT ON COLUMN "public"."t"."a" IS E'it''s \\ here'"#]
+    );
+    let function = CommentTarget::Function(crate::wit::FunctionRef {
+        name: t("f"),
+        arguments: "a integer".into(),
+        procedure: false,
+    });
+    assert_eq!(
+        sql(Action::SetComment {
+            target: function,
+            text: None
+        }),
+        [r#"COMMENT ON FUNCTION "public"."f"(a integer) IS NULL"#]
+    );
+    let smuggled = CommentTarget::Function(crate::wit::FunctionRef {
+        name: t("f"),
+        arguments: "int) IS NULL; DROP TABLE t; --".into(),
+        procedure: false,
+    });
+    assert!(render(&Action::SetComment { target: smuggled, text: None }, DEFAULT_SCHEMA).is_err());
+    let constraint = CommentTarget::Constraint(TableMember {
+        table: t("t"),
+        name: "t_pk".into(),
+    });
+    assert_eq!(
+        sql(Action::SetComment {
+            target: constraint,
+            text: Some("key".into())
+        }),
+        [r#"COMMENT ON CONSTRAINT "t_pk" ON "public"."t" IS 'key'"#]
+    );
+}
+
+#[test]
+fn grants_and_revokes() {
+    let grant = GrantDef {
+        on: t("t"),
+        privileges: vec![crate::wit::Privilege::Select, crate::wit::Privilege::Update],
+        grantee: "reader".into(),
+        grant_option: true,
+    };
+    assert_eq!(
+        sql(Action::Grant { grant: grant.clone() }),
+        [r#"GRANT SELECT, UPDATE ON TABLE "public"."t" TO "reader" WITH GRANT OPTION"#]
+    );
+    assert_eq!(
+        sql(Action::Revoke { grant: grant.clone() }),
+        [r#"REVOKE GRANT OPTION FOR SELECT, UPDATE ON TABLE "public"."t" FROM "reader""#]
+    );
+    let public = GrantDef {
+        grantee: "PUBLIC".into(),
+        grant_option: false,
+        ..grant.clone()
+    };
+    assert_eq!(
+        sql(Action::Revoke { grant: public }),
+        [r#"REVOKE SELECT, UPDATE ON TABLE "public"."t" FROM PUBLIC"#]
+    );
+    let none = GrantDef {
+        privileges: vec![],
+        ..grant
+    };
+    assert!(render(&Action::Grant { grant: none }, DEFAULT_SCHEMA).is_err());
 }

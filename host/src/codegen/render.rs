@@ -2,8 +2,9 @@
 
 use crate::actions::Action;
 use crate::wit::{
-    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ForeignKeyAction, IdentityKind, IndexDef,
-    IndexMethod, QualifiedName, ScalarType, SqlValue, TypeCast,
+    CollationProvider, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, ForeignKeyAction,
+    GrantDef, IdentityKind, IndexDef, IndexMethod, PolicyCommand, Privilege, QualifiedName, ScalarType,
+    SequenceOptions, SequenceType, SqlValue, TableMember, TableOptions, TypeCast,
 };
 
 /// A Rust string literal (Debug escapes exactly what Rust needs).
@@ -54,7 +55,22 @@ pub fn subject(action: &Action) -> String {
         | Action::SetColumnDefault { table, .. }
         | Action::DropColumnDefault { table, .. }
         | Action::AddConstraint { table, .. }
-        | Action::DropConstraint { table, .. } => format!("table {}", q(table)),
+        | Action::DropConstraint { table, .. }
+        | Action::SetTableLogged { table, .. }
+        | Action::SetRowLevelSecurity { table, .. }
+        | Action::DropPolicy { table, .. }
+        | Action::SetColumnCollation { table, .. } => format!("table {}", q(table)),
+        Action::CreatePolicy { policy } => format!("table {}", q(&policy.table)),
+        Action::AttachPartition { parent, .. } | Action::DetachPartition { parent, .. } => {
+            format!("table {}", q(parent))
+        }
+        Action::CreateSequence { name, .. }
+        | Action::AlterSequence { name, .. }
+        | Action::SetSequenceOwner { name, .. }
+        | Action::DropSequence { name } => format!("sequence {}", q(name)),
+        Action::CreateCollation { name, .. } | Action::DropCollation { name } => format!("collation {}", q(name)),
+        Action::SetComment { .. } => "comments".into(),
+        Action::Grant { grant } | Action::Revoke { grant } => format!("privileges on {}", q(&grant.on)),
         Action::AddIndex { index } => format!("table {}", q(&index.table)),
         Action::AddIndexSql { .. } | Action::DropIndex { .. } => "indexes".into(),
         Action::CreateEnum { name, .. }
@@ -78,6 +94,10 @@ pub fn subject(action: &Action) -> String {
 pub fn warning(action: &Action) -> Option<&'static str> {
     Some(match action {
         Action::DropTable { .. } => "Loses data: drops the table and every row in it.",
+        Action::SetTableLogged { .. } => "Rewrites the table.",
+        Action::DropExtension { .. } => "Fails while objects (columns, indexes, functions) use the extension.",
+        Action::DropSequence { .. } => "Loses the sequence's current value.",
+        Action::SetColumnCollation { .. } => "Rewrites the table's indexes on the column.",
         Action::DropColumn { .. } => "Loses data: drops the column's values.",
         Action::DropEnumValues { .. } => "Fails while rows hold the removed values: move them first.",
         Action::DropType { .. } => "Drops the type (it must be unused by then).",
@@ -90,15 +110,96 @@ pub fn warning(action: &Action) -> Option<&'static str> {
 /// The SDK call for `action`, ending in `?;`.
 pub fn action_call(action: &Action) -> String {
     match action {
-        Action::AddTable { table, columns } if columns.is_empty() => format!("add_table({}, [])?;", name(table)),
-        Action::AddTable { table, columns } => {
-            let columns: Vec<String> = columns.iter().map(|c| format!("    {},\n", column(c))).collect();
-            format!(
-                "add_table(\n    {},\n    [\n{}    ],\n)?;",
+        Action::AddTable { table, columns, options } => match &options.partition_of {
+            Some(of) if columns.is_empty() && *options == partition_only(options) => format!(
+                "add_partition({}, {}, {})?;",
                 name(table),
-                columns.iter().map(|c| format!("    {c}")).collect::<String>()
-            )
+                name(&of.parent),
+                lit(&of.bound)
+            ),
+            _ => add_table(table, columns, options),
+        },
+        Action::SetTableLogged { table, logged } => format!("set_table_logged({}, {logged})?;", name(table)),
+        Action::AttachPartition {
+            parent,
+            partition,
+            bound,
+        } => format!(
+            "attach_partition({}, {}, {})?;",
+            name(parent),
+            name(partition),
+            lit(bound)
+        ),
+        Action::DetachPartition { parent, partition } => {
+            format!("detach_partition({}, {})?;", name(parent), name(partition))
         }
+        Action::SetRowLevelSecurity { table, enabled, forced } => {
+            format!("set_row_level_security({}, {enabled}, {forced})?;", name(table))
+        }
+        Action::CreatePolicy { policy } => format!(
+            "create_policy(PolicyDef {{\n    name: {}.into(),\n    table: {}.into(),\n    permissive: {},\n    \
+             command: PolicyCommand::{},\n    roles: vec![{}],\n    using: {},\n    with_check: {},\n}})?;",
+            lit(&policy.name),
+            name(&policy.table),
+            policy.permissive,
+            match policy.command {
+                PolicyCommand::All => "All",
+                PolicyCommand::Select => "Select",
+                PolicyCommand::Insert => "Insert",
+                PolicyCommand::Update => "Update",
+                PolicyCommand::Delete => "Delete",
+            },
+            policy.roles.iter().map(|r| format!("{}.into()", lit(r))).collect::<Vec<_>>().join(", "),
+            opt_string(&policy.using),
+            opt_string(&policy.with_check)
+        ),
+        Action::DropPolicy { table, name: policy } => format!("drop_policy({}, {})?;", name(table), lit(policy)),
+        Action::CreateSequence { name: n, options } => {
+            format!("create_sequence({}, {})?;", name(n), sequence_options(options))
+        }
+        Action::AlterSequence { name: n, options } => {
+            format!("alter_sequence({}, {})?;", name(n), sequence_options(options))
+        }
+        Action::SetSequenceOwner { name: n, owner: Some(owner) } => format!(
+            "set_sequence_owner({}, {}, {})?;",
+            name(n),
+            name(&owner.table),
+            lit(&owner.name)
+        ),
+        Action::SetSequenceOwner { name: n, owner: None } => format!("clear_sequence_owner({})?;", name(n)),
+        Action::DropSequence { name: n } => format!("drop_sequence({})?;", name(n)),
+        Action::SetColumnCollation {
+            table,
+            column,
+            collation,
+        } => format!(
+            "set_column_collation({}, {}, {})?;",
+            name(table),
+            lit(column),
+            collation
+                .as_ref()
+                .map_or("None".into(), |c| format!("Some({}.into())", name(c)))
+        ),
+        Action::CreateCollation { name: n, definition } => format!(
+            "create_collation(\n    {},\n    CollationDef {{\n        provider: CollationProvider::{},\n        \
+             locale: {}.into(),\n        lc_ctype: {},\n        deterministic: {},\n    }},\n)?;",
+            name(n),
+            match definition.provider {
+                CollationProvider::Libc => "Libc",
+                CollationProvider::Icu => "Icu",
+            },
+            lit(&definition.locale),
+            opt_string(&definition.lc_ctype),
+            definition.deterministic
+        ),
+        Action::DropCollation { name: n } => format!("drop_collation({})?;", name(n)),
+        Action::SetComment { target, text } => format!(
+            "set_comment({}, {})?;",
+            comment_target(target),
+            text.as_ref().map_or("None".into(), |t| format!("Some({})", lit(t)))
+        ),
+        Action::Grant { grant: g } => format!("grant({})?;", grant(g)),
+        Action::Revoke { grant: g } => format!("revoke({})?;", grant(g)),
         Action::DropTable { table } => format!("drop_table({})?;", name(table)),
         Action::RenameTable { table, new_name } => format!("rename_table({}, {})?;", name(table), lit(new_name)),
         Action::AddColumn { table, column: c } => format!("add_column({}, {})?;", name(table), column(c)),
@@ -246,6 +347,141 @@ pub fn action_call(action: &Action) -> String {
         }
         Action::DropSchema { name } => format!("drop_schema({})?;", lit(name)),
     }
+}
+
+fn add_table(table: &QualifiedName, columns: &[ColumnDef], options: &TableOptions) -> String {
+    let columns = match columns {
+        [] => "[]".to_owned(),
+        columns => format!(
+            "[\n{}    ]",
+            columns.iter().map(|c| format!("        {},\n", column(c))).collect::<String>()
+        ),
+    };
+    if *options == TableOptions::default() {
+        return format!("add_table(\n    {},\n    {columns},\n)?;", name(table));
+    }
+    let mut fields = Vec::new();
+    if options.unlogged {
+        fields.push("unlogged: true".to_owned());
+    }
+    if let Some(key) = &options.partition_by {
+        fields.push(format!("partition_by: Some({}.into())", lit(key)));
+    }
+    if let Some(of) = &options.partition_of {
+        fields.push(format!(
+            "partition_of: Some(PartitionOf {{ parent: {}.into(), bound: {}.into() }})",
+            name(&of.parent),
+            lit(&of.bound)
+        ));
+    }
+    if !options.inherits.is_empty() {
+        let parents: Vec<_> = options.inherits.iter().map(|p| format!("{}.into()", name(p))).collect();
+        fields.push(format!("inherits: vec![{}]", parents.join(", ")));
+    }
+    format!(
+        "add_table_with(\n    {},\n    {columns},\n    TableOptions {{\n{}        ..TableOptions::default()\n    }},\n)?;",
+        name(table),
+        fields.iter().map(|f| format!("        {f},\n")).collect::<String>()
+    )
+}
+
+/// `options` with only its `partition_of` kept: a plain partition.
+fn partition_only(options: &TableOptions) -> TableOptions {
+    TableOptions {
+        partition_of: options.partition_of.clone(),
+        ..TableOptions::default()
+    }
+}
+
+fn opt_string(text: &Option<String>) -> String {
+    text.as_ref().map_or("None".into(), |t| format!("Some({}.into())", lit(t)))
+}
+
+fn sequence_options(options: &SequenceOptions) -> String {
+    let mut fields = Vec::new();
+    if let Some(t) = options.data_type {
+        fields.push(format!(
+            "data_type: Some(SequenceType::{})",
+            match t {
+                SequenceType::Smallint => "Smallint",
+                SequenceType::Integer => "Integer",
+                SequenceType::Bigint => "Bigint",
+            }
+        ));
+    }
+    for (field, value) in [
+        ("start", options.start),
+        ("increment", options.increment),
+        ("min_value", options.min_value),
+        ("max_value", options.max_value),
+        ("cache", options.cache),
+    ] {
+        if let Some(v) = value {
+            fields.push(format!("{field}: Some({v})"));
+        }
+    }
+    if let Some(cycle) = options.cycle {
+        fields.push(format!("cycle: Some({cycle})"));
+    }
+    if fields.is_empty() {
+        return "SequenceOptions::default()".into();
+    }
+    format!("SequenceOptions {{ {}, ..Default::default() }}", fields.join(", "))
+}
+
+fn member(m: &TableMember) -> String {
+    format!("member({}, {})", name(&m.table), lit(&m.name))
+}
+
+fn comment_target(target: &CommentTarget) -> String {
+    match target {
+        CommentTarget::Schema(s) => format!("CommentTarget::Schema({}.into())", lit(s)),
+        CommentTarget::Table(n) => format!("CommentTarget::Table({}.into())", name(n)),
+        CommentTarget::Column(m) => format!("CommentTarget::Column({})", member(m)),
+        CommentTarget::View(n) => format!("CommentTarget::View({}.into())", name(n)),
+        CommentTarget::MaterializedView(n) => format!("CommentTarget::MaterializedView({}.into())", name(n)),
+        CommentTarget::Index(n) => format!("CommentTarget::Index({}.into())", name(n)),
+        CommentTarget::Sequence(n) => format!("CommentTarget::Sequence({}.into())", name(n)),
+        CommentTarget::Type(n) => format!("CommentTarget::Type({}.into())", name(n)),
+        CommentTarget::Collation(n) => format!("CommentTarget::Collation({}.into())", name(n)),
+        CommentTarget::Function(f) => format!(
+            "CommentTarget::Function(FunctionRef {{ name: {}.into(), arguments: {}.into(), procedure: {} }})",
+            name(&f.name),
+            lit(&f.arguments),
+            f.procedure
+        ),
+        CommentTarget::Constraint(m) => format!("CommentTarget::Constraint({})", member(m)),
+        CommentTarget::Trigger(m) => format!("CommentTarget::Trigger({})", member(m)),
+    }
+}
+
+fn grant(g: &GrantDef) -> String {
+    let privileges: Vec<_> = g
+        .privileges
+        .iter()
+        .map(|p| {
+            format!(
+                "Privilege::{}",
+                match p {
+                    Privilege::Select => "Select",
+                    Privilege::Insert => "Insert",
+                    Privilege::Update => "Update",
+                    Privilege::Delete => "Delete",
+                    Privilege::Truncate => "Truncate",
+                    Privilege::References => "References",
+                    Privilege::Trigger => "Trigger",
+                    Privilege::Usage => "Usage",
+                }
+            )
+        })
+        .collect();
+    format!(
+        "GrantDef {{\n    on: {}.into(),\n    privileges: vec![{}],\n    grantee: {}.into(),\n    grant_option: {},\n}}",
+        name(&g.on),
+        privileges.join(", "),
+        lit(&g.grantee),
+        g.grant_option
+    )
 }
 
 fn column(c: &ColumnDef) -> String {

@@ -46,6 +46,7 @@ fn a_generated_migration_reads_like_a_hand_written_one() {
             position: Some(EnumPosition::After("ok".into())),
         },
         Action::AddTable {
+            options: Default::default(),
             table: t("posts"),
             columns: vec![
                 col("id", ScalarType::Bigserial, false),
@@ -152,4 +153,123 @@ fn a_generated_migration_reads_like_a_hand_written_one() {
     };
     insta::assert_snapshot!(lib_rs(&meta, &up, &down));
     insta::assert_snapshot!(cargo_toml("20261125103000_add_posts"));
+}
+
+#[test]
+fn tables_sequences_collations_policies_comments_and_grants() {
+    use crate::wit::{
+        CollationDef, CollationProvider, CommentTarget, GrantDef, PartitionOf, PolicyCommand, PolicyDef, Privilege,
+        SequenceOptions, SequenceType, TableMember, TableOptions,
+    };
+    let up = vec![
+        Action::CreateSequence {
+            name: t("counter"),
+            options: SequenceOptions {
+                data_type: Some(SequenceType::Integer),
+                start: Some(5),
+                ..SequenceOptions::default()
+            },
+        },
+        Action::CreateCollation {
+            name: t("numeric"),
+            definition: CollationDef {
+                provider: CollationProvider::Icu,
+                locale: "en-u-kn-true".into(),
+                lc_ctype: None,
+                deterministic: true,
+            },
+        },
+        Action::AddTable {
+            table: t("m"),
+            columns: vec![col("d", ScalarType::Date, false)],
+            options: TableOptions {
+                partition_by: Some("RANGE (d)".into()),
+                ..TableOptions::default()
+            },
+        },
+        Action::AddTable {
+            table: t("m1"),
+            columns: vec![],
+            options: TableOptions {
+                partition_of: Some(PartitionOf {
+                    parent: t("m"),
+                    bound: "FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')".into(),
+                }),
+                ..TableOptions::default()
+            },
+        },
+        Action::AddTable {
+            table: t("child"),
+            columns: vec![col("extra", ScalarType::Text, true)],
+            options: TableOptions {
+                unlogged: true,
+                inherits: vec![t("parent")],
+                ..TableOptions::default()
+            },
+        },
+        Action::SetSequenceOwner {
+            name: t("counter"),
+            owner: Some(TableMember {
+                table: t("child"),
+                name: "id".into(),
+            }),
+        },
+        Action::SetColumnCollation {
+            table: t("child"),
+            column: "extra".into(),
+            collation: Some(t("numeric")),
+        },
+        Action::SetRowLevelSecurity {
+            table: t("child"),
+            enabled: true,
+            forced: false,
+        },
+        Action::CreatePolicy {
+            policy: PolicyDef {
+                name: "mine".into(),
+                table: t("child"),
+                permissive: true,
+                command: PolicyCommand::All,
+                roles: vec![],
+                using: Some("owner = current_user".into()),
+                with_check: None,
+            },
+        },
+        Action::Grant {
+            grant: GrantDef {
+                on: t("child"),
+                privileges: vec![Privilege::Select, Privilege::Insert],
+                grantee: "reader".into(),
+                grant_option: false,
+            },
+        },
+        Action::SetComment {
+            target: CommentTarget::Column(TableMember {
+                table: t("child"),
+                name: "extra".into(),
+            }),
+            text: Some("free text".into()),
+        },
+    ];
+    let down = vec![
+        Action::DetachPartition {
+            parent: t("m"),
+            partition: t("m1"),
+        },
+        Action::SetTableLogged {
+            table: t("child"),
+            logged: true,
+        },
+        Action::SetSequenceOwner {
+            name: t("counter"),
+            owner: None,
+        },
+        Action::DropSequence { name: t("counter") },
+    ];
+    let meta = Meta {
+        revision: "20261125113000".into(),
+        parent: None,
+        message: "wider coverage".into(),
+    };
+    insta::assert_snapshot!(lib_rs(&meta, &up, &down));
 }

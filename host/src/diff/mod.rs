@@ -11,14 +11,19 @@
 //! A difference this module cannot express yet is an error naming it
 //! ([`Unsupported`]), never a silent omission.
 
+mod access;
+mod collations;
+mod comments;
 mod enums;
 mod indexes;
 mod routines;
+mod sequences;
 mod tables;
 mod views;
 
 use crate::actions::Action;
 use crate::schema::{Name, Schema};
+use std::collections::HashSet;
 use crate::wit::QualifiedName;
 
 /// Differences the diff cannot turn into actions yet.
@@ -38,11 +43,20 @@ struct Phases {
     create_types: Vec<Action>,
     /// Functions early: defaults, checks and views may call them.
     create_functions: Vec<Action>,
-    /// Foreign keys (and other constraints) that must go before anything they depend on changes.
+    /// Foreign keys first: they depend on the keys and unique constraints they point at.
+    drop_foreign_keys: Vec<Action>,
+    /// Constraints that must go before anything they depend on changes.
     drop_constraints: Vec<Action>,
     drop_indexes: Vec<Action>,
+    /// Partitions detached, and columns dropped from a child table before
+    /// its parent adds them.
+    detach_partitions: Vec<Action>,
     create_tables: Vec<Action>,
     alter_tables: Vec<Action>,
+    /// `OWNED BY` once the owning column exists.
+    own_sequences: Vec<Action>,
+    /// Once the table's columns match its new parent's.
+    attach_partitions: Vec<Action>,
     add_constraints: Vec<Action>,
     add_foreign_keys: Vec<Action>,
     add_indexes: Vec<Action>,
@@ -54,12 +68,34 @@ struct Phases {
     view_indexes: Vec<Action>,
     /// Triggers last: their tables, views and functions exist by then.
     create_triggers: Vec<Action>,
+    create_policies: Vec<Action>,
+    grants: Vec<Action>,
+    comments: Vec<Action>,
     drop_functions: Vec<Action>,
     drop_extensions: Vec<Action>,
     drop_schemas: Vec<Action>,
 }
 
 impl Phases {
+    /// Every action planned so far (in no particular order).
+    fn planned(&self) -> Vec<&Action> {
+        [
+            &self.drop_views,
+            &self.drop_triggers,
+            &self.drop_foreign_keys,
+            &self.drop_constraints,
+            &self.drop_indexes,
+            &self.detach_partitions,
+            &self.alter_tables,
+            &self.drop_tables,
+            &self.drop_types,
+            &self.drop_functions,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     fn into_actions(self) -> Vec<Action> {
         [
             self.drop_views,
@@ -68,10 +104,14 @@ impl Phases {
             self.create_extensions,
             self.create_types,
             self.create_functions,
+            self.drop_foreign_keys,
             self.drop_constraints,
             self.drop_indexes,
+            self.detach_partitions,
             self.create_tables,
             self.alter_tables,
+            self.own_sequences,
+            self.attach_partitions,
             self.add_constraints,
             self.add_foreign_keys,
             self.add_indexes,
@@ -80,6 +120,9 @@ impl Phases {
             self.create_views,
             self.view_indexes,
             self.create_triggers,
+            self.create_policies,
+            self.grants,
+            self.comments,
             self.drop_functions,
             self.drop_extensions,
             self.drop_schemas,
@@ -103,11 +146,27 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
     }
     extensions(current, target, &mut phases, &mut unsupported);
     enums::diff(current, target, &mut phases, &mut unsupported);
+    collations::diff(current, target, &mut phases, &mut unsupported);
+    sequences::diff(current, target, &mut phases);
     tables::diff(current, target, &mut phases, &mut unsupported);
     indexes::diff(current, target, &mut phases);
     views::diff(current, target, &mut phases);
     routines::diff(current, target, &mut phases);
-    unsupported_kinds(current, target, &mut unsupported);
+    // What the plan drops and re-creates loses its policies, grants and comments.
+    let planned: Vec<Action> = phases.planned().into_iter().cloned().collect();
+    let planned: Vec<&Action> = planned.iter().collect();
+    let recreated: HashSet<Name> = planned
+        .iter()
+        .filter_map(|a| match a {
+            Action::DropTable { table } | Action::DropView { name: table, .. } => Some(Name::new(
+                table.schema.as_deref().unwrap_or(crate::actions::DEFAULT_SCHEMA),
+                &table.name,
+            )),
+            _ => None,
+        })
+        .collect();
+    access::diff(current, target, &recreated, &mut phases);
+    comments::diff(current, target, &planned, &mut phases);
 
     if unsupported.is_empty() {
         Ok(phases.into_actions())
@@ -130,10 +189,18 @@ fn extensions(current: &Schema, target: &Schema, phases: &mut Phases, unsupporte
                 "extension {} moves from schema {} to {}",
                 wanted.name, have.schema, wanted.schema
             )),
-            Some(have) if is_downgrade(&have.version, &wanted.version) => unsupported.push(format!(
-                "extension {} would go back from version {} to {}: extensions rarely ship downgrade scripts",
-                wanted.name, have.version, wanted.version
-            )),
+            // Extensions rarely ship downgrade scripts: going back re-creates
+            // the extension, which fails (rolling back) while objects use it.
+            Some(have) if is_downgrade(&have.version, &wanted.version) => {
+                phases.create_extensions.push(Action::DropExtension {
+                    name: wanted.name.clone(),
+                });
+                phases.create_extensions.push(Action::CreateExtension {
+                    name: wanted.name.clone(),
+                    schema: Some(wanted.schema.clone()),
+                    version: Some(wanted.version.clone()),
+                });
+            }
             Some(have) if have.version != wanted.version => phases.create_extensions.push(Action::UpdateExtension {
                 name: wanted.name.clone(),
                 version: wanted.version.clone(),
@@ -156,34 +223,6 @@ fn extensions(current: &Schema, target: &Schema, phases: &mut Phases, unsupporte
 fn is_downgrade(from: &str, to: &str) -> bool {
     let parse = |v: &str| v.split('.').map(|p| p.parse::<u64>()).collect::<Result<Vec<_>, _>>();
     matches!((parse(from), parse(to)), (Ok(from), Ok(to)) if to < from)
-}
-
-/// The exhaustiveness guard for kinds without a diff yet.
-fn unsupported_kinds(current: &Schema, target: &Schema, unsupported: &mut Vec<String>) {
-    let mut check = |kind: &str, a: Vec<String>, b: Vec<String>| {
-        for name in b.iter().filter(|n| !a.contains(n)) {
-            unsupported.push(format!("{kind} {name} would be created"));
-        }
-        for name in a.iter().filter(|n| !b.contains(n)) {
-            unsupported.push(format!("{kind} {name} would be dropped"));
-        }
-    };
-
-    // Sequences that a column owns come and go with their column (serial);
-    // identity sequences with their identity column.
-    let sequences = |s: &Schema| {
-        s.sequences
-            .iter()
-            .filter(|q| !q.identity && !tables::is_serial_sequence(s, q))
-            .map(|q| {
-                format!(
-                    "{} ({} start {} increment {})",
-                    q.name, q.data_type, q.start, q.increment
-                )
-            })
-            .collect()
-    };
-    check("sequence", sequences(current), sequences(target));
 }
 
 /// A model name as the contract's name: `public` is the default schema and

@@ -2,36 +2,47 @@
 
 use super::{Phases, qualified};
 use crate::actions::Action;
-use crate::schema::{Column, ConstraintKind, Identity, Schema, Sequence, Table, TableConstraint};
+use crate::schema::{Column, ConstraintKind, Identity, Name, Schema, Sequence, Table, TableConstraint};
 use crate::wit::{
-    ColumnDef, ColumnDefault, Constraint, DataType, ForeignKey, ForeignKeyAction, IdentityKind, QualifiedName,
-    ScalarType, TypeCast,
+    ColumnDef, ColumnDefault, Constraint, DataType, ForeignKey, ForeignKeyAction, IdentityKind, PartitionOf,
+    QualifiedName, ScalarType, TableOptions, TypeCast,
 };
+use std::collections::HashMap;
 
 pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsupported: &mut Vec<String>) {
-    for wanted in &target.tables {
-        match current.table(&wanted.name) {
-            None => create(target, wanted, phases, unsupported),
+    let current_tables: HashMap<&Name, &Table> = current.tables.iter().map(|t| (&t.name, t)).collect();
+    let target_tables: HashMap<&Name, &Table> = target.tables.iter().map(|t| (&t.name, t)).collect();
+    // Parents before their partitions and children (created and altered),
+    // children before their parents when dropped.
+    for wanted in by_depth(&target.tables, &target_tables) {
+        match current_tables.get(&wanted.name) {
+            None => create(target, wanted, phases),
+            Some(have) if have.partition_key.is_some() != wanted.partition_key.is_some() => {
+                // A table cannot become (or stop being) partitioned in place.
+                phases.drop_indexes.push(Action::DropTable {
+                    table: qualified(&have.name),
+                });
+                create(target, wanted, phases);
+            }
             Some(have) => alter(current, target, have, wanted, phases, unsupported),
         }
     }
-    for old in current.tables.iter().filter(|t| target.table(&t.name).is_none()) {
-        // Foreign keys from kept tables into this one are dropped early (as
-        // constraints the target lacks); its own go with it.
-        if old.inherits.is_some() || old.partition_key.is_some() {
-            unsupported.push(format!(
-                "table {} is partitioned or inherits, and would be dropped",
-                old.name
-            ));
-        }
+    let mut dropped: Vec<&Table> = current
+        .tables
+        .iter()
+        .filter(|t| !target_tables.contains_key(&t.name))
+        .collect();
+    dropped.sort_by_key(|t| std::cmp::Reverse(depth(t, &current_tables)));
+    for old in dropped {
         // Its foreign keys go first, so that dropped tables that point at each
-        // other (even in a cycle) drop in any order.
+        // other (even in a cycle) drop in any order. Foreign keys from kept
+        // tables into this one are dropped early (as constraints the target lacks).
         for fk in old
             .constraints
             .iter()
             .filter(|c| c.local && matches!(c.kind, ConstraintKind::ForeignKey { .. }))
         {
-            phases.drop_constraints.push(Action::DropConstraint {
+            phases.drop_foreign_keys.push(Action::DropConstraint {
                 table: qualified(&old.name),
                 name: fk.name.clone(),
             });
@@ -42,20 +53,63 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsup
     }
 }
 
-fn create(target: &Schema, table: &Table, phases: &mut Phases, unsupported: &mut Vec<String>) {
-    if table.unlogged || table.partition_key.is_some() || table.inherits.is_some() {
-        unsupported.push(format!(
-            "table {} is unlogged, partitioned or inherits, and would be created",
-            table.name
-        ));
-        return;
+/// How many ancestors a table has in `tables`.
+fn depth(table: &Table, tables: &HashMap<&Name, &Table>) -> usize {
+    let mut depth = 0;
+    let mut parent = table.inherits.as_ref();
+    while let Some(name) = parent {
+        depth += 1;
+        parent = tables.get(name).and_then(|t| t.inherits.as_ref());
+        if depth > tables.len() {
+            break;
+        }
     }
-    let columns = table.columns.iter().map(|c| column_def(target, table, c)).collect();
+    depth
+}
+
+fn by_depth<'a>(tables: &'a [Table], index: &HashMap<&Name, &Table>) -> Vec<&'a Table> {
+    let mut sorted: Vec<&Table> = tables.iter().collect();
+    sorted.sort_by_key(|t| depth(t, index));
+    sorted
+}
+
+fn create(target: &Schema, table: &Table, phases: &mut Phases) {
+    let partition_of = match (&table.partition_bound, &table.inherits) {
+        (Some(bound), Some(parent)) => Some(PartitionOf {
+            parent: qualified(parent),
+            bound: bound.clone(),
+        }),
+        _ => None,
+    };
+    let options = TableOptions {
+        unlogged: table.unlogged,
+        partition_by: table.partition_key.clone(),
+        inherits: match (&partition_of, &table.inherits) {
+            (None, Some(parent)) => vec![qualified(parent)],
+            _ => Vec::new(),
+        },
+        partition_of,
+    };
+    // A child declares only its own columns; a partition none.
+    let columns = table
+        .columns
+        .iter()
+        .filter(|c| c.local && options.partition_of.is_none())
+        .map(|c| column_def(target, table, c))
+        .collect();
     phases.create_tables.push(Action::AddTable {
         table: qualified(&table.name),
         columns,
+        options,
     });
-    for constraint in &table.constraints {
+    if table.row_security || table.force_row_security {
+        phases.alter_tables.push(Action::SetRowLevelSecurity {
+            table: qualified(&table.name),
+            enabled: table.row_security,
+            forced: table.force_row_security,
+        });
+    }
+    for constraint in table.constraints.iter().filter(|c| c.local) {
         add_constraint(table, constraint, phases);
     }
 }
@@ -69,15 +123,44 @@ fn alter(
     unsupported: &mut Vec<String>,
 ) {
     let table = qualified(&wanted.name);
-    if have.unlogged != wanted.unlogged
-        || have.partition_key != wanted.partition_key
-        || have.partition_bound != wanted.partition_bound
-        || have.inherits != wanted.inherits
-    {
+    let partition = |t: &Table| t.partition_bound.clone().zip(t.inherits.clone());
+    let (was_partition, is_partition) = (partition(have), partition(wanted));
+    if was_partition != is_partition {
+        if let Some((_, parent)) = &was_partition {
+            phases.detach_partitions.push(Action::DetachPartition {
+                parent: qualified(parent),
+                partition: table.clone(),
+            });
+        }
+        if let Some((bound, parent)) = &is_partition {
+            phases.attach_partitions.push(Action::AttachPartition {
+                parent: qualified(parent),
+                partition: table.clone(),
+                bound: bound.clone(),
+            });
+        }
+    } else if was_partition.is_none() && have.inherits != wanted.inherits {
         unsupported.push(format!(
-            "table {} changes persistence, partitioning or inheritance",
-            wanted.name
+            "table {} changes the table it inherits from ({} to {})",
+            wanted.name,
+            have.inherits.as_ref().map_or("none".into(), |n| n.to_string()),
+            wanted.inherits.as_ref().map_or("none".into(), |n| n.to_string()),
         ));
+    }
+    // A partition's columns are its parent's: they change with the parent.
+    let partitioned_columns = was_partition.is_some() && is_partition.is_some();
+    if have.unlogged != wanted.unlogged {
+        phases.alter_tables.push(Action::SetTableLogged {
+            table: table.clone(),
+            logged: !wanted.unlogged,
+        });
+    }
+    if (have.row_security, have.force_row_security) != (wanted.row_security, wanted.force_row_security) {
+        phases.alter_tables.push(Action::SetRowLevelSecurity {
+            table: table.clone(),
+            enabled: wanted.row_security,
+            forced: wanted.force_row_security,
+        });
     }
     // Constraints first come off (changed ones are re-added below), so that
     // column changes and drops are not blocked by them.
@@ -91,17 +174,31 @@ fn alter(
                 table: table.clone(),
                 name: old.name.clone(),
             };
-            phases.drop_constraints.push(drop);
+            if matches!(old.kind, ConstraintKind::ForeignKey { .. }) {
+                phases.drop_foreign_keys.push(drop);
+            } else {
+                phases.drop_constraints.push(drop);
+            }
         }
     }
-    // Inherited columns (not local) arrive through the parent table.
-    for column in wanted
-        .columns
-        .iter()
-        .filter(|c| c.local || have.column(&c.name).is_some())
-    {
+    // A column inherited on both sides changes through its parent. One that
+    // becomes the child's own is added once the parent has dropped it (parents
+    // are altered first); one that the parent will provide is dropped from the
+    // child early, before the parent adds it.
+    let inherited = |c: &Column| !c.local && !was_partition.is_some() && !is_partition.is_some();
+    for column in wanted.columns.iter().filter(|c| !partitioned_columns || c.local) {
         match have.column(&column.name) {
+            None if inherited(column) => {}
+            Some(old) if inherited(column) && !inherited(old) => phases.detach_partitions.push(Action::DropColumn {
+                table: table.clone(),
+                column: old.name.clone(),
+            }),
+            Some(old) if inherited(column) && inherited(old) => {}
             None => phases.alter_tables.push(Action::AddColumn {
+                table: table.clone(),
+                column: column_def(target, wanted, column),
+            }),
+            Some(old) if inherited(old) => phases.alter_tables.push(Action::AddColumn {
                 table: table.clone(),
                 column: column_def(target, wanted, column),
             }),
@@ -117,22 +214,15 @@ fn alter(
                     column: column_def(target, wanted, column),
                 });
             }
-            Some(old) => alter_column(
-                current,
-                have,
-                old,
-                column,
-                &table,
-                phases,
-                unsupported,
-                &wanted.name.to_string(),
-            ),
+            Some(old) => alter_column(current, have, old, column, &table, phases),
         }
     }
+    // A detached partition keeps every column as its own.
+    let detached = was_partition.is_some() && is_partition.is_none();
     for old in have
         .columns
         .iter()
-        .filter(|c| wanted.column(&c.name).is_none() && c.local)
+        .filter(|c| wanted.column(&c.name).is_none() && (c.local || detached))
     {
         phases.alter_tables.push(Action::DropColumn {
             table: table.clone(),
@@ -144,13 +234,12 @@ fn alter(
             .constraints
             .iter()
             .any(|c| c.name == constraint.name && c.definition == constraint.definition);
-        if !kept {
+        if !kept && constraint.local {
             add_constraint(wanted, constraint, phases);
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn alter_column(
     current: &Schema,
     have_table: &Table,
@@ -158,21 +247,15 @@ fn alter_column(
     new: &Column,
     table: &QualifiedName,
     phases: &mut Phases,
-    unsupported: &mut Vec<String>,
-    table_name: &str,
 ) {
     let column = new.name.clone();
-    if old.local != new.local {
-        unsupported.push(format!(
-            "column {table_name}.{} changes between inherited and declared locally",
-            new.name
-        ));
-        return;
-    }
-    if old.collation != new.collation {
-        unsupported.push(format!("column {table_name}.{} changes its collation", new.name));
-        return;
-    }
+    // A type change resets the collation to the new type's default.
+    let set_collation = (old.collation != new.collation || (old.type_sql != new.type_sql && new.collation.is_some()))
+        .then(|| Action::SetColumnCollation {
+            table: table.clone(),
+            column: column.clone(),
+            collation: new.collation.as_ref().map(qualified),
+        });
     // Generated to ordinary keeps the values (generated to generated is handled by the caller).
     if old.generated.is_some() && new.generated.is_none() {
         phases.alter_tables.push(Action::DropColumnExpression {
@@ -210,6 +293,7 @@ fn alter_column(
             new_type: new.data_type.clone(),
             cast: TypeCast::Auto,
         });
+        phases.alter_tables.extend(set_collation);
         if let Some(default) = &new.default {
             phases.alter_tables.push(Action::SetColumnDefault {
                 table: table.clone(),
@@ -217,7 +301,10 @@ fn alter_column(
                 default: ColumnDefault::Expression(default.clone()),
             });
         }
-    } else if old.default != new.default {
+    } else if let Some(action) = set_collation {
+        phases.alter_tables.push(action);
+    }
+    if old.type_sql == new.type_sql && old.default != new.default {
         phases.alter_tables.push(match &new.default {
             Some(default) => Action::SetColumnDefault {
                 table: table.clone(),
@@ -289,7 +376,10 @@ fn serial_type(schema: &Schema, table: &Table, column: &Column) -> Option<Scalar
         .iter()
         .find(|q| q.owned_by.as_ref() == Some(&(table.name.clone(), column.name.clone())) && !q.identity)?;
     let expected = format!("nextval('{}'::regclass)", regclass_text(sequence));
-    if column.default.as_deref() != Some(&expected) || !default_shaped(sequence) {
+    // The name `serial` would give it (shorter names only: Postgres shortens long ones its own way).
+    let serial_name = format!("{}_{}_seq", table.name.name, column.name);
+    let named_as_serial = sequence.name == Name::new(&table.name.schema, &serial_name) && serial_name.len() <= 63;
+    if column.default.as_deref() != Some(&expected) || !default_shaped(sequence) || !named_as_serial {
         return None;
     }
     match column.data_type.scalar {

@@ -22,7 +22,26 @@ fn an_identical_schema_plans_nothing() {
 }
 
 #[test]
-fn unsupported_kinds_are_named_never_dropped() {
+fn unsupported_changes_are_named_never_dropped() {
+    let collation = |locale: &str| crate::schema::Collation {
+        name: crate::schema::Name::new("public", "c"),
+        provider: "i".into(),
+        locale: locale.into(),
+        lc_ctype: String::new(),
+        deterministic: true,
+    };
+    let (mut current, mut target) = (Schema::default(), Schema::default());
+    current.collations.push(collation("de"));
+    target.collations.push(collation("fr"));
+    let err = diff(&current, &target).unwrap_err();
+    assert!(
+        err.to_string().contains("collation public.c changes its definition"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_new_sequence_is_created_with_every_setting() {
     let mut target = Schema::default();
     target.sequences.push(crate::schema::Sequence {
         name: crate::schema::Name::new("public", "counter"),
@@ -36,10 +55,10 @@ fn unsupported_kinds_are_named_never_dropped() {
         owned_by: None,
         identity: false,
     });
-    let err = diff(&Schema::default(), &target).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("sequence public.counter (bigint start 10 increment 5) would be created"),
-        "{err}"
-    );
+    let actions = diff(&Schema::default(), &target).unwrap();
+    let [Action::CreateSequence { name, options }] = actions.as_slice() else {
+        panic!("{actions:?}");
+    };
+    assert_eq!(name.name, "counter");
+    assert_eq!((options.start, options.increment, options.cycle), (Some(10), Some(5), Some(false)));
 }

@@ -7,8 +7,9 @@ use super::session::{ActionFailure, Session};
 use crate::actions::{Action, ActionError};
 use crate::wit::{self, migrate::host::actions::Host as ActionsHost};
 use crate::wit::{
-    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ErrorKind, IdentityKind, IndexDef, QualifiedName,
-    Rows, SqlValue, TypeCast,
+    CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, ErrorKind, GrantDef,
+    IdentityKind, IndexDef, PolicyDef, QualifiedName, Rows, SequenceOptions, SqlValue, TableMember, TableOptions,
+    TypeCast,
 };
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -127,8 +128,71 @@ impl wit::migrate::host::types::Host for HostState {}
 type Reply<T> = wasmtime::Result<Result<T, wit::Error>>;
 
 impl ActionsHost for HostState {
-    async fn add_table(&mut self, table: QualifiedName, columns: Vec<ColumnDef>) -> Reply<()> {
-        self.run(Action::AddTable { table, columns }).await
+    async fn add_table(&mut self, table: QualifiedName, columns: Vec<ColumnDef>, options: TableOptions) -> Reply<()> {
+        self.run(Action::AddTable { table, columns, options }).await
+    }
+    async fn set_table_logged(&mut self, table: QualifiedName, logged: bool) -> Reply<()> {
+        self.run(Action::SetTableLogged { table, logged }).await
+    }
+    async fn attach_partition(&mut self, parent: QualifiedName, partition: QualifiedName, bound: String) -> Reply<()> {
+        self.run(Action::AttachPartition {
+            parent,
+            partition,
+            bound,
+        })
+        .await
+    }
+    async fn detach_partition(&mut self, parent: QualifiedName, partition: QualifiedName) -> Reply<()> {
+        self.run(Action::DetachPartition { parent, partition }).await
+    }
+    async fn set_row_level_security(&mut self, table: QualifiedName, enabled: bool, forced: bool) -> Reply<()> {
+        self.run(Action::SetRowLevelSecurity { table, enabled, forced }).await
+    }
+    async fn create_policy(&mut self, policy: PolicyDef) -> Reply<()> {
+        self.run(Action::CreatePolicy { policy }).await
+    }
+    async fn drop_policy(&mut self, table: QualifiedName, name: String) -> Reply<()> {
+        self.run(Action::DropPolicy { table, name }).await
+    }
+    async fn create_sequence(&mut self, name: QualifiedName, options: SequenceOptions) -> Reply<()> {
+        self.run(Action::CreateSequence { name, options }).await
+    }
+    async fn alter_sequence(&mut self, name: QualifiedName, options: SequenceOptions) -> Reply<()> {
+        self.run(Action::AlterSequence { name, options }).await
+    }
+    async fn set_sequence_owner(&mut self, name: QualifiedName, owner: Option<TableMember>) -> Reply<()> {
+        self.run(Action::SetSequenceOwner { name, owner }).await
+    }
+    async fn drop_sequence(&mut self, name: QualifiedName) -> Reply<()> {
+        self.run(Action::DropSequence { name }).await
+    }
+    async fn set_column_collation(
+        &mut self,
+        table: QualifiedName,
+        column: String,
+        collation: Option<QualifiedName>,
+    ) -> Reply<()> {
+        self.run(Action::SetColumnCollation {
+            table,
+            column,
+            collation,
+        })
+        .await
+    }
+    async fn create_collation(&mut self, name: QualifiedName, definition: CollationDef) -> Reply<()> {
+        self.run(Action::CreateCollation { name, definition }).await
+    }
+    async fn drop_collation(&mut self, name: QualifiedName) -> Reply<()> {
+        self.run(Action::DropCollation { name }).await
+    }
+    async fn set_comment(&mut self, target: CommentTarget, text: Option<String>) -> Reply<()> {
+        self.run(Action::SetComment { target, text }).await
+    }
+    async fn grant(&mut self, grant: GrantDef) -> Reply<()> {
+        self.run(Action::Grant { grant }).await
+    }
+    async fn revoke(&mut self, grant: GrantDef) -> Reply<()> {
+        self.run(Action::Revoke { grant }).await
     }
     async fn drop_table(&mut self, table: QualifiedName) -> Reply<()> {
         self.run(Action::DropTable { table }).await

@@ -89,7 +89,11 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
                 unlogged: r.get(3),
                 partition_key: r.get(5),
                 partition_bound: r.get(6),
-                inherits: r.get(7),
+                inherits: r
+                    .get::<_, Option<Vec<String>>>(7)
+                    .map(|parent| Name::new(parent[0].clone(), parent[1].clone())),
+                row_security: r.get(8),
+                force_row_security: r.get(9),
                 columns: Vec::new(),
                 constraints: Vec::new(),
             };
@@ -214,6 +218,50 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             definition: r.get(3),
         })
         .collect();
+    schema.collations = run(client, "collations")
+        .await?
+        .iter()
+        .map(|r| Collation {
+            name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+            provider: r.get(2),
+            locale: r.get(3),
+            lc_ctype: r.get(4),
+            deterministic: r.get(5),
+        })
+        .collect();
+    schema.policies = run(client, "policies")
+        .await?
+        .iter()
+        .map(|r| Policy {
+            table: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+            name: r.get(2),
+            permissive: r.get(3),
+            command: r.get(4),
+            roles: r.get(5),
+            using: r.get(6),
+            with_check: r.get(7),
+        })
+        .collect();
+    schema.grants = run(client, "grants")
+        .await?
+        .iter()
+        .map(|r| Grant {
+            on: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+            grantee: r.get(2),
+            privilege: r.get(3),
+            grant_option: r.get(4),
+        })
+        .collect();
+    schema.comments = run(client, "comments")
+        .await?
+        .iter()
+        .map(|r| Comment {
+            kind: r.get(0),
+            object: Name::new(r.get::<_, String>(1), r.get::<_, String>(2)),
+            member: r.get(3),
+            text: r.get(4),
+        })
+        .collect();
     Ok(schema)
 }
 
@@ -238,9 +286,14 @@ mod tests {
             "view_dependencies",
             "functions",
             "triggers",
+            "collations",
+            "policies",
+            "grants",
+            "comments",
         ] {
-            assert!(super::query(name).starts_with("SELECT"), "{name}");
+            let code = super::query(name).lines().skip_while(|l| l.starts_with("--")).collect::<String>();
+            assert!(code.starts_with("SELECT"), "{name}");
         }
-        assert_eq!(super::QUERIES.len(), 12);
+        assert_eq!(super::QUERIES.len(), 16);
     }
 }

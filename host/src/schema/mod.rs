@@ -52,6 +52,11 @@ pub struct Schema {
     pub views: Vec<View>,
     pub functions: Vec<Function>,
     pub triggers: Vec<Trigger>,
+    pub collations: Vec<Collation>,
+    pub policies: Vec<Policy>,
+    /// Privileges on tables, views and sequences, one per grantee and privilege.
+    pub grants: Vec<Grant>,
+    pub comments: Vec<Comment>,
 }
 
 impl Schema {
@@ -102,8 +107,12 @@ pub struct Table {
     pub partition_key: Option<String>,
     /// `FOR VALUES ...` of a partition, with its parent in `inherits`.
     pub partition_bound: Option<String>,
-    /// The parent table (`INHERITS` or `PARTITION OF`).
-    pub inherits: Option<String>,
+    /// The parent table (`INHERITS` or `PARTITION OF`); only the first of
+    /// several `INHERITS` parents.
+    pub inherits: Option<Name>,
+    /// Row-level security is enabled (and, with `force_row_security`, binds the owner too).
+    pub row_security: bool,
+    pub force_row_security: bool,
     /// In column order.
     pub columns: Vec<Column>,
     /// Sorted by name.
@@ -212,4 +221,53 @@ pub struct Trigger {
     pub name: String,
     /// `pg_get_triggerdef`: the whole `CREATE TRIGGER`.
     pub definition: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Collation {
+    pub name: Name,
+    /// `c` (libc) or `i` (ICU).
+    pub provider: String,
+    /// libc's `LC_COLLATE`, or the ICU locale.
+    pub locale: String,
+    /// libc's `LC_CTYPE` (empty for ICU).
+    pub lc_ctype: String,
+    pub deterministic: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Policy {
+    pub table: Name,
+    pub name: String,
+    pub permissive: bool,
+    /// `*` (all), `r` (select), `a` (insert), `w` (update), `d` (delete).
+    pub command: String,
+    /// Sorted; `public` for PUBLIC.
+    pub roles: Vec<String>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Grant {
+    pub on: Name,
+    /// A role name, or `public`.
+    pub grantee: String,
+    /// `SELECT`, `INSERT`, ... as `aclexplode` spells it.
+    pub privilege: String,
+    pub grant_option: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comment {
+    /// `schema`, `table`, `column`, `view`, `materialized view`, `index`,
+    /// `sequence`, `type`, `collation`, `function`, `procedure`,
+    /// `constraint` or `trigger`.
+    pub kind: String,
+    /// The object, or for a column, constraint or trigger its table (for a
+    /// schema, the schema's name twice).
+    pub object: Name,
+    /// The column, constraint or trigger; a function's identity arguments.
+    pub member: Option<String>,
+    pub text: String,
 }

@@ -50,8 +50,9 @@ ORDER BY 1, 2;
 SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u', c.relkind = 'p',
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
-       (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
-          JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid ORDER BY i.inhseqno LIMIT 1)
+       (SELECT ARRAY[pn.nspname::text, pc.relname::text] FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+          JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid ORDER BY i.inhseqno LIMIT 1),
+       c.relrowsecurity, c.relforcerowsecurity
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p')
@@ -157,3 +158,82 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 ORDER BY 1, 2, 3;
+
+-- name: collations
+SELECT n.nspname, c.collname, c.collprovider::text,
+       COALESCE(c.collcollate, to_jsonb(c)->>'colliculocale', to_jsonb(c)->>'colllocale', ''),
+       COALESCE(c.collctype, ''), c.collisdeterministic
+FROM pg_collation c
+JOIN pg_namespace n ON n.oid = c.collnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_collation'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 1, 2;
+
+-- name: policies
+SELECT n.nspname, c.relname, p.polname, p.polpermissive, p.polcmd::text,
+       ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END FROM unnest(p.polroles) r ORDER BY 1),
+       pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+FROM pg_policy p
+JOIN pg_class c ON c.oid = p.polrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+ORDER BY 1, 2, 3;
+
+-- name: grants
+-- Privileges on tables, views and sequences that someone other than the
+-- owner holds (the owner's own are implicit).
+SELECT n.nspname, c.relname, CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END,
+       a.privilege_type, a.is_grantable
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL aclexplode(c.relacl) a
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
+  AND a.grantee <> c.relowner
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
+  AND NOT (n.nspname = 'public' AND c.relname IN ('migration_info', 'migration_info_id_seq'))
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 1, 2, 3, 4;
+
+-- name: comments
+-- (kind, schema, object, member, text): member is the column, constraint or
+-- trigger name, or a function's identity arguments.
+SELECT kind, schema, object, member, text FROM (
+  SELECT CASE WHEN d.objsubid <> 0 THEN 'column'
+              ELSE CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                   WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' ELSE 'table' END END AS kind,
+         n.nspname AS schema, c.relname AS object,
+         CASE WHEN d.objsubid <> 0 THEN (SELECT a.attname::text FROM pg_attribute a
+                                         WHERE a.attrelid = c.oid AND a.attnum = d.objsubid) END AS member,
+         d.description AS text, c.oid AS oid, 'pg_class'::regclass AS classid
+  FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'i', 'I', 'S')
+    AND NOT (n.nspname = 'public' AND c.relname = 'migration_info')
+  UNION ALL
+  SELECT 'type', n.nspname, t.typname, NULL, d.description, t.oid, 'pg_type'::regclass
+  FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND d.objoid = t.oid
+  JOIN pg_namespace n ON n.oid = t.typnamespace
+  UNION ALL
+  SELECT 'collation', n.nspname, c.collname, NULL, d.description, c.oid, 'pg_collation'::regclass
+  FROM pg_description d JOIN pg_collation c ON d.classoid = 'pg_collation'::regclass AND d.objoid = c.oid
+  JOIN pg_namespace n ON n.oid = c.collnamespace
+  UNION ALL
+  SELECT 'schema', n.nspname, n.nspname, NULL, d.description, n.oid, 'pg_namespace'::regclass
+  FROM pg_description d JOIN pg_namespace n ON d.classoid = 'pg_namespace'::regclass AND d.objoid = n.oid
+  UNION ALL
+  SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname, p.proname,
+         pg_get_function_identity_arguments(p.oid), d.description, p.oid, 'pg_proc'::regclass
+  FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND d.objoid = p.oid
+  JOIN pg_namespace n ON n.oid = p.pronamespace
+  UNION ALL
+  SELECT 'constraint', n.nspname, c.relname, con.conname, d.description, con.oid, 'pg_constraint'::regclass
+  FROM pg_description d JOIN pg_constraint con ON d.classoid = 'pg_constraint'::regclass AND d.objoid = con.oid
+  JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  UNION ALL
+  SELECT 'trigger', n.nspname, c.relname, tg.tgname, d.description, tg.oid, 'pg_trigger'::regclass
+  FROM pg_description d JOIN pg_trigger tg ON d.classoid = 'pg_trigger'::regclass AND d.objoid = tg.oid
+  JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+) x
+WHERE x.schema NOT IN ('pg_catalog', 'information_schema') AND x.schema NOT LIKE 'pg\_toast%'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = x.classid AND e.objid = x.oid AND e.deptype = 'e')
+ORDER BY 1, 2, 3, 4;

@@ -4,14 +4,119 @@
 
 use crate::bindings::migrate::host::actions as wit;
 use crate::{
-    ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, IndexDef, QualifiedName, Result,
-    Rows, SqlValue, TypeCast,
+    CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, GrantDef, IndexDef,
+    PartitionOf, PolicyDef, QualifiedName, Result, Rows, SequenceOptions, SqlValue, TableMember, TableOptions,
+    TypeCast,
 };
 
 /// `CREATE TABLE table (columns...)`.
 pub fn add_table(table: impl Into<QualifiedName>, columns: impl IntoIterator<Item = ColumnDef>) -> Result<()> {
+    add_table_with(table, columns, TableOptions::default())
+}
+
+/// `CREATE [UNLOGGED] TABLE table (columns...) [INHERITS (...)] [PARTITION BY ...]`.
+pub fn add_table_with(
+    table: impl Into<QualifiedName>,
+    columns: impl IntoIterator<Item = ColumnDef>,
+    options: TableOptions,
+) -> Result<()> {
     let columns: Vec<ColumnDef> = columns.into_iter().collect();
-    wit::add_table(&table.into(), &columns)
+    wit::add_table(&table.into(), &columns, &options)
+}
+
+/// `CREATE TABLE partition PARTITION OF parent <bound>`, the bound as
+/// `FOR VALUES ...` or `DEFAULT`.
+pub fn add_partition(partition: impl Into<QualifiedName>, parent: impl Into<QualifiedName>, bound: &str) -> Result<()> {
+    let options = TableOptions {
+        partition_of: Some(PartitionOf { parent: parent.into(), bound: bound.into() }),
+        ..TableOptions::default()
+    };
+    wit::add_table(&partition.into(), &[], &options)
+}
+
+/// `ALTER TABLE table SET LOGGED` (true) or `SET UNLOGGED` (false).
+pub fn set_table_logged(table: impl Into<QualifiedName>, logged: bool) -> Result<()> {
+    wit::set_table_logged(&table.into(), logged)
+}
+
+/// `ALTER TABLE parent ATTACH PARTITION partition <bound>`.
+pub fn attach_partition(parent: impl Into<QualifiedName>, partition: impl Into<QualifiedName>, bound: &str) -> Result<()> {
+    wit::attach_partition(&parent.into(), &partition.into(), bound)
+}
+
+/// `ALTER TABLE parent DETACH PARTITION partition`.
+pub fn detach_partition(parent: impl Into<QualifiedName>, partition: impl Into<QualifiedName>) -> Result<()> {
+    wit::detach_partition(&parent.into(), &partition.into())
+}
+
+/// Turns row-level security on or off for a table; `forced` binds the owner too.
+pub fn set_row_level_security(table: impl Into<QualifiedName>, enabled: bool, forced: bool) -> Result<()> {
+    wit::set_row_level_security(&table.into(), enabled, forced)
+}
+
+/// `CREATE POLICY ...`.
+pub fn create_policy(policy: PolicyDef) -> Result<()> {
+    wit::create_policy(&policy)
+}
+
+/// `DROP POLICY name ON table`.
+pub fn drop_policy(table: impl Into<QualifiedName>, name: &str) -> Result<()> {
+    wit::drop_policy(&table.into(), name)
+}
+
+/// `CREATE SEQUENCE name ...`.
+pub fn create_sequence(name: impl Into<QualifiedName>, options: SequenceOptions) -> Result<()> {
+    wit::create_sequence(&name.into(), options)
+}
+
+/// `ALTER SEQUENCE name ...` with the settings given.
+pub fn alter_sequence(name: impl Into<QualifiedName>, options: SequenceOptions) -> Result<()> {
+    wit::alter_sequence(&name.into(), options)
+}
+
+/// `ALTER SEQUENCE name OWNED BY table.column`.
+pub fn set_sequence_owner(name: impl Into<QualifiedName>, table: impl Into<QualifiedName>, column: &str) -> Result<()> {
+    wit::set_sequence_owner(&name.into(), Some(&TableMember { table: table.into(), name: column.into() }))
+}
+
+/// `ALTER SEQUENCE name OWNED BY NONE`.
+pub fn clear_sequence_owner(name: impl Into<QualifiedName>) -> Result<()> {
+    wit::set_sequence_owner(&name.into(), None)
+}
+
+/// `DROP SEQUENCE name`.
+pub fn drop_sequence(name: impl Into<QualifiedName>) -> Result<()> {
+    wit::drop_sequence(&name.into())
+}
+
+/// Changes a column's collation (`None`: the type's default), keeping its type.
+pub fn set_column_collation(table: impl Into<QualifiedName>, column: &str, collation: Option<QualifiedName>) -> Result<()> {
+    wit::set_column_collation(&table.into(), column, collation.as_ref())
+}
+
+/// `CREATE COLLATION name (...)`.
+pub fn create_collation(name: impl Into<QualifiedName>, definition: CollationDef) -> Result<()> {
+    wit::create_collation(&name.into(), &definition)
+}
+
+/// `DROP COLLATION name`.
+pub fn drop_collation(name: impl Into<QualifiedName>) -> Result<()> {
+    wit::drop_collation(&name.into())
+}
+
+/// `COMMENT ON target IS text`; `None` removes the comment.
+pub fn set_comment(target: CommentTarget, text: Option<&str>) -> Result<()> {
+    wit::set_comment(&target, text)
+}
+
+/// `GRANT ... ON TABLE ... TO ...`.
+pub fn grant(grant: GrantDef) -> Result<()> {
+    wit::grant(&grant)
+}
+
+/// `REVOKE ... ON TABLE ... FROM ...`.
+pub fn revoke(grant: GrantDef) -> Result<()> {
+    wit::revoke(&grant)
 }
 
 /// `DROP TABLE table`.

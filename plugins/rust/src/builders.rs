@@ -3,7 +3,8 @@
 
 use crate::{
     ColumnDef, ColumnDefault, Constraint, DataType, ForeignKey, ForeignKeyAction, IdentityKind, IndexDef,
-    IndexMethod, NumericPrecision, QualifiedName, ScalarType, SqlValue, TimeOptions,
+    IndexMethod, NumericPrecision, QualifiedName, ScalarType, SequenceOptions, SqlValue, TableMember, TableOptions,
+    TimeOptions,
 };
 
 impl From<&str> for QualifiedName {
@@ -228,4 +229,31 @@ impl IndexDef {
 
 fn names<'a>(columns: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     columns.into_iter().map(str::to_owned).collect()
+}
+
+impl Default for TableOptions {
+    /// A plain logged table.
+    fn default() -> Self {
+        TableOptions { unlogged: false, partition_by: None, partition_of: None, inherits: Vec::new() }
+    }
+}
+
+impl Default for SequenceOptions {
+    /// Every setting left as it is (Postgres's default on create).
+    fn default() -> Self {
+        SequenceOptions {
+            data_type: None,
+            start: None,
+            increment: None,
+            min_value: None,
+            max_value: None,
+            cache: None,
+            cycle: None,
+        }
+    }
+}
+
+/// A column, constraint or trigger of a table: `member("users", "email")`.
+pub fn member(table: impl Into<QualifiedName>, name: &str) -> TableMember {
+    TableMember { table: table.into(), name: name.into() }
 }

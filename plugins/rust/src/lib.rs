@@ -60,9 +60,10 @@ mod values;
 pub use actions::*;
 pub use builders::*;
 pub use bindings::migrate::host::types::{
-    ColumnDefault, ColumnDef, Constraint, DataType, EnumPosition, Error, ErrorKind, ForeignKey,
-    ForeignKeyAction, IdentityKind, IndexDef, IndexMethod, NumericPrecision, QualifiedName, Rows, ScalarType,
-    SqlValue, TimeOptions, TypeCast,
+    CollationDef, CollationProvider, ColumnDefault, ColumnDef, CommentTarget, Constraint, DataType, EnumPosition,
+    Error, ErrorKind, ForeignKey, ForeignKeyAction, FunctionRef, GrantDef, IdentityKind, IndexDef, IndexMethod,
+    NumericPrecision, PartitionOf, PolicyCommand, PolicyDef, Privilege, QualifiedName, Rows, ScalarType,
+    SequenceOptions, SequenceType, SqlValue, TableMember, TableOptions, TimeOptions, TypeCast,
 };
 
 /// The result of actions and of `up`/`down`.
@@ -71,9 +72,11 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 /// Everything a migration usually needs, for `use migrate_plugin::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        ColumnDefault, Constraint, EnumPosition, Error, ErrorKind, ForeignKeyAction, IdentityKind, IndexMethod,
-        Migration, NumericPrecision, Result, Rows, ScalarType, SqlValue, TimeOptions, TypeCast, actions::*,
-        builders::*, migration,
+        CollationDef, CollationProvider, ColumnDefault, CommentTarget, Constraint, EnumPosition, Error, ErrorKind,
+        ForeignKeyAction, FunctionRef, GrantDef, IdentityKind, IndexMethod, Migration, NumericPrecision, PartitionOf,
+        PolicyCommand,
+        PolicyDef, Privilege, Result, Rows, ScalarType, SequenceOptions, SequenceType, SqlValue, TableMember,
+        TableOptions, TimeOptions, TypeCast, actions::*, builders::*, migration,
     };
 }
 

@@ -1,0 +1,130 @@
+//! Row-level security policies and privileges on tables, views and
+//! sequences. An object the plan re-creates (a view around a column change,
+//! a table that becomes partitioned) has lost its policies and privileges
+//! by then, so they are given back.
+
+use super::{Phases, qualified};
+use crate::actions::Action;
+use crate::schema::{Grant, Name, Policy, Schema};
+use crate::wit::{GrantDef, PolicyCommand, PolicyDef, Privilege};
+use std::collections::{BTreeMap, HashSet};
+
+pub(super) fn diff(current: &Schema, target: &Schema, recreated: &HashSet<Name>, phases: &mut Phases) {
+    policies(current, target, recreated, phases);
+    grants(current, target, recreated, phases);
+}
+
+fn policies(current: &Schema, target: &Schema, recreated: &HashSet<Name>, phases: &mut Phases) {
+    let find = |s: &Schema, p: &Policy| {
+        s.policies
+            .iter()
+            .find(|q| q.table == p.table && q.name == p.name)
+            .cloned()
+    };
+    for wanted in &target.policies {
+        let have = find(current, wanted).filter(|_| !recreated.contains(&wanted.table));
+        if have.as_ref() == Some(wanted) {
+            continue;
+        }
+        if have.is_some() {
+            phases.drop_triggers.push(drop_policy(wanted));
+        }
+        phases.create_policies.push(Action::CreatePolicy {
+            policy: PolicyDef {
+                name: wanted.name.clone(),
+                table: qualified(&wanted.table),
+                permissive: wanted.permissive,
+                command: match wanted.command.as_str() {
+                    "r" => PolicyCommand::Select,
+                    "a" => PolicyCommand::Insert,
+                    "w" => PolicyCommand::Update,
+                    "d" => PolicyCommand::Delete,
+                    _ => PolicyCommand::All,
+                },
+                roles: if wanted.roles == ["public"] {
+                    Vec::new()
+                } else {
+                    wanted.roles.clone()
+                },
+                using: wanted.using.clone(),
+                with_check: wanted.with_check.clone(),
+            },
+        });
+    }
+    for old in &current.policies {
+        // A dropped table takes its policies with it.
+        if find(target, old).is_none() && target.table(&old.table).is_some() && !recreated.contains(&old.table) {
+            phases.drop_triggers.push(drop_policy(old));
+        }
+    }
+}
+
+fn drop_policy(policy: &Policy) -> Action {
+    Action::DropPolicy {
+        table: qualified(&policy.table),
+        name: policy.name.clone(),
+    }
+}
+
+/// (object, grantee) → privilege → with grant option.
+type Grants = BTreeMap<(Name, String), BTreeMap<String, bool>>;
+
+fn grouped(grants: &[Grant], skip: impl Fn(&Name) -> bool) -> Grants {
+    let mut map = Grants::new();
+    for grant in grants.iter().filter(|g| !skip(&g.on)) {
+        map.entry((grant.on.clone(), grant.grantee.clone()))
+            .or_default()
+            .insert(grant.privilege.clone(), grant.grant_option);
+    }
+    map
+}
+
+fn grants(current: &Schema, target: &Schema, recreated: &HashSet<Name>, phases: &mut Phases) {
+    let exists_in_target = |name: &Name| {
+        target.table(name).is_some()
+            || target.views.iter().any(|v| &v.name == name)
+            || target.sequences.iter().any(|s| &s.name == name)
+    };
+    let have = grouped(&current.grants, |on| recreated.contains(on) || !exists_in_target(on));
+    let want = grouped(&target.grants, |_| false);
+    let empty = BTreeMap::new();
+    let keys: std::collections::BTreeSet<_> = have.keys().chain(want.keys()).collect();
+    for key in keys {
+        let (had, wanted) = (have.get(key).unwrap_or(&empty), want.get(key).unwrap_or(&empty));
+        // (revoke?, grant option, privileges)
+        let mut changes: BTreeMap<(bool, bool), Vec<Privilege>> = BTreeMap::new();
+        for (privilege, option) in wanted {
+            match had.get(privilege) {
+                Some(had_option) if had_option == option => {}
+                Some(true) => changes.entry((true, true)).or_default().extend(parse(privilege)),
+                _ => changes.entry((false, *option)).or_default().extend(parse(privilege)),
+            }
+        }
+        for privilege in had.keys().filter(|p| !wanted.contains_key(*p)) {
+            changes.entry((true, false)).or_default().extend(parse(privilege));
+        }
+        for ((revoke, grant_option), privileges) in changes {
+            let grant = GrantDef {
+                on: qualified(&key.0),
+                privileges,
+                grantee: key.1.clone(),
+                grant_option,
+            };
+            phases.grants.push(if revoke { Action::Revoke { grant } } else { Action::Grant { grant } });
+        }
+    }
+}
+
+fn parse(privilege: &str) -> Option<Privilege> {
+    Some(match privilege {
+        "SELECT" => Privilege::Select,
+        "INSERT" => Privilege::Insert,
+        "UPDATE" => Privilege::Update,
+        "DELETE" => Privilege::Delete,
+        "TRUNCATE" => Privilege::Truncate,
+        "REFERENCES" => Privilege::References,
+        "TRIGGER" => Privilege::Trigger,
+        "USAGE" => Privilege::Usage,
+        _ => return None,
+    })
+}
