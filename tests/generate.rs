@@ -57,6 +57,7 @@ async fn generate_apply_regenerate_and_roll_back() {
     let db = TestDatabase::create(scratch.path()).await.unwrap();
     db.apply_all().await.unwrap();
     let before = introspect(db.client()).await.unwrap();
+    let dump_before = schema_dump(db.url());
     let schema_dir = tempfile::tempdir().unwrap();
     let schema = schema_dir.path().join("schema.sql");
     std::fs::write(&schema, DECLARED).unwrap();
@@ -110,6 +111,12 @@ async fn generate_apply_regenerate_and_roll_back() {
     );
 
     db.apply_all().await.unwrap();
+    // pg_dump cannot tell the database from one loaded straight from the declared schema.
+    let reference = TestDatabase::create(scratch.path()).await.unwrap();
+    reference.client().batch_execute(DECLARED).await.unwrap();
+    let difference = dump_difference(&schema_dump(db.url()), &schema_dump(reference.url()));
+    reference.drop().await.unwrap();
+    assert_eq!(difference, None);
     let declared = migrate_host::shadow::load(db.url(), &schema).await.unwrap();
     assert!(
         migrate_host::diff::diff(&introspect(db.client()).await.unwrap(), &declared)
@@ -135,5 +142,6 @@ async fn generate_apply_regenerate_and_roll_back() {
         migrate_host::diff::diff(&after, &before).unwrap().is_empty(),
         "rollback restores the schema"
     );
+    assert_eq!(dump_difference(&schema_dump(db.url()), &dump_before), None);
     db.drop().await.unwrap();
 }
