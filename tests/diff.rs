@@ -292,6 +292,26 @@ const PAIRS: &[(&str, &str, &str)] = &[
          CREATE TABLE child2 (c int) INHERITS (parent);",
     ),
     (
+        "the original's acceptance cases (spec 5.2 #26-#38, 5.3 #46-#52): an enum column moved to a new enum, \
+         a shared enum, a composite uuid key, every constraint kind, time types, sorted multi-column indexes",
+        "CREATE TYPE oldvalues AS ENUM ('A'); CREATE TABLE modela (id serial PRIMARY KEY, animal oldvalues NOT NULL,
+             was_nullable varchar);",
+        "CREATE TYPE newvalues AS ENUM ('A', 'B'); CREATE TYPE enumvalues AS ENUM ('A', 'B');
+         CREATE TABLE modela (id serial PRIMARY KEY, name varchar NOT NULL, animal newvalues NOT NULL,
+             was_nullable varchar NOT NULL);
+         CREATE TABLE model1 (id serial PRIMARY KEY, value enumvalues NOT NULL);
+         CREATE TABLE model2 (id serial PRIMARY KEY, value enumvalues NOT NULL);
+         CREATE TABLE examplemodel (value_a uuid, value_b uuid, PRIMARY KEY (value_a, value_b));
+         CREATE TABLE parentmodel (id serial PRIMARY KEY, name varchar NOT NULL CONSTRAINT parentmodel_name_unique UNIQUE);
+         CREATE TABLE childmodel (id serial PRIMARY KEY, parent_id integer NOT NULL REFERENCES parentmodel (id)
+             ON DELETE CASCADE ON UPDATE CASCADE, name varchar NOT NULL, email varchar NOT NULL, status varchar NOT NULL,
+             age integer CONSTRAINT age_positive CHECK (age > 0),
+             CONSTRAINT childmodel_email_name_unique UNIQUE (name, email));
+         CREATE INDEX childmodel_status_idx ON childmodel (status);
+         CREATE INDEX childmodel_sorted_idx ON childmodel (id DESC, age ASC NULLS FIRST, name);
+         CREATE TABLE times (a timestamp, b timestamptz, c date, d time, e timetz, f interval, g varchar[] NOT NULL);",
+    ),
+    (
         "an extension updated and taken back to an older version",
         "CREATE EXTENSION pg_trgm VERSION '1.4';",
         "CREATE EXTENSION pg_trgm VERSION '1.6';",

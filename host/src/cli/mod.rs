@@ -217,7 +217,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         json,
     } = &cli.command
     {
-        return plan(url, schema, shadow_url.as_deref(), *down, *json).await;
+        return plan(url, schema, shadow_url.as_deref(), *down, *json, cli.verbose).await;
     }
     let runtime = Runtime::new(cli.limits.limits()?, cli.limits.cache_dir())?;
     let migrator = Migrator::connect(runtime, url, &cli.dir).await?;
@@ -295,14 +295,27 @@ async fn plan(
     shadow_url: Option<&str>,
     down: bool,
     json: bool,
+    verbose: bool,
 ) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let client = crate::migrator::connect(url).await?;
     let live = crate::schema::introspect(&client)
         .await
         .context("introspecting the database")?;
+    let introspected = started.elapsed();
     let declared = crate::shadow::load(shadow_url.unwrap_or(url), schema).await?;
+    let loaded = started.elapsed() - introspected;
     let (from, to) = if down { (&declared, &live) } else { (&live, &declared) };
     let actions = crate::diff::diff(from, to)?;
+    if verbose {
+        eprintln!(
+            "introspected the database in {:.2} s; loaded and introspected the declared schema in {:.2} s; \
+             diffed in {:.3} s",
+            introspected.as_secs_f64(),
+            loaded.as_secs_f64(),
+            (started.elapsed() - introspected - loaded).as_secs_f64()
+        );
+    }
     let steps: Vec<(String, Vec<String>)> = actions
         .iter()
         .map(|action| {

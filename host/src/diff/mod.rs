@@ -167,6 +167,12 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
         .collect();
     access::diff(current, target, &recreated, &mut phases);
     comments::diff(current, target, &planned, &mut phases);
+    for (name, kind) in target.other_types.iter().filter(|t| !current.other_types.contains(t)) {
+        unsupported.push(format!("{kind} {name} would be created or changed"));
+    }
+    for (name, kind) in current.other_types.iter().filter(|t| !target.other_types.iter().any(|w| w.0 == t.0)) {
+        unsupported.push(format!("{kind} {name} would be dropped"));
+    }
 
     if unsupported.is_empty() {
         Ok(phases.into_actions())

@@ -374,7 +374,7 @@ fn serial_type(schema: &Schema, table: &Table, column: &Column) -> Option<Scalar
     let sequence = schema
         .sequences
         .iter()
-        .find(|q| q.owned_by.as_ref() == Some(&(table.name.clone(), column.name.clone())) && !q.identity)?;
+        .find(|q| !q.identity && q.owned_by.as_ref().is_some_and(|(t, c)| t == &table.name && c == &column.name))?;
     let expected = format!("nextval('{}'::regclass)", regclass_text(sequence));
     // The name `serial` would give it (shorter names only: Postgres shortens long ones its own way).
     let serial_name = format!("{}_{}_seq", table.name.name, column.name);

@@ -62,3 +62,16 @@ fn a_new_sequence_is_created_with_every_setting() {
     assert_eq!(name.name, "counter");
     assert_eq!((options.start, options.increment, options.cycle), (Some(10), Some(5), Some(false)));
 }
+
+#[test]
+fn domains_and_other_unmanaged_types_are_reported() {
+    let domain = (crate::schema::Name::new("public", "email"), "domain text".to_owned());
+    let target = Schema {
+        other_types: vec![domain],
+        ..Schema::default()
+    };
+    let err = diff(&Schema::default(), &target).unwrap_err();
+    assert!(err.to_string().contains("domain text public.email would be created"), "{err}");
+    let err = diff(&target, &Schema::default()).unwrap_err();
+    assert!(err.to_string().contains("public.email would be dropped"), "{err}");
+}

@@ -262,6 +262,11 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             text: r.get(4),
         })
         .collect();
+    schema.other_types = run(client, "other_types")
+        .await?
+        .iter()
+        .map(|r| (Name::new(r.get::<_, String>(0), r.get::<_, String>(1)), r.get(2)))
+        .collect();
     Ok(schema)
 }
 
@@ -290,10 +295,11 @@ mod tests {
             "policies",
             "grants",
             "comments",
+            "other_types",
         ] {
             let code = super::query(name).lines().skip_while(|l| l.starts_with("--")).collect::<String>();
             assert!(code.starts_with("SELECT"), "{name}");
         }
-        assert_eq!(super::QUERIES.len(), 16);
+        assert_eq!(super::QUERIES.len(), 17);
     }
 }

@@ -57,6 +57,9 @@ pub struct Schema {
     /// Privileges on tables, views and sequences, one per grantee and privilege.
     pub grants: Vec<Grant>,
     pub comments: Vec<Comment>,
+    /// Domains, composite, range and base types: not migrated, only compared
+    /// (name and a short description), so that differences are reported.
+    pub other_types: Vec<(Name, String)>,
 }
 
 impl Schema {

@@ -237,3 +237,19 @@ SELECT kind, schema, object, member, text FROM (
 WHERE x.schema NOT IN ('pg_catalog', 'information_schema') AND x.schema NOT LIKE 'pg\_toast%'
   AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = x.classid AND e.objid = x.oid AND e.deptype = 'e')
 ORDER BY 1, 2, 3, 4;
+
+-- name: other_types
+-- User types the diff does not manage (domains, composite, range and base
+-- types), so that a difference in them is reported rather than missed.
+SELECT n.nspname, t.typname,
+       CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite type' WHEN 'r' THEN 'range type'
+            ELSE 'base type' END
+       || ' ' || COALESCE(format_type(t.typbasetype, t.typtypmod), '')
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype IN ('d', 'c', 'r', 'b')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
+  AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+  AND t.typcategory <> 'A'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+ORDER BY 1, 2;
