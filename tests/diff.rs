@@ -312,6 +312,23 @@ const PAIRS: &[(&str, &str, &str)] = &[
          CREATE TABLE times (a timestamp, b timestamptz, c date, d time, e timetz, f interval, g varchar[] NOT NULL);",
     ),
     (
+        "policies and views around retyped and re-collated columns, a sequence moving to another column, \
+         a trigger and an expression index on a partitioned table",
+        "CREATE SEQUENCE counter; CREATE TABLE t (name text, n int, a bigint DEFAULT nextval('counter'));
+         ALTER SEQUENCE counter OWNED BY t.a; CREATE VIEW v AS SELECT name FROM t;
+         ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON t USING (n > 0);
+         CREATE TABLE m (d date NOT NULL, x text) PARTITION BY RANGE (d);
+         CREATE TABLE m1 PARTITION OF m FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+        "CREATE SEQUENCE counter; CREATE TABLE t (name text COLLATE \"C\", n bigint, b bigint DEFAULT nextval('counter'));
+         ALTER SEQUENCE counter OWNED BY t.b; CREATE VIEW v AS SELECT name FROM t;
+         ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON t USING (n > 0);
+         CREATE TABLE m (d date NOT NULL, x text) PARTITION BY RANGE (d);
+         CREATE TABLE m1 PARTITION OF m FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+         CREATE INDEX m_lower ON m (lower(x));
+         CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+         CREATE TRIGGER m_trg BEFORE INSERT ON m FOR EACH ROW EXECUTE FUNCTION trg();",
+    ),
+    (
         "an extension updated and taken back to an older version",
         "CREATE EXTENSION pg_trgm VERSION '1.4';",
         "CREATE EXTENSION pg_trgm VERSION '1.6';",

@@ -9,12 +9,27 @@ use crate::schema::{Grant, Name, Policy, Schema};
 use crate::wit::{GrantDef, PolicyCommand, PolicyDef, Privilege};
 use std::collections::{BTreeMap, HashSet};
 
-pub(super) fn diff(current: &Schema, target: &Schema, recreated: &HashSet<Name>, phases: &mut Phases) {
-    policies(current, target, recreated, phases);
+/// `recreated`: relations the plan drops and creates again; `retyped`:
+/// tables whose columns change type or collation, which their policies
+/// would block, so those policies come off first and go back after.
+pub(super) fn diff(
+    current: &Schema,
+    target: &Schema,
+    recreated: &HashSet<Name>,
+    retyped: &HashSet<Name>,
+    phases: &mut Phases,
+) {
+    policies(current, target, recreated, retyped, phases);
     grants(current, target, recreated, phases);
 }
 
-fn policies(current: &Schema, target: &Schema, recreated: &HashSet<Name>, phases: &mut Phases) {
+fn policies(
+    current: &Schema,
+    target: &Schema,
+    recreated: &HashSet<Name>,
+    retyped: &HashSet<Name>,
+    phases: &mut Phases,
+) {
     let find = |s: &Schema, p: &Policy| {
         s.policies
             .iter()
@@ -23,7 +38,7 @@ fn policies(current: &Schema, target: &Schema, recreated: &HashSet<Name>, phases
     };
     for wanted in &target.policies {
         let have = find(current, wanted).filter(|_| !recreated.contains(&wanted.table));
-        if have.as_ref() == Some(wanted) {
+        if have.as_ref() == Some(wanted) && !retyped.contains(&wanted.table) {
             continue;
         }
         if have.is_some() {

@@ -60,8 +60,10 @@ pub(super) fn add_index(index: &Index) -> Action {
                 predicate: index.predicate.clone(),
             },
         },
+        // On a partitioned table Postgres prints `ON ONLY`, which would make
+        // an invalid index on the parent alone; without it the partitions get theirs.
         _ => Action::AddIndexSql {
-            definition: index.definition.clone(),
+            definition: index.definition.replacen(" ON ONLY ", " ON ", 1),
         },
     }
 }

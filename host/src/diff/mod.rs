@@ -165,13 +165,27 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
             _ => None,
         })
         .collect();
-    access::diff(current, target, &recreated, &mut phases);
+    // A policy blocks type and collation changes of its table's columns.
+    let retyped: HashSet<Name> = planned
+        .iter()
+        .filter_map(|a| match a {
+            Action::ChangeColumnType { table, .. } | Action::SetColumnCollation { table, .. } => Some(Name::new(
+                table.schema.as_deref().unwrap_or(crate::actions::DEFAULT_SCHEMA),
+                &table.name,
+            )),
+            _ => None,
+        })
+        .collect();
+    access::diff(current, target, &recreated, &retyped, &mut phases);
     comments::diff(current, target, &planned, &mut phases);
     for (name, kind) in target.other_types.iter().filter(|t| !current.other_types.contains(t)) {
         unsupported.push(format!("{kind} {name} would be created or changed"));
     }
     for (name, kind) in current.other_types.iter().filter(|t| !target.other_types.iter().any(|w| w.0 == t.0)) {
         unsupported.push(format!("{kind} {name} would be dropped"));
+    }
+    if current.column_grants != target.column_grants {
+        unsupported.push("column-level privileges (GRANT ... (column) ON ...) differ".into());
     }
 
     if unsupported.is_empty() {

@@ -43,10 +43,13 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
                     });
                 }
                 if old.owned_by != sequence.owned_by {
-                    // Disowned before its old column can go; owned once the new one exists.
-                    match &sequence.owned_by {
-                        None => phases.drop_constraints.push(owned_by(&name, None)),
-                        Some(owner) => phases.own_sequences.push(owned_by(&name, Some(owner))),
+                    // Disowned before its old column can go (taking the
+                    // sequence with it); owned once the new one exists.
+                    if old.owned_by.is_some() {
+                        phases.drop_constraints.push(owned_by(&name, None));
+                    }
+                    if let Some(owner) = &sequence.owned_by {
+                        phases.own_sequences.push(owned_by(&name, Some(owner)));
                     }
                 }
             }

@@ -15,15 +15,35 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsup
     // Parents before their partitions and children (created and altered),
     // children before their parents when dropped.
     for wanted in by_depth(&target.tables, &target_tables) {
+        if wanted.parents > 1 {
+            unsupported.push(format!("table {} inherits from {} tables (only one is supported)", wanted.name, wanted.parents));
+            continue;
+        }
         match current_tables.get(&wanted.name) {
             None => create(target, wanted, phases),
             Some(have) if have.partition_key.is_some() != wanted.partition_key.is_some() => {
-                // A table cannot become (or stop being) partitioned in place.
-                phases.drop_indexes.push(Action::DropTable {
-                    table: qualified(&have.name),
-                });
-                create(target, wanted, phases);
+                // A table cannot become (or stop being) partitioned in place:
+                // it is re-created, when nothing hangs off it that would be lost.
+                match hangs_off(current, target, have) {
+                    Some(what) => unsupported.push(format!(
+                        "table {} becomes {}partitioned, which means re-creating it, but {what} depends on it",
+                        wanted.name,
+                        if wanted.partition_key.is_some() { "" } else { "un" }
+                    )),
+                    None => {
+                        phases.drop_indexes.push(Action::DropTable {
+                            table: qualified(&have.name),
+                        });
+                        create(target, wanted, phases);
+                    }
+                }
             }
+            Some(have) if have.partition_key != wanted.partition_key => unsupported.push(format!(
+                "table {} changes its partition key ({} to {})",
+                wanted.name,
+                have.partition_key.as_deref().unwrap_or_default(),
+                wanted.partition_key.as_deref().unwrap_or_default()
+            )),
             Some(have) => alter(current, target, have, wanted, phases, unsupported),
         }
     }
@@ -51,6 +71,39 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsup
             table: qualified(&old.name),
         });
     }
+}
+
+/// What would be lost or block re-creating `table`: partitions or children,
+/// views, foreign keys into it, indexes, triggers, policies.
+fn hangs_off(current: &Schema, target: &Schema, table: &Table) -> Option<String> {
+    let name = &table.name;
+    if let Some(child) = current.tables.iter().find(|t| t.inherits.as_ref() == Some(name)) {
+        return Some(format!("table {}", child.name));
+    }
+    if let Some(view) = current.views.iter().find(|v| v.depends_on.contains(name)) {
+        return Some(format!("view {}", view.name));
+    }
+    let references = |t: &&Table| {
+        t.name != *name
+            && t.constraints
+                .iter()
+                .any(|c| matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if references == name))
+    };
+    if let Some(other) = current.tables.iter().find(references) {
+        return Some(format!("a foreign key of table {}", other.name));
+    }
+    for schema in [current, target] {
+        if let Some(index) = schema.indexes.iter().find(|i| &i.table == name) {
+            return Some(format!("index {}", index.name));
+        }
+        if let Some(trigger) = schema.triggers.iter().find(|t| &t.table == name) {
+            return Some(format!("trigger {}", trigger.name));
+        }
+        if let Some(policy) = schema.policies.iter().find(|p| &p.table == name) {
+            return Some(format!("policy {}", policy.name));
+        }
+    }
+    None
 }
 
 /// How many ancestors a table has in `tables`.

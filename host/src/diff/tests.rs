@@ -75,3 +75,59 @@ fn domains_and_other_unmanaged_types_are_reported() {
     let err = diff(&target, &Schema::default()).unwrap_err();
     assert!(err.to_string().contains("public.email would be dropped"), "{err}");
 }
+
+fn table(name: &str) -> crate::schema::Table {
+    crate::schema::Table {
+        name: crate::schema::Name::new("public", name),
+        unlogged: false,
+        partition_key: None,
+        partition_bound: None,
+        inherits: None,
+        parents: 0,
+        row_security: false,
+        force_row_security: false,
+        columns: vec![],
+        constraints: vec![],
+    }
+}
+
+#[test]
+fn partitioning_changes_that_would_lose_things_are_reported() {
+    let plain = Schema {
+        tables: vec![table("t")],
+        indexes: vec![crate::schema::Index {
+            name: crate::schema::Name::new("public", "t_x"),
+            table: crate::schema::Name::new("public", "t"),
+            definition: "CREATE INDEX t_x ON public.t USING btree (x)".into(),
+            unique: false,
+            method: "btree".into(),
+            predicate: None,
+            simple_columns: Some(vec!["x".into()]),
+        }],
+        ..Schema::default()
+    };
+    let mut partitioned = plain.clone();
+    partitioned.tables[0].partition_key = Some("RANGE (x)".into());
+    let err = diff(&plain, &partitioned).unwrap_err().to_string();
+    assert!(err.contains("becomes partitioned, which means re-creating it, but index public.t_x"), "{err}");
+
+    let mut rekeyed = partitioned.clone();
+    rekeyed.tables[0].partition_key = Some("LIST (y)".into());
+    let err = diff(&partitioned, &rekeyed).unwrap_err().to_string();
+    assert!(err.contains("changes its partition key (RANGE (x) to LIST (y))"), "{err}");
+
+    let mut two_parents = Schema::default();
+    two_parents.tables.push(crate::schema::Table {
+        inherits: Some(crate::schema::Name::new("public", "a")),
+        parents: 2,
+        ..table("c")
+    });
+    let err = diff(&Schema::default(), &two_parents).unwrap_err().to_string();
+    assert!(err.contains("inherits from 2 tables"), "{err}");
+
+    let grants = Schema {
+        column_grants: vec![(crate::schema::Name::new("public", "t"), "a".into(), "{r=r/o}".into())],
+        ..Schema::default()
+    };
+    assert!(diff(&Schema::default(), &grants).unwrap_err().to_string().contains("column-level privileges"));
+}

@@ -122,9 +122,18 @@ fn affected_relations(current: &Schema, phases: &Phases) -> BTreeSet<Name> {
         )
     };
     let mut affected = BTreeSet::new();
-    for action in phases.alter_tables.iter().chain(&phases.drop_tables) {
+    let changes = phases
+        .alter_tables
+        .iter()
+        .chain(&phases.drop_tables)
+        .chain(&phases.detach_partitions)
+        .chain(&phases.drop_indexes);
+    for action in changes {
         match action {
-            Action::DropColumn { table, .. } | Action::ChangeColumnType { table, .. } | Action::DropTable { table } => {
+            Action::DropColumn { table, .. }
+            | Action::ChangeColumnType { table, .. }
+            | Action::SetColumnCollation { table, .. }
+            | Action::DropTable { table } => {
                 affected.insert(name(table));
             }
             _ => {}

@@ -94,6 +94,7 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
                     .map(|parent| Name::new(parent[0].clone(), parent[1].clone())),
                 row_security: r.get(8),
                 force_row_security: r.get(9),
+                parents: r.get(10),
                 columns: Vec::new(),
                 constraints: Vec::new(),
             };
@@ -267,6 +268,11 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
         .iter()
         .map(|r| (Name::new(r.get::<_, String>(0), r.get::<_, String>(1)), r.get(2)))
         .collect();
+    schema.column_grants = run(client, "column_grants")
+        .await?
+        .iter()
+        .map(|r| (Name::new(r.get::<_, String>(0), r.get::<_, String>(1)), r.get(2), r.get(3)))
+        .collect();
     Ok(schema)
 }
 
@@ -296,10 +302,11 @@ mod tests {
             "grants",
             "comments",
             "other_types",
+            "column_grants",
         ] {
             let code = super::query(name).lines().skip_while(|l| l.starts_with("--")).collect::<String>();
             assert!(code.starts_with("SELECT"), "{name}");
         }
-        assert_eq!(super::QUERIES.len(), 17);
+        assert_eq!(super::QUERIES.len(), 18);
     }
 }

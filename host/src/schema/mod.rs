@@ -60,6 +60,8 @@ pub struct Schema {
     /// Domains, composite, range and base types: not migrated, only compared
     /// (name and a short description), so that differences are reported.
     pub other_types: Vec<(Name, String)>,
+    /// Column-level privileges as (table, column, ACL): compared, not migrated.
+    pub column_grants: Vec<(Name, String, String)>,
 }
 
 impl Schema {
@@ -111,8 +113,9 @@ pub struct Table {
     /// `FOR VALUES ...` of a partition, with its parent in `inherits`.
     pub partition_bound: Option<String>,
     /// The parent table (`INHERITS` or `PARTITION OF`); only the first of
-    /// several `INHERITS` parents.
+    /// several `INHERITS` parents (`parents` says how many there are).
     pub inherits: Option<Name>,
+    pub parents: i32,
     /// Row-level security is enabled (and, with `force_row_security`, binds the owner too).
     pub row_security: bool,
     pub force_row_security: bool,

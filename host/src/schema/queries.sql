@@ -52,7 +52,8 @@ SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u', c.relkind = 'p',
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
        (SELECT ARRAY[pn.nspname::text, pc.relname::text] FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
           JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid ORDER BY i.inhseqno LIMIT 1),
-       c.relrowsecurity, c.relforcerowsecurity
+       c.relrowsecurity, c.relforcerowsecurity,
+       (SELECT count(*)::int FROM pg_inherits i WHERE i.inhrelid = c.oid)
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p')
@@ -155,7 +156,7 @@ SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid, true)
 FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT t.tgisinternal
+WHERE NOT t.tgisinternal AND t.tgparentid = 0
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 ORDER BY 1, 2, 3;
 
@@ -242,9 +243,16 @@ ORDER BY 1, 2, 3, 4;
 -- User types the diff does not manage (domains, composite, range and base
 -- types), so that a difference in them is reported rather than missed.
 SELECT n.nspname, t.typname,
-       CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite type' WHEN 'r' THEN 'range type'
-            ELSE 'base type' END
-       || ' ' || COALESCE(format_type(t.typbasetype, t.typtypmod), '')
+       CASE t.typtype
+         WHEN 'd' THEN 'domain ' || format_type(t.typbasetype, t.typtypmod)
+              || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
+              || COALESCE(' DEFAULT ' || t.typdefault, '')
+              || COALESCE((SELECT ' ' || string_agg(pg_get_constraintdef(con.oid), ' ' ORDER BY con.conname)
+                           FROM pg_constraint con WHERE con.contypid = t.oid), '')
+         WHEN 'c' THEN 'composite type (' || (SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+                                              FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) || ')'
+         WHEN 'r' THEN 'range type of ' || (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r WHERE r.rngtypid = t.oid)
+         ELSE 'base type' END
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype IN ('d', 'c', 'r', 'b')
@@ -253,3 +261,13 @@ WHERE t.typtype IN ('d', 'c', 'r', 'b')
   AND t.typcategory <> 'A'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
 ORDER BY 1, 2;
+
+-- name: column_grants
+-- Column-level privileges, compared (not migrated) so that a difference is reported.
+SELECT n.nspname, c.relname, a.attname::text, a.attacl::text
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
+ORDER BY 1, 2, 3;
