@@ -22,6 +22,7 @@ pub mod diff;
 pub mod generate;
 pub mod history;
 pub mod migrator;
+pub mod policy;
 pub mod runtime;
 pub mod schema;
 pub mod shadow;

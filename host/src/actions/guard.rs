@@ -295,6 +295,76 @@ pub fn raw_statement(sql: &str) -> Result<(), ActionError> {
     }
 }
 
+/// The schema of the table a `CREATE INDEX` statement indexes (`None`: unqualified).
+pub fn index_table_schema(definition: &str) -> Option<String> {
+    let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());
+    match single_statement(definition.trim_end().trim_end_matches(';'), &bad).ok()? {
+        NodeEnum::IndexStmt(index) => index
+            .relation
+            .map(|r| r.schemaname)
+            .filter(|schema| !schema.is_empty()),
+        _ => None,
+    }
+}
+
+/// Checks raw SQL from a sandboxed source, on top of [`raw_statement`]:
+/// only queries, data changes and plain DDL on objects, and nothing that
+/// changes the session's role or settings (`SET`, `RESET`, a `set_config`
+/// call anywhere in the statement), runs code (`DO`) or defines code that
+/// would run later or as someone else (functions, procedures, triggers,
+/// rules, extensions, languages).
+pub fn sandboxed_statement(sql: &str) -> Result<(), ActionError> {
+    raw_statement(sql)?;
+    let refuse = |why: &str| ActionError::NotPermitted(format!("a sandboxed migration may not {why}"));
+    let parsed = pg_query::parse(sql).map_err(|e| ActionError::InvalidArgument(format!("SQL syntax error: {e}")))?;
+    let statement = parsed.protobuf.stmts[0].stmt.as_ref().and_then(|n| n.node.as_ref());
+    let allowed = matches!(
+        statement,
+        Some(
+            NodeEnum::SelectStmt(_)
+                | NodeEnum::InsertStmt(_)
+                | NodeEnum::UpdateStmt(_)
+                | NodeEnum::DeleteStmt(_)
+                | NodeEnum::MergeStmt(_)
+                | NodeEnum::CreateStmt(_)
+                | NodeEnum::CreateTableAsStmt(_)
+                | NodeEnum::IndexStmt(_)
+                | NodeEnum::ViewStmt(_)
+                | NodeEnum::CreateSeqStmt(_)
+                | NodeEnum::AlterSeqStmt(_)
+                | NodeEnum::CreateEnumStmt(_)
+                | NodeEnum::AlterEnumStmt(_)
+                | NodeEnum::CompositeTypeStmt(_)
+                | NodeEnum::AlterTableStmt(_)
+                | NodeEnum::RenameStmt(_)
+                | NodeEnum::DropStmt(_)
+                | NodeEnum::TruncateStmt(_)
+                | NodeEnum::CommentStmt(_)
+        )
+    );
+    match statement {
+        Some(NodeEnum::VariableSetStmt(_)) => return Err(refuse("change session settings or its role (SET, RESET)")),
+        Some(NodeEnum::DoStmt(_)) => return Err(refuse("run a DO block")),
+        _ if !allowed => {
+            return Err(refuse(
+                "run this kind of statement through execute/query (allowed: SELECT, INSERT, UPDATE, DELETE, MERGE, \
+                 CREATE/ALTER/DROP of tables, indexes, views, sequences and types, TRUNCATE, COMMENT)",
+            ));
+        }
+        _ => {}
+    }
+    let calls_set_config = parsed.protobuf.nodes().iter().any(|(node, ..)| match node {
+        pg_query::NodeRef::FuncCall(call) => call.funcname.iter().any(|part| {
+            matches!(part.node.as_ref(), Some(NodeEnum::String(s)) if s.sval.eq_ignore_ascii_case("set_config"))
+        }),
+        _ => false,
+    });
+    if calls_set_config {
+        return Err(refuse("call set_config (it can change the session's role)"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -244,6 +244,9 @@ pub enum ActionError {
     InvalidArgument(String),
     #[error("refused: {0}")]
     Refused(String),
+    /// The source's grant does not allow it (see `policy/`).
+    #[error("not permitted: {0}")]
+    NotPermitted(String),
     #[error("{message}")]
     Database { message: String, sqlstate: Option<String> },
 }

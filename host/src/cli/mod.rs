@@ -12,7 +12,7 @@ use crate::runtime::{Limits, Runtime, default_cache_dir};
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use output::Printer;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -36,9 +36,14 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// Directory of migrations: crates for `build`, `.wasm` components for the rest.
-    #[arg(long, default_value = "migrations", global = true)]
-    pub dir: PathBuf,
+    /// Directory of migrations: crates for `build`, `.wasm` components for
+    /// the rest [default: migrations]. With a migrate.toml, its sources instead.
+    #[arg(long, global = true)]
+    pub dir: Option<PathBuf>,
+
+    /// The trust policy: migrations sources and their grants (optional).
+    #[arg(long, global = true, value_name = "PATH", default_value = "migrate.toml")]
+    pub config: PathBuf,
 
     /// Print less: only errors (and the SQL of a dry run).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -201,10 +206,37 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Where migrations live when there is neither `--dir` nor a migrate.toml.
+const DEFAULT_DIR: &str = "migrations";
+
+/// The migrations sources: migrate.toml's when it exists, else `--dir`
+/// (default `migrations`) as the one trusted source.
+fn sources(cli: &Cli, limits: &Limits) -> anyhow::Result<Vec<crate::policy::Source>> {
+    match crate::policy::load_config(&cli.config)? {
+        Some(config) => {
+            if cli.dir.is_some() {
+                bail!(
+                    "--dir and {} both say where migrations are; drop --dir (or pass --config with another file)",
+                    cli.config.display()
+                );
+            }
+            let base = cli.config.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            config.sources(base, limits)
+        }
+        None => Ok(vec![crate::policy::Source::trusted(
+            cli.dir.clone().unwrap_or_else(|| DEFAULT_DIR.into()),
+            limits.clone(),
+        )]),
+    }
+}
+
 pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     if let Command::Build = cli.command {
-        let built = build::build(&cli.dir, cli.quiet)?;
-        printer.built(&built);
+        // Sandboxed sources ship components, not crates: only trusted ones are built.
+        for source in sources(&cli, &cli.limits.limits()?)?.iter().filter(|s| !s.grant.sandboxed()) {
+            let built = build::build(&source.dir, cli.quiet)?;
+            printer.built(&built);
+        }
         return Ok(());
     }
     let Some(url) = cli.database_url.as_deref() else {
@@ -219,8 +251,10 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     {
         return plan(url, schema, shadow_url.as_deref(), *down, *json, cli.verbose).await;
     }
-    let runtime = Runtime::new(cli.limits.limits()?, cli.limits.cache_dir())?;
-    let migrator = Migrator::connect(runtime, url, &cli.dir).await?;
+    let limits = cli.limits.limits()?;
+    let sources = sources(&cli, &limits)?;
+    let runtime = Runtime::new(limits, cli.limits.cache_dir())?;
+    let migrator = Migrator::connect_sources(runtime, url, sources).await?;
     match cli.command {
         Command::Build | Command::Plan { .. } => unreachable!("handled above"),
         Command::Generate {

@@ -116,6 +116,14 @@ impl Printer {
     }
 
     pub fn status(&self, status: &Status) {
+        // Sources and their grants, when there is more than the default one.
+        let plain = matches!(status.sources.as_slice(), [one] if one.trust == crate::policy::Trust::Trusted);
+        if !plain {
+            for source in &status.sources {
+                println!("source {} ({}): {}", source.name, source.dir, describe_grant(source));
+            }
+            println!();
+        }
         if status.migrations.is_empty() {
             println!("no migrations");
         } else {
@@ -126,7 +134,16 @@ impl Printer {
                 .max()
                 .unwrap_or(0)
                 .max("REVISION".len());
-            println!("{:<8} {:<width$}  {:<23}  MESSAGE", "STATE", "REVISION", "APPLIED AT");
+            let source_width = if plain {
+                0
+            } else {
+                status.sources.iter().map(|s| s.name.len()).max().unwrap_or(0).max("SOURCE".len()) + 1
+            };
+            let source_header = if plain { "" } else { "SOURCE" };
+            println!(
+                "{:<8} {source_header:<source_width$}{:<width$}  {:<23}  MESSAGE",
+                "STATE", "REVISION", "APPLIED AT"
+            );
             for m in &status.migrations {
                 let state = match m.state {
                     State::Applied => "applied",
@@ -138,7 +155,11 @@ impl Printer {
                     .applied_at
                     .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
                     .unwrap_or_default();
-                println!("{state:<8} {:<width$}  {when:<23}  {}", m.revision, m.message);
+                let source = if plain { "" } else { m.source.as_str() };
+                println!(
+                    "{state:<8} {source:<source_width$}{:<width$}  {when:<23}  {}",
+                    m.revision, m.message
+                );
             }
         }
         for problem in &status.problems {
@@ -187,4 +208,34 @@ mod tests {
         assert_eq!(as_script("SELECT 1 -- trailing"), "SELECT 1 -- trailing\n;");
         assert_eq!(as_script("-- a note"), "-- a note");
     }
+}
+
+/// A source's grant in one line: `trusted (every action, no OS access)` or
+/// `sandboxed: schemas auth; may create, alter; role ...; limits ...`.
+fn describe_grant(source: &crate::migrator::SourceLine) -> String {
+    let mut parts = Vec::new();
+    if source.trust == crate::policy::Trust::Trusted {
+        parts.push("trusted (every action; no access to the OS)".to_owned());
+    } else {
+        parts.push(format!("sandboxed: schemas {}", source.schemas.join(", ")));
+        let allow: Vec<&str> = source.allow.iter().map(|c| c.name()).collect();
+        parts.push(format!("may {}", allow.join(", ")));
+        if let Some(role) = &source.role {
+            parts.push(format!("SQL runs as role {role}"));
+        }
+    }
+    if let Some(t) = &source.statement_timeout {
+        parts.push(format!("statement_timeout {t}"));
+    }
+    if let Some(t) = &source.lock_timeout {
+        parts.push(format!("lock_timeout {t}"));
+    }
+    if let Some(dir) = &source.data_dir {
+        parts.push(format!("reads {dir} as /data"));
+    }
+    parts.push(format!(
+        "limits {} MiB, {} s, {} calls",
+        source.memory_mib, source.timeout_secs, source.max_calls
+    ));
+    parts.join("; ")
 }

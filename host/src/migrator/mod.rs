@@ -5,6 +5,7 @@
 
 use crate::history::chain::{self, Link, Reconciled, State};
 use crate::history::{self, Operation, Record};
+use crate::policy::Source;
 use crate::runtime::session::{Mode, Session};
 use crate::runtime::{Direction, Runtime};
 use crate::source::{self, Migration};
@@ -74,6 +75,8 @@ pub struct Report {
 /// One line of `status`.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct StatusLine {
+    /// The source it comes from (`app` when there is no `migrate.toml`).
+    pub source: String,
     pub revision: String,
     pub state: State,
     pub message: String,
@@ -82,8 +85,27 @@ pub struct StatusLine {
     pub execution_ms: Option<f64>,
 }
 
+/// A source and its grant, for `status`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SourceLine {
+    pub name: String,
+    pub dir: String,
+    pub trust: crate::policy::Trust,
+    /// Sandboxed only: the schemas it may change and what it may do.
+    pub schemas: Vec<String>,
+    pub allow: Vec<crate::policy::Capability>,
+    pub role: Option<String>,
+    pub statement_timeout: Option<String>,
+    pub lock_timeout: Option<String>,
+    pub data_dir: Option<String>,
+    pub memory_mib: usize,
+    pub timeout_secs: u64,
+    pub max_calls: u64,
+}
+
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Status {
+    pub sources: Vec<SourceLine>,
     pub migrations: Vec<StatusLine>,
     /// Reasons the chain cannot be applied or rolled back as it is.
     pub problems: Vec<String>,
@@ -96,106 +118,180 @@ pub struct Migrator {
     /// A second connection, which holds the advisory lock: a migration's own
     /// SQL (`pg_advisory_unlock_all()`, say) cannot release it.
     control: Arc<Client>,
-    dir: PathBuf,
+    /// In the order they are applied; the first trusted one is the app's own.
+    sources: Vec<Source>,
+}
+
+/// One source's migrations in chain order.
+struct Chain<'a> {
+    source: &'a Source,
+    migrations: Vec<Migration>,
 }
 
 impl Migrator {
+    /// A migrator over one trusted source (no `migrate.toml`).
     pub fn new(runtime: Runtime, client: Arc<Client>, control: Arc<Client>, dir: impl Into<PathBuf>) -> Self {
+        let source = Source::trusted(dir, runtime.limits().clone());
+        Self::with_sources(runtime, client, control, vec![source])
+    }
+
+    pub fn with_sources(runtime: Runtime, client: Arc<Client>, control: Arc<Client>, sources: Vec<Source>) -> Self {
         Migrator {
             runtime,
             client,
             control,
-            dir: dir.into(),
+            sources,
         }
     }
 
     /// Opens the two connections a migrator needs.
     pub async fn connect(runtime: Runtime, url: &str, dir: impl Into<PathBuf>) -> anyhow::Result<Self> {
+        let source = Source::trusted(dir, runtime.limits().clone());
+        Self::connect_sources(runtime, url, vec![source]).await
+    }
+
+    pub async fn connect_sources(runtime: Runtime, url: &str, sources: Vec<Source>) -> anyhow::Result<Self> {
         let client = connect(url).await?;
         let control = connect(url).await?;
-        Ok(Migrator::new(runtime, client, control, dir))
+        Ok(Migrator::with_sources(runtime, client, control, sources))
     }
 
     pub fn client(&self) -> &Arc<Client> {
         &self.client
     }
 
+    /// The app's own migrations: the first trusted source (where `generate` writes).
     pub fn dir(&self) -> &Path {
-        &self.dir
+        let source = self.sources.iter().find(|s| !s.grant.sandboxed()).unwrap_or(&self.sources[0]);
+        &source.dir
     }
 
-    /// Loads every component and orders the chain; any problem is reported
-    /// before anything runs.
-    async fn load_chain(&self) -> anyhow::Result<Vec<Migration>> {
-        let mut migrations = source::load(&self.runtime, &self.dir).await?;
-        let links = links(&migrations);
-        let order: Vec<String> = chain::order(&links)?.iter().map(|l| l.revision.clone()).collect();
-        migrations.sort_by_key(|m| order.iter().position(|r| r == m.revision()));
-        Ok(migrations)
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    /// Loads every source's components and orders each chain; any problem
+    /// is reported before anything runs.
+    async fn load_chains(&self) -> anyhow::Result<Vec<Chain<'_>>> {
+        let mut chains = Vec::new();
+        let several = self.sources.len() > 1;
+        for source in &self.sources {
+            let context = |e: anyhow::Error| {
+                if several {
+                    e.context(format!("source {} ({})", source.name, source.dir.display()))
+                } else {
+                    e
+                }
+            };
+            let mut migrations = source::load_with(&self.runtime, &source.dir, &source.grant.limits)
+                .await
+                .map_err(context)?;
+            let links = links(&migrations);
+            let order: Vec<String> = chain::order(&links)
+                .map_err(|e| context(e.into()))?
+                .iter()
+                .map(|l| l.revision.clone())
+                .collect();
+            migrations.sort_by_key(|m| order.iter().position(|r| r == m.revision()));
+            chains.push(Chain { source, migrations });
+        }
+        let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        for chain in &chains {
+            for migration in &chain.migrations {
+                if let Some(other) = seen.insert(migration.revision(), &chain.source.name) {
+                    bail!(
+                        "revision {} is declared by both source {other} and source {}: revisions must be unique \
+                         across sources",
+                        migration.revision(),
+                        chain.source.name
+                    );
+                }
+            }
+        }
+        Ok(chains)
+    }
+
+    /// Each chain reconciled with the history: its own applied revisions,
+    /// and (for the first) those that no source declares, so that they are
+    /// reported as missing.
+    fn reconcile_all(chains: &[Chain], applied: &[chain::Applied]) -> Vec<Reconciled> {
+        let declared = |revision: &str, chain: &Chain| chain.migrations.iter().any(|m| m.revision() == revision);
+        chains
+            .iter()
+            .enumerate()
+            .map(|(i, chain)| {
+                let own: Vec<chain::Applied> = applied
+                    .iter()
+                    .filter(|a| declared(&a.revision, chain) || (i == 0 && !chains.iter().any(|c| declared(&a.revision, c))))
+                    .cloned()
+                    .collect();
+                reconcile(&chain.migrations, &own)
+            })
+            .collect()
     }
 
     pub async fn status(&self) -> anyhow::Result<Status> {
-        let migrations = self.load_chain().await?;
+        let chains = self.load_chains().await?;
         let applied = history::applied(&self.client).await?;
-        let reconciled = reconcile(&migrations, &applied);
-        let migrations = reconciled
-            .entries
-            .iter()
-            .map(|e| {
-                let m = e.chain_index.map(|i| &migrations[i]);
-                StatusLine {
-                    revision: e.revision.clone(),
-                    state: e.state,
-                    message: m.map_or_else(
-                        || e.applied.as_ref().map(|a| a.message.clone()).unwrap_or_default(),
-                        |m| m.message().to_owned(),
-                    ),
-                    file: m.map(Migration::file_name),
-                    applied_at: e.applied.as_ref().map(|a| a.applied_at),
-                    execution_ms: e.applied.as_ref().map(|a| a.execution_ms),
+        let mut lines = Vec::new();
+        let mut problems = Vec::new();
+        for (chain, reconciled) in chains.iter().zip(Self::reconcile_all(&chains, &applied)) {
+            lines.extend(status_lines(chain, &reconciled));
+            problems.extend(reconciled.problems().into_iter().map(|p| {
+                if chains.len() > 1 {
+                    format!("source {}: {p}", chain.source.name)
+                } else {
+                    p
                 }
-            })
-            .collect();
+            }));
+        }
         Ok(Status {
-            migrations,
-            problems: reconciled.problems(),
+            sources: self.sources.iter().map(source_line).collect(),
+            migrations: lines,
+            problems,
         })
     }
 
     pub async fn apply(&self, options: &ApplyOptions, on_event: &mut dyn FnMut(Event)) -> anyhow::Result<Report> {
-        let migrations = self.load_chain().await?;
-        if let Some(to) = &options.to
-            && !migrations.iter().any(|m| m.revision() == to)
-        {
-            bail!("--to {to}: no migration in {} has that revision", self.dir.display());
-        }
+        let chains = self.load_chains().await?;
+        // The chain holding --to, and its place there.
+        let target = match &options.to {
+            Some(to) => Some(
+                chains
+                    .iter()
+                    .enumerate()
+                    .find_map(|(c, chain)| chain.migrations.iter().position(|m| m.revision() == to).map(|i| (c, i)))
+                    .ok_or_else(|| anyhow!("--to {to}: no migration in {} has that revision", self.where_()))?,
+            ),
+            None => None,
+        };
         self.locked(on_event, options.dry_run, async |on_event| {
             let applied = history::applied(&self.client).await?;
-            let reconciled = reconcile(&migrations, &applied);
-            check(&reconciled, options.force)?;
-            let start = reconciled.applied_prefix();
-            let end = match &options.to {
-                Some(to) => {
-                    migrations
-                        .iter()
-                        .position(|m| m.revision() == to)
-                        .expect("checked above")
-                        + 1
-                }
-                None => migrations.len(),
-            };
+            let reconciled = Self::reconcile_all(&chains, &applied);
+            for (chain, r) in chains.iter().zip(&reconciled) {
+                check(r, options.force).with_context(|| self.source_context(chain.source))?;
+            }
             let mut report = Report {
-                head: start.checked_sub(1).map(|i| migrations[i].revision().to_owned()),
+                head: applied.last().map(|a| a.revision.clone()),
                 ..Report::default()
             };
-            for migration in migrations.iter().take(end).skip(start) {
-                self.run_one(migration, Direction::Up, options.dry_run, on_event)
-                    .await?;
-                report
-                    .ran
-                    .push((migration.revision().to_owned(), migration.message().to_owned()));
-                if !options.dry_run {
-                    report.head = Some(migration.revision().to_owned());
+            // Sources in order; with --to, those before its source in full.
+            for (c, (chain, r)) in chains.iter().zip(&reconciled).enumerate() {
+                let start = r.applied_prefix();
+                let end = match target {
+                    Some((tc, ti)) if tc == c => ti + 1,
+                    Some((tc, _)) if tc < c => break,
+                    _ => chain.migrations.len(),
+                };
+                for migration in chain.migrations.iter().take(end).skip(start) {
+                    self.run_one(migration, chain.source, Direction::Up, options.dry_run, on_event)
+                        .await?;
+                    report
+                        .ran
+                        .push((migration.revision().to_owned(), migration.message().to_owned()));
+                    if !options.dry_run {
+                        report.head = Some(migration.revision().to_owned());
+                    }
                 }
             }
             Ok(report)
@@ -204,47 +300,85 @@ impl Migrator {
     }
 
     pub async fn rollback(&self, options: &RollbackOptions, on_event: &mut dyn FnMut(Event)) -> anyhow::Result<Report> {
-        let migrations = self.load_chain().await?;
+        let chains = self.load_chains().await?;
         self.locked(on_event, options.dry_run, async |on_event| {
             let applied = history::applied(&self.client).await?;
-            let reconciled = reconcile(&migrations, &applied);
-            let applied_count = reconciled.applied_prefix();
+            let reconciled = Self::reconcile_all(&chains, &applied);
+            // Applied migrations newest last, across sources, as the history has them.
+            let find = |revision: &str| {
+                chains.iter().enumerate().find_map(|(c, chain)| {
+                    chain.migrations.iter().position(|m| m.revision() == revision).map(|i| (c, i))
+                })
+            };
+            let applied_order: Vec<(usize, usize)> = applied
+                .iter()
+                .filter_map(|a| find(&a.revision))
+                .filter(|&(c, i)| i < reconciled[c].applied_prefix())
+                .collect();
             let keep = match &options.target {
-                RollbackTarget::Steps(n) => applied_count.saturating_sub(*n),
+                RollbackTarget::Steps(n) => applied_order.len().saturating_sub(*n),
                 RollbackTarget::All => 0,
                 RollbackTarget::To(to) => {
-                    let index = migrations.iter().position(|m| m.revision() == to).ok_or_else(|| {
-                        anyhow!("--to {to}: no migration in {} has that revision", self.dir.display())
+                    let (c, i) = find(to)
+                        .ok_or_else(|| anyhow!("--to {to}: no migration in {} has that revision", self.where_()))?;
+                    let position = applied_order.iter().position(|&p| p == (c, i)).ok_or_else(|| {
+                        anyhow!("--to {to}: that revision is not applied, so there is nothing to roll back to")
                     })?;
-                    if index >= applied_count {
-                        bail!("--to {to}: that revision is not applied, so there is nothing to roll back to");
-                    }
-                    index + 1
+                    position + 1
                 }
             };
+            let undo = &applied_order[keep..];
             // Only the migrations being undone must be unchanged.
-            let undo = &reconciled.entries[keep..applied_count];
-            check_entries(&reconciled, undo, options.force)?;
+            for (c, r) in reconciled.iter().enumerate() {
+                let entries: Vec<chain::Entry> = undo
+                    .iter()
+                    .filter(|&&(uc, _)| uc == c)
+                    .map(|&(_, i)| r.entries[i].clone())
+                    .collect();
+                check_entries(r, &entries, options.force).with_context(|| self.source_context(chains[c].source))?;
+            }
             let mut report = Report {
-                head: applied_count
-                    .checked_sub(1)
-                    .map(|i| migrations[i].revision().to_owned()),
+                head: applied_order
+                    .last()
+                    .map(|&(c, i)| chains[c].migrations[i].revision().to_owned()),
                 ..Report::default()
             };
-            for index in (keep..applied_count).rev() {
-                let migration = &migrations[index];
-                self.run_one(migration, Direction::Down, options.dry_run, on_event)
+            for &(c, i) in undo.iter().rev() {
+                let (chain, migration) = (&chains[c], &chains[c].migrations[i]);
+                self.run_one(migration, chain.source, Direction::Down, options.dry_run, on_event)
                     .await?;
                 report
                     .ran
                     .push((migration.revision().to_owned(), migration.message().to_owned()));
-                if !options.dry_run {
-                    report.head = migration.parent().map(str::to_owned);
-                }
+            }
+            if !options.dry_run {
+                report.head = keep
+                    .checked_sub(1)
+                    .map(|k| applied_order[k])
+                    .map(|(c, i)| chains[c].migrations[i].revision().to_owned());
             }
             Ok(report)
         })
         .await
+    }
+
+    /// Where migrations come from, for messages.
+    fn where_(&self) -> String {
+        match self.sources.as_slice() {
+            [one] => one.dir.display().to_string(),
+            many => format!(
+                "the sources ({})",
+                many.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
+    fn source_context(&self, source: &Source) -> String {
+        if self.sources.len() > 1 {
+            format!("source {} ({})", source.name, source.dir.display())
+        } else {
+            source.dir.display().to_string()
+        }
     }
 
     /// Runs `body` holding the advisory lock, with the history table in place.
@@ -270,11 +404,43 @@ impl Migrator {
         Ok(report)
     }
 
+    /// Sets up the migration's transaction for its source: the timeouts,
+    /// and for a sandboxed source its restricted role (created if missing,
+    /// with privileges on the granted schemas only), which the migration's
+    /// SQL then runs as.
+    async fn prepare(&self, source: &Source) -> anyhow::Result<()> {
+        let grant = &source.grant;
+        let mut sql = Vec::new();
+        for (setting, value) in [
+            ("statement_timeout", grant.statement_timeout),
+            ("lock_timeout", grant.lock_timeout),
+        ] {
+            if let Some(value) = value {
+                sql.push(format!("SET LOCAL {setting} = {}", value.as_millis().max(1)));
+            }
+        }
+        if grant.sandboxed() {
+            sql.extend(sandbox_sql(&grant.role(&source.name), &grant.schemas));
+        }
+        for statement in sql {
+            self.client.batch_execute(&statement).await.map_err(|e| {
+                let message = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned());
+                anyhow!(
+                    "preparing source {}'s sandbox failed: {message}\n  SQL: {statement}\n  (the connecting role \
+                     needs CREATEROLE, or create the role and the schemas beforehand)",
+                    source.name
+                )
+            })?;
+        }
+        Ok(())
+    }
+
     /// One migration in one transaction, with its history record. A dry run
     /// opens no transaction and records nothing.
     async fn run_one(
         &self,
         migration: &Migration,
+        source: &Source,
         direction: Direction,
         dry_run: bool,
         on_event: &mut dyn FnMut(Event),
@@ -286,7 +452,12 @@ impl Migrator {
             } else {
                 "rolling back"
             };
-            format!("{verb} {revision} ({message}, {})", migration.file_name())
+            let from = if self.sources.len() > 1 {
+                format!(" from source {}", source.name)
+            } else {
+                String::new()
+            };
+            format!("{verb} {revision} ({message}, {}{from})", migration.file_name())
         };
         on_event(Event::Started {
             direction,
@@ -300,10 +471,20 @@ impl Migrator {
         }
         let result = async {
             let mode = if dry_run { Mode::DryRun } else { Mode::Live };
+            if !dry_run {
+                self.prepare(source).await?;
+            }
             let session = Session::new(self.client.clone(), mode);
-            let outcome = self.runtime.run(&migration.component, direction, session).await?;
+            let outcome = self
+                .runtime
+                .run_granted(&migration.component, direction, session, &source.grant)
+                .await?;
             let millis = started.elapsed().as_secs_f64() * 1000.0;
             if !dry_run {
+                if source.grant.sandboxed() {
+                    // The record is the host's to write, as itself.
+                    self.client.batch_execute("RESET ROLE").await.context("leaving the sandbox role")?;
+                }
                 let operation = if direction == Direction::Up {
                     Operation::Apply
                 } else {
@@ -416,4 +597,75 @@ fn check_entries(reconciled: &Reconciled, entries: &[chain::Entry], force: bool)
         );
     }
     Ok(())
+}
+
+/// The statements that put a transaction into a sandboxed source's role:
+/// the role exists (no login, no inherited rights), the connecting role may
+/// switch to it, each granted schema exists and the role may use and create
+/// in it (and read and write what is there), then `SET LOCAL ROLE`.
+fn sandbox_sql(role: &str, schemas: &[String]) -> Vec<String> {
+    let quote = crate::actions::ident::quote;
+    let r = quote(role);
+    let literal = role.replace('\'', "''");
+    let mut sql = vec![
+        format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{literal}') THEN \
+             CREATE ROLE {r} NOLOGIN NOINHERIT; END IF; END $$"
+        ),
+        format!("DO $$ BEGIN IF NOT pg_has_role(current_user, '{literal}', 'MEMBER') THEN GRANT {r} TO current_user; END IF; END $$"),
+    ];
+    for schema in schemas {
+        let s = quote(schema);
+        sql.push(format!("CREATE SCHEMA IF NOT EXISTS {s} AUTHORIZATION {r}"));
+        sql.push(format!("GRANT USAGE, CREATE ON SCHEMA {s} TO {r}"));
+        sql.push(format!("GRANT ALL ON ALL TABLES IN SCHEMA {s} TO {r}"));
+        sql.push(format!("GRANT ALL ON ALL SEQUENCES IN SCHEMA {s} TO {r}"));
+    }
+    // The history is the host's: a grant on `public` must not reach it.
+    if schemas.iter().any(|s| s == "public") {
+        sql.push(format!("REVOKE ALL ON public.migration_info FROM {r}"));
+    }
+    sql.push(format!("SET LOCAL ROLE {r}"));
+    sql
+}
+
+fn source_line(source: &Source) -> SourceLine {
+    let grant = &source.grant;
+    let duration = |d: Option<std::time::Duration>| d.map(|d| humantime::format_duration(d).to_string());
+    SourceLine {
+        name: source.name.clone(),
+        dir: source.dir.display().to_string(),
+        trust: grant.trust,
+        schemas: grant.schemas.clone(),
+        allow: grant.capabilities.clone(),
+        role: grant.sandboxed().then(|| grant.role(&source.name)),
+        statement_timeout: duration(grant.statement_timeout),
+        lock_timeout: duration(grant.lock_timeout),
+        data_dir: grant.data_dir.as_ref().map(|d| d.display().to_string()),
+        memory_mib: grant.limits.memory_bytes >> 20,
+        timeout_secs: grant.limits.timeout.as_secs(),
+        max_calls: grant.limits.max_calls,
+    }
+}
+
+fn status_lines(chain: &Chain, reconciled: &Reconciled) -> Vec<StatusLine> {
+    reconciled
+        .entries
+        .iter()
+        .map(|e| {
+            let m = e.chain_index.map(|i| &chain.migrations[i]);
+            StatusLine {
+                source: chain.source.name.clone(),
+                revision: e.revision.clone(),
+                state: e.state,
+                message: m.map_or_else(
+                    || e.applied.as_ref().map(|a| a.message.clone()).unwrap_or_default(),
+                    |m| m.message().to_owned(),
+                ),
+                file: m.map(Migration::file_name),
+                applied_at: e.applied.as_ref().map(|a| a.applied_at),
+                execution_ms: e.applied.as_ref().map(|a| a.execution_ms),
+            }
+        })
+        .collect()
 }

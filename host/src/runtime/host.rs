@@ -5,6 +5,7 @@
 use super::limits::{LimitExceeded, MemoryLimiter};
 use super::session::{ActionFailure, Session};
 use crate::actions::{Action, ActionError};
+use crate::policy::Grant;
 use crate::wit::{self, migrate::host::actions::Host as ActionsHost};
 use crate::wit::{
     CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, ErrorKind, GrantDef,
@@ -25,6 +26,8 @@ pub struct HostState {
     max_call_bytes: usize,
     max_query_rows: usize,
     max_query_bytes: usize,
+    /// What the migration's source may do; every call is checked against it.
+    grant: Grant,
     /// The first call that failed. A migration that swallows an error and
     /// returns `Ok` must still fail: its transaction is aborted by then.
     pub(super) first_failure: Option<ActionFailure>,
@@ -36,8 +39,10 @@ impl HostState {
         output: super::output::GuestOutput,
         session: Session,
         limits: &super::Limits,
+        grant: Grant,
     ) -> Self {
         HostState {
+            grant,
             wasi,
             table: ResourceTable::new(),
             limiter: MemoryLimiter {
@@ -71,8 +76,21 @@ impl HostState {
 
     async fn run(&mut self, action: Action) -> wasmtime::Result<Result<(), wit::Error>> {
         self.count(approximate_size(&action))?;
+        // The grant first: a refused action never reaches SQL.
+        if let Err(error) = self.grant.check(&action) {
+            return Ok(self.refuse(&action.describe(), error));
+        }
         let result = self.session.action(&action).await;
         Ok(self.report(result))
+    }
+
+    /// A call the grant refuses, reported like a failed one.
+    fn refuse<T>(&mut self, what: &str, error: ActionError) -> Result<T, wit::Error> {
+        self.report(Err(ActionFailure {
+            action: what.to_owned(),
+            sql: None,
+            error,
+        }))
     }
 
     fn report<T>(&mut self, result: Result<T, ActionFailure>) -> Result<T, wit::Error> {
@@ -88,6 +106,7 @@ fn to_wit_error(failure: &ActionFailure) -> wit::Error {
     let (kind, sqlstate) = match &failure.error {
         ActionError::InvalidIdentifier(_) => (ErrorKind::InvalidIdentifier, None),
         ActionError::InvalidArgument(_) | ActionError::Refused(_) => (ErrorKind::InvalidArgument, None),
+        ActionError::NotPermitted(_) => (ErrorKind::NotPermitted, None),
         ActionError::Database { sqlstate, .. } => (ErrorKind::Database, sqlstate.clone()),
     };
     wit::Error {
@@ -339,11 +358,17 @@ impl ActionsHost for HostState {
     }
     async fn execute(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<u64> {
         self.count(sql.len() + params_size(&params))?;
+        if let Err(error) = self.grant.check_sql(&sql) {
+            return Ok(self.refuse("execute", error));
+        }
         let result = self.session.execute(&sql, &params).await;
         Ok(self.report(result))
     }
     async fn query(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<Rows> {
         self.count(sql.len() + params_size(&params))?;
+        if let Err(error) = self.grant.check_sql(&sql) {
+            return Ok(self.refuse("query", error));
+        }
         let result = self
             .session
             .query(&sql, &params, self.max_query_rows, self.max_query_bytes)

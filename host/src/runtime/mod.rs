@@ -21,6 +21,7 @@ use crate::wit::{MigrationComponent, MigrationComponentPre, RevisionInfo};
 use anyhow::Context as _;
 use host::HostState;
 pub use limits::{LimitExceeded, Limits};
+use crate::policy::Grant;
 use session::{ActionFailure, Session};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -97,6 +98,9 @@ fn output_suffix(output: &str) -> String {
     }
 }
 
+/// Where a granted data directory appears to the guest.
+pub const DATA_DIR: &str = "/data";
+
 pub struct Runtime {
     engine: Engine,
     linker: Linker<HostState>,
@@ -137,6 +141,12 @@ impl Runtime {
     /// Compiles a component, checks that it is a migration of this contract,
     /// and reads its metadata.
     pub async fn load(&self, bytes: &[u8]) -> anyhow::Result<LoadedComponent> {
+        self.load_with(bytes, &self.limits.clone()).await
+    }
+
+    /// [`Runtime::load`], reading the metadata under `limits` (a sandboxed
+    /// source's, so that even `metadata` cannot spin past them).
+    pub async fn load_with(&self, bytes: &[u8], limits: &Limits) -> anyhow::Result<LoadedComponent> {
         if !bytes.starts_with(b"\0asm") {
             anyhow::bail!("not a WebAssembly file (it does not start with the wasm magic number)");
         }
@@ -151,29 +161,33 @@ impl Runtime {
         let pre = MigrationComponentPre::new(pre).map_err(anyhow::Error::from).context(
             "not a migration for this host: it does not export the migrate:host@0.1.0 `migration` interface",
         )?;
-        let info = self.read_metadata(&pre).await?;
+        let info = self.read_metadata(&pre, limits).await?;
         validate_info(&info)?;
         Ok(LoadedComponent { pre, info })
     }
 
     /// Instantiates the component afresh and calls its `metadata` export,
     /// under the same limits as `up` and `down`.
-    async fn read_metadata(&self, pre: &MigrationComponentPre<HostState>) -> anyhow::Result<RevisionInfo> {
-        let mut store = self.store(Session::detached());
+    async fn read_metadata(
+        &self,
+        pre: &MigrationComponentPre<HostState>,
+        limits: &Limits,
+    ) -> anyhow::Result<RevisionInfo> {
+        let mut store = self.store(Session::detached(), &Grant::trusted(limits.clone()))?;
         let info = async {
             let instance = pre.instantiate_async(&mut store).await?;
             instance.migrate_host_migration().call_metadata(&mut store).await
         };
-        tokio::time::timeout(self.limits.timeout, info)
+        tokio::time::timeout(limits.timeout, info)
             .await
-            .map_err(|_| anyhow::anyhow!("reading its metadata took longer than {:?}", self.limits.timeout))?
-            .map_err(|e| anyhow::anyhow!("reading its metadata failed: {}", describe_trap(&e, &self.limits)))
+            .map_err(|_| anyhow::anyhow!("reading its metadata took longer than {:?}", limits.timeout))?
+            .map_err(|e| anyhow::anyhow!("reading its metadata failed: {}", describe_trap(&e, limits)))
     }
 
     /// Instantiates a loaded component and reads its metadata again: the
     /// per-run cost once compilation is done (for benchmarks).
     pub async fn instantiate(&self, component: &LoadedComponent) -> anyhow::Result<RevisionInfo> {
-        self.read_metadata(&component.pre).await
+        self.read_metadata(&component.pre, &self.limits).await
     }
 
     /// Runs `up` or `down` in a fresh instance. SQL goes through `session`,
@@ -184,8 +198,25 @@ impl Runtime {
         direction: Direction,
         session: Session,
     ) -> Result<RunOutcome, RunFailure> {
+        self.run_granted(component, direction, session, &Grant::trusted(self.limits.clone()))
+            .await
+    }
+
+    /// Runs `up` or `down` under a source's grant: its limits, its checks on
+    /// every call, and its data directory.
+    pub async fn run_granted(
+        &self,
+        component: &LoadedComponent,
+        direction: Direction,
+        session: Session,
+        grant: &Grant,
+    ) -> Result<RunOutcome, RunFailure> {
+        let limits = &grant.limits;
         let client = session.client().cloned();
-        let mut store = self.store(session);
+        let mut store = self.store(session, grant).map_err(|error| RunFailure {
+            error: RunError::Trap(format!("{error:#}")),
+            output: String::new(),
+        })?;
         let call = async {
             let instance = component.pre.instantiate_async(&mut store).await?;
             let exports = instance.migrate_host_migration();
@@ -194,7 +225,7 @@ impl Runtime {
                 Direction::Down => exports.call_down(&mut store).await,
             }
         };
-        let result = tokio::time::timeout(self.limits.timeout, call).await;
+        let result = tokio::time::timeout(limits.timeout, call).await;
         let output = store.data().output.text();
         let fail = |error| RunFailure {
             error,
@@ -207,12 +238,12 @@ impl Runtime {
                     let _ = client.cancel_token().cancel_query(tokio_postgres::NoTls).await;
                 }
                 return Err(fail(RunError::Limit(format!(
-                    "exceeded its wall-clock limit of {:?} (raise it with --timeout)",
-                    self.limits.timeout
+                    "exceeded its wall-clock limit of {:?} (raise it with --timeout, or in migrate.toml for a sandboxed source)",
+                    limits.timeout
                 ))));
             }
             Ok(Err(trap)) => {
-                let message = describe_trap(&trap, &self.limits);
+                let message = describe_trap(&trap, limits);
                 return Err(fail(if is_limit(&trap) {
                     RunError::Limit(message)
                 } else {
@@ -235,25 +266,30 @@ impl Runtime {
         }
     }
 
-    fn store(&self, session: Session) -> Store<HostState> {
+    fn store(&self, session: Session, grant: &Grant) -> anyhow::Result<Store<HostState>> {
+        let limits = &grant.limits;
         let output = output::GuestOutput::new(OUTPUT_CAPACITY);
-        let wasi = WasiCtx::builder()
-            .stdout(output.clone())
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(output.clone())
             .stderr(output.clone())
             .wall_clock(FrozenClock)
             .monotonic_clock(FrozenClock)
             .insecure_random_seed(0)
-            .secure_random(rand_core_fixed())
-            .build();
-        let mut store = Store::new(&self.engine, HostState::new(wasi, output, session, &self.limits));
+            .secure_random(rand_core_fixed());
+        // The one grant beyond the database: a directory to read, nothing else.
+        if let Some(dir) = &grant.data_dir {
+            wasi.preopened_dir(dir, DATA_DIR, wasmtime_wasi::FsPerms::ReadOnly)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("opening the data directory {}", dir.display()))?;
+        }
+        let state = HostState::new(wasi.build(), output, session, limits, grant.clone());
+        let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
-        store
-            .set_fuel(self.limits.fuel)
-            .expect("fuel is enabled in the engine config");
+        store.set_fuel(limits.fuel).expect("fuel is enabled in the engine config");
         // Yield to the executor every tick so the wall-clock timeout can fire.
         store.epoch_deadline_async_yield_and_update(1);
-        store.set_hostcall_fuel(self.limits.max_call_bytes.saturating_mul(2));
-        store
+        store.set_hostcall_fuel(limits.max_call_bytes.saturating_mul(2));
+        Ok(store)
     }
 }
 

@@ -63,11 +63,16 @@ pub fn checksum(bytes: &[u8]) -> String {
 
 /// Reads, compiles and checks every component in `dir`.
 pub async fn load(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<Migration>> {
+    load_with(runtime, dir, &runtime.limits().clone()).await
+}
+
+/// [`load`], reading metadata under `limits` (the source's).
+pub async fn load_with(runtime: &Runtime, dir: &Path, limits: &crate::runtime::Limits) -> anyhow::Result<Vec<Migration>> {
     let mut migrations = Vec::new();
     for file in component_files(dir)? {
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let component = runtime
-            .load(&bytes)
+            .load_with(&bytes, limits)
             .await
             .with_context(|| format!("{} is not a usable migration", file.display()))?;
         migrations.push(Migration {

@@ -1,0 +1,131 @@
+//! The trust policy: which migrations sources there are (`migrate.toml`,
+//! optional), how far each is trusted, and the check of every action a
+//! migration calls against its source's grant, made before any SQL runs.
+//!
+//! A **trusted** source (the app's own `migrations/`, and the only source
+//! when there is no `migrate.toml`) may call every action; like every
+//! migration it still has no access to the OS. A **sandboxed** source (a
+//! vendor's `.wasm` files) gets the schemas it may touch, the kinds of
+//! action it may call, its own limits and timeouts, and runs its SQL as a
+//! restricted role the host manages, so that Postgres enforces the same
+//! boundary again. This module decides; `runtime/` and `migrator/` enforce.
+
+mod classify;
+mod config;
+
+pub use classify::{Capability, classify};
+pub use config::{Config, SourceConfig, Trust, load_config};
+
+use crate::actions::{Action, ActionError, DEFAULT_SCHEMA, guard};
+use crate::runtime::Limits;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One source of migrations with its trust, as the migrator uses it.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Its name in `status` and in messages (`app`, `auth`).
+    pub name: String,
+    pub dir: PathBuf,
+    pub grant: Grant,
+}
+
+/// What a source's migrations may do.
+#[derive(Clone, Debug)]
+pub struct Grant {
+    pub trust: Trust,
+    /// The schemas a sandboxed source may change (ignored when trusted).
+    pub schemas: Vec<String>,
+    /// The kinds of action a sandboxed source may call (trusted: all).
+    pub capabilities: Vec<Capability>,
+    pub limits: Limits,
+    /// `SET LOCAL statement_timeout` / `lock_timeout` for each migration.
+    pub statement_timeout: Option<Duration>,
+    pub lock_timeout: Option<Duration>,
+    /// A directory the migration may read (WASI preopen `/data`, read-only).
+    pub data_dir: Option<PathBuf>,
+    /// Revisions whose data-loss hazards the project has reviewed and accepts.
+    pub acknowledged: Vec<String>,
+}
+
+impl Grant {
+    /// Everything, as for the app's own migrations.
+    pub fn trusted(limits: Limits) -> Self {
+        Grant {
+            trust: Trust::Trusted,
+            schemas: Vec::new(),
+            capabilities: Capability::ALL.to_vec(),
+            limits,
+            statement_timeout: None,
+            lock_timeout: None,
+            data_dir: None,
+            acknowledged: Vec::new(),
+        }
+    }
+
+    pub fn sandboxed(&self) -> bool {
+        self.trust == Trust::Sandboxed
+    }
+
+    /// The role a sandboxed source's SQL runs as.
+    pub fn role(&self, source: &str) -> String {
+        format!("migrate_host_sandbox_{source}")
+    }
+
+    /// Checks one action against the grant; the error names what is missing.
+    pub fn check(&self, action: &Action) -> Result<(), ActionError> {
+        if !self.sandboxed() {
+            return Ok(());
+        }
+        let (capability, schemas) = classify(action);
+        if !self.capabilities.contains(&capability) {
+            return Err(ActionError::NotPermitted(format!(
+                "{} needs the `{}` grant, which this source does not have (it has: {})",
+                action.describe(),
+                capability.name(),
+                self.capabilities.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        for schema in schemas {
+            let schema = schema.as_deref().unwrap_or(DEFAULT_SCHEMA);
+            if !self.schemas.iter().any(|s| s == schema) {
+                return Err(ActionError::NotPermitted(format!(
+                    "{} touches schema {schema}, outside this source's schemas ({})",
+                    action.describe(),
+                    self.schemas.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks raw SQL (`execute`/`query`) from a sandboxed source: it needs
+    /// the `sql` grant, and may not change the session's role or settings,
+    /// run a `DO` block, call `set_config` or define code (functions,
+    /// procedures, triggers, rules) that would run as someone else.
+    pub fn check_sql(&self, sql: &str) -> Result<(), ActionError> {
+        if !self.sandboxed() {
+            return Ok(());
+        }
+        if !self.capabilities.contains(&Capability::Sql) {
+            return Err(ActionError::NotPermitted(
+                "execute/query need the `sql` grant, which this source does not have".into(),
+            ));
+        }
+        guard::sandboxed_statement(sql)
+    }
+}
+
+impl Source {
+    /// The zero-config source: the `--dir` directory, trusted.
+    pub fn trusted(dir: impl Into<PathBuf>, limits: Limits) -> Self {
+        Source {
+            name: "app".into(),
+            dir: dir.into(),
+            grant: Grant::trusted(limits),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

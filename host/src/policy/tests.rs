@@ -1,0 +1,130 @@
+//! The grant checks, without a database.
+
+use super::*;
+use crate::wit::QualifiedName;
+
+fn sandboxed(schemas: &[&str], capabilities: &[Capability]) -> Grant {
+    Grant {
+        trust: Trust::Sandboxed,
+        schemas: schemas.iter().map(|s| s.to_string()).collect(),
+        capabilities: capabilities.to_vec(),
+        ..Grant::trusted(Limits::default())
+    }
+}
+
+#[test]
+fn a_trusted_source_may_do_anything() {
+    let grant = Grant::trusted(Limits::default());
+    let drop = Action::DropTable {
+        table: QualifiedName::unqualified("users"),
+    };
+    assert!(grant.check(&drop).is_ok());
+    assert!(grant.check_sql("SELECT set_config('role', 'postgres', true)").is_ok());
+}
+
+#[test]
+fn schemas_and_capabilities_bound_a_sandboxed_source() {
+    let grant = sandboxed(&["auth"], &[Capability::Create, Capability::Alter]);
+    let in_auth = QualifiedName::qualified("auth", "users");
+    let add = Action::AddTable {
+        table: in_auth.clone(),
+        columns: vec![],
+        options: Default::default(),
+    };
+    assert!(grant.check(&add).is_ok());
+    let elsewhere = Action::AddTable {
+        table: QualifiedName::unqualified("users"),
+        columns: vec![],
+        options: Default::default(),
+    };
+    let err = grant.check(&elsewhere).unwrap_err().to_string();
+    assert!(err.contains("touches schema public, outside this source's schemas (auth)"), "{err}");
+    let err = grant.check(&Action::DropTable { table: in_auth }).unwrap_err().to_string();
+    assert!(err.contains("needs the `drop` grant"), "{err}");
+    let function = Action::CreateFunction {
+        definition: "CREATE FUNCTION auth.f() RETURNS int LANGUAGE sql AS 'SELECT 1'".into(),
+    };
+    assert!(grant.check(&function).is_err(), "functions need their own grant");
+    let index = Action::AddIndexSql {
+        definition: "CREATE INDEX i ON public.users (lower(email))".into(),
+    };
+    assert!(grant.check(&index).is_err(), "the indexed table's schema counts");
+}
+
+#[test]
+fn sandboxed_sql_cannot_change_role_or_define_code() {
+    let grant = sandboxed(&["auth"], &[Capability::Sql]);
+    assert!(grant.check_sql("INSERT INTO auth.users (email) VALUES ($1)").is_ok());
+    assert!(grant.check_sql("CREATE TABLE auth.t (id int)").is_ok());
+    for sql in [
+        "SET LOCAL ROLE postgres",
+        "SET ROLE postgres",
+        "RESET ROLE",
+        "SET LOCAL search_path = public",
+        "SET SESSION AUTHORIZATION postgres",
+        "SELECT set_config('role', 'postgres', true)",
+        "SELECT pg_catalog.SET_CONFIG('session_authorization', 'postgres', false)",
+        "SELECT * FROM auth.users WHERE (SELECT set_config('role', 'postgres', true)) IS NOT NULL",
+        "DO $$ BEGIN EXECUTE 'SET ROLE postgres'; END $$",
+        "CREATE FUNCTION auth.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "CREATE TRIGGER t BEFORE INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION auth.f()",
+        "CREATE RULE r AS ON INSERT TO auth.users DO INSTEAD NOTHING",
+        "CREATE EXTENSION plpython3u",
+        "ALTER ROLE current_user SUPERUSER",
+        "GRANT postgres TO current_user",
+        "COMMIT",
+        "SELECT 1; SELECT 2",
+    ] {
+        assert!(grant.check_sql(sql).is_err(), "{sql}");
+    }
+    let no_sql = sandboxed(&["auth"], &[Capability::Create]);
+    assert!(no_sql.check_sql("SELECT 1").unwrap_err().to_string().contains("`sql` grant"));
+}
+
+#[test]
+fn config_resolves_sources_with_defaults_and_refuses_mistakes() {
+    let config: Config = toml::from_str(
+        r#"
+        [[source]]
+        name = "app"
+        dir = "migrations"
+
+        [[source]]
+        name = "auth"
+        dir = "vendor/auth"
+        trust = "sandboxed"
+        schemas = ["auth"]
+        lock_timeout = "2s"
+        [source.limits]
+        memory_mib = 32
+        "#,
+    )
+    .unwrap();
+    let sources = config.sources(std::path::Path::new("/p"), &Limits::default()).unwrap();
+    assert_eq!(sources[0].name, "app");
+    assert!(!sources[0].grant.sandboxed());
+    assert_eq!(sources[0].grant.capabilities, Capability::ALL.to_vec());
+    let auth = &sources[1].grant;
+    assert_eq!(sources[1].dir, std::path::Path::new("/p/vendor/auth"));
+    assert_eq!(auth.capabilities, vec![Capability::Create, Capability::Alter]);
+    assert_eq!(auth.limits.memory_bytes, 32 << 20);
+    assert_eq!(auth.limits.max_calls, config::sandbox_limits().max_calls);
+    assert_eq!(auth.lock_timeout, Some(std::time::Duration::from_secs(2)));
+    assert_eq!(auth.statement_timeout, Some(std::time::Duration::from_secs(30)));
+
+    for (bad, why) in [
+        ("[[source]]\nname = \"v\"\ndir = \"d\"\ntrust = \"sandboxed\"", "needs `schemas`"),
+        ("[[source]]\nname = \"a\"\ndir = \"d\"\nschemas = [\"x\"]", "only apply to trust"),
+        ("[[source]]\nname = \"Bad-Name\"\ndir = \"d\"", "a source name is"),
+        ("[[source]]\nname = \"a\"\ndir = \"d\"\n[[source]]\nname = \"a\"\ndir = \"e\"", "two sources"),
+        (
+            "[[source]]\nname = \"a\"\ndir = \"d\"\ntrust = \"sandboxed\"\nschemas = [\"s\"]\nlock_timeout = \"soon\"",
+            "not a duration",
+        ),
+    ] {
+        let config: Config = toml::from_str(bad).unwrap();
+        let err = format!("{:#}", config.sources(std::path::Path::new("/p"), &Limits::default()).unwrap_err());
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+    assert!(toml::from_str::<Config>("[[source]]\nname = \"a\"\ndir = \"d\"\nallow_everything = true").is_err());
+}
