@@ -150,3 +150,23 @@ async fn a_migration_cannot_release_the_lock_or_leave_session_state_behind() {
     assert!(table_exists(&db, "after_reset").await);
     db.drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn deep_recursion_overflows_the_guest_stack_with_a_clear_error() {
+    let (err, db) = apply_alone("recurse", Limits::default()).await;
+    assert!(err.contains("applying recurse (recurse forever, recurse.wasm)"), "{err}");
+    assert!(err.contains("stack overflow") || err.contains("exhausted its call stack"), "{err}");
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_flood_of_calls_hits_the_call_limit() {
+    let limits = Limits {
+        max_calls: 500,
+        ..Limits::default()
+    };
+    let (err, db) = apply_alone("flood", limits).await;
+    assert!(err.contains("applying flood (flood the host, flood.wasm)"), "{err}");
+    assert!(err.contains("500"), "the error names the limit's value: {err}");
+    db.drop().await.unwrap();
+}

@@ -607,12 +607,18 @@ fn sandbox_sql(role: &str, schemas: &[String]) -> Vec<String> {
     let quote = crate::actions::ident::quote;
     let r = quote(role);
     let literal = role.replace('\'', "''");
+    // Roles are per server: another database's run may be creating the same
+    // one right now, hence the exception handlers rather than only the checks.
     let mut sql = vec![
         format!(
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{literal}') THEN \
-             CREATE ROLE {r} NOLOGIN NOINHERIT; END IF; END $$"
+             CREATE ROLE {r} NOLOGIN NOINHERIT; END IF; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         ),
-        format!("DO $$ BEGIN IF NOT pg_has_role(current_user, '{literal}', 'MEMBER') THEN GRANT {r} TO current_user; END IF; END $$"),
+        format!(
+            "DO $$ BEGIN IF NOT pg_has_role(current_user, '{literal}', 'MEMBER') THEN GRANT {r} TO current_user; END IF; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        ),
     ];
     for schema in schemas {
         let s = quote(schema);

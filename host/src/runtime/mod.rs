@@ -342,6 +342,12 @@ fn describe_trap(error: &wasmtime::Error, limits: &Limits) -> String {
         Some(Trap::UnreachableCodeReached) => {
             "hit `unreachable` (a Rust guest panicked; its message, if any, is in the migration output)".into()
         }
+        Some(Trap::StackOverflow) => "exhausted its call stack (unbounded recursion?)".into(),
+        // Rust and C guests keep their stack in linear memory, below the
+        // data: running off its end is an out-of-bounds access.
+        Some(Trap::MemoryOutOfBounds) => {
+            "accessed memory out of bounds (in a Rust or C guest usually a stack overflow: unbounded recursion)".into()
+        }
         Some(trap) => trap.to_string(),
         // Not a trap: an instantiation or host error; its chain says what.
         None => error.chain().map(|e| e.to_string()).collect::<Vec<_>>().join(": "),
