@@ -209,6 +209,14 @@ async fn plan_prints_the_diff_and_locates_schema_errors() {
     let text = stdout(&out);
     assert!(text.contains(r#"DROP TABLE "public"."posts";"#), "{text}");
     assert!(
+        text.contains(
+            "-- HAZARD (loses data): drops the table and every row in it\n\
+             --   instead: copy or rename it first and drop it in a later release, once nothing reads it\n\
+             -- drop-table public.posts"
+        ),
+        "{text}"
+    );
+    assert!(
         text.contains(r#"ALTER TABLE "public"."users" DROP COLUMN "display_name";"#),
         "{text}"
     );
@@ -224,6 +232,19 @@ async fn plan_prints_the_diff_and_locates_schema_errors() {
         .unwrap();
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["direction"], "down");
+    // Each step carries its hazard: a unique constraint on the existing
+    // users table locks it; an index on the posts table the plan creates does not.
+    let step = |description: &str| {
+        plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["description"] == description)
+            .unwrap_or_else(|| panic!("no step {description}: {plan:#}"))
+            .clone()
+    };
+    assert_eq!(step("add-constraint users_email_key on public.users")["hazard"]["kind"], "lock");
+    assert!(step("add-table public.posts")["hazard"].is_null());
     assert!(
         plan["steps"]
             .as_array()

@@ -74,6 +74,7 @@ async fn generate_apply_regenerate_and_roll_back() {
         component,
         revision,
         steps,
+        hazards,
     } = generate(db.migrator(), &options("Add views, audit & review"))
         .await
         .unwrap()
@@ -88,6 +89,12 @@ async fn generate_apply_regenerate_and_roll_back() {
             .ends_with("_add_views_audit_review")
     );
     assert!(component.is_file());
+    assert!(
+        hazards
+            .iter()
+            .any(|h| h.kind == migrate_host::lint::HazardKind::DataLoss && h.step == "drop-table public.tags"),
+        "{hazards:?}"
+    );
     assert!(steps >= 5, "{steps}");
     let source = std::fs::read_to_string(crate_dir.join("src/lib.rs")).unwrap();
     assert!(

@@ -213,3 +213,40 @@ async fn bad_configs_are_one_clear_error() {
     assert!(text(&out.stderr).contains("--dir and"), "{}", text(&out.stderr));
     db.drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_sandboxed_migration_that_loses_data_needs_acknowledging() {
+    let grant = "schemas = [\"auth\"]\nallow = [\"create\", \"alter\", \"drop\", \"sql\"]";
+    let project = Project::new(&[], &["vendor_1", "vendor_2", "vendor_3"], grant);
+    let db = TestDatabase::create(fixtures_dir()).await.unwrap();
+
+    // A dry run already says so.
+    let out = project.cli(&db).args(["apply", "--dry-run"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("must be acknowledged"), "{}", text(&out.stderr));
+
+    let out = project.cli(&db).arg("apply").output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("applying auth_3"), "{err}");
+    assert!(
+        err.contains("must be acknowledged: review the migration, then add \"auth_3\" to the source's `acknowledge` list"),
+        "{err}"
+    );
+    // The first two applied; the third rolled back whole.
+    assert_eq!(history(&db).await.len(), 2);
+    assert_eq!(count(&db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'").await, 1);
+
+    let acknowledged = format!("{grant}\nacknowledge = [\"auth_3\"]");
+    let project = Project::new(&[], &["vendor_1", "vendor_2", "vendor_3"], &acknowledged);
+    let out = project.cli(&db).args(["apply", "--dry-run"]).output().unwrap();
+    let plan = text(&out.stdout);
+    assert!(
+        plan.contains("-- HAZARD drop-column auth.users.name (loses data): drops the column's values"),
+        "{plan}"
+    );
+    let out = project.cli(&db).arg("apply").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(count(&db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'").await, 0);
+    db.drop().await.unwrap();
+}

@@ -21,6 +21,7 @@ pub mod codegen;
 pub mod diff;
 pub mod generate;
 pub mod history;
+pub mod lint;
 pub mod migrator;
 pub mod policy;
 pub mod runtime;

@@ -276,11 +276,18 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                     component,
                     revision,
                     steps,
-                } => println!(
-                    "wrote {} ({steps} step(s), revision {revision}) and built {}\nreview it, then run `migrate-host apply`",
-                    crate_dir.display(),
-                    component.display()
-                ),
+                    hazards,
+                } => {
+                    println!(
+                        "wrote {} ({steps} step(s), revision {revision}) and built {}",
+                        crate_dir.display(),
+                        component.display()
+                    );
+                    for hazard in &hazards {
+                        println!("hazard: {hazard}");
+                    }
+                    println!("review it, then run `migrate-host apply`");
+                }
             }
         }
         Command::Apply { to, dry_run, force } => {
@@ -350,6 +357,7 @@ async fn plan(
             (started.elapsed() - introspected - loaded).as_secs_f64()
         );
     }
+    let hazards = crate::lint::lint_each(&actions);
     let steps: Vec<(String, Vec<String>)> = actions
         .iter()
         .map(|action| {
@@ -361,8 +369,8 @@ async fn plan(
     if json {
         let value = serde_json::json!({
             "direction": if down { "down" } else { "up" },
-            "steps": actions.iter().zip(&steps).map(|(action, (description, sql))| serde_json::json!({
-                "action": action, "description": description, "sql": sql,
+            "steps": actions.iter().zip(&steps).zip(&hazards).map(|((action, (description, sql)), hazard)| serde_json::json!({
+                "action": action, "description": description, "sql": sql, "hazard": hazard,
             })).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&value).context("writing JSON")?);
@@ -371,7 +379,11 @@ async fn plan(
     if steps.is_empty() {
         println!("-- schema is up to date: nothing to do");
     }
-    for (description, sql) in steps {
+    for ((description, sql), hazard) in steps.into_iter().zip(&hazards) {
+        if let Some(hazard) = hazard {
+            println!("-- HAZARD ({}): {}", hazard.kind.label(), hazard.why);
+            println!("--   instead: {}", hazard.instead);
+        }
         println!("-- {description}");
         for statement in sql {
             let end = if statement.starts_with("--") { "" } else { ";" };

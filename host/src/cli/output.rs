@@ -44,6 +44,7 @@ impl Printer {
                 millis,
                 statements,
                 output,
+                hazards,
             } => {
                 if dry_run {
                     let verb = if *direction == Direction::Up {
@@ -52,6 +53,9 @@ impl Printer {
                         "roll back"
                     };
                     println!("-- {verb} {revision}: {message}");
+                    for hazard in hazards.iter() {
+                        println!("-- HAZARD {hazard}");
+                    }
                     for sql in statements.iter() {
                         println!("{}", as_script(sql));
                     }

@@ -22,6 +22,8 @@ pub enum Generated {
         component: PathBuf,
         revision: String,
         steps: usize,
+        /// What the lint flags in `up`.
+        hazards: Vec<crate::lint::Hazard>,
     },
 }
 
@@ -116,6 +118,7 @@ pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
         component,
         revision,
         steps: up.len(),
+        hazards: crate::lint::lint(&up),
     })
 }
 

@@ -60,6 +60,8 @@ pub enum Event<'a> {
         millis: f64,
         statements: &'a [String],
         output: &'a str,
+        /// What the hazard lint flags in the steps the migration took.
+        hazards: &'a [crate::lint::Hazard],
     },
 }
 
@@ -530,6 +532,7 @@ impl Migrator {
             Err(error) => return Err(error).with_context(what),
         };
         let (statements, output) = (&outcome.statements, &outcome.output);
+        let hazards = crate::lint::lint(&outcome.actions);
         on_event(Event::Finished {
             direction,
             revision,
@@ -537,6 +540,7 @@ impl Migrator {
             millis,
             statements,
             output,
+            hazards: &hazards,
         });
         Ok(())
     }

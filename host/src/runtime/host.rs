@@ -28,6 +28,9 @@ pub struct HostState {
     max_query_bytes: usize,
     /// What the migration's source may do; every call is checked against it.
     grant: Grant,
+    /// A sandboxed source's revision being applied without its data loss
+    /// acknowledged: steps that lose data are refused.
+    pub(super) unacknowledged: Option<String>,
     /// The first call that failed. A migration that swallows an error and
     /// returns `Ok` must still fail: its transaction is aborted by then.
     pub(super) first_failure: Option<ActionFailure>,
@@ -43,6 +46,7 @@ impl HostState {
     ) -> Self {
         HostState {
             grant,
+            unacknowledged: None,
             wasi,
             table: ResourceTable::new(),
             limiter: MemoryLimiter {
@@ -78,6 +82,16 @@ impl HostState {
         self.count(approximate_size(&action))?;
         // The grant first: a refused action never reaches SQL.
         if let Err(error) = self.grant.check(&action) {
+            return Ok(self.refuse(&action.describe(), error));
+        }
+        if let Some(revision) = &self.unacknowledged
+            && let Some(hazard) = crate::lint::data_loss(&action)
+        {
+            let error = ActionError::NotPermitted(format!(
+                "{} {}, and a sandboxed source's data loss must be acknowledged: review the migration, then add \
+                 {revision:?} to the source's `acknowledge` list in migrate.toml",
+                hazard.step, hazard.why
+            ));
             return Ok(self.refuse(&action.describe(), error));
         }
         let result = self.session.action(&action).await;

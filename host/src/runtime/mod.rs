@@ -63,6 +63,8 @@ pub struct RunOutcome {
     pub statements: Vec<String>,
     /// What the guest printed.
     pub output: String,
+    /// The actions the guest called, in order.
+    pub actions: Vec<crate::actions::Action>,
 }
 
 /// Why a run failed. The transaction must be rolled back by the caller.
@@ -217,6 +219,10 @@ impl Runtime {
             error: RunError::Trap(format!("{error:#}")),
             output: String::new(),
         })?;
+        let revision = &component.info.revision;
+        if grant.sandboxed() && direction == Direction::Up && !grant.acknowledged.contains(revision) {
+            store.data_mut().unacknowledged = Some(revision.clone());
+        }
         let call = async {
             let instance = component.pre.instantiate_async(&mut store).await?;
             let exports = instance.migrate_host_migration();
@@ -259,10 +265,14 @@ impl Runtime {
                 message: error.message,
             })),
             (Ok(()), Some(failure)) => Err(fail(RunError::IgnoredFailure { direction, failure })),
-            (Ok(()), None) => Ok(RunOutcome {
-                statements: state.session.into_log(),
-                output,
-            }),
+            (Ok(()), None) => {
+                let (statements, actions) = state.session.into_parts();
+                Ok(RunOutcome {
+                    statements,
+                    output,
+                    actions,
+                })
+            }
         }
     }
 

@@ -43,6 +43,8 @@ pub struct Session {
     client: Option<Arc<Client>>,
     mode: Mode,
     log: Vec<String>,
+    /// Every action the guest called, in order (for the hazard lint).
+    actions: Vec<Action>,
 }
 
 impl Session {
@@ -51,6 +53,7 @@ impl Session {
             client: Some(client),
             mode,
             log: Vec::new(),
+            actions: Vec::new(),
         }
     }
 
@@ -59,6 +62,7 @@ impl Session {
             client: None,
             mode: Mode::Detached,
             log: Vec::new(),
+            actions: Vec::new(),
         }
     }
 
@@ -69,6 +73,11 @@ impl Session {
     /// The statements run (or, in a dry run, that would run), in order.
     pub fn into_log(self) -> Vec<String> {
         self.log
+    }
+
+    /// The statements, and the actions called.
+    pub fn into_parts(self) -> (Vec<String>, Vec<Action>) {
+        (self.log, self.actions)
     }
 
     pub fn client(&self) -> Option<&Arc<Client>> {
@@ -91,6 +100,7 @@ impl Session {
 
     /// Plans and runs one action.
     pub async fn action(&mut self, action: &Action) -> Result<(), ActionFailure> {
+        self.actions.push(action.clone());
         let describe = action.describe();
         let client = self.connected(&describe)?;
         let fail = |error, sql: Option<&String>| ActionFailure {
