@@ -28,3 +28,6 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     done
     pg_isready -h 127.0.0.1 -p 5432
 fi
+
+# The JavaScript example migration (plugins/js): componentize-qjs from npm.
+"$(dirname "${BASH_SOURCE[0]}")/../plugins/js/build.sh"
