@@ -125,12 +125,12 @@ async fn a_hostile_vendor_is_stopped_at_every_turn_and_changes_nothing() {
     // In order: drop outside the grant, create outside the schemas, SET LOCAL
     // ROLE, RESET ROLE and a session SET (refused for every source),
     // set_config, DO, chained statements, a
-    // SECURITY DEFINER function, COMMIT, a grant; then Postgres itself
-    // refuses the sandbox role.
+    // SECURITY DEFINER function, COMMIT, a grant, set_config hidden in a
+    // check expression; then Postgres itself refuses the sandbox role.
     assert!(
         err.contains(
             "attempts: not-permitted not-permitted not-permitted invalid invalid not-permitted \
-             not-permitted invalid not-permitted invalid not-permitted database:42501"
+             not-permitted invalid not-permitted invalid not-permitted not-permitted database:42501"
         ),
         "{err}"
     );

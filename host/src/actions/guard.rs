@@ -353,16 +353,37 @@ pub fn sandboxed_statement(sql: &str) -> Result<(), ActionError> {
         }
         _ => {}
     }
-    let calls_set_config = parsed.protobuf.nodes().iter().any(|(node, ..)| match node {
+    if calls_set_config(&parsed) {
+        return Err(refuse("call set_config (it can change the session's role)"));
+    }
+    Ok(())
+}
+
+/// Whether a parsed statement calls `set_config` anywhere (which can switch
+/// the session's role back to the connecting one).
+fn calls_set_config(parsed: &pg_query::ParseResult) -> bool {
+    parsed.protobuf.nodes().iter().any(|(node, ..)| match node {
         pg_query::NodeRef::FuncCall(call) => call.funcname.iter().any(|part| {
             matches!(part.node.as_ref(), Some(NodeEnum::String(s)) if s.sval.eq_ignore_ascii_case("set_config"))
         }),
         _ => false,
-    });
-    if calls_set_config {
-        return Err(refuse("call set_config (it can change the session's role)"));
+    })
+}
+
+/// For a sandboxed source: refuses SQL text spliced into an action (a
+/// default, a check, a `USING` cast, a view's query...) that calls
+/// `set_config`: Postgres would evaluate it, as the sandbox role, while the
+/// migration runs or later, and it could switch the role. `wrap` makes the
+/// text a statement (`SELECT ({})` for an expression).
+pub fn sandboxed_text(text: &str, wrap: &str, what: &str) -> Result<(), ActionError> {
+    let statement = wrap.replace("{}", text);
+    match pg_query::parse(&statement) {
+        Ok(parsed) if calls_set_config(&parsed) => Err(ActionError::NotPermitted(format!(
+            "a sandboxed migration may not call set_config (in {what})"
+        ))),
+        // Unparseable text is refused by the action's own checks.
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Every action as the kind of change it is and the schemas it changes.
 
 use crate::actions::{Action, guard};
-use crate::wit::{CommentTarget, QualifiedName};
+use crate::wit::{ColumnDef, ColumnDefault, CommentTarget, Constraint, QualifiedName, TypeCast};
 
 /// A kind of action a grant can allow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -124,4 +124,51 @@ fn comment_schema(target: &CommentTarget) -> Option<String> {
         CommentTarget::Column(m) | CommentTarget::Constraint(m) | CommentTarget::Trigger(m) => m.table.schema.clone(),
         CommentTarget::Function(f) => f.name.schema.clone(),
     }
+}
+
+/// The SQL text an action splices into its statements, each with how to
+/// make it a statement for the parser (`{}` marks the text) and what it is.
+pub fn sql_texts(action: &Action) -> Vec<(&str, &'static str, &'static str)> {
+    const EXPR: &str = "SELECT ({})";
+    fn column<'a>(column: &'a ColumnDef, out: &mut Vec<(&'a str, &'static str, &'static str)>) {
+        if let Some(ColumnDefault::Expression(e)) = &column.default {
+            out.push((e.as_str(), "SELECT ({})", "a default"));
+        }
+        if let Some(g) = &column.generated {
+            out.push((g.as_str(), "SELECT ({})", "a generated column"));
+        }
+    }
+    let mut out = Vec::new();
+    match action {
+        Action::AddTable { columns, .. } => columns.iter().for_each(|c| column(c, &mut out)),
+        Action::AddColumn { column: c, .. } => column(c, &mut out),
+        Action::SetColumnDefault {
+            default: ColumnDefault::Expression(e),
+            ..
+        } => out.push((e.as_str(), EXPR, "a default")),
+        Action::ChangeColumnType {
+            cast: TypeCast::Using(e), ..
+        } => out.push((e.as_str(), EXPR, "a USING cast")),
+        Action::AddConstraint { constraint, .. } => match constraint {
+            Constraint::Check(e) => out.push((e.as_str(), EXPR, "a check constraint")),
+            Constraint::Sql(d) => out.push((d.as_str(), "ALTER TABLE t ADD {}", "a constraint")),
+            _ => {}
+        },
+        Action::AddIndex { index } => {
+            if let Some(p) = &index.predicate {
+                out.push((p.as_str(), EXPR, "an index predicate"));
+            }
+        }
+        Action::AddIndexSql { definition } => out.push((definition.as_str(), "{}", "an index definition")),
+        Action::CreateView { query, .. } => out.push((query.as_str(), "{}", "a view's query")),
+        Action::CreatePolicy { policy } => {
+            out.extend(policy.using.iter().map(|e| (e.as_str(), EXPR, "a policy")));
+            out.extend(policy.with_check.iter().map(|e| (e.as_str(), EXPR, "a policy")));
+        }
+        Action::CreateFunction { definition } | Action::CreateTrigger { definition } => {
+            out.push((definition.as_str(), "{}", "a definition"))
+        }
+        _ => {}
+    }
+    out
 }

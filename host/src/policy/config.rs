@@ -137,6 +137,9 @@ impl SourceConfig {
         }
         for schema in &self.schemas {
             crate::actions::ident::validate(schema, "schema").map_err(|e| anyhow::anyhow!("{e}"))?;
+            if schema.starts_with("pg_") || schema == "information_schema" {
+                bail!("schema {schema} belongs to Postgres; a source cannot be granted it");
+            }
         }
         let duration = |text: &Option<String>, default: Option<Duration>, what: &str| -> anyhow::Result<_> {
             match text {

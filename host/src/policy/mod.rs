@@ -13,7 +13,7 @@
 mod classify;
 mod config;
 
-pub use classify::{Capability, classify};
+pub use classify::{Capability, classify, sql_texts};
 pub use config::{Config, SourceConfig, Trust, load_config};
 
 use crate::actions::{Action, ActionError, DEFAULT_SCHEMA, guard};
@@ -95,6 +95,9 @@ impl Grant {
                     self.schemas.join(", ")
                 )));
             }
+        }
+        for (text, wrap, what) in sql_texts(action) {
+            guard::sandboxed_text(text, wrap, what)?;
         }
         Ok(())
     }

@@ -128,3 +128,55 @@ fn config_resolves_sources_with_defaults_and_refuses_mistakes() {
     }
     assert!(toml::from_str::<Config>("[[source]]\nname = \"a\"\ndir = \"d\"\nallow_everything = true").is_err());
 }
+
+#[test]
+fn sandboxed_expressions_cannot_call_set_config_either() {
+    use crate::wit::{ColumnDef, ColumnDefault, Constraint, DataType, ScalarType, TypeCast};
+    let grant = sandboxed(&["auth"], &[Capability::Create, Capability::Alter]);
+    let table = QualifiedName::qualified("auth", "t");
+    let escape = "set_config('role', 'postgres', true) IS NOT NULL";
+    let text = DataType {
+        scalar: ScalarType::Text,
+        is_array: false,
+    };
+    let attempts = [
+        Action::AddConstraint {
+            table: table.clone(),
+            name: "c".into(),
+            constraint: Constraint::Check(escape.into()),
+        },
+        Action::AddColumn {
+            table: table.clone(),
+            column: ColumnDef {
+                default: Some(ColumnDefault::Expression(format!("CASE WHEN {escape} THEN 'x' END"))),
+                ..ColumnDef::new("c", text.clone())
+            },
+        },
+        Action::ChangeColumnType {
+            table: table.clone(),
+            column: "c".into(),
+            new_type: text,
+            cast: TypeCast::Using(format!("CASE WHEN {escape} THEN c END")),
+        },
+        Action::CreateView {
+            name: QualifiedName::qualified("auth", "v"),
+            query: "SELECT pg_catalog.set_config('role', 'postgres', true)".into(),
+            materialized: true,
+        },
+    ];
+    for action in attempts {
+        let err = grant.check(&action).unwrap_err().to_string();
+        assert!(err.contains("may not call set_config"), "{}: {err}", action.describe());
+    }
+    let fine = Action::AddConstraint {
+        table,
+        name: "c".into(),
+        constraint: Constraint::Check("length(c) > 0".into()),
+    };
+    assert!(grant.check(&fine).is_ok());
+    assert!(Grant::trusted(Limits::default()).check(&Action::AddConstraint {
+        table: QualifiedName::qualified("auth", "t"),
+        name: "c".into(),
+        constraint: Constraint::Check(escape.into()),
+    }).is_ok(), "a trusted source is not second-guessed");
+}
