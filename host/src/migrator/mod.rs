@@ -502,28 +502,22 @@ impl Migrator {
                     execution_ms: millis,
                 };
                 history::record(&self.client, &record).await?;
-                self.client.batch_execute("COMMIT").await.context("committing")?;
+                // Committed, then whatever session state the migration set
+                // (a setting, a role, temporary tables) is cleared so that it
+                // cannot reach the next one: one round trip.
+                self.client
+                    .batch_execute(&format!("COMMIT; {RESET_SESSION}"))
+                    .await
+                    .context("committing and resetting the session")?;
             }
             anyhow::Ok((outcome, millis))
         }
         .await;
-        if !dry_run {
-            // Whatever session state the migration set (SET via set_config,
-            // a role, temporary tables) must not reach the next one.
-            let reset = self
-                .client
-                .batch_execute("RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; DISCARD TEMP")
-                .await;
-            if let (Ok(_), Err(e)) = (&result, reset) {
-                return Err(anyhow::Error::from(e).context("resetting the session after the migration"))
-                    .with_context(what);
-            }
-        }
         let (outcome, millis) = match result {
             Ok(done) => done,
             // Nothing of the migration, nor its record, survives.
             Err(error) if !dry_run => {
-                if let Err(rollback) = self.client.batch_execute("ROLLBACK").await {
+                if let Err(rollback) = self.client.batch_execute(&format!("ROLLBACK; {RESET_SESSION}")).await {
                     let error = error.context(format!("and rolling the transaction back failed too: {rollback}"));
                     return Err(error).with_context(what);
                 }
@@ -545,6 +539,9 @@ impl Migrator {
         Ok(())
     }
 }
+
+/// Clears what a migration may have set on the session.
+const RESET_SESSION: &str = "RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; DISCARD TEMP";
 
 /// Connects and drives the connection on the current runtime. (No TLS yet.)
 pub async fn connect(url: &str) -> anyhow::Result<Arc<Client>> {

@@ -122,8 +122,10 @@ impl Session {
         };
         for sql in &statements {
             if self.mode == Mode::Live {
+                // The host's own DDL has no parameters: the simple protocol
+                // runs it in one round trip (prepare + execute takes two).
                 client
-                    .execute(sql.as_str(), &[])
+                    .batch_execute(sql.as_str())
                     .await
                     .map_err(|e| fail(database_error(&e), Some(sql)))?;
             }
