@@ -13,6 +13,7 @@
 //! `migrator/`), and builds no SQL (that is `actions/`).
 
 mod host;
+mod cache;
 pub mod limits;
 mod output;
 pub mod session;
@@ -107,6 +108,8 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<HostState>,
     limits: Limits,
+    /// Compiled components by content; none: compile every time.
+    cache: Option<cache::ComponentCache>,
 }
 
 impl Runtime {
@@ -118,22 +121,19 @@ impl Runtime {
         config.wasm_component_model(true);
         config.consume_fuel(true);
         config.epoch_interruption(true);
-        if let Some(dir) = cache_dir {
-            let mut cache = wasmtime::CacheConfig::new();
-            cache.with_directory(dir);
-            config.cache(Some(
-                wasmtime::Cache::new(cache)
-                    .map_err(anyhow::Error::from)
-                    .context("setting up the compiled-component cache")?,
-            ));
-        }
         let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+        let cache = cache_dir.map(|dir| cache::ComponentCache::new(dir, &engine));
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
         MigrationComponent::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |state| state)
             .map_err(anyhow::Error::from)?;
         spawn_epoch_ticker(&engine);
-        Ok(Runtime { engine, linker, limits })
+        Ok(Runtime {
+            engine,
+            linker,
+            limits,
+            cache,
+        })
     }
 
     pub fn limits(&self) -> &Limits {
@@ -152,8 +152,10 @@ impl Runtime {
         if !bytes.starts_with(b"\0asm") {
             anyhow::bail!("not a WebAssembly file (it does not start with the wasm magic number)");
         }
-        let component = Component::new(&self.engine, bytes)
-            .map_err(anyhow::Error::from)
+        let component = match &self.cache {
+            Some(cache) => cache.component(&self.engine, bytes),
+            None => Component::new(&self.engine, bytes).map_err(anyhow::Error::from),
+        }
             .context("not a valid WebAssembly component (a core module must be turned into a component, e.g. by building for wasm32-wasip2)")?;
         let pre = self
             .linker
