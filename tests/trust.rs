@@ -130,7 +130,7 @@ async fn a_hostile_vendor_is_stopped_at_every_turn_and_changes_nothing() {
     assert!(
         err.contains(
             "attempts: not-permitted not-permitted not-permitted invalid invalid not-permitted \
-             not-permitted invalid not-permitted invalid not-permitted not-permitted database:42501"
+             not-permitted invalid not-permitted invalid not-permitted not-permitted ok database:42501"
         ),
         "{err}"
     );
@@ -172,11 +172,15 @@ async fn a_sandboxed_statement_timeout_stops_a_long_query() {
     assert!(started.elapsed().as_secs() < 30, "the timeout, not the 60 s sleep, ended it");
     assert!(!table_exists(&db, "sleeper_was_here").await);
     assert!(history(&db).await.is_empty());
-    // Granting `public` does not grant the history table.
+    // Granting `public` does not grant the history table: the sandbox role may
+    // only read it and insert (its record; the host checks it added nothing else).
     let granted: bool = db
         .client()
         .query_one(
-            "SELECT has_table_privilege('migrate_host_sandbox_auth', 'public.migration_info', 'INSERT')",
+            "SELECT has_table_privilege('migrate_host_sandbox_auth', 'public.migration_info', 'UPDATE')
+                 OR has_table_privilege('migrate_host_sandbox_auth', 'public.migration_info', 'DELETE')
+                 OR has_table_privilege('migrate_host_sandbox_auth', 'public.migration_info', 'TRUNCATE')
+                 OR has_sequence_privilege('migrate_host_sandbox_auth', 'public.migration_info_id_seq', 'UPDATE')",
             &[],
         )
         .await
@@ -248,5 +252,17 @@ async fn a_sandboxed_migration_that_loses_data_needs_acknowledging() {
     let out = project.cli(&db).arg("apply").output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(count(&db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'").await, 0);
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_sandboxed_migration_cannot_forge_the_history() {
+    let project = Project::new(&[], &["forger"], "schemas = [\"auth\"]\nallow = [\"sql\"]");
+    let db = TestDatabase::create(fixtures_dir()).await.unwrap();
+    let out = project.cli(&db).arg("apply").output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("the migration wrote to migration_info itself: refused"), "{err}");
+    assert!(history(&db).await.is_empty());
     db.drop().await.unwrap();
 }

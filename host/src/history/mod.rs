@@ -171,6 +171,15 @@ pub async fn applied(client: &Client) -> anyhow::Result<Vec<Applied>> {
         .collect())
 }
 
+/// How many rows the log has (to check that a migration added only its own).
+pub async fn count(client: &Client) -> anyhow::Result<i64> {
+    Ok(client
+        .query_one("SELECT count(*) FROM public.migration_info", &[])
+        .await
+        .context("counting migration_info")?
+        .get(0))
+}
+
 /// The whole log, oldest first.
 pub async fn log(client: &Client) -> anyhow::Result<Vec<Record>> {
     if !exists(client).await? {

@@ -122,6 +122,14 @@ pub struct Migrator {
     control: Arc<Client>,
     /// In the order they are applied; the first trusted one is the app's own.
     sources: Vec<Source>,
+    /// Where to connect, for the connections that log in as a sandboxed
+    /// source's role (none: sandboxed sources cannot run).
+    url: Option<String>,
+    /// Those connections, opened on first use, one per sandboxed source.
+    sandboxes: tokio::sync::Mutex<std::collections::HashMap<String, Arc<Client>>>,
+    /// Granted schemas this run created for a source, dropped again (when
+    /// still empty) if the source's migration fails before any succeeded.
+    provisioned: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
 }
 
 /// One source's migrations in chain order.
@@ -143,6 +151,9 @@ impl Migrator {
             client,
             control,
             sources,
+            url: None,
+            sandboxes: Default::default(),
+            provisioned: Default::default(),
         }
     }
 
@@ -155,7 +166,9 @@ impl Migrator {
     pub async fn connect_sources(runtime: Runtime, url: &str, sources: Vec<Source>) -> anyhow::Result<Self> {
         let client = connect(url).await?;
         let control = connect(url).await?;
-        Ok(Migrator::with_sources(runtime, client, control, sources))
+        let mut migrator = Migrator::with_sources(runtime, client, control, sources);
+        migrator.url = Some(url.to_owned());
+        Ok(migrator)
     }
 
     pub fn client(&self) -> &Arc<Client> {
@@ -406,35 +419,71 @@ impl Migrator {
         Ok(report)
     }
 
-    /// Sets up the migration's transaction for its source: the timeouts,
-    /// and for a sandboxed source its restricted role (created if missing,
-    /// with privileges on the granted schemas only), which the migration's
-    /// SQL then runs as.
-    async fn prepare(&self, source: &Source) -> anyhow::Result<()> {
-        let grant = &source.grant;
-        let mut sql = Vec::new();
-        for (setting, value) in [
-            ("statement_timeout", grant.statement_timeout),
-            ("lock_timeout", grant.lock_timeout),
-        ] {
-            if let Some(value) = value {
-                sql.push(format!("SET LOCAL {setting} = {}", value.as_millis().max(1)));
-            }
+    /// The connection a source's migrations run on: the migrator's own for
+    /// a trusted source; for a sandboxed one, a connection that logs in as
+    /// the source's role. Its session user is then that role, so nothing the
+    /// migration's SQL does (`SET ROLE`, `set_config('role', ...)`, a
+    /// built-in that runs SQL text) can make it anyone else.
+    async fn connection(&self, source: &Source) -> anyhow::Result<Arc<Client>> {
+        if !source.grant.sandboxed() {
+            return Ok(self.client.clone());
         }
-        if grant.sandboxed() {
-            sql.extend(sandbox_sql(&grant.role(&source.name), &grant.schemas));
+        let mut sandboxes = self.sandboxes.lock().await;
+        if let Some(client) = sandboxes.get(&source.name) {
+            return Ok(client.clone());
         }
-        for statement in sql {
+        let url = self
+            .url
+            .as_deref()
+            .context("a sandboxed source needs the migrator to know its connection string")?;
+        let role = source.grant.role(&source.name);
+        let existing: Vec<String> = self
+            .client
+            .query("SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1)", &[&source.grant.schemas])
+            .await
+            .context("reading the granted schemas")?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let missing = source.grant.schemas.iter().filter(|s| !existing.contains(s)).cloned().collect();
+        self.provisioned.lock().unwrap().insert(source.name.clone(), missing);
+        // A fresh password on every run: nobody else needs to know it.
+        let password = hex::encode(rand::random::<[u8; 24]>());
+        for statement in sandbox_sql(&role, &password, &source.grant.schemas) {
             self.client.batch_execute(&statement).await.map_err(|e| {
                 let message = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned());
                 anyhow!(
-                    "preparing source {}'s sandbox failed: {message}\n  SQL: {statement}\n  (the connecting role \
-                     needs CREATEROLE, or create the role and the schemas beforehand)",
-                    source.name
+                    "preparing source {}'s sandbox failed: {message}\n  SQL: {}\n  (the connecting role needs \
+                     CREATEROLE, or create the role and the schemas beforehand)",
+                    source.name,
+                    statement.replace(&password, "***")
                 )
             })?;
         }
-        Ok(())
+        let mut config: tokio_postgres::Config = url.parse().context("parsing the connection string")?;
+        config.user(&role).password(password.as_bytes());
+        let (client, connection) = config.connect(tokio_postgres::NoTls).await.with_context(|| {
+            format!(
+                "logging in as {role} for source {} (the server's pg_hba.conf must let that role connect with a \
+                 password)",
+                source.name
+            )
+        })?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        let client = Arc::new(client);
+        sandboxes.insert(source.name.clone(), client.clone());
+        Ok(client)
+    }
+
+    /// The source's timeouts, for the migration's transaction.
+    fn timeouts(source: &Source) -> Vec<String> {
+        let grant = &source.grant;
+        [("statement_timeout", grant.statement_timeout), ("lock_timeout", grant.lock_timeout)]
+            .into_iter()
+            .filter_map(|(setting, value)| value.map(|v| format!("SET LOCAL {setting} = {}", v.as_millis().max(1))))
+            .collect()
     }
 
     /// One migration in one transaction, with its history record. A dry run
@@ -468,25 +517,32 @@ impl Migrator {
         });
         let started = Instant::now();
         let applied_at = Utc::now();
+        let client = if dry_run {
+            self.client.clone()
+        } else {
+            self.connection(source).await.with_context(what)?
+        };
         if !dry_run {
-            self.client.batch_execute("BEGIN").await.with_context(what)?;
+            let mut begin = vec!["BEGIN".to_owned()];
+            begin.extend(Self::timeouts(source));
+            client.batch_execute(&begin.join("; ")).await.with_context(what)?;
         }
         let result = async {
             let mode = if dry_run { Mode::DryRun } else { Mode::Live };
-            if !dry_run {
-                self.prepare(source).await?;
-            }
-            let session = Session::new(self.client.clone(), mode);
+            // A sandboxed migration may insert into the history (so that its
+            // record commits with it) but must not forge rows of its own.
+            let history_rows = if source.grant.sandboxed() && !dry_run {
+                Some(history::count(&client).await?)
+            } else {
+                None
+            };
+            let session = Session::new(client.clone(), mode);
             let outcome = self
                 .runtime
                 .run_granted(&migration.component, direction, session, &source.grant)
                 .await?;
             let millis = started.elapsed().as_secs_f64() * 1000.0;
             if !dry_run {
-                if source.grant.sandboxed() {
-                    // The record is the host's to write, as itself.
-                    self.client.batch_execute("RESET ROLE").await.context("leaving the sandbox role")?;
-                }
                 let operation = if direction == Direction::Up {
                     Operation::Apply
                 } else {
@@ -501,11 +557,16 @@ impl Migrator {
                     applied_at,
                     execution_ms: millis,
                 };
-                history::record(&self.client, &record).await?;
+                history::record(&client, &record).await?;
+                if let Some(before) = history_rows
+                    && history::count(&client).await? != before + 1
+                {
+                    bail!("the migration wrote to migration_info itself: refused");
+                }
                 // Committed, then whatever session state the migration set
-                // (a setting, a role, temporary tables) is cleared so that it
-                // cannot reach the next one: one round trip.
-                self.client
+                // (a setting, a role, temporary tables, advisory locks) is
+                // cleared so that it cannot reach the next one: one round trip.
+                client
                     .batch_execute(&format!("COMMIT; {RESET_SESSION}"))
                     .await
                     .context("committing and resetting the session")?;
@@ -514,12 +575,25 @@ impl Migrator {
         }
         .await;
         let (outcome, millis) = match result {
-            Ok(done) => done,
+            Ok(done) => {
+                if !dry_run {
+                    self.provisioned.lock().unwrap().remove(&source.name);
+                }
+                done
+            }
             // Nothing of the migration, nor its record, survives.
             Err(error) if !dry_run => {
-                if let Err(rollback) = self.client.batch_execute(&format!("ROLLBACK; {RESET_SESSION}")).await {
+                if let Err(rollback) = client.batch_execute(&format!("ROLLBACK; {RESET_SESSION}")).await {
                     let error = error.context(format!("and rolling the transaction back failed too: {rollback}"));
                     return Err(error).with_context(what);
+                }
+                // Nor the empty schemas provisioned for a source that never got going.
+                let provisioned = self.provisioned.lock().unwrap().remove(&source.name).unwrap_or_default();
+                for schema in provisioned {
+                    let _ = self
+                        .client
+                        .batch_execute(&format!("DROP SCHEMA IF EXISTS {}", crate::actions::ident::quote(&schema)))
+                        .await;
                 }
                 return Err(error).with_context(what);
             }
@@ -541,7 +615,10 @@ impl Migrator {
 }
 
 /// Clears what a migration may have set on the session.
-const RESET_SESSION: &str = "RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; DISCARD TEMP";
+/// (The host's own advisory lock is on the control connection, so
+/// unlocking everything here only releases what a migration took.)
+const RESET_SESSION: &str =
+    "RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; DISCARD TEMP; SELECT pg_advisory_unlock_all()";
 
 /// Connects and drives the connection on the current runtime. (No TLS yet.)
 pub async fn connect(url: &str) -> anyhow::Result<Arc<Client>> {
@@ -600,22 +677,27 @@ fn check_entries(reconciled: &Reconciled, entries: &[chain::Entry], force: bool)
     Ok(())
 }
 
-/// The statements that put a transaction into a sandboxed source's role:
-/// the role exists (no login, no inherited rights), the connecting role may
-/// switch to it, each granted schema exists and the role may use and create
-/// in it (and read and write what is there), then `SET LOCAL ROLE`.
-fn sandbox_sql(role: &str, schemas: &[String]) -> Vec<String> {
+/// The statements that make a sandboxed source's role ready, run (and
+/// committed) on the host's own connection before the source's first
+/// migration: the role exists and may log in with this run's password (no
+/// other rights, no memberships), each granted schema exists and the role
+/// may use and create in it (and read and write what is there), and of the
+/// history it may only read and insert (the host checks that it inserted
+/// nothing but its own record).
+fn sandbox_sql(role: &str, password: &str, schemas: &[String]) -> Vec<String> {
     let quote = crate::actions::ident::quote;
     let r = quote(role);
     let literal = role.replace('\'', "''");
     // Roles are per server: another database's run may be creating the same
-    // one right now, hence the exception handlers rather than only the checks.
+    // one right now, hence the exception handler as well as the check.
     let mut sql = vec![
         format!(
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{literal}') THEN \
              CREATE ROLE {r} NOLOGIN NOINHERIT; END IF; \
              EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         ),
+        format!("ALTER ROLE {r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{password}'"),
+        // The host needs to act on what the role owns (roll back, drop).
         format!(
             "DO $$ BEGIN IF NOT pg_has_role(current_user, '{literal}', 'MEMBER') THEN GRANT {r} TO current_user; END IF; \
              EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
@@ -628,11 +710,14 @@ fn sandbox_sql(role: &str, schemas: &[String]) -> Vec<String> {
         sql.push(format!("GRANT ALL ON ALL TABLES IN SCHEMA {s} TO {r}"));
         sql.push(format!("GRANT ALL ON ALL SEQUENCES IN SCHEMA {s} TO {r}"));
     }
-    // The history is the host's: a grant on `public` must not reach it.
+    sql.push(format!("REVOKE ALL ON public.migration_info FROM {r}"));
+    sql.push(format!("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {r}"));
     if schemas.iter().any(|s| s == "public") {
-        sql.push(format!("REVOKE ALL ON public.migration_info FROM {r}"));
+        // Granted back, except the history's own sequence.
+        sql.push(format!("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {r}"));
+        sql.push(format!("REVOKE ALL ON SEQUENCE public.migration_info_id_seq FROM {r}"));
     }
-    sql.push(format!("SET LOCAL ROLE {r}"));
+    sql.push(format!("GRANT SELECT, INSERT ON public.migration_info TO {r}"));
     sql
 }
 
