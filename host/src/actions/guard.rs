@@ -307,56 +307,136 @@ pub fn index_table_schema(definition: &str) -> Option<String> {
     }
 }
 
+/// What a sandboxed source's raw statement would change, for its grant.
+#[derive(Debug, Default, PartialEq)]
+pub struct SandboxedSql {
+    /// The schema of each relation it writes or changes (`None`: unqualified).
+    pub targets: Vec<Option<String>>,
+    /// It drops or truncates something, or drops a column.
+    pub loses_data: bool,
+}
+
 /// Checks raw SQL from a sandboxed source, on top of [`raw_statement`]:
-/// only queries, data changes and plain DDL on objects, and nothing that
-/// changes the session's role or settings (`SET`, `RESET`, a `set_config`
-/// call anywhere in the statement), runs code (`DO`) or defines code that
-/// would run later or as someone else (functions, procedures, triggers,
-/// rules, extensions, languages).
-pub fn sandboxed_statement(sql: &str) -> Result<(), ActionError> {
+/// only queries, data changes and plain DDL on tables, indexes, views and
+/// sequences; no `SET`/`RESET`, `DO`, `CASCADE`, `set_config` call, or
+/// statement on a `pg_` relation; `ALTER TABLE` only for columns,
+/// defaults, NOT NULL and constraints. Says what it writes, for the
+/// schema check, and whether it loses data, for the `drop` grant.
+pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
     raw_statement(sql)?;
     let refuse = |why: &str| ActionError::NotPermitted(format!("a sandboxed migration may not {why}"));
     let parsed = pg_query::parse(sql).map_err(|e| ActionError::InvalidArgument(format!("SQL syntax error: {e}")))?;
-    let statement = parsed.protobuf.stmts[0].stmt.as_ref().and_then(|n| n.node.as_ref());
-    let allowed = matches!(
-        statement,
-        Some(
-            NodeEnum::SelectStmt(_)
-                | NodeEnum::InsertStmt(_)
-                | NodeEnum::UpdateStmt(_)
-                | NodeEnum::DeleteStmt(_)
-                | NodeEnum::MergeStmt(_)
-                | NodeEnum::CreateStmt(_)
-                | NodeEnum::CreateTableAsStmt(_)
-                | NodeEnum::IndexStmt(_)
-                | NodeEnum::ViewStmt(_)
-                | NodeEnum::CreateSeqStmt(_)
-                | NodeEnum::AlterSeqStmt(_)
-                | NodeEnum::CreateEnumStmt(_)
-                | NodeEnum::AlterEnumStmt(_)
-                | NodeEnum::CompositeTypeStmt(_)
-                | NodeEnum::AlterTableStmt(_)
-                | NodeEnum::RenameStmt(_)
-                | NodeEnum::DropStmt(_)
-                | NodeEnum::TruncateStmt(_)
-                | NodeEnum::CommentStmt(_)
-        )
-    );
-    match statement {
-        Some(NodeEnum::VariableSetStmt(_)) => return Err(refuse("change session settings or its role (SET, RESET)")),
-        Some(NodeEnum::DoStmt(_)) => return Err(refuse("run a DO block")),
-        _ if !allowed => {
-            return Err(refuse(
-                "run this kind of statement through execute/query (allowed: SELECT, INSERT, UPDATE, DELETE, MERGE, \
-                 CREATE/ALTER/DROP of tables, indexes, views, sequences and types, TRUNCATE, COMMENT)",
-            ));
-        }
-        _ => {}
-    }
-    if calls_set_config(&parsed) {
+    if calls_set_config(&parsed) || function_calls(sql).iter().any(|(_, name)| name == "set_config") {
         return Err(refuse("call set_config (it can change the session's role)"));
     }
-    Ok(())
+    let cascade = |behavior: i32| behavior == pg_query::protobuf::DropBehavior::DropCascade as i32;
+    let range = |r: &Option<pg_query::protobuf::RangeVar>| r.as_ref().map(|r| (r.schemaname.clone(), r.relname.clone()));
+    let mut facts = SandboxedSql::default();
+    let mut relations: Vec<(String, String)> = Vec::new();
+    let statement = parsed.protobuf.stmts[0].stmt.as_ref().and_then(|n| n.node.as_ref());
+    match statement {
+        Some(NodeEnum::SelectStmt(select)) => {
+            if let Some(into) = &select.into_clause {
+                relations.extend(range(&into.rel));
+            }
+        }
+        Some(NodeEnum::InsertStmt(s)) => relations.extend(range(&s.relation)),
+        Some(NodeEnum::UpdateStmt(s)) => relations.extend(range(&s.relation)),
+        Some(NodeEnum::DeleteStmt(s)) => relations.extend(range(&s.relation)),
+        Some(NodeEnum::MergeStmt(s)) => relations.extend(range(&s.relation)),
+        Some(NodeEnum::CreateStmt(s)) => relations.extend(range(&s.relation)),
+        Some(NodeEnum::CreateTableAsStmt(s)) => relations.extend(s.into.as_ref().and_then(|i| range(&i.rel))),
+        Some(NodeEnum::IndexStmt(s)) => relations.extend(range(&s.relation)),
+        Some(NodeEnum::ViewStmt(s)) => relations.extend(range(&s.view)),
+        Some(NodeEnum::CreateSeqStmt(s)) => relations.extend(range(&s.sequence)),
+        Some(NodeEnum::AlterTableStmt(s)) => {
+            use pg_query::protobuf::AlterTableType as T;
+            relations.extend(range(&s.relation));
+            for cmd in &s.cmds {
+                let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_ref() else {
+                    return Err(refuse("run this ALTER TABLE"));
+                };
+                if cascade(cmd.behavior) {
+                    return Err(refuse("use CASCADE (it reaches objects of other schemas and sources)"));
+                }
+                match cmd.subtype() {
+                    T::AtDropColumn => facts.loses_data = true,
+                    T::AtAddColumn
+                    | T::AtColumnDefault
+                    | T::AtDropNotNull
+                    | T::AtSetNotNull
+                    | T::AtAlterColumnType
+                    | T::AtAddConstraint
+                    | T::AtDropConstraint
+                    | T::AtValidateConstraint => {}
+                    _ => {
+                        return Err(refuse(
+                            "use this ALTER TABLE command through execute (allowed: columns, defaults, NOT NULL, \
+                             constraints); row-level security, triggers, owners and the rest need their actions",
+                        ));
+                    }
+                }
+            }
+        }
+        Some(NodeEnum::TruncateStmt(s)) => {
+            if cascade(s.behavior) {
+                return Err(refuse("use CASCADE (it reaches objects of other schemas and sources)"));
+            }
+            facts.loses_data = true;
+            for relation in &s.relations {
+                if let Some(NodeEnum::RangeVar(r)) = relation.node.as_ref() {
+                    relations.push((r.schemaname.clone(), r.relname.clone()));
+                }
+            }
+        }
+        Some(NodeEnum::DropStmt(s)) => {
+            use pg_query::protobuf::ObjectType as O;
+            if cascade(s.behavior) {
+                return Err(refuse("use CASCADE (it reaches objects of other schemas and sources)"));
+            }
+            let kind = s.remove_type();
+            if !matches!(kind, O::ObjectTable | O::ObjectView | O::ObjectMatview | O::ObjectIndex | O::ObjectSequence) {
+                return Err(refuse("drop this kind of object through execute (allowed: tables, views, indexes, sequences)"));
+            }
+            facts.loses_data = true;
+            for object in &s.objects {
+                let Some(NodeEnum::List(list)) = object.node.as_ref() else {
+                    return Err(refuse("drop this object"));
+                };
+                let names: Vec<String> = list
+                    .items
+                    .iter()
+                    .filter_map(|n| match n.node.as_ref() {
+                        Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                match names.as_slice() {
+                    [name] => relations.push((String::new(), name.clone())),
+                    [schema, name] => relations.push((schema.clone(), name.clone())),
+                    _ => return Err(refuse("drop an object named across databases")),
+                }
+            }
+        }
+        Some(NodeEnum::VariableSetStmt(_)) => return Err(refuse("change session settings or its role (SET, RESET)")),
+        Some(NodeEnum::DoStmt(_)) => return Err(refuse("run a DO block")),
+        _ => {
+            return Err(refuse(
+                "run this kind of statement through execute/query (allowed: SELECT, INSERT, UPDATE, DELETE, MERGE, \
+                 TRUNCATE, CREATE TABLE/INDEX/VIEW/SEQUENCE, ALTER TABLE for columns and constraints, DROP of \
+                 tables, views, indexes and sequences)",
+            ));
+        }
+    }
+    for (schema, name) in relations {
+        // Unqualified `pg_` names resolve to the catalog first (pg_settings, say).
+        let catalog = schema == "pg_catalog" || schema == "information_schema" || schema.starts_with("pg_");
+        if catalog || (schema.is_empty() && name.starts_with("pg_")) {
+            return Err(refuse(&format!("change the system catalog ({name})")));
+        }
+        facts.targets.push((!schema.is_empty()).then_some(schema));
+    }
+    Ok(facts)
 }
 
 /// Whether a parsed statement calls `set_config` anywhere (which can switch
@@ -370,6 +450,79 @@ fn calls_set_config(parsed: &pg_query::ParseResult) -> bool {
     })
 }
 
+/// Functions a sandboxed source's stored expressions (defaults, checks,
+/// generated columns, policies, `USING` casts, predicates, partition bounds)
+/// may call. Those expressions run later as whoever writes the table (the
+/// app, a trusted migration), so only built-ins that compute a value from
+/// their arguments are allowed: nothing that reads files or tables, runs SQL
+/// text, changes settings, waits or signals.
+const EXPRESSION_FUNCTIONS: &[&str] = &[
+    "abs", "age", "array_length", "array_position", "array_to_string", "btrim", "cardinality", "ceil", "ceiling",
+    "char_length", "character_length", "clock_timestamp", "concat", "concat_ws", "current_date", "current_setting",
+    "date_part", "date_trunc", "extract", "floor", "gen_random_uuid", "greatest", "initcap", "int4range",
+    "int8range", "daterange", "tstzrange", "tsrange", "numrange", "isfinite", "json_build_array",
+    "json_build_object", "json_typeof", "jsonb_array_length", "jsonb_build_array", "jsonb_build_object",
+    "jsonb_typeof", "least", "left", "length", "localtimestamp", "lower", "lpad", "ltrim", "make_date",
+    "make_interval", "md5", "mod", "nextval", "now", "octet_length", "position", "power", "regexp_like",
+    "regexp_replace", "replace", "right", "round", "rpad", "rtrim", "sign", "split_part", "sqrt", "starts_with",
+    "statement_timestamp", "strpos", "substr", "substring", "timezone", "to_char", "to_date", "to_number",
+    "to_timestamp", "transaction_timestamp", "translate", "trim", "trunc", "upper", "uuid_generate_v4",
+];
+
+/// For a sandboxed source: checks that a stored expression calls only
+/// [`EXPRESSION_FUNCTIONS`] (qualified, if at all, with `pg_catalog`).
+pub fn sandboxed_expression(text: &str, wrap: &str, what: &str) -> Result<(), ActionError> {
+    let _ = wrap;
+    for (qualifier, name) in function_calls(text) {
+        let allowed = matches!(qualifier.as_deref(), None | Some("pg_catalog"))
+            && EXPRESSION_FUNCTIONS.contains(&name.as_str());
+        if !allowed {
+            let full = qualifier.map_or(name.clone(), |q| format!("{q}.{name}"));
+            return Err(ActionError::NotPermitted(format!(
+                "a sandboxed migration's {what} may call only built-in functions that compute a value (it runs \
+                 later as whoever writes the table); {full} is not one of them"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every function call in SQL text, as (qualifier, name), lowercased: each
+/// name (an identifier, or a keyword that can name a function) right before
+/// a `(`. Read from the token stream, so no part of the grammar (partition
+/// bounds, say) hides one; keywords that are grammar rather than functions
+/// (`COALESCE(`, `CAST(`, `NUMERIC(`) do not count.
+fn function_calls(text: &str) -> Vec<(Option<String>, String)> {
+    use pg_query::protobuf::{KeywordKind, Token};
+    let Ok(scanned) = pg_query::scan(text) else {
+        return Vec::new();
+    };
+    let tokens = &scanned.tokens;
+    let word = |i: usize| -> Option<String> {
+        let t = tokens.get(i)?;
+        let callable = t.token() == Token::Ident
+            || matches!(t.keyword_kind(), KeywordKind::UnreservedKeyword | KeywordKind::TypeFuncNameKeyword);
+        callable.then(|| {
+            let raw = &text[t.start as usize..t.end as usize];
+            match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => raw.to_lowercase(),
+            }
+        })
+    };
+    let is = |i: usize, token: Token| tokens.get(i).is_some_and(|t| t.token() == token);
+    let mut calls = Vec::new();
+    for i in 0..tokens.len() {
+        if !is(i + 1, Token::Ascii40) {
+            continue;
+        }
+        let Some(name) = word(i) else { continue };
+        let qualifier = if i >= 2 && is(i - 1, Token::Ascii46) { word(i - 2) } else { None };
+        calls.push((qualifier, name));
+    }
+    calls
+}
+
 /// For a sandboxed source: refuses SQL text spliced into an action (a
 /// default, a check, a `USING` cast, a view's query...) that calls
 /// `set_config`: Postgres would evaluate it, as the sandbox role, while the
@@ -377,13 +530,13 @@ fn calls_set_config(parsed: &pg_query::ParseResult) -> bool {
 /// text a statement (`SELECT ({})` for an expression).
 pub fn sandboxed_text(text: &str, wrap: &str, what: &str) -> Result<(), ActionError> {
     let statement = wrap.replace("{}", text);
-    match pg_query::parse(&statement) {
-        Ok(parsed) if calls_set_config(&parsed) => Err(ActionError::NotPermitted(format!(
+    let parsed_calls = pg_query::parse(&statement).is_ok_and(|parsed| calls_set_config(&parsed));
+    if parsed_calls || function_calls(text).iter().any(|(_, name)| name == "set_config") {
+        return Err(ActionError::NotPermitted(format!(
             "a sandboxed migration may not call set_config (in {what})"
-        ))),
-        // Unparseable text is refused by the action's own checks.
-        _ => Ok(()),
+        )));
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -112,6 +112,14 @@ fn hazard(action: &Action, new_tables: &HashSet<(String, String)>) -> Option<Haz
             "drops the sequence and its current value",
             "keep it until nothing calls nextval on it",
         ),
+        // The expression decides every value: `USING NULL` keeps none.
+        Action::ChangeColumnType {
+            cast: TypeCast::Using(_), ..
+        } => make(
+            DataLoss,
+            "converts every value with a USING expression, which may discard them (and rewrites the table)",
+            "check the expression on a copy of the data first; keep the old column until the new one is verified",
+        ),
         Action::ChangeColumnType { table, cast, .. } if existing(table) => make(
             Rewrite,
             if matches!(cast, TypeCast::None) {

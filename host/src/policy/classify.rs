@@ -126,6 +126,25 @@ fn comment_schema(target: &CommentTarget) -> Option<String> {
     }
 }
 
+/// The expressions an action stores in the schema, to be evaluated later
+/// by whoever writes the table: defaults, generated columns, checks,
+/// policies, partition bounds (and `USING` casts, evaluated right away).
+pub fn stored_expressions(action: &Action) -> Vec<(&str, &'static str, &'static str)> {
+    let mut out: Vec<_> = sql_texts(action)
+        .into_iter()
+        .filter(|(_, wrap, _)| *wrap == "SELECT ({})")
+        .collect();
+    let bound = "ALTER TABLE t ATTACH PARTITION p {}";
+    match action {
+        Action::AddTable { options, .. } => {
+            out.extend(options.partition_of.iter().map(|p| (p.bound.as_str(), bound, "a partition bound")))
+        }
+        Action::AttachPartition { bound: b, .. } => out.push((b.as_str(), bound, "a partition bound")),
+        _ => {}
+    }
+    out
+}
+
 /// The SQL text an action splices into its statements, each with how to
 /// make it a statement for the parser (`{}` marks the text) and what it is.
 pub fn sql_texts(action: &Action) -> Vec<(&str, &'static str, &'static str)> {

@@ -13,7 +13,7 @@
 mod classify;
 mod config;
 
-pub use classify::{Capability, classify, sql_texts};
+pub use classify::{Capability, classify, sql_texts, stored_expressions};
 pub use config::{Config, SourceConfig, Trust, load_config};
 
 use crate::actions::{Action, ActionError, DEFAULT_SCHEMA, guard};
@@ -99,6 +99,9 @@ impl Grant {
         for (text, wrap, what) in sql_texts(action) {
             guard::sandboxed_text(text, wrap, what)?;
         }
+        for (text, wrap, what) in stored_expressions(action) {
+            guard::sandboxed_expression(text, wrap, what)?;
+        }
         Ok(())
     }
 
@@ -106,7 +109,9 @@ impl Grant {
     /// the `sql` grant, and may not change the session's role or settings,
     /// run a `DO` block, call `set_config` or define code (functions,
     /// procedures, triggers, rules) that would run as someone else.
-    pub fn check_sql(&self, sql: &str) -> Result<(), ActionError> {
+    /// `unacknowledged`: the revision being applied, when its data loss has
+    /// not been acknowledged (statements that lose data are then refused).
+    pub fn check_sql(&self, sql: &str, unacknowledged: Option<&str>) -> Result<(), ActionError> {
         if !self.sandboxed() {
             return Ok(());
         }
@@ -115,7 +120,33 @@ impl Grant {
                 "execute/query need the `sql` grant, which this source does not have".into(),
             ));
         }
-        guard::sandboxed_statement(sql)
+        let facts = guard::sandboxed_statement(sql)?;
+        if facts.loses_data && !self.capabilities.contains(&Capability::Drop) {
+            return Err(ActionError::NotPermitted(
+                "this statement loses data (DROP, TRUNCATE, DROP COLUMN) and needs the `drop` grant, which this \
+                 source does not have"
+                    .into(),
+            ));
+        }
+        if facts.loses_data
+            && let Some(revision) = unacknowledged
+        {
+            return Err(ActionError::NotPermitted(format!(
+                "this statement loses data (DROP, TRUNCATE, DROP COLUMN), and a sandboxed source's data loss must \
+                 be acknowledged: review the migration, then add {revision:?} to the source's `acknowledge` list in \
+                 migrate.toml"
+            )));
+        }
+        for schema in facts.targets {
+            let schema = schema.as_deref().unwrap_or(DEFAULT_SCHEMA);
+            if !self.schemas.iter().any(|s| s == schema) {
+                return Err(ActionError::NotPermitted(format!(
+                    "the statement changes something in schema {schema}, outside this source's schemas ({})",
+                    self.schemas.join(", ")
+                )));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -19,7 +19,7 @@ fn a_trusted_source_may_do_anything() {
         table: QualifiedName::unqualified("users"),
     };
     assert!(grant.check(&drop).is_ok());
-    assert!(grant.check_sql("SELECT set_config('role', 'postgres', true)").is_ok());
+    assert!(grant.check_sql("SELECT set_config('role', 'postgres', true)", None).is_ok());
 }
 
 #[test]
@@ -54,8 +54,9 @@ fn schemas_and_capabilities_bound_a_sandboxed_source() {
 #[test]
 fn sandboxed_sql_cannot_change_role_or_define_code() {
     let grant = sandboxed(&["auth"], &[Capability::Sql]);
-    assert!(grant.check_sql("INSERT INTO auth.users (email) VALUES ($1)").is_ok());
-    assert!(grant.check_sql("CREATE TABLE auth.t (id int)").is_ok());
+    assert!(grant.check_sql("INSERT INTO auth.users (email) VALUES ($1)", None).is_ok());
+    assert!(grant.check_sql("CREATE TABLE auth.t (id int)", None).is_ok());
+    assert!(grant.check_sql("ALTER TABLE auth.t ADD COLUMN x int, ALTER COLUMN x SET NOT NULL", None).is_ok());
     for sql in [
         "SET LOCAL ROLE postgres",
         "SET ROLE postgres",
@@ -75,10 +76,39 @@ fn sandboxed_sql_cannot_change_role_or_define_code() {
         "COMMIT",
         "SELECT 1; SELECT 2",
     ] {
-        assert!(grant.check_sql(sql).is_err(), "{sql}");
+        assert!(grant.check_sql(sql, None).is_err(), "{sql}");
     }
     let no_sql = sandboxed(&["auth"], &[Capability::Create]);
-    assert!(no_sql.check_sql("SELECT 1").unwrap_err().to_string().contains("`sql` grant"));
+    assert!(no_sql.check_sql("SELECT 1", None).unwrap_err().to_string().contains("`sql` grant"));
+}
+
+#[test]
+fn sandboxed_sql_stays_in_its_schemas_and_needs_drop_and_acknowledgement_to_lose_data() {
+    let grant = sandboxed(&["auth"], &[Capability::Sql]);
+    for (sql, why) in [
+        ("INSERT INTO public.users VALUES (1)", "outside this source's schemas"),
+        ("UPDATE users SET x = 1", "outside this source's schemas"),
+        ("UPDATE pg_settings SET setting = '0' WHERE name = 'statement_timeout'", "system catalog"),
+        ("DELETE FROM pg_catalog.pg_description", "system catalog"),
+        ("CREATE TABLE public.t AS SELECT 1", "outside this source's schemas"),
+        ("DROP TABLE auth.users", "needs the `drop` grant"),
+        ("TRUNCATE auth.users", "needs the `drop` grant"),
+        ("ALTER TABLE auth.users DROP COLUMN email", "needs the `drop` grant"),
+        ("DROP TABLE auth.users CASCADE", "CASCADE"),
+        ("DROP SCHEMA auth", "drop this kind of object"),
+        ("ALTER TABLE auth.users ENABLE ROW LEVEL SECURITY", "this ALTER TABLE command"),
+        ("ALTER TABLE auth.users DISABLE TRIGGER USER", "this ALTER TABLE command"),
+        ("ALTER TABLE auth.users OWNER TO postgres", "this ALTER TABLE command"),
+        ("COMMENT ON TABLE auth.users IS 'x'", "this kind of statement"),
+    ] {
+        let err = grant.check_sql(sql, None).unwrap_err().to_string();
+        assert!(err.contains(why), "{sql}: {err}");
+    }
+    let with_drop = sandboxed(&["auth"], &[Capability::Sql, Capability::Drop]);
+    assert!(with_drop.check_sql("DROP TABLE auth.users", None).is_ok());
+    let err = with_drop.check_sql("TRUNCATE auth.users", Some("v3")).unwrap_err().to_string();
+    assert!(err.contains("add \"v3\" to the source's `acknowledge` list"), "{err}");
+    assert!(with_drop.check_sql("DELETE FROM auth.users", Some("v3")).is_ok(), "a DELETE is data work, not a drop");
 }
 
 #[test]
@@ -179,4 +209,52 @@ fn sandboxed_expressions_cannot_call_set_config_either() {
         name: "c".into(),
         constraint: Constraint::Check(escape.into()),
     }).is_ok(), "a trusted source is not second-guessed");
+}
+
+#[test]
+fn sandboxed_stored_expressions_call_only_value_functions() {
+    use crate::wit::{ColumnDef, ColumnDefault, Constraint, DataType, PartitionOf, ScalarType};
+    let grant = sandboxed(&["auth"], &[Capability::Create, Capability::Alter]);
+    let table = QualifiedName::qualified("auth", "t");
+    let text = DataType {
+        scalar: ScalarType::Text,
+        is_array: false,
+    };
+    let default = |expr: &str| Action::AddColumn {
+        table: table.clone(),
+        column: ColumnDef {
+            default: Some(ColumnDefault::Expression(expr.into())),
+            ..ColumnDef::new("c", text.clone())
+        },
+    };
+    assert!(grant.check(&default("lower(md5(now()::text))")).is_ok());
+    assert!(grant.check(&default("pg_catalog.gen_random_uuid()::text")).is_ok());
+    for expr in [
+        "query_to_xml('SELECT pg_read_file(''/etc/passwd'')', true, false, '')::text",
+        "pg_read_file('/etc/passwd')",
+        "public.anything()",
+        "lo_export(1, '/tmp/x')::text",
+        "pg_sleep(100)::text",
+    ] {
+        let err = grant.check(&default(expr)).unwrap_err().to_string();
+        assert!(err.contains("may call only built-in functions that compute a value"), "{expr}: {err}");
+    }
+    let check = Action::AddConstraint {
+        table: table.clone(),
+        name: "c".into(),
+        constraint: Constraint::Check("ts_stat('SELECT 1') IS NOT NULL".into()),
+    };
+    assert!(grant.check(&check).is_err());
+    let partition = Action::AddTable {
+        table: QualifiedName::qualified("auth", "c"),
+        columns: vec![],
+        options: crate::wit::TableOptions {
+            partition_of: Some(PartitionOf {
+                parent: table,
+                bound: "FOR VALUES IN (set_config('role', 'none', false))".into(),
+            }),
+            ..Default::default()
+        },
+    };
+    assert!(grant.check(&partition).is_err(), "partition bounds are expressions too");
 }

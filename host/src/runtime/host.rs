@@ -372,7 +372,7 @@ impl ActionsHost for HostState {
     }
     async fn execute(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<u64> {
         self.count(sql.len() + params_size(&params))?;
-        if let Err(error) = self.grant.check_sql(&sql) {
+        if let Err(error) = self.grant.check_sql(&sql, self.unacknowledged.as_deref()) {
             return Ok(self.refuse("execute", error));
         }
         let result = self.session.execute(&sql, &params).await;
@@ -380,7 +380,7 @@ impl ActionsHost for HostState {
     }
     async fn query(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<Rows> {
         self.count(sql.len() + params_size(&params))?;
-        if let Err(error) = self.grant.check_sql(&sql) {
+        if let Err(error) = self.grant.check_sql(&sql, self.unacknowledged.as_deref()) {
             return Ok(self.refuse("query", error));
         }
         let result = self
