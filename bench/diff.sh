@@ -50,7 +50,9 @@ a, b, c = (float(x) for x in re.search(r"in ([\d.]+) s; .* in ([\d.]+) s; diffed
 print(f"{2 * a + c:.4f}")
 PY
         t=$(now)
-        /usr/bin/time -f "%M" -o "$work/migra.rss" "$MIGRA" --unsafe "$server/bench_diff_v1" "$server/bench_diff_v2" \
+        # (SQLAlchemy, under migra, wants the postgresql:// spelling.)
+        /usr/bin/time -f "%M" -o "$work/migra.rss" "$MIGRA" --unsafe "${server/postgres:/postgresql:}/bench_diff_v1" \
+            "${server/postgres:/postgresql:}/bench_diff_v2" \
             >"$work/migra.sql" || [ $? -eq 2 ]
         awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.4f\n", b - a }' >>"$work/migra"
     done

@@ -170,3 +170,82 @@ async fn a_flood_of_calls_hits_the_call_limit() {
     assert!(err.contains("500"), "the error names the limit's value: {err}");
     db.drop().await.unwrap();
 }
+
+/// Injection through every place a guest's text reaches SQL: identifiers,
+/// enum values and literal defaults are quoted and come out exactly as
+/// given; a check expression that tries to close its parenthesis and chain
+/// a statement is refused before any SQL runs.
+#[tokio::test]
+async fn injection_through_names_values_and_expressions_goes_nowhere() {
+    use migrate_host::actions::Action;
+    use migrate_host::wit::{ColumnDef, ColumnDefault, Constraint};
+    let (db, _dir) = interp_db(&["interp_1"]).await;
+    let evil_table = "x\"; DROP TABLE interp_ops; --";
+    let evil_label = "a'); DROP TABLE interp_ops; --";
+    let evil_default = "it's \\'; DROP TABLE interp_ops; --";
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[
+            act(Action::CreateEnum {
+                name: t("mood"),
+                values: vec![evil_label.into(), "b".into()],
+            }),
+            act(Action::AddTable {
+                table: t(evil_table),
+                columns: vec![ColumnDef {
+                    default: Some(ColumnDefault::Value(text(evil_default))),
+                    ..col("note", migrate_host::wit::ScalarType::Text)
+                }],
+                options: Default::default(),
+            }),
+        ],
+    )
+    .await;
+    db.apply_all().await.expect("quoted names and values are just names and values");
+    let facts = db
+        .client()
+        .query_one(
+            "SELECT to_regclass('interp_ops') IS NOT NULL,
+                    (SELECT relname::text FROM pg_class WHERE relname LIKE 'x%DROP%'),
+                    (SELECT string_agg(enumlabel::text, '|' ORDER BY enumsortorder) FROM pg_enum
+                     WHERE enumtypid = 'mood'::regtype),
+                    (SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid
+                     WHERE c.relname LIKE 'x%DROP%')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(facts.get::<_, bool>(0), "interp_ops is still there");
+    assert_eq!(facts.get::<_, String>(1), evil_table);
+    assert_eq!(facts.get::<_, String>(2), format!("{evil_label}|b"));
+    assert!(facts.get::<_, String>(3).contains("DROP TABLE interp_ops"), "kept as text, inside the literal");
+
+    // A check that tries to break out of its parentheses never reaches SQL.
+    let (db2, _dir2) = interp_db(&["interp_1"]).await;
+    queue(
+        &db2,
+        "r1",
+        "up",
+        &[
+            act(Action::AddTable {
+                table: t("t"),
+                columns: vec![col("n", migrate_host::wit::ScalarType::Integer)],
+                options: Default::default(),
+            }),
+            act(Action::AddConstraint {
+                table: t("t"),
+                name: "c".into(),
+                constraint: Constraint::Check("true); DROP TABLE interp_ops; --".into()),
+            }),
+        ],
+    )
+    .await;
+    let err = message(&db2.apply_all().await.unwrap_err());
+    assert!(err.contains("add-constraint c on public.t failed"), "{err}");
+    assert!(!table_exists(&db2, "t").await && table_exists(&db2, "interp_ops").await);
+    assert!(history(&db2).await.is_empty());
+    db.drop().await.unwrap();
+    db2.drop().await.unwrap();
+}

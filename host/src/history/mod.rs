@@ -171,6 +171,27 @@ pub async fn applied(client: &Client) -> anyhow::Result<Vec<Applied>> {
         .collect())
 }
 
+/// [`record`] as one statement of literals, for sending together with the
+/// `COMMIT` in one round trip (every value is escaped as a literal).
+pub fn record_sql(record: &Record) -> anyhow::Result<String> {
+    let literal = |text: &str| crate::actions::ident::literal(text).map_err(|e| anyhow::anyhow!("{e}"));
+    let parent = match &record.parent {
+        Some(parent) => literal(parent)?,
+        None => "NULL".into(),
+    };
+    Ok(format!(
+        "INSERT INTO public.migration_info \
+         (revision, parent, message, checksum, operation, applied_at, execution_ms) \
+         VALUES ({}, {parent}, {}, {}, {}, {}::timestamptz, {}::double precision)",
+        literal(&record.revision)?,
+        literal(&record.message)?,
+        literal(&record.checksum)?,
+        literal(record.operation.as_str())?,
+        literal(&record.applied_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))?,
+        if record.execution_ms.is_finite() { record.execution_ms } else { 0.0 }
+    ))
+}
+
 /// How many rows the log has (to check that a migration added only its own).
 pub async fn count(client: &Client) -> anyhow::Result<i64> {
     Ok(client
@@ -237,4 +258,28 @@ pub async fn record(client: &Client, record: &Record) -> anyhow::Result<()> {
             )
         })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod record_tests {
+    use super::*;
+
+    #[test]
+    fn a_record_as_literals_escapes_every_value() {
+        let record = Record {
+            revision: "r1".into(),
+            parent: None,
+            message: "it's a \\ test'); DROP TABLE x; --".into(),
+            checksum: "ab".into(),
+            operation: Operation::Apply,
+            applied_at: DateTime::from_timestamp(0, 1_000).unwrap(),
+            execution_ms: 1.5,
+        };
+        assert_eq!(
+            record_sql(&record).unwrap(),
+            "INSERT INTO public.migration_info (revision, parent, message, checksum, operation, applied_at, \
+             execution_ms) VALUES ('r1', NULL, E'it''s a \\\\ test''); DROP TABLE x; --', 'ab', 'apply', \
+             '1970-01-01T00:00:00.000001Z'::timestamptz, 1.5::double precision)"
+        );
+    }
 }

@@ -557,19 +557,25 @@ impl Migrator {
                     applied_at,
                     execution_ms: millis,
                 };
-                history::record(&client, &record).await?;
-                if let Some(before) = history_rows
-                    && history::count(&client).await? != before + 1
-                {
-                    bail!("the migration wrote to migration_info itself: refused");
+                let mut finish = String::new();
+                match history_rows {
+                    // The record, checked to be the only row the migration added.
+                    Some(before) => {
+                        history::record(&client, &record).await?;
+                        if history::count(&client).await? != before + 1 {
+                            bail!("the migration wrote to migration_info itself: refused");
+                        }
+                    }
+                    None => finish = format!("{}; ", history::record_sql(&record)?),
                 }
-                // Committed, then whatever session state the migration set
-                // (a setting, a role, temporary tables, advisory locks) is
-                // cleared so that it cannot reach the next one: one round trip.
+                // Recorded and committed, then whatever session state the
+                // migration set (a setting, a role, temporary tables, advisory
+                // locks) is cleared so that it cannot reach the next one: one
+                // round trip for all of it.
                 client
-                    .batch_execute(&format!("COMMIT; {RESET_SESSION}"))
+                    .batch_execute(&format!("{finish}COMMIT; {RESET_SESSION}"))
                     .await
-                    .context("committing and resetting the session")?;
+                    .with_context(|| format!("recording {revision} in migration_info and committing"))?;
             }
             anyhow::Ok((outcome, millis))
         }
