@@ -335,14 +335,14 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The role the privilege and policy pairs name (roles are per server).
-async fn make_test_role() {
+/// Makes a role the pairs name, if the server lacks it (roles are per server).
+async fn ensure_role(role: &str) {
     let admin = TestDatabase::create(support::example_dir()).await.unwrap();
     admin
         .client()
-        .batch_execute(
-            "DO $$ BEGIN CREATE ROLE migrate_host_test_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
-        )
+        .batch_execute(&format!(
+            "DO $$ BEGIN CREATE ROLE {role}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        ))
         .await
         .unwrap();
     admin.drop().await.unwrap();
@@ -350,7 +350,8 @@ async fn make_test_role() {
 
 #[tokio::test]
 async fn the_projects_own_pairs_round_trip() {
-    make_test_role().await;
+    // The role the privilege and policy pairs name.
+    ensure_role("migrate_host_test_reader").await;
     let mut failures = Vec::new();
     for (name, a, b) in PAIRS {
         let outcome = round_trip(a, b).await;
@@ -368,15 +369,7 @@ const CORPUS_FLOOR: usize = 26;
 async fn the_migra_corpus_round_trips() {
     let corpus = support::repo_root().join("../shared/corpus/migra");
     // The role the rls pair's policies name, as migra's own test set-up makes it.
-    let admin = TestDatabase::create(support::example_dir()).await.unwrap();
-    admin
-        .client()
-        .batch_execute(
-            "DO $$ BEGIN CREATE ROLE schemainspect_test_role; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
-        )
-        .await
-        .unwrap();
-    admin.drop().await.unwrap();
+    ensure_role("schemainspect_test_role").await;
     let mut cases: Vec<_> = std::fs::read_dir(&corpus)
         .expect("the corpus")
         .map(|e| e.unwrap().path())

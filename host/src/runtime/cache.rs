@@ -31,16 +31,17 @@ impl ComponentCache {
         }
     }
 
-    fn path(&self, bytes: &[u8]) -> PathBuf {
-        self.dir
-            .join(format!("{}-{}.cwasm", hex::encode(Sha256::digest(bytes)), self.engine))
+    fn path(&self, sha256: &str) -> PathBuf {
+        self.dir.join(format!("{sha256}-{}.cwasm", self.engine))
     }
 
     /// The compiled component for `bytes`: from the cache when it is there
     /// and loads, else compiled and stored (a cache that cannot be written
     /// costs speed, never correctness).
-    pub fn component(&self, engine: &Engine, bytes: &[u8]) -> anyhow::Result<Component> {
-        let path = self.path(bytes);
+    /// `sha256`: the hex digest of `bytes` (the caller has it already).
+    pub fn component(&self, engine: &Engine, bytes: &[u8], sha256: &str) -> anyhow::Result<Component> {
+        debug_assert_eq!(sha256, hex::encode(Sha256::digest(bytes)));
+        let path = self.path(sha256);
         if path.is_file() {
             // SAFETY: the file is an artifact this module serialized from a
             // component compiled by an engine with the same compatibility

@@ -52,6 +52,11 @@ impl std::fmt::Display for Direction {
 }
 
 /// A compiled component, linked and ready to instantiate, with its metadata.
+/// A component compiled and checked against the contract, metadata not read yet.
+pub struct CompiledComponent {
+    pre: MigrationComponentPre<HostState>,
+}
+
 pub struct LoadedComponent {
     pre: MigrationComponentPre<HostState>,
     pub info: RevisionInfo,
@@ -149,11 +154,19 @@ impl Runtime {
     /// [`Runtime::load`], reading the metadata under `limits` (a sandboxed
     /// source's, so that even `metadata` cannot spin past them).
     pub async fn load_with(&self, bytes: &[u8], limits: &Limits) -> anyhow::Result<LoadedComponent> {
+        let compiled = self.compile(bytes, &crate::source::checksum(bytes))?;
+        self.finish(compiled, limits).await
+    }
+
+    /// The CPU-bound half of loading (compile or map from the cache, check
+    /// the imports and exports): synchronous, so that callers can spread
+    /// many components over threads. `sha256` is the hex digest of `bytes`.
+    pub fn compile(&self, bytes: &[u8], sha256: &str) -> anyhow::Result<CompiledComponent> {
         if !bytes.starts_with(b"\0asm") {
             anyhow::bail!("not a WebAssembly file (it does not start with the wasm magic number)");
         }
         let component = match &self.cache {
-            Some(cache) => cache.component(&self.engine, bytes),
+            Some(cache) => cache.component(&self.engine, bytes, sha256),
             None => Component::new(&self.engine, bytes).map_err(anyhow::Error::from),
         }
             .context("not a valid WebAssembly component (a core module must be turned into a component, e.g. by building for wasm32-wasip2)")?;
@@ -165,9 +178,14 @@ impl Runtime {
         let pre = MigrationComponentPre::new(pre).map_err(anyhow::Error::from).context(
             "not a migration for this host: it does not export the migrate:host@0.1.0 `migration` interface",
         )?;
-        let info = self.read_metadata(&pre, limits).await?;
+        Ok(CompiledComponent { pre })
+    }
+
+    /// The other half: reads and checks the metadata, under `limits`.
+    pub async fn finish(&self, compiled: CompiledComponent, limits: &Limits) -> anyhow::Result<LoadedComponent> {
+        let info = self.read_metadata(&compiled.pre, limits).await?;
         validate_info(&info)?;
-        Ok(LoadedComponent { pre, info })
+        Ok(LoadedComponent { pre: compiled.pre, info })
     }
 
     /// Instantiates the component afresh and calls its `metadata` export,

@@ -45,9 +45,18 @@ pub async fn load(admin_url: &str, path: &Path) -> anyhow::Result<Schema> {
         )?;
     let result = async {
         let client = connect(&with_database(admin_url, &name)).await?;
+        // A throwaway database needs no durability.
+        client.batch_execute("SET synchronous_commit = off").await?;
         for file in &files {
             let sql = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-            client.batch_execute(&sql).await.map_err(|e| located(e, file, &sql))?;
+            for (start, end) in batches(&sql) {
+                let batch = &sql[start..end];
+                let line = sql[..start].matches('\n').count();
+                client
+                    .batch_execute(batch)
+                    .await
+                    .map_err(|e| located(e, file, batch, line))?;
+            }
         }
         introspect(&client).await
     }
@@ -60,15 +69,39 @@ pub async fn load(admin_url: &str, path: &Path) -> anyhow::Result<Schema> {
     Ok(schema)
 }
 
-/// A schema file's SQL error with its file and line.
-fn located(error: tokio_postgres::Error, file: &Path, sql: &str) -> anyhow::Error {
+/// How many statements go to the server at once. One batch is one
+/// transaction, and a transaction can hold only so many locks
+/// (`max_locks_per_transaction`): a schema of thousands of tables loaded in
+/// one would run out of shared memory.
+const STATEMENTS_PER_BATCH: usize = 500;
+
+/// The file cut into byte ranges of whole statements (Postgres's own
+/// splitter, so `;` inside strings and function bodies does not count). If
+/// the file does not parse, one range: the server then reports the error.
+fn batches(sql: &str) -> Vec<(usize, usize)> {
+    let Ok(statements) = pg_query::split_with_parser(sql) else {
+        return vec![(0, sql.len())];
+    };
+    let offset = |s: &str| s.as_ptr() as usize - sql.as_ptr() as usize;
+    statements
+        .chunks(STATEMENTS_PER_BATCH)
+        .map(|chunk| {
+            let (first, last) = (chunk[0], chunk[chunk.len() - 1]);
+            (offset(first), offset(last) + last.len())
+        })
+        .collect()
+}
+
+/// A schema file's SQL error with its file and line; `sql` is the part of
+/// the file that was sent, which starts after `lines_before` lines.
+fn located(error: tokio_postgres::Error, file: &Path, sql: &str, lines_before: usize) -> anyhow::Error {
     let Some(db) = error.as_db_error() else {
         return anyhow::Error::from(error).context(format!("loading {}", file.display()));
     };
     let line = match db.position() {
         Some(tokio_postgres::error::ErrorPosition::Original(position)) => {
             let offset: usize = sql.chars().take(*position as usize).map(char::len_utf8).sum();
-            Some(sql[..offset.min(sql.len())].matches('\n').count() + 1)
+            Some(lines_before + sql[..offset.min(sql.len())].matches('\n').count() + 1)
         }
         _ => None,
     };
@@ -77,4 +110,20 @@ fn located(error: tokio_postgres::Error, file: &Path, sql: &str) -> anyhow::Erro
         None => file.display().to_string(),
     };
     anyhow::anyhow!("{place}: {} (SQLSTATE {})", db.message(), db.code().code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_cut_between_whole_statements() {
+        let sql = "CREATE TABLE a (x text DEFAULT ';');\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\n";
+        assert_eq!(batches(sql), vec![(0, sql.trim_end().len() - 1)]);
+        let many: String = (0..1200).map(|i| format!("CREATE TABLE t{i} (id int);\n")).collect();
+        let cut = batches(&many);
+        assert_eq!(cut.len(), 3);
+        assert!(many[cut[1].0..].trim_start().starts_with("CREATE TABLE t500 "));
+        assert_eq!(batches("CREATE TABLE (broken"), vec![(0, 20)]);
+    }
 }

@@ -66,17 +66,38 @@ pub async fn load(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<Migration
     load_with(runtime, dir, &runtime.limits().clone()).await
 }
 
-/// [`load`], reading metadata under `limits` (the source's).
+/// [`load`], reading metadata under `limits` (the source's). Compiling (or
+/// mapping from the cache) runs on every core; metadata is read in order.
 pub async fn load_with(runtime: &Runtime, dir: &Path, limits: &crate::runtime::Limits) -> anyhow::Result<Vec<Migration>> {
-    let mut migrations = Vec::new();
-    for file in component_files(dir)? {
+    let files = component_files(dir)?;
+    let mut read = Vec::with_capacity(files.len());
+    for file in files {
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-        let component = runtime
-            .load_with(&bytes, limits)
+        let checksum = checksum(&bytes);
+        read.push((file, bytes, checksum));
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(read.len().max(1));
+    let chunk = read.len().div_ceil(threads).max(1);
+    let compiled: Vec<anyhow::Result<crate::runtime::CompiledComponent>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = read
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, bytes, checksum)| runtime.compile(bytes, checksum))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a compile thread panicked")).collect()
+    });
+    let mut migrations = Vec::with_capacity(read.len());
+    for ((file, _, checksum), compiled) in read.into_iter().zip(compiled) {
+        let component = async { runtime.finish(compiled?, limits).await }
             .await
             .with_context(|| format!("{} is not a usable migration", file.display()))?;
         migrations.push(Migration {
-            checksum: checksum(&bytes),
+            checksum,
             file,
             component,
         });
