@@ -43,6 +43,11 @@ impl Project {
     }
 }
 
+/// The role the `auth` source runs as in this test's database.
+fn sandbox_role(db: &TestDatabase) -> String {
+    migrate_host::policy::Grant::trusted(Default::default()).role("auth", db.name())
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -77,7 +82,7 @@ async fn a_vendor_source_applies_next_to_the_apps_own_under_its_grant() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(owner, "migrate_host_sandbox_auth");
+    assert_eq!(owner, sandbox_role(&db));
     assert_eq!(count(&db, "SELECT count(*) FROM auth.users WHERE name = 'root'").await, 1);
 
     let out = project.cli(&db).arg("status").output().unwrap();
@@ -86,7 +91,10 @@ async fn a_vendor_source_applies_next_to_the_apps_own_under_its_grant() {
     assert!(status.contains("source app ("), "{status}");
     assert!(status.contains("trusted (every action; no access to the OS)"), "{status}");
     assert!(
-        status.contains("sandboxed: schemas auth; may create, alter, drop, sql; SQL runs as role migrate_host_sandbox_auth"),
+        status.contains(&format!(
+            "sandboxed: schemas auth; may create, alter, drop, sql; SQL runs as role {}",
+            sandbox_role(&db)
+        )),
         "{status}"
     );
     assert!(status.contains("lock_timeout 2s"), "{status}");
@@ -179,11 +187,11 @@ async fn a_sandboxed_statement_timeout_stops_a_long_query() {
     let granted: bool = db
         .client()
         .query_one(
-            "SELECT has_table_privilege('migrate_host_sandbox_auth', 'public.migration_info', 'UPDATE')
-                 OR has_table_privilege('migrate_host_sandbox_auth', 'public.migration_info', 'DELETE')
-                 OR has_table_privilege('migrate_host_sandbox_auth', 'public.migration_info', 'TRUNCATE')
-                 OR has_sequence_privilege('migrate_host_sandbox_auth', 'public.migration_info_id_seq', 'UPDATE')",
-            &[],
+            "SELECT has_table_privilege($1, 'public.migration_info', 'UPDATE')
+                 OR has_table_privilege($1, 'public.migration_info', 'DELETE')
+                 OR has_table_privilege($1, 'public.migration_info', 'TRUNCATE')
+                 OR has_sequence_privilege($1, 'public.migration_info_id_seq', 'UPDATE')",
+            &[&sandbox_role(&db)],
         )
         .await
         .unwrap()

@@ -76,10 +76,13 @@ pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
         .rfind(|m| matches!(m.state, State::Applied | State::Changed))
         .map(|m| m.revision.clone());
 
-    let live = crate::schema::introspect(migrator.client())
-        .await
-        .context("introspecting the database")?;
-    let declared = crate::shadow::load(options.shadow_url.unwrap_or(options.url), options.schema).await?;
+    // The live database is read while the shadow one is loaded.
+    let (live, declared) = tokio::join!(
+        crate::schema::introspect(migrator.client()),
+        crate::shadow::load(options.shadow_url.unwrap_or(options.url), options.schema)
+    );
+    let live = live.context("introspecting the database")?;
+    let declared = declared?;
     let up = crate::diff::diff(&live, &declared)?;
     if up.is_empty() {
         return Ok(Generated::UpToDate);

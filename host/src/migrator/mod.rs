@@ -260,8 +260,9 @@ impl Migrator {
                 }
             }));
         }
+        let database = self.database().await?;
         Ok(Status {
-            sources: self.sources.iter().map(source_line).collect(),
+            sources: self.sources.iter().map(|s| source_line(s, &database)).collect(),
             migrations: lines,
             problems,
         })
@@ -436,7 +437,7 @@ impl Migrator {
             .url
             .as_deref()
             .context("a sandboxed source needs the migrator to know its connection string")?;
-        let role = source.grant.role(&source.name);
+        let role = source.grant.role(&source.name, &self.database().await?);
         let existing: Vec<String> = self
             .client
             .query("SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1)", &[&source.grant.schemas])
@@ -475,6 +476,16 @@ impl Migrator {
         let client = Arc::new(client);
         sandboxes.insert(source.name.clone(), client.clone());
         Ok(client)
+    }
+
+    /// The name of the database the migrator works on.
+    async fn database(&self) -> anyhow::Result<String> {
+        Ok(self
+            .client
+            .query_one("SELECT current_database()::text", &[])
+            .await
+            .context("reading the database's name")?
+            .get(0))
     }
 
     /// The source's timeouts, for the migration's transaction.
@@ -727,7 +738,7 @@ fn sandbox_sql(role: &str, password: &str, schemas: &[String]) -> Vec<String> {
     sql
 }
 
-fn source_line(source: &Source) -> SourceLine {
+fn source_line(source: &Source, database: &str) -> SourceLine {
     let grant = &source.grant;
     let duration = |d: Option<std::time::Duration>| d.map(|d| humantime::format_duration(d).to_string());
     SourceLine {
@@ -736,7 +747,7 @@ fn source_line(source: &Source) -> SourceLine {
         trust: grant.trust,
         schemas: grant.schemas.clone(),
         allow: grant.capabilities.clone(),
-        role: grant.sandboxed().then(|| grant.role(&source.name)),
+        role: grant.sandboxed().then(|| grant.role(&source.name, database)),
         statement_timeout: duration(grant.statement_timeout),
         lock_timeout: duration(grant.lock_timeout),
         data_dir: grant.data_dir.as_ref().map(|d| d.display().to_string()),

@@ -178,7 +178,23 @@ async fn drop_database(server: &str, name: &str) -> anyhow::Result<()> {
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
         .await
-        .with_context(|| format!("dropping database {name}"))
+        .with_context(|| format!("dropping database {name}"))?;
+    // The sandbox roles made for this database (roles outlive databases).
+    let suffix = crate::policy::Grant::trusted(Default::default()).role("", name);
+    let suffix = suffix.trim_start_matches("migrate_host_");
+    let roles = admin
+        .query(
+            "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'migrate\\_host\\_%' AND right(rolname, length($1)) = $1",
+            &[&suffix],
+        )
+        .await?;
+    for role in roles {
+        let role: String = role.get(0);
+        let _ = admin
+            .batch_execute(&format!("DROP ROLE IF EXISTS {}", crate::actions::ident::quote(&role)))
+            .await;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
