@@ -424,10 +424,7 @@ fn column_def(schema: &Schema, table: &Table, column: &Column) -> ColumnDef {
 /// The serial type a column was declared with, if its default is the next
 /// value of a default-shaped sequence that the column owns.
 fn serial_type(schema: &Schema, table: &Table, column: &Column) -> Option<ScalarType> {
-    let sequence = schema
-        .sequences
-        .iter()
-        .find(|q| !q.identity && q.owned_by.as_ref().is_some_and(|(t, c)| t == &table.name && c == &column.name))?;
+    let sequence = schema.sequence(column.owned_sequence.as_ref()?)?;
     let expected = format!("nextval('{}'::regclass)", regclass_text(sequence));
     // The name `serial` would give it (shorter names only: Postgres shortens long ones its own way).
     let serial_name = format!("{}_{}_seq", table.name.name, column.name);

@@ -127,6 +127,7 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             generated: r.get(11),
             collation,
             local: r.get(14),
+            owned_sequence: None,
         });
     }
 
@@ -162,6 +163,25 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
         });
     }
     schema.tables = tables.into_iter().map(|(_, t)| t).collect();
+    // Name order as Rust compares (the server's collation may differ), for binary searches.
+    schema.tables.sort_by(|a, b| a.name.cmp(&b.name));
+    schema.sequences.sort_by(|a, b| a.name.cmp(&b.name));
+    let owners: HashMap<(&Name, &str), Name> = schema
+        .sequences
+        .iter()
+        .filter(|q| !q.identity)
+        .filter_map(|q| q.owned_by.as_ref().map(|(t, c)| ((t, c.as_str()), q.name.clone())))
+        .collect();
+    let owned: Vec<Vec<Option<Name>>> = schema
+        .tables
+        .iter()
+        .map(|t| t.columns.iter().map(|c| owners.get(&(&t.name, c.name.as_str())).cloned()).collect())
+        .collect();
+    for (table, owned) in schema.tables.iter_mut().zip(owned) {
+        for (column, sequence) in table.columns.iter_mut().zip(owned) {
+            column.owned_sequence = sequence;
+        }
+    }
 
     schema.indexes = run(client, "indexes")
         .await?

@@ -65,8 +65,29 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// The table called `name`: a binary search when the tables are in name
+    /// order (introspection sorts them), a scan otherwise.
     pub fn table(&self, name: &Name) -> Option<&Table> {
+        if self.tables.is_sorted_by(|a, b| a.name <= b.name) {
+            return self
+                .tables
+                .binary_search_by(|t| t.name.cmp(name))
+                .ok()
+                .map(|i| &self.tables[i]);
+        }
         self.tables.iter().find(|t| &t.name == name)
+    }
+
+    /// The sequence called `name` (binary search when sorted, as above).
+    pub fn sequence(&self, name: &Name) -> Option<&Sequence> {
+        if self.sequences.is_sorted_by(|a, b| a.name <= b.name) {
+            return self
+                .sequences
+                .binary_search_by(|q| q.name.cmp(name))
+                .ok()
+                .map(|i| &self.sequences[i]);
+        }
+        self.sequences.iter().find(|q| &q.name == name)
     }
 
     pub fn enum_type(&self, name: &Name) -> Option<&EnumType> {
@@ -148,6 +169,8 @@ pub struct Column {
     pub collation: Option<Name>,
     /// False for a column only inherited from a parent table.
     pub local: bool,
+    /// The non-identity sequence this column owns (`serial`, `OWNED BY`).
+    pub owned_sequence: Option<Name>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
