@@ -11,20 +11,16 @@
 #   bench/apply.sh [N] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh
+source bench/common.sh
 source bench/peers.sh
 n=${1:-200}
 runs=${2:-5}
 
-cargo build --release --quiet --bin migrate-host
-host=$PWD/target/release/migrate-host
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-server=postgres://postgres@127.0.0.1:5432
 db=migrate_host_bench_apply
 url=$server/$db
 fresh() { psql -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"; }
-now() { date +%s.%N; }
 
 echo "== $n migrations: build"
 python3 bench/synth_migrations.py "$n" "$work/migrations"
@@ -72,7 +68,6 @@ done
 measure migrate-host-no-cache "$host" -q --database-url "$url" --no-cache apply --dir "$work/migrations"
 psql -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $db"
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 floor=$(echo "${times[psql]}" | median)
 echo
 echo "| tool | median of $runs (s) | vs psql floor | peak RSS (MiB) |"

@@ -11,20 +11,15 @@
 #   bench/diff.sh [RUNS] [SIZES...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh
+source bench/common.sh
 source bench/peers.sh
 runs=${1:-3}
 shift || true
 sizes=("${@:-100 1000 5000}")
 read -r -a sizes <<<"${sizes[*]}"
 
-cargo build --release --quiet --bin migrate-host
-host=$PWD/target/release/migrate-host
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-server=postgres://postgres@127.0.0.1:5432
-now() { date +%s.%N; }
-median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 echo "| tables | migrate-host introspect + diff (s) | migrate-host plan, whole (s) | migra (s) | ratio | plan RSS (MiB) | migra RSS (MiB) |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"

@@ -8,18 +8,13 @@
 #   bench/edit_loop.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh
+source bench/common.sh
 runs=${1:-5}
 
-cargo build --release --quiet --bin migrate-host
-host=$PWD/target/release/migrate-host
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-server=postgres://postgres@127.0.0.1:5432
 db=migrate_host_bench_edit
 export DATABASE_URL=$server/$db
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 copy() { # a fresh migrations directory: the example's crates, no target
     rm -rf "$work/migrations"

@@ -9,13 +9,8 @@
 #   bench/generate.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh
+source bench/common.sh
 n=${1:-1000}
-
-cargo build --release --quiet --bin migrate-host
-host=$PWD/target/release/migrate-host
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f s", b - a }'; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -24,20 +19,20 @@ db=migrate_host_bench_generate
 psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$db
 t=$(now); psql -q -1 -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f "$work/v1.sql"
-echo "load v1 ($n tables) with psql, one transaction: $(elapsed "$t")"
+echo "load v1 ($n tables) with psql, one transaction: $(elapsed "$t") s"
 
 echo "== plan (v1 database, v2 declared)"
 for run in 1 2 3; do
     t=$(now); $host -v plan --schema "$work/v2.sql" >"$work/plan.sql"
-    echo "plan run $run: $(elapsed "$t") ($(grep -c ';$' "$work/plan.sql") statements)"
+    echo "plan run $run: $(elapsed "$t") s ($(grep -c ';$' "$work/plan.sql") statements)"
 done
 /usr/bin/time -f "plan peak memory: %M KiB" $host plan --schema "$work/v2.sql" >/dev/null
 
 echo "== generate"
 mkdir "$work/migrations"
 t=$(now); $host -q generate -m "change set" --schema "$work/v2.sql" --dir "$work/migrations"
-echo "generate, cold (SDK built from scratch): $(elapsed "$t")"
+echo "generate, cold (SDK built from scratch): $(elapsed "$t") s"
 rm -rf "$work"/migrations/2*
 t=$(now); $host -q generate -m "change set" --schema "$work/v2.sql" --dir "$work/migrations"
-echo "generate, warm (target dir built): $(elapsed "$t")"
+echo "generate, warm (target dir built): $(elapsed "$t") s"
 psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $db"
