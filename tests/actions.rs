@@ -1522,7 +1522,9 @@ async fn partitions_sequences_collations_policies_comments_and_grants() {
         act(Action::AddColumn {
             table: t("m1"),
             column: ColumnDef {
-                default: Some(migrate_host::wit::ColumnDefault::Expression("nextval('counter')".into())),
+                default: Some(migrate_host::wit::ColumnDefault::Expression(
+                    "nextval('counter')".into(),
+                )),
                 ..col("n", ScalarType::Bigint)
             },
         }),
@@ -1584,11 +1586,16 @@ async fn partitions_sequences_collations_policies_comments_and_grants() {
         }),
     ];
     queue(&db, "r1", "up", &up).await;
-    queue(&db, "r1", "down", &[
-        act(Action::DropTable { table: t("m1") }),
-        act(Action::DropTable { table: t("m") }),
-        act(Action::DropCollation { name: t("num") }),
-    ])
+    queue(
+        &db,
+        "r1",
+        "down",
+        &[
+            act(Action::DropTable { table: t("m1") }),
+            act(Action::DropTable { table: t("m") }),
+            act(Action::DropCollation { name: t("num") }),
+        ],
+    )
     .await;
     db.apply_all().await.expect("apply");
 

@@ -243,7 +243,10 @@ async fn plan_prints_the_diff_and_locates_schema_errors() {
             .unwrap_or_else(|| panic!("no step {description}: {plan:#}"))
             .clone()
     };
-    assert_eq!(step("add-constraint users_email_key on public.users")["hazard"]["kind"], "lock");
+    assert_eq!(
+        step("add-constraint users_email_key on public.users")["hazard"]["kind"],
+        "lock"
+    );
     assert!(step("add-table public.posts")["hazard"].is_null());
     assert!(
         plan["steps"]

@@ -154,8 +154,14 @@ async fn a_migration_cannot_release_the_lock_or_leave_session_state_behind() {
 #[tokio::test]
 async fn deep_recursion_overflows_the_guest_stack_with_a_clear_error() {
     let (err, db) = apply_alone("recurse", Limits::default()).await;
-    assert!(err.contains("applying recurse (recurse forever, recurse.wasm)"), "{err}");
-    assert!(err.contains("stack overflow") || err.contains("exhausted its call stack"), "{err}");
+    assert!(
+        err.contains("applying recurse (recurse forever, recurse.wasm)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stack overflow") || err.contains("exhausted its call stack"),
+        "{err}"
+    );
     db.drop().await.unwrap();
 }
 
@@ -203,7 +209,9 @@ async fn injection_through_names_values_and_expressions_goes_nowhere() {
         ],
     )
     .await;
-    db.apply_all().await.expect("quoted names and values are just names and values");
+    db.apply_all()
+        .await
+        .expect("quoted names and values are just names and values");
     let facts = db
         .client()
         .query_one(
@@ -220,7 +228,10 @@ async fn injection_through_names_values_and_expressions_goes_nowhere() {
     assert!(facts.get::<_, bool>(0), "interp_ops is still there");
     assert_eq!(facts.get::<_, String>(1), evil_table);
     assert_eq!(facts.get::<_, String>(2), format!("{evil_label}|b"));
-    assert!(facts.get::<_, String>(3).contains("DROP TABLE interp_ops"), "kept as text, inside the literal");
+    assert!(
+        facts.get::<_, String>(3).contains("DROP TABLE interp_ops"),
+        "kept as text, inside the literal"
+    );
 
     // A check that tries to break out of its parentheses never reaches SQL.
     let (db2, _dir2) = interp_db(&["interp_1"]).await;

@@ -78,18 +78,27 @@ async fn a_vendor_source_applies_next_to_the_apps_own_under_its_grant() {
     // The vendor's tables belong to the sandbox role, and its row is there.
     let owner: String = db
         .client()
-        .query_one("SELECT tableowner::text FROM pg_tables WHERE schemaname = 'auth' AND tablename = 'users'", &[])
+        .query_one(
+            "SELECT tableowner::text FROM pg_tables WHERE schemaname = 'auth' AND tablename = 'users'",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
     assert_eq!(owner, sandbox_role(&db));
-    assert_eq!(count(&db, "SELECT count(*) FROM auth.users WHERE name = 'root'").await, 1);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM auth.users WHERE name = 'root'").await,
+        1
+    );
 
     let out = project.cli(&db).arg("status").output().unwrap();
     let status = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(status.contains("source app ("), "{status}");
-    assert!(status.contains("trusted (every action; no access to the OS)"), "{status}");
+    assert!(
+        status.contains("trusted (every action; no access to the OS)"),
+        "{status}"
+    );
     assert!(
         status.contains(&format!(
             "sandboxed: schemas auth; may create, alter, drop, sql; SQL runs as role {}",
@@ -113,13 +122,20 @@ async fn a_vendor_source_applies_next_to_the_apps_own_under_its_grant() {
         .map(str::to_owned)
         .collect();
     assert_eq!(undone, ["auth_2", "auth_1", "r1"], "{}", text(&out.stdout));
-    assert_eq!(count(&db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'auth'").await, 0);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'auth'").await,
+        0
+    );
     db.drop().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_hostile_vendor_is_stopped_at_every_turn_and_changes_nothing() {
-    let project = Project::new(&[], &["intruder"], "schemas = [\"auth\"]\nallow = [\"create\", \"alter\", \"sql\"]");
+    let project = Project::new(
+        &[],
+        &["intruder"],
+        "schemas = [\"auth\"]\nallow = [\"create\", \"alter\", \"sql\"]",
+    );
     let db = TestDatabase::create(fixtures_dir()).await.unwrap();
     db.client()
         .batch_execute("CREATE TABLE keep (id int); INSERT INTO keep VALUES (1), (2)")
@@ -153,7 +169,11 @@ async fn a_hostile_vendor_is_stopped_at_every_turn_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_data_directory_is_readable_and_nothing_else_is() {
-    let project = Project::new(&[], &["reader"], "schemas = [\"auth\"]\nallow = [\"create\", \"sql\"]\ndata_dir = \"seed\"");
+    let project = Project::new(
+        &[],
+        &["reader"],
+        "schemas = [\"auth\"]\nallow = [\"create\", \"sql\"]\ndata_dir = \"seed\"",
+    );
     std::fs::create_dir(project.dir.path().join("seed")).unwrap();
     std::fs::write(project.dir.path().join("seed/seed.csv"), "ada\ngrace\n").unwrap();
     let db = TestDatabase::create(fixtures_dir()).await.unwrap();
@@ -179,7 +199,10 @@ async fn a_sandboxed_statement_timeout_stops_a_long_query() {
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("canceling statement due to statement timeout"), "{err}");
-    assert!(started.elapsed().as_secs() < 30, "the timeout, not the 60 s sleep, ended it");
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "the timeout, not the 60 s sleep, ended it"
+    );
     assert!(!table_exists(&db, "sleeper_was_here").await);
     assert!(history(&db).await.is_empty());
     // Granting `public` does not grant the history table: the sandbox role may
@@ -237,19 +260,32 @@ async fn a_sandboxed_migration_that_loses_data_needs_acknowledging() {
     // A dry run already says so.
     let out = project.cli(&db).args(["apply", "--dry-run"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("must be acknowledged"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("must be acknowledged"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = project.cli(&db).arg("apply").output().unwrap();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("applying auth_3"), "{err}");
     assert!(
-        err.contains("must be acknowledged: review the migration, then add \"auth_3\" to the source's `acknowledge` list"),
+        err.contains(
+            "must be acknowledged: review the migration, then add \"auth_3\" to the source's `acknowledge` list"
+        ),
         "{err}"
     );
     // The first two applied; the third rolled back whole.
     assert_eq!(history(&db).await.len(), 2);
-    assert_eq!(count(&db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'").await, 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'"
+        )
+        .await,
+        1
+    );
 
     let acknowledged = format!("{grant}\nacknowledge = [\"auth_3\"]");
     let project = Project::new(&[], &["vendor_1", "vendor_2", "vendor_3"], &acknowledged);
@@ -261,7 +297,14 @@ async fn a_sandboxed_migration_that_loses_data_needs_acknowledging() {
     );
     let out = project.cli(&db).arg("apply").output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(count(&db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'").await, 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'"
+        )
+        .await,
+        0
+    );
     db.drop().await.unwrap();
 }
 
@@ -274,7 +317,10 @@ async fn a_sandboxed_migration_cannot_forge_the_history() {
     let out = project.cli(&db).arg("apply").output().unwrap();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("the migration wrote to migration_info itself: refused"), "{err}");
+    assert!(
+        err.contains("the migration wrote to migration_info itself: refused"),
+        "{err}"
+    );
     assert!(history(&db).await.is_empty());
     db.drop().await.unwrap();
 }

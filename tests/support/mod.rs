@@ -220,7 +220,13 @@ pub fn message(e: &anyhow::Error) -> String {
 /// is left out.
 pub fn schema_dump(url: &str) -> Vec<String> {
     let output = std::process::Command::new("pg_dump")
-        .args(["--schema-only", "--no-owner", "--exclude-table=public.migration_info", "--dbname", url])
+        .args([
+            "--schema-only",
+            "--no-owner",
+            "--exclude-table=public.migration_info",
+            "--dbname",
+            url,
+        ])
         .output()
         .expect("running pg_dump");
     assert!(
@@ -262,7 +268,10 @@ fn normalize_dump(dump: &str) -> Vec<String> {
             current.clear();
         }
     }
-    assert!(current.is_empty(), "pg_dump output ends inside a statement: {current:?}");
+    assert!(
+        current.is_empty(),
+        "pg_dump output ends inside a statement: {current:?}"
+    );
     statements.sort();
     statements
 }

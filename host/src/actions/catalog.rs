@@ -252,7 +252,10 @@ pub async fn column_type(
         .await
         .map_err(db_error)?;
     row.map(|r| r.get(0)).ok_or_else(|| ActionError::Database {
-        message: format!("column \"{column}\" of relation \"{schema}\".\"{}\" does not exist", table.name),
+        message: format!(
+            "column \"{column}\" of relation \"{schema}\".\"{}\" does not exist",
+            table.name
+        ),
         sqlstate: Some("42703".into()),
     })
 }

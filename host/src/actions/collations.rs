@@ -6,7 +6,10 @@ use crate::wit::{CollationDef, CollationProvider, QualifiedName};
 
 pub fn create(name: &QualifiedName, definition: &CollationDef, schema: &str) -> Result<String, ActionError> {
     let mut settings = match definition.provider {
-        CollationProvider::Icu => vec!["provider = icu".to_owned(), format!("locale = {}", literal(&definition.locale)?)],
+        CollationProvider::Icu => vec![
+            "provider = icu".to_owned(),
+            format!("locale = {}", literal(&definition.locale)?),
+        ],
         CollationProvider::Libc => vec![
             "provider = libc".to_owned(),
             format!("lc_collate = {}", literal(&definition.locale)?),

@@ -7,7 +7,11 @@ use crate::wit::{CommentTarget, TableMember};
 
 pub fn set(target: &CommentTarget, text: &Option<String>, schema: &str) -> Result<String, ActionError> {
     let member = |m: &TableMember, what: &str| -> Result<String, ActionError> {
-        Ok(format!("{} ON {}", ident(&m.name, what)?, qualified(&m.table, schema, "table")?))
+        Ok(format!(
+            "{} ON {}",
+            ident(&m.name, what)?,
+            qualified(&m.table, schema, "table")?
+        ))
     };
     let object = match target {
         CommentTarget::Schema(name) => format!("SCHEMA {}", ident(name, "schema")?),
@@ -46,7 +50,8 @@ pub fn set(target: &CommentTarget, text: &Option<String>, schema: &str) -> Resul
 
 /// The commented object, for messages: `column public.t.a`.
 pub fn describe(target: &CommentTarget) -> String {
-    let q = |n: &crate::wit::QualifiedName| format!("{}.{}", n.schema.as_deref().unwrap_or(super::DEFAULT_SCHEMA), n.name);
+    let q =
+        |n: &crate::wit::QualifiedName| format!("{}.{}", n.schema.as_deref().unwrap_or(super::DEFAULT_SCHEMA), n.name);
     match target {
         CommentTarget::Schema(name) => format!("schema {name}"),
         CommentTarget::Table(name) => format!("table {}", q(name)),

@@ -162,7 +162,11 @@ pub fn partition_key(key: &str) -> Result<(), ActionError> {
     let bad = |why: &str| ActionError::InvalidArgument(format!("partition key {key:?} {why}"));
     refuse_comments(key, &bad)?;
     match single_statement(&format!("CREATE TABLE t () PARTITION BY {key}"), &bad)? {
-        NodeEnum::CreateStmt(create) if create.partspec.is_some() && create.options.is_empty() && create.tablespacename.is_empty() => Ok(()),
+        NodeEnum::CreateStmt(create)
+            if create.partspec.is_some() && create.options.is_empty() && create.tablespacename.is_empty() =>
+        {
+            Ok(())
+        }
         _ => Err(bad("is not a partition key")),
     }
 }
@@ -299,10 +303,7 @@ pub fn raw_statement(sql: &str) -> Result<(), ActionError> {
 pub fn index_table_schema(definition: &str) -> Option<String> {
     let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());
     match single_statement(definition.trim_end().trim_end_matches(';'), &bad).ok()? {
-        NodeEnum::IndexStmt(index) => index
-            .relation
-            .map(|r| r.schemaname)
-            .filter(|schema| !schema.is_empty()),
+        NodeEnum::IndexStmt(index) => index.relation.map(|r| r.schemaname).filter(|schema| !schema.is_empty()),
         _ => None,
     }
 }
@@ -330,7 +331,8 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
         return Err(refuse("call set_config (it can change the session's role)"));
     }
     let cascade = |behavior: i32| behavior == pg_query::protobuf::DropBehavior::DropCascade as i32;
-    let range = |r: &Option<pg_query::protobuf::RangeVar>| r.as_ref().map(|r| (r.schemaname.clone(), r.relname.clone()));
+    let range =
+        |r: &Option<pg_query::protobuf::RangeVar>| r.as_ref().map(|r| (r.schemaname.clone(), r.relname.clone()));
     let mut facts = SandboxedSql::default();
     let mut relations: Vec<(String, String)> = Vec::new();
     let statement = parsed.protobuf.stmts[0].stmt.as_ref().and_then(|n| n.node.as_ref());
@@ -395,8 +397,13 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
                 return Err(refuse("use CASCADE (it reaches objects of other schemas and sources)"));
             }
             let kind = s.remove_type();
-            if !matches!(kind, O::ObjectTable | O::ObjectView | O::ObjectMatview | O::ObjectIndex | O::ObjectSequence) {
-                return Err(refuse("drop this kind of object through execute (allowed: tables, views, indexes, sequences)"));
+            if !matches!(
+                kind,
+                O::ObjectTable | O::ObjectView | O::ObjectMatview | O::ObjectIndex | O::ObjectSequence
+            ) {
+                return Err(refuse(
+                    "drop this kind of object through execute (allowed: tables, views, indexes, sequences)",
+                ));
             }
             facts.loses_data = true;
             for object in &s.objects {
@@ -443,9 +450,9 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
 /// the session's role back to the connecting one).
 fn calls_set_config(parsed: &pg_query::ParseResult) -> bool {
     parsed.protobuf.nodes().iter().any(|(node, ..)| match node {
-        pg_query::NodeRef::FuncCall(call) => call.funcname.iter().any(|part| {
-            matches!(part.node.as_ref(), Some(NodeEnum::String(s)) if s.sval.eq_ignore_ascii_case("set_config"))
-        }),
+        pg_query::NodeRef::FuncCall(call) => call.funcname.iter().any(
+            |part| matches!(part.node.as_ref(), Some(NodeEnum::String(s)) if s.sval.eq_ignore_ascii_case("set_config")),
+        ),
         _ => false,
     })
 }
@@ -457,16 +464,85 @@ fn calls_set_config(parsed: &pg_query::ParseResult) -> bool {
 /// their arguments are allowed: nothing that reads files or tables, runs SQL
 /// text, changes settings, waits or signals.
 const EXPRESSION_FUNCTIONS: &[&str] = &[
-    "abs", "age", "array_length", "array_position", "array_to_string", "btrim", "cardinality", "ceil", "ceiling",
-    "char_length", "character_length", "clock_timestamp", "concat", "concat_ws", "current_date", "current_setting",
-    "date_part", "date_trunc", "extract", "floor", "gen_random_uuid", "greatest", "initcap", "int4range",
-    "int8range", "daterange", "tstzrange", "tsrange", "numrange", "isfinite", "json_build_array",
-    "json_build_object", "json_typeof", "jsonb_array_length", "jsonb_build_array", "jsonb_build_object",
-    "jsonb_typeof", "least", "left", "length", "localtimestamp", "lower", "lpad", "ltrim", "make_date",
-    "make_interval", "md5", "mod", "nextval", "now", "octet_length", "position", "power", "regexp_like",
-    "regexp_replace", "replace", "right", "round", "rpad", "rtrim", "sign", "split_part", "sqrt", "starts_with",
-    "statement_timestamp", "strpos", "substr", "substring", "timezone", "to_char", "to_date", "to_number",
-    "to_timestamp", "transaction_timestamp", "translate", "trim", "trunc", "upper", "uuid_generate_v4",
+    "abs",
+    "age",
+    "array_length",
+    "array_position",
+    "array_to_string",
+    "btrim",
+    "cardinality",
+    "ceil",
+    "ceiling",
+    "char_length",
+    "character_length",
+    "clock_timestamp",
+    "concat",
+    "concat_ws",
+    "current_date",
+    "current_setting",
+    "date_part",
+    "date_trunc",
+    "extract",
+    "floor",
+    "gen_random_uuid",
+    "greatest",
+    "initcap",
+    "int4range",
+    "int8range",
+    "daterange",
+    "tstzrange",
+    "tsrange",
+    "numrange",
+    "isfinite",
+    "json_build_array",
+    "json_build_object",
+    "json_typeof",
+    "jsonb_array_length",
+    "jsonb_build_array",
+    "jsonb_build_object",
+    "jsonb_typeof",
+    "least",
+    "left",
+    "length",
+    "localtimestamp",
+    "lower",
+    "lpad",
+    "ltrim",
+    "make_date",
+    "make_interval",
+    "md5",
+    "mod",
+    "nextval",
+    "now",
+    "octet_length",
+    "position",
+    "power",
+    "regexp_like",
+    "regexp_replace",
+    "replace",
+    "right",
+    "round",
+    "rpad",
+    "rtrim",
+    "sign",
+    "split_part",
+    "sqrt",
+    "starts_with",
+    "statement_timestamp",
+    "strpos",
+    "substr",
+    "substring",
+    "timezone",
+    "to_char",
+    "to_date",
+    "to_number",
+    "to_timestamp",
+    "transaction_timestamp",
+    "translate",
+    "trim",
+    "trunc",
+    "upper",
+    "uuid_generate_v4",
 ];
 
 /// For a sandboxed source: checks that a stored expression calls only
@@ -474,8 +550,8 @@ const EXPRESSION_FUNCTIONS: &[&str] = &[
 pub fn sandboxed_expression(text: &str, wrap: &str, what: &str) -> Result<(), ActionError> {
     let _ = wrap;
     for (qualifier, name) in function_calls(text) {
-        let allowed = matches!(qualifier.as_deref(), None | Some("pg_catalog"))
-            && EXPRESSION_FUNCTIONS.contains(&name.as_str());
+        let allowed =
+            matches!(qualifier.as_deref(), None | Some("pg_catalog")) && EXPRESSION_FUNCTIONS.contains(&name.as_str());
         if !allowed {
             let full = qualifier.map_or(name.clone(), |q| format!("{q}.{name}"));
             return Err(ActionError::NotPermitted(format!(
@@ -501,7 +577,10 @@ fn function_calls(text: &str) -> Vec<(Option<String>, String)> {
     let word = |i: usize| -> Option<String> {
         let t = tokens.get(i)?;
         let callable = t.token() == Token::Ident
-            || matches!(t.keyword_kind(), KeywordKind::UnreservedKeyword | KeywordKind::TypeFuncNameKeyword);
+            || matches!(
+                t.keyword_kind(),
+                KeywordKind::UnreservedKeyword | KeywordKind::TypeFuncNameKeyword
+            );
         callable.then(|| {
             let raw = &text[t.start as usize..t.end as usize];
             match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
@@ -517,7 +596,11 @@ fn function_calls(text: &str) -> Vec<(Option<String>, String)> {
             continue;
         }
         let Some(name) = word(i) else { continue };
-        let qualifier = if i >= 2 && is(i - 1, Token::Ascii46) { word(i - 2) } else { None };
+        let qualifier = if i >= 2 && is(i - 1, Token::Ascii46) {
+            word(i - 2)
+        } else {
+            None
+        };
         calls.push((qualifier, name));
     }
     calls

@@ -16,9 +16,9 @@ mod comments;
 mod enums;
 mod grants;
 pub mod guard;
+pub mod ident;
 mod sequences;
 mod tables;
-pub mod ident;
 pub mod types;
 pub mod values;
 
@@ -402,7 +402,11 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
     let table_name = |t: &QualifiedName| qualified(t, schema, "table");
     let one = |s: String| Ok(vec![s]);
     match action {
-        Action::AddTable { table, columns, options } => {
+        Action::AddTable {
+            table,
+            columns,
+            options,
+        } => {
             let defs: Result<Vec<_>, _> = columns.iter().map(|c| column_def(c, schema)).collect();
             one(tables::create_table(table, &defs?, options, schema)?)
         }

@@ -22,7 +22,10 @@ pub fn alter(name: &QualifiedName, options: &SequenceOptions, schema: &str) -> R
             name.name
         )));
     }
-    Ok(format!("ALTER SEQUENCE {}{clauses}", qualified(name, schema, "sequence")?))
+    Ok(format!(
+        "ALTER SEQUENCE {}{clauses}",
+        qualified(name, schema, "sequence")?
+    ))
 }
 
 pub fn set_owner(name: &QualifiedName, owner: &Option<TableMember>, schema: &str) -> Result<String, ActionError> {

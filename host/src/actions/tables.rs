@@ -36,11 +36,7 @@ pub fn create_table(
         None => format!("CREATE {unlogged}TABLE {name} ({})", columns.join(", ")),
     };
     if !options.inherits.is_empty() {
-        let parents: Result<Vec<_>, _> = options
-            .inherits
-            .iter()
-            .map(|p| qualified(p, schema, "table"))
-            .collect();
+        let parents: Result<Vec<_>, _> = options.inherits.iter().map(|p| qualified(p, schema, "table")).collect();
         sql.push_str(&format!(" INHERITS ({})", parents?.join(", ")));
     }
     if let Some(key) = &options.partition_by {
@@ -73,7 +69,11 @@ pub fn attach_partition(
     ))
 }
 
-pub fn detach_partition(parent: &QualifiedName, partition: &QualifiedName, schema: &str) -> Result<String, ActionError> {
+pub fn detach_partition(
+    parent: &QualifiedName,
+    partition: &QualifiedName,
+    schema: &str,
+) -> Result<String, ActionError> {
     Ok(format!(
         "ALTER TABLE {} DETACH PARTITION {}",
         qualified(parent, schema, "table")?,

@@ -454,7 +454,10 @@ fn tables_unlogged_partitioned_partitions_and_children() {
         columns: vec![col("x", ScalarType::Text)],
         options: partition,
     };
-    assert!(render(&with_columns, DEFAULT_SCHEMA).is_err(), "a partition lists no columns");
+    assert!(
+        render(&with_columns, DEFAULT_SCHEMA).is_err(),
+        "a partition lists no columns"
+    );
     let child = TableOptions {
         inherits: vec![t("parent"), QualifiedName::qualified("s", "other")],
         ..Default::default()
@@ -505,7 +508,11 @@ fn partition_keys_and_bounds_cannot_smuggle_statements() {
         };
         assert!(render(&action, DEFAULT_SCHEMA).is_err(), "{bound}");
     }
-    for key in ["RANGE (d); DROP TABLE x", "RANGE (d) TABLESPACE pg_default", "LIST (a) /* x */"] {
+    for key in [
+        "RANGE (d); DROP TABLE x",
+        "RANGE (d) TABLESPACE pg_default",
+        "LIST (a) /* x */",
+    ] {
         let action = Action::AddTable {
             table: t("m"),
             columns: vec![],
@@ -570,7 +577,9 @@ fn sequences() {
     };
     assert_eq!(
         sql(Action::CreateSequence { name: t("s"), options }),
-        [r#"CREATE SEQUENCE "public"."s" AS integer START WITH 5 INCREMENT BY -1 MINVALUE -10 MAXVALUE 100 CACHE 1 CYCLE"#]
+        [
+            r#"CREATE SEQUENCE "public"."s" AS integer START WITH 5 INCREMENT BY -1 MINVALUE -10 MAXVALUE 100 CACHE 1 CYCLE"#
+        ]
     );
     assert_eq!(
         sql(Action::CreateSequence {
@@ -605,10 +614,16 @@ fn sequences() {
         [r#"ALTER SEQUENCE "public"."s" OWNED BY "public"."t"."id""#]
     );
     assert_eq!(
-        sql(Action::SetSequenceOwner { name: t("s"), owner: None }),
+        sql(Action::SetSequenceOwner {
+            name: t("s"),
+            owner: None
+        }),
         [r#"ALTER SEQUENCE "public"."s" OWNED BY NONE"#]
     );
-    assert_eq!(sql(Action::DropSequence { name: t("s") }), [r#"DROP SEQUENCE "public"."s""#]);
+    assert_eq!(
+        sql(Action::DropSequence { name: t("s") }),
+        [r#"DROP SEQUENCE "public"."s""#]
+    );
 }
 
 #[test]
@@ -620,7 +635,10 @@ fn collations() {
         deterministic: false,
     };
     assert_eq!(
-        sql(Action::CreateCollation { name: t("n"), definition: icu }),
+        sql(Action::CreateCollation {
+            name: t("n"),
+            definition: icu
+        }),
         [r#"CREATE COLLATION "public"."n" (provider = icu, locale = 'en-u-kn-true', deterministic = false)"#]
     );
     let libc = CollationDef {
@@ -630,10 +648,16 @@ fn collations() {
         deterministic: true,
     };
     assert_eq!(
-        sql(Action::CreateCollation { name: t("l"), definition: libc }),
+        sql(Action::CreateCollation {
+            name: t("l"),
+            definition: libc
+        }),
         [r#"CREATE COLLATION "public"."l" (provider = libc, lc_collate = 'it''s', lc_ctype = 'it''s')"#]
     );
-    assert_eq!(sql(Action::DropCollation { name: t("n") }), [r#"DROP COLLATION "public"."n""#]);
+    assert_eq!(
+        sql(Action::DropCollation { name: t("n") }),
+        [r#"DROP COLLATION "public"."n""#]
+    );
     assert_eq!(
         collations::column_clause("character varying(10)", &Some(t("n")), DEFAULT_SCHEMA).unwrap(),
         r#"TYPE character varying(10) COLLATE "public"."n""#
@@ -674,7 +698,16 @@ fn comments_escape_their_text_and_name_their_object() {
         arguments: "int) IS NULL; DROP TABLE t; --".into(),
         procedure: false,
     });
-    assert!(render(&Action::SetComment { target: smuggled, text: None }, DEFAULT_SCHEMA).is_err());
+    assert!(
+        render(
+            &Action::SetComment {
+                target: smuggled,
+                text: None
+            },
+            DEFAULT_SCHEMA
+        )
+        .is_err()
+    );
     let constraint = CommentTarget::Constraint(TableMember {
         table: t("t"),
         name: "t_pk".into(),

@@ -190,8 +190,7 @@ pub fn main() -> ExitCode {
     // at a time, and hopping between worker threads on every reply cost
     // more than anything else the host did (CPU-heavy compiling spreads over
     // its own threads).
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             printer.error(&anyhow::Error::from(e).context("starting the async runtime"));
@@ -221,7 +220,11 @@ fn sources(cli: &Cli, limits: &Limits) -> anyhow::Result<Vec<crate::policy::Sour
                     cli.config.display()
                 );
             }
-            let base = cli.config.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let base = cli
+                .config
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
             config.sources(base, limits)
         }
         None => Ok(vec![crate::policy::Source::trusted(
@@ -234,7 +237,10 @@ fn sources(cli: &Cli, limits: &Limits) -> anyhow::Result<Vec<crate::policy::Sour
 pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     if let Command::Build = cli.command {
         // Sandboxed sources ship components, not crates: only trusted ones are built.
-        for source in sources(&cli, &cli.limits.limits()?)?.iter().filter(|s| !s.grant.sandboxed()) {
+        for source in sources(&cli, &cli.limits.limits()?)?
+            .iter()
+            .filter(|s| !s.grant.sandboxed())
+        {
             let built = build::build(&source.dir, cli.quiet)?;
             printer.built(&built);
         }
@@ -347,7 +353,11 @@ async fn plan(
         f.await.map(|schema| (schema, begun.elapsed()))
     };
     let (live, declared) = tokio::join!(
-        timed(Box::pin(async { crate::schema::introspect(&client).await.context("introspecting the database") })),
+        timed(Box::pin(async {
+            crate::schema::introspect(&client)
+                .await
+                .context("introspecting the database")
+        })),
         timed(Box::pin(crate::shadow::load(shadow_url.unwrap_or(url), schema)))
     );
     let ((live, introspected), (declared, loaded)) = (live?, declared?);

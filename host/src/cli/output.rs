@@ -141,7 +141,14 @@ impl Printer {
             let source_width = if plain {
                 0
             } else {
-                status.sources.iter().map(|s| s.name.len()).max().unwrap_or(0).max("SOURCE".len()) + 1
+                status
+                    .sources
+                    .iter()
+                    .map(|s| s.name.len())
+                    .max()
+                    .unwrap_or(0)
+                    .max("SOURCE".len())
+                    + 1
             };
             let source_header = if plain { "" } else { "SOURCE" };
             println!(

@@ -110,7 +110,11 @@ pub fn warning(action: &Action) -> Option<&'static str> {
 /// The SDK call for `action`, ending in `?;`.
 pub fn action_call(action: &Action) -> String {
     match action {
-        Action::AddTable { table, columns, options } => match &options.partition_of {
+        Action::AddTable {
+            table,
+            columns,
+            options,
+        } => match &options.partition_of {
             Some(of) if columns.is_empty() && *options == partition_only(options) => format!(
                 "add_partition({}, {}, {})?;",
                 name(table),
@@ -149,7 +153,12 @@ pub fn action_call(action: &Action) -> String {
                 PolicyCommand::Update => "Update",
                 PolicyCommand::Delete => "Delete",
             },
-            policy.roles.iter().map(|r| format!("{}.into()", lit(r))).collect::<Vec<_>>().join(", "),
+            policy
+                .roles
+                .iter()
+                .map(|r| format!("{}.into()", lit(r)))
+                .collect::<Vec<_>>()
+                .join(", "),
             opt_string(&policy.using),
             opt_string(&policy.with_check)
         ),
@@ -160,7 +169,10 @@ pub fn action_call(action: &Action) -> String {
         Action::AlterSequence { name: n, options } => {
             format!("alter_sequence({}, {})?;", name(n), sequence_options(options))
         }
-        Action::SetSequenceOwner { name: n, owner: Some(owner) } => format!(
+        Action::SetSequenceOwner {
+            name: n,
+            owner: Some(owner),
+        } => format!(
             "set_sequence_owner({}, {}, {})?;",
             name(n),
             name(&owner.table),
@@ -354,7 +366,10 @@ fn add_table(table: &QualifiedName, columns: &[ColumnDef], options: &TableOption
         [] => "[]".to_owned(),
         columns => format!(
             "[\n{}    ]",
-            columns.iter().map(|c| format!("        {},\n", column(c))).collect::<String>()
+            columns
+                .iter()
+                .map(|c| format!("        {},\n", column(c)))
+                .collect::<String>()
         ),
     };
     if *options == TableOptions::default() {
@@ -394,7 +409,8 @@ fn partition_only(options: &TableOptions) -> TableOptions {
 }
 
 fn opt_string(text: &Option<String>) -> String {
-    text.as_ref().map_or("None".into(), |t| format!("Some({}.into())", lit(t)))
+    text.as_ref()
+        .map_or("None".into(), |t| format!("Some({}.into())", lit(t)))
 }
 
 fn sequence_options(options: &SequenceOptions) -> String {

@@ -125,7 +125,11 @@ fn grants(current: &Schema, target: &Schema, recreated: &HashSet<Name>, phases: 
                 grantee: key.1.clone(),
                 grant_option,
             };
-            phases.grants.push(if revoke { Action::Revoke { grant } } else { Action::Grant { grant } });
+            phases.grants.push(if revoke {
+                Action::Revoke { grant }
+            } else {
+                Action::Grant { grant }
+            });
         }
     }
 }

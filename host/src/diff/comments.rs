@@ -25,9 +25,7 @@ pub(super) fn lost(key: &Key, actions: &[&Action]) -> bool {
     actions.iter().any(|action| match action {
         Action::DropTable { table } | Action::DropView { name: table, .. } => same(table),
         Action::DropColumn { table, column } => kind == "column" && same(table) && member.as_ref() == Some(column),
-        Action::DropConstraint { table, name } => {
-            kind == "constraint" && same(table) && member.as_ref() == Some(name)
-        }
+        Action::DropConstraint { table, name } => kind == "constraint" && same(table) && member.as_ref() == Some(name),
         Action::DropTrigger { table, name } => kind == "trigger" && same(table) && member.as_ref() == Some(name),
         Action::DropIndex { index } => kind == "index" && same(index),
         Action::DropFunction { name, arguments, .. } => {
@@ -65,15 +63,15 @@ fn exists(schema: &Schema, (kind, object, member): &Key) -> bool {
         "schema" => schema.schemas.contains(&object.name),
         "table" => table().is_some(),
         "column" => {
-            table().is_some_and(|t| t.column(member).is_some())
-                || schema.views.iter().any(|v| &v.name == object)
+            table().is_some_and(|t| t.column(member).is_some()) || schema.views.iter().any(|v| &v.name == object)
         }
         "view" | "materialized view" => schema.views.iter().any(|v| &v.name == object),
         "index" => {
             schema.indexes.iter().any(|i| &i.name == object)
-                || schema.tables.iter().any(|t| {
-                    t.name.schema == object.schema && t.constraints.iter().any(|c| c.name == object.name)
-                })
+                || schema
+                    .tables
+                    .iter()
+                    .any(|t| t.name.schema == object.schema && t.constraints.iter().any(|c| c.name == object.name))
         }
         "sequence" => schema.sequences.iter().any(|s| &s.name == object),
         "type" => schema.enums.iter().any(|e| &e.name == object),

@@ -23,8 +23,8 @@ mod views;
 
 use crate::actions::Action;
 use crate::schema::{Name, Schema};
-use std::collections::HashSet;
 use crate::wit::QualifiedName;
+use std::collections::HashSet;
 
 /// Differences the diff cannot turn into actions yet.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -181,7 +181,11 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
     for (name, kind) in target.other_types.iter().filter(|t| !current.other_types.contains(t)) {
         unsupported.push(format!("{kind} {name} would be created or changed"));
     }
-    for (name, kind) in current.other_types.iter().filter(|t| !target.other_types.iter().any(|w| w.0 == t.0)) {
+    for (name, kind) in current
+        .other_types
+        .iter()
+        .filter(|t| !target.other_types.iter().any(|w| w.0 == t.0))
+    {
         unsupported.push(format!("{kind} {name} would be dropped"));
     }
     if current.column_grants != target.column_grants {

@@ -16,7 +16,10 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsup
     // children before their parents when dropped.
     for wanted in by_depth(&target.tables, &target_tables) {
         if wanted.parents > 1 {
-            unsupported.push(format!("table {} inherits from {} tables (only one is supported)", wanted.name, wanted.parents));
+            unsupported.push(format!(
+                "table {} inherits from {} tables (only one is supported)",
+                wanted.name, wanted.parents
+            ));
             continue;
         }
         match current_tables.get(&wanted.name) {

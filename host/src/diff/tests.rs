@@ -60,7 +60,10 @@ fn a_new_sequence_is_created_with_every_setting() {
         panic!("{actions:?}");
     };
     assert_eq!(name.name, "counter");
-    assert_eq!((options.start, options.increment, options.cycle), (Some(10), Some(5), Some(false)));
+    assert_eq!(
+        (options.start, options.increment, options.cycle),
+        (Some(10), Some(5), Some(false))
+    );
 }
 
 #[test]
@@ -71,7 +74,10 @@ fn domains_and_other_unmanaged_types_are_reported() {
         ..Schema::default()
     };
     let err = diff(&Schema::default(), &target).unwrap_err();
-    assert!(err.to_string().contains("domain text public.email would be created"), "{err}");
+    assert!(
+        err.to_string().contains("domain text public.email would be created"),
+        "{err}"
+    );
     let err = diff(&target, &Schema::default()).unwrap_err();
     assert!(err.to_string().contains("public.email would be dropped"), "{err}");
 }
@@ -109,12 +115,18 @@ fn partitioning_changes_that_would_lose_things_are_reported() {
     let mut partitioned = plain.clone();
     partitioned.tables[0].partition_key = Some("RANGE (x)".into());
     let err = diff(&plain, &partitioned).unwrap_err().to_string();
-    assert!(err.contains("becomes partitioned, which means re-creating it, but index public.t_x"), "{err}");
+    assert!(
+        err.contains("becomes partitioned, which means re-creating it, but index public.t_x"),
+        "{err}"
+    );
 
     let mut rekeyed = partitioned.clone();
     rekeyed.tables[0].partition_key = Some("LIST (y)".into());
     let err = diff(&partitioned, &rekeyed).unwrap_err().to_string();
-    assert!(err.contains("changes its partition key (RANGE (x) to LIST (y))"), "{err}");
+    assert!(
+        err.contains("changes its partition key (RANGE (x) to LIST (y))"),
+        "{err}"
+    );
 
     let mut two_parents = Schema::default();
     two_parents.tables.push(crate::schema::Table {
@@ -129,5 +141,10 @@ fn partitioning_changes_that_would_lose_things_are_reported() {
         column_grants: vec![(crate::schema::Name::new("public", "t"), "a".into(), "{r=r/o}".into())],
         ..Schema::default()
     };
-    assert!(diff(&Schema::default(), &grants).unwrap_err().to_string().contains("column-level privileges"));
+    assert!(
+        diff(&Schema::default(), &grants)
+            .unwrap_err()
+            .to_string()
+            .contains("column-level privileges")
+    );
 }

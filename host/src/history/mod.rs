@@ -188,7 +188,11 @@ pub fn record_sql(record: &Record) -> anyhow::Result<String> {
         literal(&record.checksum)?,
         literal(record.operation.as_str())?,
         literal(&record.applied_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))?,
-        if record.execution_ms.is_finite() { record.execution_ms } else { 0.0 }
+        if record.execution_ms.is_finite() {
+            record.execution_ms
+        } else {
+            0.0
+        }
     ))
 }
 

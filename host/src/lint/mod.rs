@@ -42,7 +42,14 @@ pub struct Hazard {
 
 impl std::fmt::Display for Hazard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}; instead: {}", self.step, self.kind.label(), self.why, self.instead)
+        write!(
+            f,
+            "{} ({}): {}; instead: {}",
+            self.step,
+            self.kind.label(),
+            self.why,
+            self.instead
+        )
     }
 }
 
@@ -67,7 +74,10 @@ pub fn lint_each(actions: &[Action]) -> Vec<Option<Hazard>> {
 }
 
 fn key(name: &QualifiedName) -> (String, String) {
-    (name.schema.clone().unwrap_or_else(|| DEFAULT_SCHEMA.into()), name.name.clone())
+    (
+        name.schema.clone().unwrap_or_else(|| DEFAULT_SCHEMA.into()),
+        name.name.clone(),
+    )
 }
 
 /// The data-loss hazard of one step, if any (what a sandboxed source needs acknowledged).
@@ -114,7 +124,8 @@ fn hazard(action: &Action, new_tables: &HashSet<(String, String)>) -> Option<Haz
         ),
         // The expression decides every value: `USING NULL` keeps none.
         Action::ChangeColumnType {
-            cast: TypeCast::Using(_), ..
+            cast: TypeCast::Using(_),
+            ..
         } => make(
             DataLoss,
             "converts every value with a USING expression, which may discard them (and rewrites the table)",
@@ -157,9 +168,7 @@ fn hazard(action: &Action, new_tables: &HashSet<(String, String)>) -> Option<Haz
             "builds the index under a lock that blocks writes to its table",
             "on a big table, create it with CREATE INDEX CONCURRENTLY outside a migration",
         ),
-        Action::AddConstraint {
-            table, constraint, ..
-        } if existing(table) => match constraint {
+        Action::AddConstraint { table, constraint, .. } if existing(table) => match constraint {
             Constraint::ForeignKey(_) | Constraint::Check(_) => make(
                 Lock,
                 "validates every row while it holds a lock on the table",

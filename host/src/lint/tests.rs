@@ -36,7 +36,12 @@ fn drops_rewrites_and_locks_are_flagged_with_what_to_do_instead() {
     let kinds: Vec<HazardKind> = hazards.iter().map(|h| h.kind).collect();
     assert_eq!(
         kinds,
-        [HazardKind::DataLoss, HazardKind::DataLoss, HazardKind::Rewrite, HazardKind::Lock]
+        [
+            HazardKind::DataLoss,
+            HazardKind::DataLoss,
+            HazardKind::Rewrite,
+            HazardKind::Lock
+        ]
     );
     assert_eq!(
         hazards[3].to_string(),

@@ -177,7 +177,11 @@ impl Migrator {
 
     /// The app's own migrations: the first trusted source (where `generate` writes).
     pub fn dir(&self) -> &Path {
-        let source = self.sources.iter().find(|s| !s.grant.sandboxed()).unwrap_or(&self.sources[0]);
+        let source = self
+            .sources
+            .iter()
+            .find(|s| !s.grant.sandboxed())
+            .unwrap_or(&self.sources[0]);
         &source.dir
     }
 
@@ -237,7 +241,9 @@ impl Migrator {
             .map(|(i, chain)| {
                 let own: Vec<chain::Applied> = applied
                     .iter()
-                    .filter(|a| declared(&a.revision, chain) || (i == 0 && !chains.iter().any(|c| declared(&a.revision, c))))
+                    .filter(|a| {
+                        declared(&a.revision, chain) || (i == 0 && !chains.iter().any(|c| declared(&a.revision, c)))
+                    })
                     .cloned()
                     .collect();
                 reconcile(&chain.migrations, &own)
@@ -323,7 +329,11 @@ impl Migrator {
             // Applied migrations newest last, across sources, as the history has them.
             let find = |revision: &str| {
                 chains.iter().enumerate().find_map(|(c, chain)| {
-                    chain.migrations.iter().position(|m| m.revision() == revision).map(|i| (c, i))
+                    chain
+                        .migrations
+                        .iter()
+                        .position(|m| m.revision() == revision)
+                        .map(|i| (c, i))
                 })
             };
             let applied_order: Vec<(usize, usize)> = applied
@@ -440,19 +450,30 @@ impl Migrator {
         let role = source.grant.role(&source.name, &self.database().await?);
         let existing: Vec<String> = self
             .client
-            .query("SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1)", &[&source.grant.schemas])
+            .query(
+                "SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1)",
+                &[&source.grant.schemas],
+            )
             .await
             .context("reading the granted schemas")?
             .iter()
             .map(|r| r.get(0))
             .collect();
-        let missing = source.grant.schemas.iter().filter(|s| !existing.contains(s)).cloned().collect();
+        let missing = source
+            .grant
+            .schemas
+            .iter()
+            .filter(|s| !existing.contains(s))
+            .cloned()
+            .collect();
         self.provisioned.lock().unwrap().insert(source.name.clone(), missing);
         // A fresh password on every run: nobody else needs to know it.
         let password = hex::encode(rand::random::<[u8; 24]>());
         for statement in sandbox_sql(&role, &password, &source.grant.schemas) {
             self.client.batch_execute(&statement).await.map_err(|e| {
-                let message = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned());
+                let message = e
+                    .as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_owned());
                 anyhow!(
                     "preparing source {}'s sandbox failed: {message}\n  SQL: {}\n  (the connecting role needs \
                      CREATEROLE, or create the role and the schemas beforehand)",
@@ -491,10 +512,13 @@ impl Migrator {
     /// The source's timeouts, for the migration's transaction.
     fn timeouts(source: &Source) -> Vec<String> {
         let grant = &source.grant;
-        [("statement_timeout", grant.statement_timeout), ("lock_timeout", grant.lock_timeout)]
-            .into_iter()
-            .filter_map(|(setting, value)| value.map(|v| format!("SET LOCAL {setting} = {}", v.as_millis().max(1))))
-            .collect()
+        [
+            ("statement_timeout", grant.statement_timeout),
+            ("lock_timeout", grant.lock_timeout),
+        ]
+        .into_iter()
+        .filter_map(|(setting, value)| value.map(|v| format!("SET LOCAL {setting} = {}", v.as_millis().max(1))))
+        .collect()
     }
 
     /// One migration in one transaction, with its history record. A dry run
@@ -605,11 +629,19 @@ impl Migrator {
                     return Err(error).with_context(what);
                 }
                 // Nor the empty schemas provisioned for a source that never got going.
-                let provisioned = self.provisioned.lock().unwrap().remove(&source.name).unwrap_or_default();
+                let provisioned = self
+                    .provisioned
+                    .lock()
+                    .unwrap()
+                    .remove(&source.name)
+                    .unwrap_or_default();
                 for schema in provisioned {
                     let _ = self
                         .client
-                        .batch_execute(&format!("DROP SCHEMA IF EXISTS {}", crate::actions::ident::quote(&schema)))
+                        .batch_execute(&format!(
+                            "DROP SCHEMA IF EXISTS {}",
+                            crate::actions::ident::quote(&schema)
+                        ))
                         .await;
                 }
                 return Err(error).with_context(what);
@@ -713,7 +745,9 @@ fn sandbox_sql(role: &str, password: &str, schemas: &[String]) -> Vec<String> {
              CREATE ROLE {r} NOLOGIN NOINHERIT; END IF; \
              EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         ),
-        format!("ALTER ROLE {r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{password}'"),
+        format!(
+            "ALTER ROLE {r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{password}'"
+        ),
         // The host needs to act on what the role owns (roll back, drop).
         format!(
             "DO $$ BEGIN IF NOT pg_has_role(current_user, '{literal}', 'MEMBER') THEN GRANT {r} TO current_user; END IF; \

@@ -136,9 +136,12 @@ pub fn stored_expressions(action: &Action) -> Vec<(&str, &'static str, &'static 
         .collect();
     let bound = "ALTER TABLE t ATTACH PARTITION p {}";
     match action {
-        Action::AddTable { options, .. } => {
-            out.extend(options.partition_of.iter().map(|p| (p.bound.as_str(), bound, "a partition bound")))
-        }
+        Action::AddTable { options, .. } => out.extend(
+            options
+                .partition_of
+                .iter()
+                .map(|p| (p.bound.as_str(), bound, "a partition bound")),
+        ),
         Action::AttachPartition { bound: b, .. } => out.push((b.as_str(), bound, "a partition bound")),
         _ => {}
     }
@@ -166,7 +169,8 @@ pub fn sql_texts(action: &Action) -> Vec<(&str, &'static str, &'static str)> {
             ..
         } => out.push((e.as_str(), EXPR, "a default")),
         Action::ChangeColumnType {
-            cast: TypeCast::Using(e), ..
+            cast: TypeCast::Using(e),
+            ..
         } => out.push((e.as_str(), EXPR, "a USING cast")),
         Action::AddConstraint { constraint, .. } => match constraint {
             Constraint::Check(e) => out.push((e.as_str(), EXPR, "a check constraint")),

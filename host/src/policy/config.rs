@@ -149,7 +149,11 @@ impl SourceConfig {
                 None => Ok(default),
             }
         };
-        let base_limits = if sandboxed { sandbox_limits() } else { trusted_limits.clone() };
+        let base_limits = if sandboxed {
+            sandbox_limits()
+        } else {
+            trusted_limits.clone()
+        };
         let l = &self.limits;
         let limits = Limits {
             fuel: l.fuel.unwrap_or(base_limits.fuel),
@@ -187,7 +191,11 @@ impl SourceConfig {
                     sandboxed.then_some(Duration::from_secs(30)),
                     "statement_timeout",
                 )?,
-                lock_timeout: duration(&self.lock_timeout, sandboxed.then_some(Duration::from_secs(5)), "lock_timeout")?,
+                lock_timeout: duration(
+                    &self.lock_timeout,
+                    sandboxed.then_some(Duration::from_secs(5)),
+                    "lock_timeout",
+                )?,
                 data_dir,
                 acknowledged: self.acknowledge.clone(),
             },

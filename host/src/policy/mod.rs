@@ -88,7 +88,11 @@ impl Grant {
                 "{} needs the `{}` grant, which this source does not have (it has: {})",
                 action.describe(),
                 capability.name(),
-                self.capabilities.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+                self.capabilities
+                    .iter()
+                    .map(|c| c.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         for schema in schemas {

@@ -19,7 +19,11 @@ fn a_trusted_source_may_do_anything() {
         table: QualifiedName::unqualified("users"),
     };
     assert!(grant.check(&drop).is_ok());
-    assert!(grant.check_sql("SELECT set_config('role', 'postgres', true)", None).is_ok());
+    assert!(
+        grant
+            .check_sql("SELECT set_config('role', 'postgres', true)", None)
+            .is_ok()
+    );
 }
 
 #[test]
@@ -38,8 +42,14 @@ fn schemas_and_capabilities_bound_a_sandboxed_source() {
         options: Default::default(),
     };
     let err = grant.check(&elsewhere).unwrap_err().to_string();
-    assert!(err.contains("touches schema public, outside this source's schemas (auth)"), "{err}");
-    let err = grant.check(&Action::DropTable { table: in_auth }).unwrap_err().to_string();
+    assert!(
+        err.contains("touches schema public, outside this source's schemas (auth)"),
+        "{err}"
+    );
+    let err = grant
+        .check(&Action::DropTable { table: in_auth })
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("needs the `drop` grant"), "{err}");
     let function = Action::CreateFunction {
         definition: "CREATE FUNCTION auth.f() RETURNS int LANGUAGE sql AS 'SELECT 1'".into(),
@@ -54,9 +64,17 @@ fn schemas_and_capabilities_bound_a_sandboxed_source() {
 #[test]
 fn sandboxed_sql_cannot_change_role_or_define_code() {
     let grant = sandboxed(&["auth"], &[Capability::Sql]);
-    assert!(grant.check_sql("INSERT INTO auth.users (email) VALUES ($1)", None).is_ok());
+    assert!(
+        grant
+            .check_sql("INSERT INTO auth.users (email) VALUES ($1)", None)
+            .is_ok()
+    );
     assert!(grant.check_sql("CREATE TABLE auth.t (id int)", None).is_ok());
-    assert!(grant.check_sql("ALTER TABLE auth.t ADD COLUMN x int, ALTER COLUMN x SET NOT NULL", None).is_ok());
+    assert!(
+        grant
+            .check_sql("ALTER TABLE auth.t ADD COLUMN x int, ALTER COLUMN x SET NOT NULL", None)
+            .is_ok()
+    );
     for sql in [
         "SET LOCAL ROLE postgres",
         "SET ROLE postgres",
@@ -79,7 +97,13 @@ fn sandboxed_sql_cannot_change_role_or_define_code() {
         assert!(grant.check_sql(sql, None).is_err(), "{sql}");
     }
     let no_sql = sandboxed(&["auth"], &[Capability::Create]);
-    assert!(no_sql.check_sql("SELECT 1", None).unwrap_err().to_string().contains("`sql` grant"));
+    assert!(
+        no_sql
+            .check_sql("SELECT 1", None)
+            .unwrap_err()
+            .to_string()
+            .contains("`sql` grant")
+    );
 }
 
 #[test]
@@ -88,7 +112,10 @@ fn sandboxed_sql_stays_in_its_schemas_and_needs_drop_and_acknowledgement_to_lose
     for (sql, why) in [
         ("INSERT INTO public.users VALUES (1)", "outside this source's schemas"),
         ("UPDATE users SET x = 1", "outside this source's schemas"),
-        ("UPDATE pg_settings SET setting = '0' WHERE name = 'statement_timeout'", "system catalog"),
+        (
+            "UPDATE pg_settings SET setting = '0' WHERE name = 'statement_timeout'",
+            "system catalog",
+        ),
         ("DELETE FROM pg_catalog.pg_description", "system catalog"),
         ("CREATE TABLE public.t AS SELECT 1", "outside this source's schemas"),
         ("DROP TABLE auth.users", "needs the `drop` grant"),
@@ -96,8 +123,14 @@ fn sandboxed_sql_stays_in_its_schemas_and_needs_drop_and_acknowledgement_to_lose
         ("ALTER TABLE auth.users DROP COLUMN email", "needs the `drop` grant"),
         ("DROP TABLE auth.users CASCADE", "CASCADE"),
         ("DROP SCHEMA auth", "drop this kind of object"),
-        ("ALTER TABLE auth.users ENABLE ROW LEVEL SECURITY", "this ALTER TABLE command"),
-        ("ALTER TABLE auth.users DISABLE TRIGGER USER", "this ALTER TABLE command"),
+        (
+            "ALTER TABLE auth.users ENABLE ROW LEVEL SECURITY",
+            "this ALTER TABLE command",
+        ),
+        (
+            "ALTER TABLE auth.users DISABLE TRIGGER USER",
+            "this ALTER TABLE command",
+        ),
         ("ALTER TABLE auth.users OWNER TO postgres", "this ALTER TABLE command"),
         ("COMMENT ON TABLE auth.users IS 'x'", "this kind of statement"),
     ] {
@@ -106,9 +139,15 @@ fn sandboxed_sql_stays_in_its_schemas_and_needs_drop_and_acknowledgement_to_lose
     }
     let with_drop = sandboxed(&["auth"], &[Capability::Sql, Capability::Drop]);
     assert!(with_drop.check_sql("DROP TABLE auth.users", None).is_ok());
-    let err = with_drop.check_sql("TRUNCATE auth.users", Some("v3")).unwrap_err().to_string();
+    let err = with_drop
+        .check_sql("TRUNCATE auth.users", Some("v3"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("add \"v3\" to the source's `acknowledge` list"), "{err}");
-    assert!(with_drop.check_sql("DELETE FROM auth.users", Some("v3")).is_ok(), "a DELETE is data work, not a drop");
+    assert!(
+        with_drop.check_sql("DELETE FROM auth.users", Some("v3")).is_ok(),
+        "a DELETE is data work, not a drop"
+    );
 }
 
 #[test]
@@ -143,17 +182,31 @@ fn config_resolves_sources_with_defaults_and_refuses_mistakes() {
     assert_eq!(auth.statement_timeout, Some(std::time::Duration::from_secs(30)));
 
     for (bad, why) in [
-        ("[[source]]\nname = \"v\"\ndir = \"d\"\ntrust = \"sandboxed\"", "needs `schemas`"),
-        ("[[source]]\nname = \"a\"\ndir = \"d\"\nschemas = [\"x\"]", "only apply to trust"),
+        (
+            "[[source]]\nname = \"v\"\ndir = \"d\"\ntrust = \"sandboxed\"",
+            "needs `schemas`",
+        ),
+        (
+            "[[source]]\nname = \"a\"\ndir = \"d\"\nschemas = [\"x\"]",
+            "only apply to trust",
+        ),
         ("[[source]]\nname = \"Bad-Name\"\ndir = \"d\"", "a source name is"),
-        ("[[source]]\nname = \"a\"\ndir = \"d\"\n[[source]]\nname = \"a\"\ndir = \"e\"", "two sources"),
+        (
+            "[[source]]\nname = \"a\"\ndir = \"d\"\n[[source]]\nname = \"a\"\ndir = \"e\"",
+            "two sources",
+        ),
         (
             "[[source]]\nname = \"a\"\ndir = \"d\"\ntrust = \"sandboxed\"\nschemas = [\"s\"]\nlock_timeout = \"soon\"",
             "not a duration",
         ),
     ] {
         let config: Config = toml::from_str(bad).unwrap();
-        let err = format!("{:#}", config.sources(std::path::Path::new("/p"), &Limits::default()).unwrap_err());
+        let err = format!(
+            "{:#}",
+            config
+                .sources(std::path::Path::new("/p"), &Limits::default())
+                .unwrap_err()
+        );
         assert!(err.contains(why), "{bad}: {err}");
     }
     assert!(toml::from_str::<Config>("[[source]]\nname = \"a\"\ndir = \"d\"\nallow_everything = true").is_err());
@@ -204,11 +257,16 @@ fn sandboxed_expressions_cannot_call_set_config_either() {
         constraint: Constraint::Check("length(c) > 0".into()),
     };
     assert!(grant.check(&fine).is_ok());
-    assert!(Grant::trusted(Limits::default()).check(&Action::AddConstraint {
-        table: QualifiedName::qualified("auth", "t"),
-        name: "c".into(),
-        constraint: Constraint::Check(escape.into()),
-    }).is_ok(), "a trusted source is not second-guessed");
+    assert!(
+        Grant::trusted(Limits::default())
+            .check(&Action::AddConstraint {
+                table: QualifiedName::qualified("auth", "t"),
+                name: "c".into(),
+                constraint: Constraint::Check(escape.into()),
+            })
+            .is_ok(),
+        "a trusted source is not second-guessed"
+    );
 }
 
 #[test]
@@ -237,7 +295,10 @@ fn sandboxed_stored_expressions_call_only_value_functions() {
         "pg_sleep(100)::text",
     ] {
         let err = grant.check(&default(expr)).unwrap_err().to_string();
-        assert!(err.contains("may call only built-in functions that compute a value"), "{expr}: {err}");
+        assert!(
+            err.contains("may call only built-in functions that compute a value"),
+            "{expr}: {err}"
+        );
     }
     let check = Action::AddConstraint {
         table: table.clone(),

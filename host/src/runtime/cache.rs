@@ -61,7 +61,11 @@ fn store(path: &Path, component: &Component) -> anyhow::Result<()> {
     let dir = path.parent().context("the cache path has a directory")?;
     std::fs::create_dir_all(dir)?;
     let serialized = component.serialize().map_err(anyhow::Error::from)?;
-    let temporary = dir.join(format!(".{}.{}", std::process::id(), path.file_name().unwrap().to_string_lossy()));
+    let temporary = dir.join(format!(
+        ".{}.{}",
+        std::process::id(),
+        path.file_name().unwrap().to_string_lossy()
+    ));
     std::fs::write(&temporary, serialized)?;
     std::fs::rename(&temporary, path)?;
     Ok(())

@@ -162,7 +162,12 @@ type Reply<T> = wasmtime::Result<Result<T, wit::Error>>;
 
 impl ActionsHost for HostState {
     async fn add_table(&mut self, table: QualifiedName, columns: Vec<ColumnDef>, options: TableOptions) -> Reply<()> {
-        self.run(Action::AddTable { table, columns, options }).await
+        self.run(Action::AddTable {
+            table,
+            columns,
+            options,
+        })
+        .await
     }
     async fn set_table_logged(&mut self, table: QualifiedName, logged: bool) -> Reply<()> {
         self.run(Action::SetTableLogged { table, logged }).await

@@ -12,17 +12,17 @@
 //! This module does not open transactions or record history (that is
 //! `migrator/`), and builds no SQL (that is `actions/`).
 
-mod host;
 mod cache;
+mod host;
 pub mod limits;
 mod output;
 pub mod session;
 
+use crate::policy::Grant;
 use crate::wit::{MigrationComponent, MigrationComponentPre, RevisionInfo};
 use anyhow::Context as _;
 use host::HostState;
 pub use limits::{LimitExceeded, Limits};
-use crate::policy::Grant;
 use session::{ActionFailure, Session};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -185,7 +185,10 @@ impl Runtime {
     pub async fn finish(&self, compiled: CompiledComponent, limits: &Limits) -> anyhow::Result<LoadedComponent> {
         let info = self.read_metadata(&compiled.pre, limits).await?;
         validate_info(&info)?;
-        Ok(LoadedComponent { pre: compiled.pre, info })
+        Ok(LoadedComponent {
+            pre: compiled.pre,
+            info,
+        })
     }
 
     /// Instantiates the component afresh and calls its `metadata` export,
@@ -315,7 +318,9 @@ impl Runtime {
         let state = HostState::new(wasi.build(), output, session, limits, grant.clone());
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
-        store.set_fuel(limits.fuel).expect("fuel is enabled in the engine config");
+        store
+            .set_fuel(limits.fuel)
+            .expect("fuel is enabled in the engine config");
         // Yield to the executor every tick so the wall-clock timeout can fire.
         store.epoch_deadline_async_yield_and_update(1);
         store.set_hostcall_fuel(limits.max_call_bytes.saturating_mul(2));

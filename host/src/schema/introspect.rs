@@ -175,7 +175,12 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
     let owned: Vec<Vec<Option<Name>>> = schema
         .tables
         .iter()
-        .map(|t| t.columns.iter().map(|c| owners.get(&(&t.name, c.name.as_str())).cloned()).collect())
+        .map(|t| {
+            t.columns
+                .iter()
+                .map(|c| owners.get(&(&t.name, c.name.as_str())).cloned())
+                .collect()
+        })
         .collect();
     for (table, owned) in schema.tables.iter_mut().zip(owned) {
         for (column, sequence) in table.columns.iter_mut().zip(owned) {
@@ -291,7 +296,13 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
     schema.column_grants = run(client, "column_grants")
         .await?
         .iter()
-        .map(|r| (Name::new(r.get::<_, String>(0), r.get::<_, String>(1)), r.get(2), r.get(3)))
+        .map(|r| {
+            (
+                Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+                r.get(2),
+                r.get(3),
+            )
+        })
         .collect();
     Ok(schema)
 }
@@ -324,7 +335,10 @@ mod tests {
             "other_types",
             "column_grants",
         ] {
-            let code = super::query(name).lines().skip_while(|l| l.starts_with("--")).collect::<String>();
+            let code = super::query(name)
+                .lines()
+                .skip_while(|l| l.starts_with("--"))
+                .collect::<String>();
             assert!(code.starts_with("SELECT"), "{name}");
         }
         assert_eq!(super::QUERIES.len(), 18);

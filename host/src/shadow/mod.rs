@@ -118,7 +118,8 @@ mod tests {
 
     #[test]
     fn files_are_cut_between_whole_statements() {
-        let sql = "CREATE TABLE a (x text DEFAULT ';');\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\n";
+        let sql =
+            "CREATE TABLE a (x text DEFAULT ';');\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\n";
         assert_eq!(batches(sql), vec![(0, sql.trim_end().len() - 1)]);
         let many: String = (0..1200).map(|i| format!("CREATE TABLE t{i} (id int);\n")).collect();
         let cut = batches(&many);

@@ -68,7 +68,11 @@ pub async fn load(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<Migration
 
 /// [`load`], reading metadata under `limits` (the source's). Compiling (or
 /// mapping from the cache) runs on every core; metadata is read in order.
-pub async fn load_with(runtime: &Runtime, dir: &Path, limits: &crate::runtime::Limits) -> anyhow::Result<Vec<Migration>> {
+pub async fn load_with(
+    runtime: &Runtime,
+    dir: &Path,
+    limits: &crate::runtime::Limits,
+) -> anyhow::Result<Vec<Migration>> {
     let files = component_files(dir)?;
     let mut read = Vec::with_capacity(files.len());
     for file in files {
@@ -76,7 +80,9 @@ pub async fn load_with(runtime: &Runtime, dir: &Path, limits: &crate::runtime::L
         let checksum = checksum(&bytes);
         read.push((file, bytes, checksum));
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(read.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(read.len().max(1));
     let chunk = read.len().div_ceil(threads).max(1);
     let compiled: Vec<anyhow::Result<crate::runtime::CompiledComponent>> = std::thread::scope(|scope| {
         let handles: Vec<_> = read
@@ -89,7 +95,10 @@ pub async fn load_with(runtime: &Runtime, dir: &Path, limits: &crate::runtime::L
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("a compile thread panicked")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a compile thread panicked"))
+            .collect()
     });
     let mut migrations = Vec::with_capacity(read.len());
     for ((file, _, checksum), compiled) in read.into_iter().zip(compiled) {
