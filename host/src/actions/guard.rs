@@ -259,6 +259,11 @@ pub fn index_name(definition: &str) -> Option<String> {
 /// Checks a statement sent through `execute` or `query`: exactly one
 /// statement, no transaction control, no session-wide `SET`.
 pub fn raw_statement(sql: &str) -> Result<(), ActionError> {
+    parse_raw(sql).map(drop)
+}
+
+/// [`raw_statement`]'s checks, returning the parse for further ones.
+fn parse_raw(sql: &str) -> Result<pg_query::ParseResult, ActionError> {
     let refuse = |why: String| ActionError::Refused(why);
     if sql.contains('\0') {
         return Err(refuse("the statement contains a NUL byte".into()));
@@ -296,7 +301,8 @@ pub fn raw_statement(sql: &str) -> Result<(), ActionError> {
             Err(refuse("DEALLOCATE and DISCARD act on the host's session".into()))
         }
         _ => Ok(()),
-    }
+    }?;
+    Ok(parsed)
 }
 
 /// The schema of the table a `CREATE INDEX` statement indexes (`None`: unqualified).
@@ -324,9 +330,8 @@ pub struct SandboxedSql {
 /// defaults, NOT NULL and constraints. Says what it writes, for the
 /// schema check, and whether it loses data, for the `drop` grant.
 pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
-    raw_statement(sql)?;
+    let parsed = parse_raw(sql)?;
     let refuse = |why: &str| ActionError::NotPermitted(format!("a sandboxed migration may not {why}"));
-    let parsed = pg_query::parse(sql).map_err(|e| ActionError::InvalidArgument(format!("SQL syntax error: {e}")))?;
     if calls_set_config(&parsed) || function_calls(sql).iter().any(|(_, name)| name == "set_config") {
         return Err(refuse("call set_config (it can change the session's role)"));
     }
@@ -547,8 +552,7 @@ const EXPRESSION_FUNCTIONS: &[&str] = &[
 
 /// For a sandboxed source: checks that a stored expression calls only
 /// [`EXPRESSION_FUNCTIONS`] (qualified, if at all, with `pg_catalog`).
-pub fn sandboxed_expression(text: &str, wrap: &str, what: &str) -> Result<(), ActionError> {
-    let _ = wrap;
+pub fn sandboxed_expression(text: &str, what: &str) -> Result<(), ActionError> {
     for (qualifier, name) in function_calls(text) {
         let allowed =
             matches!(qualifier.as_deref(), None | Some("pg_catalog")) && EXPRESSION_FUNCTIONS.contains(&name.as_str());

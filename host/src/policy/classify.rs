@@ -126,70 +126,99 @@ fn comment_schema(target: &CommentTarget) -> Option<String> {
     }
 }
 
-/// The expressions an action stores in the schema, to be evaluated later
-/// by whoever writes the table: defaults, generated columns, checks,
-/// policies, partition bounds (and `USING` casts, evaluated right away).
-pub fn stored_expressions(action: &Action) -> Vec<(&str, &'static str, &'static str)> {
-    let mut out: Vec<_> = sql_texts(action)
-        .into_iter()
-        .filter(|(_, wrap, _)| *wrap == "SELECT ({})")
-        .collect();
-    let bound = "ALTER TABLE t ATTACH PARTITION p {}";
-    match action {
-        Action::AddTable { options, .. } => out.extend(
-            options
-                .partition_of
-                .iter()
-                .map(|p| (p.bound.as_str(), bound, "a partition bound")),
-        ),
-        Action::AttachPartition { bound: b, .. } => out.push((b.as_str(), bound, "a partition bound")),
-        _ => {}
-    }
-    out
+/// SQL text an action splices into its statements.
+pub struct SqlText<'a> {
+    pub text: &'a str,
+    pub kind: TextKind,
+    /// What it is, for messages (`a default`).
+    pub what: &'static str,
 }
 
-/// The SQL text an action splices into its statements, each with how to
-/// make it a statement for the parser (`{}` marks the text) and what it is.
-pub fn sql_texts(action: &Action) -> Vec<(&str, &'static str, &'static str)> {
-    const EXPR: &str = "SELECT ({})";
-    fn column<'a>(column: &'a ColumnDef, out: &mut Vec<(&'a str, &'static str, &'static str)>) {
-        if let Some(ColumnDefault::Expression(e)) = &column.default {
-            out.push((e.as_str(), "SELECT ({})", "a default"));
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextKind {
+    /// A scalar expression: a default, generated column, check, policy,
+    /// index predicate or `USING` cast.
+    Expression,
+    /// A partition bound (`FOR VALUES ...`).
+    PartitionBound,
+    /// A table constraint (`constraint::sql`).
+    TableConstraint,
+    /// A whole statement: a view's query, an index, function or trigger definition.
+    Statement,
+}
+
+impl TextKind {
+    /// How to make the text a statement for the parser (`{}` marks the text).
+    pub fn wrap(self) -> &'static str {
+        match self {
+            TextKind::Expression => "SELECT ({})",
+            TextKind::PartitionBound => "ALTER TABLE t ATTACH PARTITION p {}",
+            TextKind::TableConstraint => "ALTER TABLE t ADD {}",
+            TextKind::Statement => "{}",
         }
-        if let Some(g) = &column.generated {
-            out.push((g.as_str(), "SELECT ({})", "a generated column"));
+    }
+
+    /// Whether the schema keeps it, to be evaluated later by whoever writes
+    /// the table (a `USING` cast is evaluated right away, but counts too).
+    pub fn stored(self) -> bool {
+        matches!(self, TextKind::Expression | TextKind::PartitionBound)
+    }
+}
+
+/// The SQL text `action` splices into its statements.
+pub fn sql_texts(action: &Action) -> Vec<SqlText<'_>> {
+    use TextKind::*;
+    fn text<'a>(text: &'a str, kind: TextKind, what: &'static str) -> SqlText<'a> {
+        SqlText { text, kind, what }
+    }
+    fn column<'a>(c: &'a ColumnDef, out: &mut Vec<SqlText<'a>>) {
+        if let Some(ColumnDefault::Expression(e)) = &c.default {
+            out.push(text(e, TextKind::Expression, "a default"));
+        }
+        if let Some(g) = &c.generated {
+            out.push(text(g, TextKind::Expression, "a generated column"));
         }
     }
     let mut out = Vec::new();
     match action {
-        Action::AddTable { columns, .. } => columns.iter().for_each(|c| column(c, &mut out)),
+        Action::AddTable { columns, options, .. } => {
+            columns.iter().for_each(|c| column(c, &mut out));
+            out.extend(
+                options
+                    .partition_of
+                    .iter()
+                    .map(|p| text(&p.bound, PartitionBound, "a partition bound")),
+            );
+        }
+        Action::AttachPartition { bound, .. } => out.push(text(bound, PartitionBound, "a partition bound")),
         Action::AddColumn { column: c, .. } => column(c, &mut out),
         Action::SetColumnDefault {
             default: ColumnDefault::Expression(e),
             ..
-        } => out.push((e.as_str(), EXPR, "a default")),
+        } => out.push(text(e, Expression, "a default")),
         Action::ChangeColumnType {
             cast: TypeCast::Using(e),
             ..
-        } => out.push((e.as_str(), EXPR, "a USING cast")),
+        } => out.push(text(e, Expression, "a USING cast")),
         Action::AddConstraint { constraint, .. } => match constraint {
-            Constraint::Check(e) => out.push((e.as_str(), EXPR, "a check constraint")),
-            Constraint::Sql(d) => out.push((d.as_str(), "ALTER TABLE t ADD {}", "a constraint")),
+            Constraint::Check(e) => out.push(text(e, Expression, "a check constraint")),
+            Constraint::Sql(d) => out.push(text(d, TableConstraint, "a constraint")),
             _ => {}
         },
-        Action::AddIndex { index } => {
-            if let Some(p) = &index.predicate {
-                out.push((p.as_str(), EXPR, "an index predicate"));
-            }
-        }
-        Action::AddIndexSql { definition } => out.push((definition.as_str(), "{}", "an index definition")),
-        Action::CreateView { query, .. } => out.push((query.as_str(), "{}", "a view's query")),
+        Action::AddIndex { index } => out.extend(
+            index
+                .predicate
+                .iter()
+                .map(|p| text(p, Expression, "an index predicate")),
+        ),
+        Action::AddIndexSql { definition } => out.push(text(definition, Statement, "an index definition")),
+        Action::CreateView { query, .. } => out.push(text(query, Statement, "a view's query")),
         Action::CreatePolicy { policy } => {
-            out.extend(policy.using.iter().map(|e| (e.as_str(), EXPR, "a policy")));
-            out.extend(policy.with_check.iter().map(|e| (e.as_str(), EXPR, "a policy")));
+            out.extend(policy.using.iter().map(|e| text(e, Expression, "a policy")));
+            out.extend(policy.with_check.iter().map(|e| text(e, Expression, "a policy")));
         }
         Action::CreateFunction { definition } | Action::CreateTrigger { definition } => {
-            out.push((definition.as_str(), "{}", "a definition"))
+            out.push(text(definition, Statement, "a definition"))
         }
         _ => {}
     }

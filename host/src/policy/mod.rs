@@ -13,7 +13,7 @@
 mod classify;
 mod config;
 
-pub use classify::{Capability, classify, sql_texts, stored_expressions};
+pub use classify::{Capability, SqlText, TextKind, classify, sql_texts};
 pub use config::{Config, SourceConfig, Trust, load_config};
 
 use crate::actions::{Action, ActionError, DEFAULT_SCHEMA, guard};
@@ -105,11 +105,11 @@ impl Grant {
                 )));
             }
         }
-        for (text, wrap, what) in sql_texts(action) {
-            guard::sandboxed_text(text, wrap, what)?;
-        }
-        for (text, wrap, what) in stored_expressions(action) {
-            guard::sandboxed_expression(text, wrap, what)?;
+        for SqlText { text, kind, what } in sql_texts(action) {
+            guard::sandboxed_text(text, kind.wrap(), what)?;
+            if kind.stored() {
+                guard::sandboxed_expression(text, what)?;
+            }
         }
         Ok(())
     }
