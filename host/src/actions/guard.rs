@@ -596,6 +596,14 @@ fn function_calls(text: &str) -> Vec<(Option<String>, String)> {
     let is = |i: usize, token: Token| tokens.get(i).is_some_and(|t| t.token() == token);
     let mut calls = Vec::new();
     for i in 0..tokens.len() {
+        // A Unicode-escaped identifier (`U&"\0070g_read_file"`, perhaps with
+        // `UESCAPE`) hides its name from the token stream: it counts as a
+        // call of a function by that undecoded name, which no list allows.
+        if is(i, Token::Uident) {
+            let t = &tokens[i];
+            calls.push((None, text[t.start as usize..t.end as usize].to_owned()));
+            continue;
+        }
         if !is(i + 1, Token::Ascii40) {
             continue;
         }

@@ -293,6 +293,8 @@ fn sandboxed_stored_expressions_call_only_value_functions() {
         "public.anything()",
         "lo_export(1, '/tmp/x')::text",
         "pg_sleep(100)::text",
+        "U&\"\\0070g_read_file\"('/etc/passwd')",
+        "U&\"!0070g_read_file\" UESCAPE '!'('/etc/passwd')",
     ] {
         let err = grant.check(&default(expr)).unwrap_err().to_string();
         assert!(
