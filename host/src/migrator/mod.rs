@@ -60,7 +60,7 @@ pub enum Event<'a> {
         millis: f64,
         statements: &'a [String],
         output: &'a str,
-        /// What the hazard lint flags in the steps the migration took.
+        /// In a dry run, what the hazard lint flags in the steps the migration took.
         hazards: &'a [crate::lint::Hazard],
     },
 }
@@ -649,7 +649,7 @@ impl Migrator {
             Err(error) => return Err(error).with_context(what),
         };
         let (statements, output) = (&outcome.statements, &outcome.output);
-        let hazards = crate::lint::lint(&outcome.actions);
+        let hazards = crate::lint::lint(&outcome.actions); // empty unless a dry run
         on_event(Event::Finished {
             direction,
             revision,

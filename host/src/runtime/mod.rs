@@ -69,7 +69,7 @@ pub struct RunOutcome {
     pub statements: Vec<String>,
     /// What the guest printed.
     pub output: String,
-    /// The actions the guest called, in order.
+    /// In a dry run, the actions the guest called, in order.
     pub actions: Vec<crate::actions::Action>,
 }
 

@@ -43,7 +43,8 @@ pub struct Session {
     client: Option<Arc<Client>>,
     mode: Mode,
     log: Vec<String>,
-    /// Every action the guest called, in order (for the hazard lint).
+    /// In a dry run, every action the guest called, in order (for the
+    /// hazard lint, which only a dry run prints).
     actions: Vec<Action>,
 }
 
@@ -75,7 +76,7 @@ impl Session {
         self.log
     }
 
-    /// The statements, and the actions called.
+    /// The statements, and (in a dry run) the actions called.
     pub fn into_parts(self) -> (Vec<String>, Vec<Action>) {
         (self.log, self.actions)
     }
@@ -100,7 +101,9 @@ impl Session {
 
     /// Plans and runs one action.
     pub async fn action(&mut self, action: &Action) -> Result<(), ActionFailure> {
-        self.actions.push(action.clone());
+        if self.mode == Mode::DryRun {
+            self.actions.push(action.clone());
+        }
         let describe = action.describe();
         let client = self.connected(&describe)?;
         let fail = |error, sql: Option<&String>| ActionFailure {
