@@ -65,33 +65,28 @@ pub struct Schema {
 }
 
 impl Schema {
-    /// The table called `name`: a binary search when the tables are in name
-    /// order (introspection sorts them), a scan otherwise.
+    /// The table called `name`.
     pub fn table(&self, name: &Name) -> Option<&Table> {
-        if self.tables.is_sorted_by(|a, b| a.name <= b.name) {
-            return self
-                .tables
-                .binary_search_by(|t| t.name.cmp(name))
-                .ok()
-                .map(|i| &self.tables[i]);
-        }
-        self.tables.iter().find(|t| &t.name == name)
+        by_name(&self.tables, name, |t| &t.name)
     }
 
-    /// The sequence called `name` (binary search when sorted, as above).
+    /// The sequence called `name`.
     pub fn sequence(&self, name: &Name) -> Option<&Sequence> {
-        if self.sequences.is_sorted_by(|a, b| a.name <= b.name) {
-            return self
-                .sequences
-                .binary_search_by(|q| q.name.cmp(name))
-                .ok()
-                .map(|i| &self.sequences[i]);
-        }
-        self.sequences.iter().find(|q| &q.name == name)
+        by_name(&self.sequences, name, |q| &q.name)
     }
 
     pub fn enum_type(&self, name: &Name) -> Option<&EnumType> {
         self.enums.iter().find(|e| &e.name == name)
+    }
+}
+
+/// The item called `name`: a binary search, which finds it in a list in
+/// name order (introspection sorts tables and sequences), then a scan for a
+/// list built in another order (only a miss pays for it).
+fn by_name<'a, T>(items: &'a [T], name: &Name, key: impl Fn(&T) -> &Name) -> Option<&'a T> {
+    match items.binary_search_by(|item| key(item).cmp(name)) {
+        Ok(i) => Some(&items[i]),
+        Err(_) => items.iter().find(|item| key(item) == name),
     }
 }
 
@@ -299,4 +294,21 @@ pub struct Comment {
     /// The column, constraint or trigger; a function's identity arguments.
     pub member: Option<String>,
     pub text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_found_in_sorted_and_unsorted_lists() {
+        let names = |list: &[&str]| list.iter().map(|n| Name::new("public", *n)).collect::<Vec<_>>();
+        for list in [names(&["a", "b", "c", "d"]), names(&["d", "a", "c", "b"])] {
+            for wanted in ["a", "b", "c", "d"] {
+                let found = by_name(&list, &Name::new("public", wanted), |n| n);
+                assert_eq!(found.map(|n| n.name.as_str()), Some(wanted), "{list:?}");
+            }
+            assert!(by_name(&list, &Name::new("public", "e"), |n| n).is_none());
+        }
+    }
 }
