@@ -148,7 +148,7 @@ impl Runtime {
     /// Compiles a component, checks that it is a migration of this contract,
     /// and reads its metadata.
     pub async fn load(&self, bytes: &[u8]) -> anyhow::Result<LoadedComponent> {
-        self.load_with(bytes, &self.limits.clone()).await
+        self.load_with(bytes, &self.limits).await
     }
 
     /// [`Runtime::load`], reading the metadata under `limits` (a sandboxed

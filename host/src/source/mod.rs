@@ -63,7 +63,7 @@ pub fn checksum(bytes: &[u8]) -> String {
 
 /// Reads, compiles and checks every component in `dir`.
 pub async fn load(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<Migration>> {
-    load_with(runtime, dir, &runtime.limits().clone()).await
+    load_with(runtime, dir, runtime.limits()).await
 }
 
 /// [`load`], reading metadata under `limits` (the source's). Compiling (or
