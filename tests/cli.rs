@@ -294,3 +294,94 @@ async fn plan_prints_the_diff_and_locates_schema_errors() {
     assert_eq!(leftovers, 0, "the shadow database is dropped even after an error");
     db.drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn plan_against_a_reference_database_reads_it_in_place() {
+    let scratch = Scratch::with_example();
+    let db = TestDatabase::create(scratch.path()).await.unwrap();
+    db.apply_all().await.unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let reference = TestDatabase::create(empty.path()).await.unwrap();
+    reference
+        .client()
+        .batch_execute(
+            "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, nickname text);\n\
+             CREATE TABLE audit (id int);",
+        )
+        .await
+        .unwrap();
+    let shadows = async || -> i64 {
+        db.client()
+            .query_one(
+                "SELECT count(*) FROM pg_database WHERE datname LIKE 'migrate_shadow%'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    };
+    let before = shadows().await;
+
+    let out = cli(db.url(), scratch.path())
+        .args(["-v", "plan", "--schema", reference.url()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains(r#"DROP TABLE "public"."posts";"#), "{text}");
+    assert!(
+        text.contains(r#"ALTER TABLE "public"."users" ADD COLUMN "nickname" text;"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"CREATE TABLE "public"."audit" ("id" integer);"#),
+        "{text}"
+    );
+    assert!(
+        stderr(&out).contains("; introspected the declared schema in "),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(shadows().await, before, "no shadow database is made for a database URL");
+
+    // The way back, and the reference left as it was.
+    let out = cli(db.url(), scratch.path())
+        .args(["plan", "--down", "--schema", reference.url()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(r#"DROP TABLE "public"."audit";"#),
+        "{}",
+        stdout(&out)
+    );
+    let tables: i64 = reference
+        .client()
+        .query_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 2);
+
+    // The same database on both sides: nothing to do.
+    let out = cli(db.url(), scratch.path())
+        .args(["plan", "--schema", db.url()])
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("schema is up to date"), "{}", stdout(&out));
+
+    let missing = migrate_host::testing::with_database(db.url(), "migrate_host_no_such_database");
+    let out = cli(db.url(), scratch.path())
+        .args(["plan", "--schema", &missing])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("connecting to the database given as --schema")
+            && stderr(&out).contains("migrate_host_no_such_database"),
+        "{}",
+        stderr(&out)
+    );
+    reference.drop().await.unwrap();
+    db.drop().await.unwrap();
+}

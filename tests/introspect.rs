@@ -228,3 +228,87 @@ async fn every_corpus_schema_introspects() {
     }
     assert!(loaded >= 40, "only {loaded} corpus schemas loaded");
 }
+
+/// The indexes query spells plain column-list definitions itself (to spare
+/// Postgres a relcache build per table) and must spell them exactly as
+/// pg_get_indexdef does; everything else is pg_get_indexdef's own.
+#[tokio::test]
+async fn index_definitions_are_pg_get_indexdef_s() {
+    let db = TestDatabase::create(support::repo_root().join("migrations"))
+        .await
+        .unwrap();
+    db.client()
+        .batch_execute(
+            r#"
+CREATE SCHEMA "Odd Schema";
+CREATE TYPE mood AS ENUM ('ok', 'sad');
+CREATE TABLE "Odd Schema"."Mixed Table" (
+    id int, "select" text, "Name" varchar(20), m mood, t text COLLATE "C", doc jsonb, span int4range, n numeric
+);
+CREATE INDEX plain ON "Odd Schema"."Mixed Table" (id);
+CREATE UNIQUE INDEX "Unique Two" ON "Odd Schema"."Mixed Table" ("select", id);
+CREATE INDEX keyword_and_case ON "Odd Schema"."Mixed Table" ("Name", "select");
+CREATE INDEX on_enum ON "Odd Schema"."Mixed Table" (m);
+CREATE INDEX on_collated_column ON "Odd Schema"."Mixed Table" (t);
+CREATE INDEX other_collation ON "Odd Schema"."Mixed Table" ("select" COLLATE "C");
+CREATE INDEX other_opclass ON "Odd Schema"."Mixed Table" ("select" text_pattern_ops);
+CREATE INDEX descending ON "Odd Schema"."Mixed Table" (id DESC NULLS LAST, n);
+CREATE INDEX nulls_first ON "Odd Schema"."Mixed Table" (id NULLS FIRST);
+CREATE INDEX covering ON "Odd Schema"."Mixed Table" (id) INCLUDE (n);
+CREATE INDEX partial ON "Odd Schema"."Mixed Table" (id) WHERE id > 0;
+CREATE INDEX expression ON "Odd Schema"."Mixed Table" (lower("select"));
+CREATE INDEX with_options ON "Odd Schema"."Mixed Table" (id) WITH (fillfactor = 70);
+CREATE INDEX hashed ON "Odd Schema"."Mixed Table" USING hash (id);
+CREATE INDEX gin_doc ON "Odd Schema"."Mixed Table" USING gin (doc);
+CREATE INDEX gin_path ON "Odd Schema"."Mixed Table" USING gin (doc jsonb_path_ops);
+CREATE INDEX gist_span ON "Odd Schema"."Mixed Table" USING gist (span);
+CREATE INDEX brin_n ON "Odd Schema"."Mixed Table" USING brin (n);
+CREATE UNIQUE INDEX no_distinct ON "Odd Schema"."Mixed Table" (n) NULLS NOT DISTINCT;
+CREATE TABLE parted (a int, b text) PARTITION BY RANGE (a);
+CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (10);
+CREATE INDEX parted_b ON parted (b);
+CREATE MATERIALIZED VIEW counts AS SELECT "select", count(*) AS c FROM "Odd Schema"."Mixed Table" GROUP BY 1;
+CREATE UNIQUE INDEX counts_key ON counts ("select");
+"#,
+        )
+        .await
+        .unwrap();
+    let s = introspect(db.client()).await.unwrap();
+    let mut expected: Vec<(String, String, String)> = db
+        .client()
+        .query(
+            "SELECT n.nspname::text, c.relname::text, pg_get_indexdef(c.oid) FROM pg_index i
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname IN ('public', 'Odd Schema') AND NOT c.relispartition",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    expected.sort();
+    assert_eq!(expected.len(), 21, "{expected:#?}");
+    let mut got: Vec<(String, String, String)> = s
+        .indexes
+        .iter()
+        .map(|i| (i.name.schema.clone(), i.name.name.clone(), i.definition.clone()))
+        .collect();
+    got.sort();
+    assert_eq!(got, expected);
+    // The plain ones, spelled by the query, are among them.
+    let plain = s
+        .indexes
+        .iter()
+        .find(|i| i.name == Name::new("Odd Schema", "keyword_and_case"))
+        .unwrap();
+    assert_eq!(
+        plain.definition,
+        r#"CREATE INDEX keyword_and_case ON "Odd Schema"."Mixed Table" USING btree ("Name", "select")"#
+    );
+    assert_eq!(
+        plain.simple_columns.as_deref(),
+        Some(&["Name".to_owned(), "select".to_owned()][..])
+    );
+    db.drop().await.unwrap();
+}

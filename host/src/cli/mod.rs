@@ -152,7 +152,7 @@ pub enum Command {
         /// What the migration does (also names its crate).
         #[arg(short, long)]
         message: String,
-        /// The declared schema: a .sql file or a directory of them.
+        /// The declared schema: a .sql file, a directory of them, or a database (postgres://...) to match.
         #[arg(long, value_name = "PATH", default_value = "schema.sql")]
         schema: PathBuf,
         /// Server (connection string) for the throwaway shadow database [default: the --database-url server].
@@ -161,7 +161,7 @@ pub enum Command {
     },
     /// Print the SQL that would turn the database into the declared schema; write nothing.
     Plan {
-        /// The declared schema: a .sql file or a directory of them.
+        /// The declared schema: a .sql file, a directory of them, or a database (postgres://...) to match.
         #[arg(long, value_name = "PATH", default_value = "schema.sql")]
         schema: PathBuf,
         /// Server (connection string) for the throwaway shadow database [default: the --database-url server].
@@ -358,7 +358,7 @@ async fn plan(
                 .await
                 .context("introspecting the database")
         })),
-        timed(Box::pin(crate::shadow::load(shadow_url.unwrap_or(url), schema)))
+        timed(Box::pin(crate::shadow::declared(shadow_url.unwrap_or(url), schema)))
     );
     let ((live, introspected), (declared, loaded)) = (live?, declared?);
     let diffing = std::time::Instant::now();
@@ -366,9 +366,14 @@ async fn plan(
     let actions = crate::diff::diff(from, to)?;
     if verbose {
         eprintln!(
-            "introspected the database in {:.2} s; loaded and introspected the declared schema in {:.2} s; \
+            "introspected the database in {:.2} s; {} the declared schema in {:.2} s; \
              diffed in {:.3} s; {:.2} s in all",
             introspected.as_secs_f64(),
+            if crate::shadow::is_database_url(schema) {
+                "introspected"
+            } else {
+                "loaded and introspected"
+            },
             loaded.as_secs_f64(),
             diffing.elapsed().as_secs_f64(),
             started.elapsed().as_secs_f64()

@@ -79,7 +79,7 @@ pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
     // The live database is read while the shadow one is loaded.
     let (live, declared) = tokio::join!(
         crate::schema::introspect(migrator.client()),
-        crate::shadow::load(options.shadow_url.unwrap_or(options.url), options.schema)
+        crate::shadow::declared(options.shadow_url.unwrap_or(options.url), options.schema)
     );
     let live = live.context("introspecting the database")?;
     let declared = declared?;

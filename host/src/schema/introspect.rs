@@ -1,5 +1,6 @@
 //! Reads a database's schema from the catalogs into a [`Schema`]: one
-//! query per object kind (see `queries.sql`), whatever the number of tables.
+//! query per object kind (see `queries.sql`), whatever the number of tables,
+//! all sent at once.
 
 use super::*;
 use anyhow::{Context as _, anyhow};
@@ -34,14 +35,71 @@ async fn run(client: &Client, name: &str) -> anyhow::Result<Vec<tokio_postgres::
         .with_context(|| format!("reading the catalog ({name})"))
 }
 
+/// The queries, in the order [`introspect`] takes their rows apart.
+const NAMES: [&str; 17] = [
+    "schemas",
+    "extensions",
+    "enums",
+    "sequences",
+    "tables",
+    "columns",
+    "constraints",
+    "indexes",
+    "views",
+    "view_dependencies",
+    "functions",
+    "triggers",
+    "collations",
+    "policies",
+    "grants",
+    "comments",
+    "other_types",
+];
+
+/// Column names by (relation, column number), for the constraints' and
+/// indexes' column numbers.
+type ColumnNames = HashMap<(Oid, i16), String>;
+
+/// The names of `numbers`' columns of `relation`, in order. A number with no
+/// column (0, an index expression's place) is left out.
+fn named(names: &ColumnNames, relation: Oid, numbers: Option<Vec<i16>>) -> Vec<String> {
+    numbers
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|n| names.get(&(relation, n)).cloned())
+        .collect()
+}
+
 /// Introspects every user schema of the database `client` is connected to.
 pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
+    // Sent together, the queries run back to back on the server while the
+    // rows of the earlier ones are decoded here (tokio-postgres pipelines
+    // requests polled at the same time).
+    let results = futures_util::future::try_join_all(NAMES.map(|name| run(client, name))).await?;
+    let [
+        schemas,
+        extensions,
+        enums,
+        sequences,
+        tables,
+        columns,
+        constraints,
+        indexes,
+        views,
+        view_dependencies,
+        functions,
+        triggers,
+        collations,
+        policies,
+        grants,
+        comments,
+        other_types,
+    ]: [Vec<tokio_postgres::Row>; 17] = results.try_into().expect("one result per query");
     let mut schema = Schema {
-        schemas: run(client, "schemas").await?.iter().map(|r| r.get(0)).collect(),
+        schemas: schemas.iter().map(|r| r.get(0)).collect(),
         ..Schema::default()
     };
-    schema.extensions = run(client, "extensions")
-        .await?
+    schema.extensions = extensions
         .iter()
         .map(|r| Extension {
             name: r.get(0),
@@ -49,39 +107,14 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             version: r.get(2),
         })
         .collect();
-    schema.enums = run(client, "enums")
-        .await?
+    schema.enums = enums
         .iter()
         .map(|r| EnumType {
             name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
             values: r.get(2),
         })
         .collect();
-    schema.sequences = run(client, "sequences")
-        .await?
-        .iter()
-        .map(|r| {
-            let owner: Option<(String, String, String)> = match (r.get(9), r.get(10), r.get(11)) {
-                (Some(s), Some(t), Some(c)) => Some((s, t, c)),
-                _ => None,
-            };
-            Sequence {
-                name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
-                data_type: r.get(2),
-                start: r.get(3),
-                increment: r.get(4),
-                min: r.get(5),
-                max: r.get(6),
-                cache: r.get(7),
-                cycle: r.get(8),
-                owned_by: owner.map(|(s, t, c)| (Name::new(s, t), c)),
-                identity: r.get::<_, Option<String>>(12).as_deref() == Some("i"),
-            }
-        })
-        .collect();
-
-    let mut tables: Vec<(Oid, Table)> = run(client, "tables")
-        .await?
+    let mut tables: Vec<(Oid, Table)> = tables
         .iter()
         .map(|r| {
             let table = Table {
@@ -103,39 +136,82 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
         .collect();
     let by_oid: HashMap<Oid, usize> = tables.iter().enumerate().map(|(i, (oid, _))| (*oid, i)).collect();
 
-    for r in run(client, "columns").await? {
-        let Some(&i) = by_oid.get(&r.get::<_, Oid>(0)) else {
+    // In column order (sorted here: the server would sort the wide rows).
+    let mut columns = columns;
+    columns.sort_by_cached_key(|r| (r.get::<_, Oid>(0), r.get::<_, i16>(1)));
+    let mut names = ColumnNames::with_capacity(columns.len());
+    for r in &columns {
+        let (relation, name): (Oid, String) = (r.get(0), r.get(2));
+        if let Some(acl) = r.get::<_, Option<String>>(16) {
+            let on = Name::new(r.get::<_, String>(18), r.get::<_, String>(19));
+            schema.column_grants.push((on, name.clone(), acl));
+        }
+        names.insert((relation, r.get(1)), name);
+        // Views', materialized views' and foreign tables' columns are only named.
+        if !r.get::<_, bool>(17) {
+            continue;
+        }
+        let Some(&i) = by_oid.get(&relation) else {
             continue;
         };
-        let (type_name, type_schema): (String, String) = (r.get(4), r.get(5));
-        let identity = match r.get::<_, Option<String>>(10).as_deref() {
+        let (type_name, type_schema): (String, String) = (r.get(5), r.get(6));
+        let identity = match r.get::<_, Option<String>>(11).as_deref() {
             Some("a") => Some(Identity::Always),
             Some("d") => Some(Identity::ByDefault),
             _ => None,
         };
-        let collation = match (r.get::<_, Option<String>>(12), r.get::<_, Option<String>>(13)) {
+        let collation = match (r.get::<_, Option<String>>(13), r.get::<_, Option<String>>(14)) {
             (Some(s), Some(n)) => Some(Name::new(s, n)),
             _ => None,
         };
         tables[i].1.columns.push(Column {
-            name: r.get(1),
-            type_sql: r.get(2),
-            data_type: types::data_type(&type_name, &type_schema, r.get(3), r.get(6)),
-            nullable: r.get(8),
-            default: r.get(9),
+            name: r.get(2),
+            type_sql: r.get(3),
+            data_type: types::data_type(&type_name, &type_schema, r.get(4), r.get(7)),
+            nullable: r.get(9),
+            default: r.get(10),
             identity,
-            generated: r.get(11),
+            generated: r.get(12),
             collation,
-            local: r.get(14),
+            local: r.get(15),
             owned_sequence: None,
         });
     }
+    schema.column_grants.sort();
+    schema.sequences = sequences
+        .iter()
+        .map(|r| {
+            // The owning column, named from the tables and columns read
+            // above (a sequence of a table not read here, one an extension
+            // owns, counts as free-standing).
+            let owned_by = match (r.get::<_, Option<Oid>>(9), r.get::<_, Option<i16>>(10)) {
+                (Some(table), Some(column)) => by_oid
+                    .get(&table)
+                    .zip(names.get(&(table, column)))
+                    .map(|(&i, column)| (tables[i].1.name.clone(), column.clone())),
+                _ => None,
+            };
+            Sequence {
+                name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+                data_type: r.get(2),
+                start: r.get(3),
+                increment: r.get(4),
+                min: r.get(5),
+                max: r.get(6),
+                cache: r.get(7),
+                cycle: r.get(8),
+                owned_by,
+                identity: r.get::<_, Option<String>>(11).as_deref() == Some("i"),
+            }
+        })
+        .collect();
 
-    for r in run(client, "constraints").await? {
-        let Some(&i) = by_oid.get(&r.get::<_, Oid>(0)) else {
+    for r in &constraints {
+        let relation: Oid = r.get(0);
+        let Some(&i) = by_oid.get(&relation) else {
             continue;
         };
-        let columns: Vec<String> = r.get(6);
+        let columns = named(&names, relation, r.get(6));
         let kind = match r.get::<_, String>(2).as_str() {
             "p" => ConstraintKind::PrimaryKey { columns },
             "u" => ConstraintKind::Unique { columns },
@@ -145,9 +221,9 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
                     r.get::<_, Option<String>>(7).unwrap_or_default(),
                     r.get::<_, Option<String>>(8).unwrap_or_default(),
                 ),
-                referenced_columns: r.get(9),
-                on_delete: first_char(r.get(10)),
-                on_update: first_char(r.get(11)),
+                referenced_columns: named(&names, r.get(9), r.get(10)),
+                on_delete: first_char(r.get(11)),
+                on_update: first_char(r.get(12)),
             },
             "c" => ConstraintKind::Check,
             "x" => ConstraintKind::Exclusion,
@@ -159,7 +235,7 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             definition: r.get(3),
             deferrable: r.get(4),
             initially_deferred: r.get(5),
-            local: r.get(12),
+            local: r.get(13),
         });
     }
     schema.tables = tables.into_iter().map(|(_, t)| t).collect();
@@ -188,14 +264,13 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
         }
     }
 
-    schema.indexes = run(client, "indexes")
-        .await?
+    schema.indexes = indexes
         .iter()
         .map(|r| {
             // An index lives in its table's schema.
             let table = Name::new(r.get::<_, String>(0), r.get::<_, String>(2));
             let has_expressions: bool = r.get(7);
-            let has_options: bool = r.get(9);
+            let has_options: bool = r.get(10);
             Index {
                 name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
                 table,
@@ -203,13 +278,12 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
                 unique: r.get(4),
                 method: r.get(5),
                 predicate: r.get(6),
-                simple_columns: (!has_expressions && !has_options).then(|| r.get(8)),
+                simple_columns: (!has_expressions && !has_options).then(|| named(&names, r.get(8), r.get(9))),
             }
         })
         .collect();
 
-    schema.views = run(client, "views")
-        .await?
+    schema.views = views
         .iter()
         .map(|r| View {
             name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
@@ -218,15 +292,14 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             depends_on: Vec::new(),
         })
         .collect();
-    for r in run(client, "view_dependencies").await? {
+    for r in &view_dependencies {
         let view = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
         if let Some(v) = schema.views.iter_mut().find(|v| v.name == view) {
             v.depends_on
                 .push(Name::new(r.get::<_, String>(2), r.get::<_, String>(3)));
         }
     }
-    schema.functions = run(client, "functions")
-        .await?
+    schema.functions = functions
         .iter()
         .map(|r| Function {
             name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
@@ -235,8 +308,7 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             definition: r.get(4),
         })
         .collect();
-    schema.triggers = run(client, "triggers")
-        .await?
+    schema.triggers = triggers
         .iter()
         .map(|r| Trigger {
             table: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
@@ -244,8 +316,7 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             definition: r.get(3),
         })
         .collect();
-    schema.collations = run(client, "collations")
-        .await?
+    schema.collations = collations
         .iter()
         .map(|r| Collation {
             name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
@@ -255,8 +326,7 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             deterministic: r.get(5),
         })
         .collect();
-    schema.policies = run(client, "policies")
-        .await?
+    schema.policies = policies
         .iter()
         .map(|r| Policy {
             table: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
@@ -268,8 +338,7 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             with_check: r.get(7),
         })
         .collect();
-    schema.grants = run(client, "grants")
-        .await?
+    schema.grants = grants
         .iter()
         .map(|r| Grant {
             on: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
@@ -278,8 +347,7 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             grant_option: r.get(4),
         })
         .collect();
-    schema.comments = run(client, "comments")
-        .await?
+    schema.comments = comments
         .iter()
         .map(|r| Comment {
             kind: r.get(0),
@@ -288,21 +356,9 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             text: r.get(4),
         })
         .collect();
-    schema.other_types = run(client, "other_types")
-        .await?
+    schema.other_types = other_types
         .iter()
         .map(|r| (Name::new(r.get::<_, String>(0), r.get::<_, String>(1)), r.get(2)))
-        .collect();
-    schema.column_grants = run(client, "column_grants")
-        .await?
-        .iter()
-        .map(|r| {
-            (
-                Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
-                r.get(2),
-                r.get(3),
-            )
-        })
         .collect();
     Ok(schema)
 }
@@ -333,7 +389,6 @@ mod tests {
             "grants",
             "comments",
             "other_types",
-            "column_grants",
         ] {
             let code = super::query(name)
                 .lines()
@@ -341,6 +396,6 @@ mod tests {
                 .collect::<String>();
             assert!(code.starts_with("SELECT"), "{name}");
         }
-        assert_eq!(super::QUERIES.len(), 18);
+        assert_eq!(super::QUERIES.len(), 17);
     }
 }

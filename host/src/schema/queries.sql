@@ -5,6 +5,14 @@
 -- "User" objects: not in pg_catalog, information_schema, pg_toast or a temp
 -- schema, not owned by an extension (pg_depend deptype 'e'), and not the
 -- engine's own public.migration_info.
+--
+-- They run all at once on one connection (pipelined), and their cost is
+-- Postgres's, so they avoid per-row subqueries: column numbers come back as
+-- arrays and `introspect.rs` names them from the columns query's rows, and
+-- nothing is sorted here that Rust sorts anyway. Functions that open a
+-- relation to deparse (pg_get_indexdef, pg_get_expr with a relation) build
+-- its relcache entry, which costs a fresh connection about 15 µs a table;
+-- a column default cannot refer to a column, so it is deparsed without one.
 
 -- name: schemas
 SELECT n.nspname
@@ -31,46 +39,52 @@ GROUP BY 1, 2
 ORDER BY 1, 2;
 
 -- name: sequences
+-- The owning table and column come back as numbers (named from the tables
+-- and columns queries); the engine's own migration_info's is left out.
 SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
-       s.seqcache, s.seqcycle, tn.nspname, tc.relname, a.attname, dep.deptype::text
+       s.seqcache, s.seqcycle, dep.refobjid, dep.refobjsubid::int2, dep.deptype::text
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = c.oid
      AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i')
-LEFT JOIN pg_class tc ON tc.oid = dep.refobjid
-LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace
-LEFT JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-  AND (tc.relname IS NULL OR NOT (tn.nspname = 'public' AND tc.relname = 'migration_info'))
-ORDER BY 1, 2;
+  AND COALESCE(dep.refobjid <> to_regclass('public.migration_info'), true);
 
 -- name: tables
+-- The first INHERITS parent (or the partitioned parent) by join; the number
+-- of parents is counted only for tables that have one.
 SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u', c.relkind = 'p',
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
-       (SELECT ARRAY[pn.nspname::text, pc.relname::text] FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
-          JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid ORDER BY i.inhseqno LIMIT 1),
+       CASE WHEN pc.oid IS NOT NULL THEN ARRAY[pn.nspname::text, pc.relname::text] END,
        c.relrowsecurity, c.relforcerowsecurity,
-       (SELECT count(*)::int FROM pg_inherits i WHERE i.inhrelid = c.oid)
+       CASE WHEN pc.oid IS NULL THEN 0 ELSE (SELECT count(*)::int FROM pg_inherits i WHERE i.inhrelid = c.oid) END
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_inherits first ON first.inhrelid = c.oid AND first.inhseqno = 1
+LEFT JOIN pg_class pc ON pc.oid = first.inhparent
+LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
 WHERE c.relkind IN ('r', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
   AND NOT (n.nspname = 'public' AND c.relname = 'migration_info')
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-ORDER BY 2, 3;
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e');
 
 -- name: columns
-SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.atttypmod,
+-- Columns of tables; also of views, materialized views and foreign tables,
+-- whose names the indexes query's column numbers need and whose
+-- column-level privileges are compared (last two fields: the ACL, and
+-- whether the relation is a table).
+SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.atttypmod,
        COALESCE(et.typname, t.typname), COALESCE(etn.nspname, tn.nspname), et.oid IS NOT NULL,
        COALESCE(et.typtype, t.typtype)::text,
-       NOT a.attnotnull, CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
+       NOT a.attnotnull, CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END,
        NULLIF(a.attidentity, '')::text, CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
        CASE WHEN a.attcollation <> t.typcollation THEN cn.nspname END,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,
-       a.attislocal
+       a.attislocal, a.attacl::text, c.relkind IN ('r', 'p'),
+       CASE WHEN a.attacl IS NOT NULL THEN n.nspname END, CASE WHEN a.attacl IS NOT NULL THEN c.relname END
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -81,18 +95,13 @@ LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
-WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
-ORDER BY a.attrelid, a.attnum;
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%';
 
 -- name: constraints
+-- conkey and confkey are column numbers, named from the columns query.
 SELECT con.conrelid, con.conname, con.contype::text, pg_get_constraintdef(con.oid, true),
-       con.condeferrable, con.condeferred,
-       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, i)
-             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.i),
-       fn.nspname, fc.relname,
-       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, i)
-             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.i),
+       con.condeferrable, con.condeferred, con.conkey, fn.nspname, fc.relname, con.confrelid, con.confkey,
        con.confdeltype::text, con.confupdtype::text, con.conislocal
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
@@ -104,11 +113,35 @@ WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p')
 ORDER BY con.conrelid, con.conname;
 
 -- name: indexes
-SELECT n.nspname, ic.relname, c.relname, pg_get_indexdef(i.indexrelid), i.indisunique, am.amname,
-       pg_get_expr(i.indpred, i.indrelid), i.indexprs IS NOT NULL,
-       ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, o)
-             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-             WHERE k.o <= i.indnkeyatts ORDER BY k.o),
+-- The definition is pg_get_indexdef's, but that function opens the table to
+-- name its columns (a relcache build per table: about 20 ms at 1,000 tables
+-- on a fresh connection). For a plain list of columns (default operator
+-- class and collation, no sort options, INCLUDE, predicate, expressions,
+-- storage options or NULLS NOT DISTINCT) it is spelled here the way
+-- pg_get_indexdef spells it (quote_ident is its quote_identifier; the
+-- table is always schema-qualified); anything else goes to pg_get_indexdef.
+-- `tests/introspect.rs` compares the two over every kind of index.
+-- The key columns (the first indnkeyatts of indkey; 0 is an expression)
+-- are numbers, named from the columns query.
+SELECT n.nspname, ic.relname, c.relname,
+       COALESCE(
+         (SELECT 'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' || quote_ident(ic.relname)
+                 || ' ON ' || CASE WHEN ic.relkind = 'I' THEN 'ONLY ' ELSE '' END
+                 || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' USING ' || quote_ident(am.amname)
+                 || ' (' || string_agg(quote_ident(a.attname), ', ' ORDER BY k.o) || ')'
+          FROM unnest(i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[]) WITH ORDINALITY k(attnum, opclass, coll, o)
+          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+          JOIN pg_opclass opc ON opc.oid = k.opclass
+          WHERE i.indexprs IS NULL AND i.indpred IS NULL AND i.indnatts = i.indnkeyatts AND ic.reloptions IS NULL
+            -- (NULLS NOT DISTINCT is Postgres 15's; looked up only for a unique index.)
+            AND CASE WHEN i.indisunique THEN NOT COALESCE((to_jsonb(i)->>'indnullsnotdistinct')::bool, false) ELSE true END
+          HAVING bool_and(opc.opcdefault AND opc.opcintype = a.atttypid AND k.coll = a.attcollation)
+             AND count(*) = i.indnatts
+             AND NOT EXISTS (SELECT 1 FROM unnest(i.indoption) o WHERE o <> 0)),
+         pg_get_indexdef(i.indexrelid)),
+       i.indisunique, am.amname,
+       pg_get_expr(i.indpred, i.indrelid), i.indexprs IS NOT NULL, i.indrelid,
+       (i.indkey::int2[])[0:i.indnkeyatts - 1],
        i.indnkeyatts <> i.indnatts OR EXISTS (SELECT 1 FROM unnest(i.indoption) o WHERE o <> 0)
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -261,13 +294,3 @@ WHERE t.typtype IN ('d', 'c', 'r', 'b')
   AND t.typcategory <> 'A'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
 ORDER BY 1, 2;
-
--- name: column_grants
--- Column-level privileges, compared (not migrated) so that a difference is reported.
-SELECT n.nspname, c.relname, a.attname::text, a.attacl::text
-FROM pg_attribute a
-JOIN pg_class c ON c.oid = a.attrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
-ORDER BY 1, 2, 3;

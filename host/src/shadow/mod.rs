@@ -1,6 +1,7 @@
-//! The declared schema (`schema.sql`, or a directory of `.sql` files)
+//! The declared schema: `schema.sql` (or a directory of `.sql` files)
 //! loaded into a throwaway shadow database, introspected exactly like the
-//! live one, and dropped, whatever happened.
+//! live one, and dropped, whatever happened; or, given a database URL, that
+//! database's schema, read in place.
 
 use crate::migrator::connect;
 use crate::schema::{Schema, introspect};
@@ -27,6 +28,29 @@ pub fn schema_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
         bail!("{} holds no .sql files", path.display());
     }
     Ok(files)
+}
+
+/// Whether `--schema` names a database rather than files.
+pub fn is_database_url(schema: &Path) -> bool {
+    schema
+        .to_str()
+        .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+}
+
+/// The declared schema `--schema` names: a database's (introspected in
+/// place, read-only) or the files' (through a shadow database on the server
+/// `admin_url` points at).
+pub async fn declared(admin_url: &str, schema: &Path) -> anyhow::Result<Schema> {
+    if !is_database_url(schema) {
+        return load(admin_url, schema).await;
+    }
+    let url = schema.to_str().expect("a URL is UTF-8");
+    let client = connect(url)
+        .await
+        .context("connecting to the database given as --schema")?;
+    introspect(&client)
+        .await
+        .context("introspecting the database given as --schema")
 }
 
 /// Loads `path` into a new database on the server `admin_url` points at
