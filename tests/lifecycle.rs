@@ -374,3 +374,111 @@ async fn a_foreign_migration_info_table_is_not_touched() {
     assert!(!table_exists(&db, "users").await);
     db.drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_transaction_opens_with_its_first_statement() {
+    // The example's first migration creates users, then its unique
+    // constraint's index, whose name is taken: the table it created first
+    // must go with the rest (BEGIN travelled with that first statement).
+    let scratch = Scratch::with_example();
+    let db = TestDatabase::create(scratch.path()).await.unwrap();
+    db.client()
+        .batch_execute("CREATE TABLE users_email_key (taken int)")
+        .await
+        .unwrap();
+    let error = db.apply_all().await.unwrap_err();
+    assert!(
+        format!("{error:#}").contains(r#"relation "users_email_key" already exists"#),
+        "{error:#}"
+    );
+    assert!(!table_exists(&db, "users").await);
+    assert!(history(&db).await.is_empty());
+    // The session is clean for the next run: no transaction left open.
+    db.client().batch_execute("DROP TABLE users_email_key").await.unwrap();
+    assert_eq!(db.apply_all().await.unwrap().ran.len(), 4);
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_migration_that_calls_nothing_is_recorded() {
+    let scratch = Scratch::with_fixtures(&["empty"]);
+    let db = TestDatabase::create(scratch.path()).await.unwrap();
+    assert_eq!(db.apply_all().await.unwrap().ran.len(), 1);
+    assert_eq!(history(&db).await, applied(&["empty"]));
+    db.rollback(1).await.unwrap();
+    assert_eq!(
+        history(&db).await,
+        [
+            ("empty".to_owned(), "apply".to_owned()),
+            ("empty".to_owned(), "rollback".to_owned())
+        ]
+    );
+    // Nothing left open on the migrator's connection either.
+    let open: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(open, 0);
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn components_the_cache_knows_are_compiled_only_to_run() {
+    let scratch = Scratch::with_example();
+    let db = TestDatabase::create(scratch.path()).await.unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let migrator = async || {
+        let runtime = Runtime::new(Limits::default(), Some(cache.path().to_owned())).unwrap();
+        Migrator::connect(runtime, db.url(), scratch.path()).await.unwrap()
+    };
+    let files = |suffix: &str| -> usize {
+        std::fs::read_dir(cache.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().to_string_lossy().ends_with(suffix))
+            .count()
+    };
+    // The first run compiles all four and keeps their code and metadata.
+    assert_eq!(migrator().await.status().await.unwrap().migrations.len(), 4);
+    assert_eq!((files(".cwasm"), files(".json")), (4, 4));
+
+    // Later runs read the metadata alone: without the compiled code, status
+    // still knows every migration, and apply compiles from the files.
+    for entry in std::fs::read_dir(cache.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "cwasm") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let status = migrator().await.status().await.unwrap();
+    assert_eq!(status.migrations[3].revision, "20261104090000");
+    assert_eq!(files(".cwasm"), 0, "status compiled nothing");
+    let report = migrator()
+        .await
+        .apply(&ApplyOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.ran.len(), 4);
+    assert!(table_exists(&db, "post_tags").await);
+    assert_eq!(files(".cwasm"), 4, "apply compiled each to run it");
+
+    // A metadata file that does not parse is a miss, not an error.
+    for entry in std::fs::read_dir(cache.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            std::fs::write(path, "{ not json").unwrap();
+        }
+    }
+    let status = migrator().await.status().await.unwrap();
+    assert!(
+        status.migrations.iter().all(|m| m.state == State::Applied),
+        "{:?}",
+        status.migrations
+    );
+    db.drop().await.unwrap();
+}

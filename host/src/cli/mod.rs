@@ -346,14 +346,15 @@ async fn plan(
     verbose: bool,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let client = crate::migrator::connect(url).await?;
-    // The live database is read while the shadow one is loaded.
+    // The live database is read while the declared schema is loaded (or,
+    // given as a database, read at the same time).
     let timed = async |f: std::pin::Pin<Box<dyn Future<Output = anyhow::Result<crate::schema::Schema>> + '_>>| {
         let begun = std::time::Instant::now();
         f.await.map(|schema| (schema, begun.elapsed()))
     };
     let (live, declared) = tokio::join!(
         timed(Box::pin(async {
+            let client = crate::migrator::connect(url).await?;
             crate::schema::introspect(&client)
                 .await
                 .context("introspecting the database")

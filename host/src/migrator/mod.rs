@@ -114,7 +114,7 @@ pub struct Status {
 }
 
 pub struct Migrator {
-    runtime: Runtime,
+    runtime: Arc<Runtime>,
     /// The connection migrations run on.
     client: Arc<Client>,
     /// A second connection, which holds the advisory lock: a migration's own
@@ -147,7 +147,7 @@ impl Migrator {
 
     pub fn with_sources(runtime: Runtime, client: Arc<Client>, control: Arc<Client>, sources: Vec<Source>) -> Self {
         Migrator {
-            runtime,
+            runtime: Arc::new(runtime),
             client,
             control,
             sources,
@@ -164,8 +164,7 @@ impl Migrator {
     }
 
     pub async fn connect_sources(runtime: Runtime, url: &str, sources: Vec<Source>) -> anyhow::Result<Self> {
-        let client = connect(url).await?;
-        let control = connect(url).await?;
+        let (client, control) = tokio::try_join!(connect(url), connect(url))?;
         let mut migrator = Migrator::with_sources(runtime, client, control, sources);
         migrator.url = Some(url.to_owned());
         Ok(migrator)
@@ -298,6 +297,7 @@ impl Migrator {
                 ..Report::default()
             };
             // Sources in order; with --to, those before its source in full.
+            let mut todo = Vec::new();
             for (c, (chain, r)) in chains.iter().zip(&reconciled).enumerate() {
                 let start = r.applied_prefix();
                 let end = match target {
@@ -305,15 +305,17 @@ impl Migrator {
                     Some((tc, _)) if tc < c => break,
                     _ => chain.migrations.len(),
                 };
-                for migration in chain.migrations.iter().take(end).skip(start) {
-                    self.run_one(migration, chain.source, Direction::Up, options.dry_run, on_event)
-                        .await?;
-                    report
-                        .ran
-                        .push((migration.revision().to_owned(), migration.message().to_owned()));
-                    if !options.dry_run {
-                        report.head = Some(migration.revision().to_owned());
-                    }
+                todo.extend(chain.migrations.iter().take(end).skip(start).map(|m| (chain, m)));
+            }
+            let _ahead = self.prepare_ahead(todo.iter().map(|(_, m)| *m));
+            for (chain, migration) in todo {
+                self.run_one(migration, chain.source, Direction::Up, options.dry_run, on_event)
+                    .await?;
+                report
+                    .ran
+                    .push((migration.revision().to_owned(), migration.message().to_owned()));
+                if !options.dry_run {
+                    report.head = Some(migration.revision().to_owned());
                 }
             }
             Ok(report)
@@ -369,6 +371,7 @@ impl Migrator {
                     .map(|&(c, i)| chains[c].migrations[i].revision().to_owned()),
                 ..Report::default()
             };
+            let _ahead = self.prepare_ahead(undo.iter().rev().map(|&(c, i)| &chains[c].migrations[i]));
             for &(c, i) in undo.iter().rev() {
                 let (chain, migration) = (&chains[c], &chains[c].migrations[i]);
                 self.run_one(migration, chain.source, Direction::Down, options.dry_run, on_event)
@@ -386,6 +389,14 @@ impl Migrator {
             Ok(report)
         })
         .await
+    }
+
+    /// The components about to run, compiled (or mapped from the cache) on
+    /// another thread while the first ones run, so that their loading
+    /// overlaps the database's work.
+    fn prepare_ahead<'m>(&self, migrations: impl Iterator<Item = &'m Migration>) -> crate::runtime::PrepareAhead {
+        self.runtime
+            .prepare_ahead(migrations.map(|m| m.component.clone()).collect())
     }
 
     /// Where migrations come from, for messages.
@@ -557,13 +568,20 @@ impl Migrator {
         } else {
             self.connection(source).await.with_context(what)?
         };
+        let mut session = Session::new(client.clone(), if dry_run { Mode::DryRun } else { Mode::Live });
         if !dry_run {
             let mut begin = vec!["BEGIN".to_owned()];
             begin.extend(Self::timeouts(source));
-            client.batch_execute(&begin.join("; ")).await.with_context(what)?;
+            // A trusted migration's transaction opens with its first
+            // statement (one round trip fewer); a sandboxed one's at once,
+            // to count the history rows inside it.
+            if source.grant.sandboxed() {
+                client.batch_execute(&begin.join("; ")).await.with_context(what)?;
+            } else {
+                session = session.opening(begin.join("; "));
+            }
         }
         let result = async {
-            let mode = if dry_run { Mode::DryRun } else { Mode::Live };
             // A sandboxed migration may insert into the history (so that its
             // record commits with it) but must not forge rows of its own.
             let history_rows = if source.grant.sandboxed() && !dry_run {
@@ -571,7 +589,6 @@ impl Migrator {
             } else {
                 None
             };
-            let session = Session::new(client.clone(), mode);
             let outcome = self
                 .runtime
                 .run_granted(&migration.component, direction, session, &source.grant)
@@ -592,7 +609,11 @@ impl Migrator {
                     applied_at,
                     execution_ms: millis,
                 };
-                let mut finish = String::new();
+                // The opening, if the migration ran no statement to carry it.
+                let mut finish = match &outcome.unsent_opening {
+                    Some(opening) => format!("{opening}; "),
+                    None => String::new(),
+                };
                 match history_rows {
                     // The record, checked to be the only row the migration added.
                     Some(before) => {
@@ -601,7 +622,7 @@ impl Migrator {
                             bail!("the migration wrote to migration_info itself: refused");
                         }
                     }
-                    None => finish = format!("{}; ", history::record_sql(&record)?),
+                    None => finish.push_str(&format!("{}; ", history::record_sql(&record)?)),
                 }
                 // Recorded and committed, then whatever session state the
                 // migration set (a setting, a role, temporary tables, advisory

@@ -7,7 +7,14 @@
 //! everything about the engine that makes an artifact compatible (wasmtime
 //! version, target, settings): a different host build simply misses. Only
 //! this module writes the directory, atomically (temporary file, rename).
+//!
+//! Next to each artifact, `<sha256>-<engine>-<contract>.json` keeps the
+//! component's metadata, written once it linked against this contract (the
+//! WIT file's hash is in the name) and its metadata checked out: a later
+//! run reads that instead of instantiating the component, and maps the
+//! artifact only when the migration runs.
 
+use crate::wit::RevisionInfo;
 use anyhow::Context as _;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -18,20 +25,50 @@ pub struct ComponentCache {
     dir: PathBuf,
     /// The engine's compatibility hash, as hex, for file names.
     engine: String,
+    /// The contract's (the WIT file's) hash, as hex, for metadata file names.
+    contract: String,
 }
 
 impl ComponentCache {
     pub fn new(dir: PathBuf, engine: &Engine) -> Self {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
+        let contract = crate::source::checksum(include_str!("../../../wit/migrate.wit").as_bytes());
         ComponentCache {
             dir,
             engine: format!("{:016x}", hasher.finish()),
+            contract: contract[..16].to_owned(),
         }
     }
 
     fn path(&self, sha256: &str) -> PathBuf {
         self.dir.join(format!("{sha256}-{}.cwasm", self.engine))
+    }
+
+    fn info_path(&self, sha256: &str) -> PathBuf {
+        self.dir
+            .join(format!("{sha256}-{}-{}.json", self.engine, self.contract))
+    }
+
+    /// The component's metadata, if a run of this host stored it.
+    pub fn info(&self, sha256: &str) -> Option<RevisionInfo> {
+        serde_json::from_slice(&std::fs::read(self.info_path(sha256)).ok()?).ok()
+    }
+
+    /// Keeps `info` for the next run (best effort, like the artifacts).
+    pub fn store_info(&self, sha256: &str, info: &RevisionInfo) {
+        if let Ok(json) = serde_json::to_vec(info) {
+            let _ = write_atomically(&self.info_path(sha256), &json);
+        }
+    }
+
+    /// The compiled component for `sha256` from the cache alone, if it is
+    /// there and loads.
+    pub fn mapped(&self, engine: &Engine, sha256: &str) -> Option<Component> {
+        let path = self.path(sha256);
+        // SAFETY: as in `component`: an artifact this module serialized,
+        // for an engine of the same compatibility hash, header-checked.
+        unsafe { Component::deserialize_file(engine, &path) }.ok()
     }
 
     /// The compiled component for `bytes`: from the cache when it is there
@@ -56,15 +93,19 @@ impl ComponentCache {
 }
 
 fn store(path: &Path, component: &Component) -> anyhow::Result<()> {
+    write_atomically(path, &component.serialize().map_err(anyhow::Error::from)?)
+}
+
+/// Readers see the whole file or none: written aside, then renamed.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path.parent().context("the cache path has a directory")?;
     std::fs::create_dir_all(dir)?;
-    let serialized = component.serialize().map_err(anyhow::Error::from)?;
     let temporary = dir.join(format!(
         ".{}.{}",
         std::process::id(),
         path.file_name().unwrap().to_string_lossy()
     ));
-    std::fs::write(&temporary, serialized)?;
+    std::fs::write(&temporary, bytes)?;
     std::fs::rename(&temporary, path)?;
     Ok(())
 }

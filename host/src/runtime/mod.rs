@@ -51,15 +51,23 @@ impl std::fmt::Display for Direction {
     }
 }
 
-/// A compiled component, linked and ready to instantiate, with its metadata.
 /// A component compiled and checked against the contract, metadata not read yet.
 pub struct CompiledComponent {
     pre: MigrationComponentPre<HostState>,
+    sha256: String,
 }
 
+/// A migration component with its metadata; its code is compiled (or mapped
+/// from the cache) when first needed. One whose metadata the cache holds is
+/// not touched until it runs, so a directory of applied migrations costs
+/// little more than hashing it.
 pub struct LoadedComponent {
-    pre: MigrationComponentPre<HostState>,
     pub info: RevisionInfo,
+    sha256: String,
+    /// The component's file, read again (and checked against `sha256`) only
+    /// if the cache no longer holds its compiled code. None: `pre` is set.
+    file: Option<PathBuf>,
+    pre: std::sync::OnceLock<MigrationComponentPre<HostState>>,
 }
 
 /// What a successful run did.
@@ -71,6 +79,9 @@ pub struct RunOutcome {
     pub output: String,
     /// In a dry run, the actions the guest called, in order.
     pub actions: Vec<crate::actions::Action>,
+    /// The session's transaction opening, if no statement sent it (the
+    /// caller sends it before it commits).
+    pub unsent_opening: Option<String>,
 }
 
 /// Why a run failed. The transaction must be rolled back by the caller.
@@ -85,6 +96,8 @@ pub enum RunError {
     },
     #[error("{0}")]
     Limit(String),
+    #[error("loading the component: {0}")]
+    Load(String),
     #[error("trapped: {0}")]
     Trap(String),
 }
@@ -108,6 +121,17 @@ fn output_suffix(output: &str) -> String {
 
 /// Where a granted data directory appears to the guest.
 pub const DATA_DIR: &str = "/data";
+
+/// Stops [`Runtime::prepare_ahead`]'s thread when dropped.
+pub struct PrepareAhead {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for PrepareAhead {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
 
 pub struct Runtime {
     engine: Engine,
@@ -170,25 +194,104 @@ impl Runtime {
             None => Component::new(&self.engine, bytes).map_err(anyhow::Error::from),
         }
             .context("not a valid WebAssembly component (a core module must be turned into a component, e.g. by building for wasm32-wasip2)")?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(anyhow::Error::from)
-            .context("not a migration for this host: its imports do not match the migrate:host@0.1.0 contract")?;
-        let pre = MigrationComponentPre::new(pre).map_err(anyhow::Error::from).context(
-            "not a migration for this host: it does not export the migrate:host@0.1.0 `migration` interface",
-        )?;
-        Ok(CompiledComponent { pre })
+        Ok(CompiledComponent {
+            pre: self.link(&component)?,
+            sha256: sha256.to_owned(),
+        })
     }
 
-    /// The other half: reads and checks the metadata, under `limits`.
+    fn link(&self, component: &Component) -> anyhow::Result<MigrationComponentPre<HostState>> {
+        let pre = self
+            .linker
+            .instantiate_pre(component)
+            .map_err(anyhow::Error::from)
+            .context("not a migration for this host: its imports do not match the migrate:host@0.1.0 contract")?;
+        MigrationComponentPre::new(pre)
+            .map_err(anyhow::Error::from)
+            .context("not a migration for this host: it does not export the migrate:host@0.1.0 `migration` interface")
+    }
+
+    /// The other half: reads and checks the metadata, under `limits`, and
+    /// keeps it in the cache (by content, engine and contract) so that the
+    /// next run can skip both halves until the component runs.
     pub async fn finish(&self, compiled: CompiledComponent, limits: &Limits) -> anyhow::Result<LoadedComponent> {
         let info = self.read_metadata(&compiled.pre, limits).await?;
         validate_info(&info)?;
+        if let Some(cache) = &self.cache {
+            cache.store_info(&compiled.sha256, &info);
+        }
         Ok(LoadedComponent {
-            pre: compiled.pre,
             info,
+            sha256: compiled.sha256,
+            file: None,
+            pre: compiled.pre.into(),
         })
+    }
+
+    /// The component in `file` (whose bytes hash to `sha256`) if the cache
+    /// has its metadata: checked against this contract when it was stored,
+    /// and compiled later, when it runs ([`Runtime::prepare`]).
+    pub fn cached(&self, sha256: &str, file: &std::path::Path) -> Option<LoadedComponent> {
+        let info = self.cache.as_ref()?.info(sha256)?;
+        validate_info(&info).ok()?;
+        Some(LoadedComponent {
+            info,
+            sha256: sha256.to_owned(),
+            file: Some(file.to_owned()),
+            pre: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The component's compiled code, ready to instantiate: mapped from the
+    /// cache, or compiled from its file (which must still hold the bytes
+    /// that were hashed) if the cache lost it. Done once per component.
+    pub fn prepare<'c>(&self, component: &'c LoadedComponent) -> anyhow::Result<&'c MigrationComponentPre<HostState>> {
+        if let Some(pre) = component.pre.get() {
+            return Ok(pre);
+        }
+        let file = component
+            .file
+            .as_ref()
+            .expect("a component without compiled code has a file");
+        let mapped = self
+            .cache
+            .as_ref()
+            .and_then(|cache| cache.mapped(&self.engine, &component.sha256));
+        let pre = match mapped {
+            Some(mapped) => self.link(&mapped)?,
+            None => {
+                let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+                if crate::source::checksum(&bytes) != component.sha256 {
+                    anyhow::bail!("{} changed while migrate-host was running", file.display());
+                }
+                self.compile(&bytes, &component.sha256)?.pre
+            }
+        };
+        // (Two threads may race to prepare it; either result will do.)
+        let _ = component.pre.set(pre);
+        Ok(component.pre.get().expect("set just now"))
+    }
+
+    /// Prepares `components` in order on a thread of their own, while the
+    /// caller runs the first ones; stops when the returned guard drops.
+    pub fn prepare_ahead(
+        self: &std::sync::Arc<Self>,
+        components: Vec<std::sync::Arc<LoadedComponent>>,
+    ) -> PrepareAhead {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if components.iter().any(|c| c.pre.get().is_none()) {
+            let (runtime, stopped) = (self.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for component in components {
+                    if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    // An error is reported when the component runs.
+                    let _ = runtime.prepare(&component);
+                }
+            });
+        }
+        PrepareAhead { stop }
     }
 
     /// Instantiates the component afresh and calls its `metadata` export,
@@ -212,7 +315,7 @@ impl Runtime {
     /// Instantiates a loaded component and reads its metadata again: the
     /// per-run cost once compilation is done (for benchmarks).
     pub async fn instantiate(&self, component: &LoadedComponent) -> anyhow::Result<RevisionInfo> {
-        self.read_metadata(&component.pre, &self.limits).await
+        self.read_metadata(self.prepare(component)?, &self.limits).await
     }
 
     /// Runs `up` or `down` in a fresh instance. SQL goes through `session`,
@@ -246,8 +349,12 @@ impl Runtime {
         if grant.sandboxed() && direction == Direction::Up && !grant.acknowledged.contains(revision) {
             store.data_mut().unacknowledged = Some(revision.clone());
         }
+        let pre = self.prepare(component).map_err(|error| RunFailure {
+            error: RunError::Load(format!("{error:#}")),
+            output: String::new(),
+        })?;
         let call = async {
-            let instance = component.pre.instantiate_async(&mut store).await?;
+            let instance = pre.instantiate_async(&mut store).await?;
             let exports = instance.migrate_host_migration();
             match direction {
                 Direction::Up => exports.call_up(&mut store).await,
@@ -289,11 +396,12 @@ impl Runtime {
             })),
             (Ok(()), Some(failure)) => Err(fail(RunError::IgnoredFailure { direction, failure })),
             (Ok(()), None) => {
-                let (statements, actions) = state.session.into_parts();
+                let (statements, actions, unsent_opening) = state.session.into_parts();
                 Ok(RunOutcome {
                     statements,
                     output,
                     actions,
+                    unsent_opening,
                 })
             }
         }

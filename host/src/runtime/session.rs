@@ -42,6 +42,11 @@ impl std::fmt::Display for ActionFailure {
 pub struct Session {
     client: Option<Arc<Client>>,
     mode: Mode,
+    /// The transaction's opening (`BEGIN`, its settings), not sent yet: it
+    /// goes in one message with the first statement, a round trip saved
+    /// per migration. Whoever ends the transaction sends it if no
+    /// statement did ([`Session::into_parts`] hands it back).
+    opening: Option<String>,
     log: Vec<String>,
     /// In a dry run, every action the guest called, in order (for the
     /// hazard lint, which only a dry run prints).
@@ -53,6 +58,7 @@ impl Session {
         Session {
             client: Some(client),
             mode,
+            opening: None,
             log: Vec::new(),
             actions: Vec::new(),
         }
@@ -62,6 +68,7 @@ impl Session {
         Session {
             client: None,
             mode: Mode::Detached,
+            opening: None,
             log: Vec::new(),
             actions: Vec::new(),
         }
@@ -71,14 +78,31 @@ impl Session {
         self.mode
     }
 
+    /// A live session whose transaction is opened by `opening` (statements
+    /// separated by `;`), sent with the first statement the session runs.
+    pub fn opening(mut self, opening: String) -> Self {
+        self.opening = Some(opening);
+        self
+    }
+
+    /// Sends the opening now if it has not gone yet: before a statement
+    /// with parameters, which cannot share its message.
+    async fn open(&mut self, client: &Client) -> Result<(), tokio_postgres::Error> {
+        match self.opening.take() {
+            Some(opening) => client.batch_execute(&opening).await,
+            None => Ok(()),
+        }
+    }
+
     /// The statements run (or, in a dry run, that would run), in order.
     pub fn into_log(self) -> Vec<String> {
         self.log
     }
 
-    /// The statements, and (in a dry run) the actions called.
-    pub fn into_parts(self) -> (Vec<String>, Vec<Action>) {
-        (self.log, self.actions)
+    /// The statements, (in a dry run) the actions called, and the opening
+    /// if no statement took it.
+    pub fn into_parts(self) -> (Vec<String>, Vec<Action>, Option<String>) {
+        (self.log, self.actions, self.opening)
     }
 
     pub fn client(&self) -> Option<&Arc<Client>> {
@@ -126,11 +150,13 @@ impl Session {
         for sql in &statements {
             if self.mode == Mode::Live {
                 // The host's own DDL has no parameters: the simple protocol
-                // runs it in one round trip (prepare + execute takes two).
-                client
-                    .batch_execute(sql.as_str())
-                    .await
-                    .map_err(|e| fail(database_error(&e), Some(sql)))?;
+                // runs it in one round trip (prepare + execute takes two),
+                // the transaction's opening with it if it has not gone yet.
+                let result = match self.opening.take() {
+                    Some(opening) => client.batch_execute(&format!("{opening}; {sql}")).await,
+                    None => client.batch_execute(sql.as_str()).await,
+                };
+                result.map_err(|e| fail(database_error(&e), Some(sql)))?;
             }
             self.log.push(sql.clone());
         }
@@ -150,6 +176,7 @@ impl Session {
         if self.mode == Mode::DryRun {
             return Ok(0);
         }
+        self.open(&client).await.map_err(|e| fail(database_error(&e)))?;
         let params: Vec<Param> = params.iter().map(Param).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         client.execute(sql, &refs).await.map_err(|e| fail(database_error(&e)))
@@ -182,6 +209,7 @@ impl Session {
             });
         }
         self.log.push(with_params(sql, params));
+        self.open(&client).await.map_err(|e| fail(database_error(&e)))?;
         let statement = client.prepare(sql).await.map_err(|e| fail(database_error(&e)))?;
         let params: Vec<Param> = params.iter().map(Param).collect();
         let stream = client

@@ -6,6 +6,7 @@ use crate::runtime::{LoadedComponent, Runtime};
 use anyhow::{Context as _, bail};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A migration component with its metadata, ready to run.
 pub struct Migration {
@@ -13,7 +14,8 @@ pub struct Migration {
     pub file: PathBuf,
     /// Hex SHA-256 of the component's bytes.
     pub checksum: String,
-    pub component: LoadedComponent,
+    /// (Shared with a thread that prepares components ahead of their run.)
+    pub component: Arc<LoadedComponent>,
 }
 
 impl Migration {
@@ -66,26 +68,36 @@ pub async fn load(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<Migration
     load_with(runtime, dir, runtime.limits()).await
 }
 
-/// [`load`], reading metadata under `limits` (the source's). Compiling (or
-/// mapping from the cache) runs on every core; metadata is read in order.
+/// [`load`], reading metadata under `limits` (the source's). A component
+/// whose metadata the cache holds (from an earlier run of this host) is only
+/// hashed here; the others are compiled (or mapped from the cache) on every
+/// core, then their metadata is read in order.
 pub async fn load_with(
     runtime: &Runtime,
     dir: &Path,
     limits: &crate::runtime::Limits,
 ) -> anyhow::Result<Vec<Migration>> {
     let files = component_files(dir)?;
-    let mut read = Vec::with_capacity(files.len());
+    let mut known = Vec::with_capacity(files.len());
+    let mut unknown = Vec::new();
     for file in files {
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let checksum = checksum(&bytes);
-        read.push((file, bytes, checksum));
+        match runtime.cached(&checksum, &file) {
+            Some(component) => known.push(Migration {
+                file,
+                checksum,
+                component: Arc::new(component),
+            }),
+            None => unknown.push((file, bytes, checksum)),
+        }
     }
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(read.len().max(1));
-    let chunk = read.len().div_ceil(threads).max(1);
+        .min(unknown.len().max(1));
+    let chunk = unknown.len().div_ceil(threads).max(1);
     let compiled: Vec<anyhow::Result<crate::runtime::CompiledComponent>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = read
+        let handles: Vec<_> = unknown
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
@@ -100,16 +112,18 @@ pub async fn load_with(
             .flat_map(|h| h.join().expect("a compile thread panicked"))
             .collect()
     });
-    let mut migrations = Vec::with_capacity(read.len());
-    for ((file, _, checksum), compiled) in read.into_iter().zip(compiled) {
+    let mut migrations = known;
+    for ((file, _, checksum), compiled) in unknown.into_iter().zip(compiled) {
         let component = async { runtime.finish(compiled?, limits).await }
             .await
             .with_context(|| format!("{} is not a usable migration", file.display()))?;
         migrations.push(Migration {
             checksum,
             file,
-            component,
+            component: Arc::new(component),
         });
     }
+    // In file order, as the directory lists them.
+    migrations.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(migrations)
 }
