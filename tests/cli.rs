@@ -385,3 +385,26 @@ async fn plan_against_a_reference_database_reads_it_in_place() {
     reference.drop().await.unwrap();
     db.drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn output_into_a_closed_pipe_stops_quietly() {
+    let scratch = Scratch::with_example();
+    let db = TestDatabase::create(scratch.path()).await.unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("migrate-host"))
+        .env("DATABASE_URL", db.url())
+        .env_remove("RUST_BACKTRACE")
+        .args(["--dir"])
+        .arg(scratch.path())
+        .args(["apply", "--dry-run"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the first line is written (as `| head -0` would).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!out.status.success());
+    db.drop().await.unwrap();
+}
