@@ -57,8 +57,12 @@ impl ComponentCache {
 
     /// Keeps `info` for the next run (best effort, like the artifacts).
     pub fn store_info(&self, sha256: &str, info: &RevisionInfo) {
+        let path = self.info_path(sha256);
+        if path.is_file() {
+            return;
+        }
         if let Ok(json) = serde_json::to_vec(info) {
-            let _ = write_atomically(&self.info_path(sha256), &json);
+            let _ = write_atomically(&path, &json);
         }
     }
 
