@@ -70,8 +70,13 @@ impl ComponentCache {
     /// there and loads.
     pub fn mapped(&self, engine: &Engine, sha256: &str) -> Option<Component> {
         let path = self.path(sha256);
-        // SAFETY: as in `component`: an artifact this module serialized,
-        // for an engine of the same compatibility hash, header-checked.
+        if !path.is_file() {
+            return None;
+        }
+        // SAFETY: the file is an artifact this module serialized from a
+        // component compiled by an engine with the same compatibility
+        // hash (it is in the name); wasmtime also checks its header and
+        // refuses an incompatible one, which then counts as a miss.
         unsafe { Component::deserialize_file(engine, &path) }.ok()
     }
 
@@ -80,18 +85,11 @@ impl ComponentCache {
     /// costs speed, never correctness).
     /// `sha256`: the hex digest of `bytes` (the caller has it already).
     pub fn component(&self, engine: &Engine, bytes: &[u8], sha256: &str) -> anyhow::Result<Component> {
-        let path = self.path(sha256);
-        if path.is_file() {
-            // SAFETY: the file is an artifact this module serialized from a
-            // component compiled by an engine with the same compatibility
-            // hash (it is in the name); wasmtime also checks its header and
-            // refuses an incompatible one, in which case it is recompiled.
-            if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
-                return Ok(component);
-            }
+        if let Some(component) = self.mapped(engine, sha256) {
+            return Ok(component);
         }
         let component = Component::new(engine, bytes).map_err(anyhow::Error::from)?;
-        let _ = store(&path, &component);
+        let _ = store(&self.path(sha256), &component);
         Ok(component)
     }
 }

@@ -371,25 +371,7 @@ fn first_char(text: String) -> char {
 mod tests {
     #[test]
     fn every_query_is_named_and_found() {
-        for name in [
-            "schemas",
-            "extensions",
-            "enums",
-            "sequences",
-            "tables",
-            "columns",
-            "constraints",
-            "indexes",
-            "views",
-            "view_dependencies",
-            "functions",
-            "triggers",
-            "collations",
-            "policies",
-            "grants",
-            "comments",
-            "other_types",
-        ] {
+        for name in super::NAMES {
             let code = super::query(name)
                 .lines()
                 .skip_while(|l| l.starts_with("--"))
