@@ -18,6 +18,56 @@ pub fn repo_root() -> PathBuf {
         .to_owned()
 }
 
+/// The variable naming a migra-style corpus: a directory of `<case>/a.sql`
+/// and `<case>/b.sql` (relative paths resolve against the repository root).
+pub const CORPUS_VAR: &str = "MIGRATE_HOST_CORPUS";
+
+/// The case directories of the corpus `MIGRATE_HOST_CORPUS` names, sorted.
+/// Not set: `None`, after one line on the terminal saying that `test` was
+/// not run and why (written past the test harness's capture, so that a
+/// plain `cargo test` shows it). Set, but naming a directory that is
+/// missing or holds no case: a panic, so that a misconfigured run fails
+/// instead of passing without the corpus.
+pub fn corpus_cases(test: &str) -> Option<Vec<PathBuf>> {
+    let Some(value) = std::env::var_os(CORPUS_VAR) else {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "{test}: not run: {CORPUS_VAR} is not set; set it to a directory of migra-style pairs to run this test"
+        );
+        return None;
+    };
+    assert!(
+        !value.is_empty(),
+        "{CORPUS_VAR} is set but empty; set it to a directory of migra-style pairs, or unset it"
+    );
+    let dir = repo_root().join(&value);
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{CORPUS_VAR}={}: cannot read {}: {e}", value.display(), dir.display()));
+    let mut cases: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    cases.sort();
+    assert!(
+        !cases.is_empty(),
+        "{CORPUS_VAR}={}: {} holds no case (a directory with a.sql and b.sql)",
+        value.display(),
+        dir.display()
+    );
+    for case in &cases {
+        for side in ["a.sql", "b.sql"] {
+            assert!(
+                case.join(side).is_file(),
+                "{CORPUS_VAR}={}: the case {} has no {side}",
+                value.display(),
+                case.display()
+            );
+        }
+    }
+    Some(cases)
+}
+
 fn build_once(cell: &'static OnceLock<PathBuf>, dir: &str) -> PathBuf {
     cell.get_or_init(|| {
         let dir = repo_root().join(dir);

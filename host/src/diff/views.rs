@@ -3,13 +3,14 @@
 //! A view is re-created (dropped, then created from its new definition)
 //! when its definition changes, and also when something it reads changes
 //! under it: a column it may use is dropped or retyped, a table it reads is
-//! dropped, an enum of a table it reads loses values, or a view it reads is
-//! re-created. Drops go first, dependents before what they read; creates
-//! go last, after every table and type change, in dependency order.
+//! dropped or loses its primary key (a `GROUP BY` may rely on the key), an
+//! enum of a table it reads loses values, or a view it reads is re-created.
+//! Drops go first, dependents before what they read; creates go last, after
+//! every table and type change, in dependency order.
 
 use super::{Phases, indexes, qualified};
 use crate::actions::Action;
-use crate::schema::{Name, Schema, View};
+use crate::schema::{ConstraintKind, Name, Schema, View};
 use crate::wit::ScalarType;
 use std::collections::{BTreeSet, HashMap};
 
@@ -111,7 +112,8 @@ fn by_name(schema: &Schema) -> HashMap<&Name, &View> {
 }
 
 /// Tables whose change can break a view reading them: dropped, a column
-/// dropped or retyped, or a column of an enum that loses values.
+/// dropped or retyped, the primary key dropped (a view grouping by the key
+/// depends on it), or a column of an enum that loses values.
 fn affected_relations(current: &Schema, phases: &Phases) -> BTreeSet<Name> {
     let name = |q: &crate::wit::QualifiedName| {
         Name::new(
@@ -127,7 +129,8 @@ fn affected_relations(current: &Schema, phases: &Phases) -> BTreeSet<Name> {
         .iter()
         .chain(&phases.drop_tables)
         .chain(&phases.detach_partitions)
-        .chain(&phases.drop_indexes);
+        .chain(&phases.drop_indexes)
+        .chain(&phases.drop_constraints);
     for action in changes {
         match action {
             Action::DropColumn { table, .. }
@@ -135,6 +138,20 @@ fn affected_relations(current: &Schema, phases: &Phases) -> BTreeSet<Name> {
             | Action::SetColumnCollation { table, .. }
             | Action::DropTable { table } => {
                 affected.insert(name(table));
+            }
+            Action::DropConstraint {
+                table,
+                name: constraint,
+            } => {
+                let table = name(table);
+                let primary_key = current.table(&table).is_some_and(|t| {
+                    t.constraints
+                        .iter()
+                        .any(|c| &c.name == constraint && matches!(c.kind, ConstraintKind::PrimaryKey { .. }))
+                });
+                if primary_key {
+                    affected.insert(table);
+                }
             }
             _ => {}
         }
