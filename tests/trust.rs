@@ -150,13 +150,14 @@ async fn a_hostile_vendor_is_stopped_at_every_turn_and_changes_nothing() {
     // ROLE, RESET ROLE and a session SET (refused for every source),
     // set_config, DO, chained statements, a
     // SECURITY DEFINER function, COMMIT, a grant, set_config hidden in a
-    // check expression, set_config run through query_to_xml (allowed, and
-    // harmless: the session user is the sandbox role), a DELETE in another
+    // check expression, set_config run through query_to_xml (a built-in
+    // that runs SQL text: not on the allow-list), a DELETE in another
     // schema; then Postgres itself refuses the sandbox role a read.
     assert!(
         err.contains(
             "attempts: not-permitted not-permitted not-permitted invalid invalid not-permitted \
-             not-permitted invalid not-permitted invalid not-permitted not-permitted ok not-permitted database:42501"
+             not-permitted invalid not-permitted invalid not-permitted not-permitted not-permitted not-permitted \
+             database:42501"
         ),
         "{err}"
     );
@@ -188,12 +189,22 @@ async fn a_data_directory_is_readable_and_nothing_else_is() {
 
 #[tokio::test]
 async fn a_sandboxed_statement_timeout_stops_a_long_query() {
-    let project = Project::new(
-        &[],
-        &["sleeper"],
-        "schemas = [\"public\"]\nallow = [\"create\", \"sql\"]\nstatement_timeout = \"300ms\"",
-    );
-    let db = TestDatabase::create(fixtures_dir()).await.unwrap();
+    let (project, db) =
+        interp_vendor("schemas = [\"public\"]\nallow = [\"create\", \"sql\"]\nstatement_timeout = \"300ms\"").await;
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[
+            act(Action::AddTable {
+                table: QualifiedName::unqualified("sleeper_was_here"),
+                columns: vec![],
+                options: Default::default(),
+            }),
+            execute("SELECT count(*) FROM generate_series(1, 100000000000)", &[]),
+        ],
+    )
+    .await;
     let started = std::time::Instant::now();
     let out = project.cli(&db).arg("apply").output().unwrap();
     let err = text(&out.stderr);
@@ -201,7 +212,7 @@ async fn a_sandboxed_statement_timeout_stops_a_long_query() {
     assert!(err.contains("canceling statement due to statement timeout"), "{err}");
     assert!(
         started.elapsed().as_secs() < 30,
-        "the timeout, not the 60 s sleep, ended it"
+        "the timeout, not the wall clock, ended it"
     );
     assert!(!table_exists(&db, "sleeper_was_here").await);
     assert!(history(&db).await.is_empty());
@@ -322,5 +333,574 @@ async fn a_sandboxed_migration_cannot_forge_the_history() {
         "{err}"
     );
     assert!(history(&db).await.is_empty());
+    db.drop().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// The sandbox's second ring: what a sandboxed migration stores, runs, waits
+// for and prints. The vendor here is the interpreter (revision r1), so that
+// one component tries every spelling: each attempt is queued as r1's `up`,
+// applied, refused, and leaves the database and the history as they were.
+
+use migrate_host::actions::Action;
+use migrate_host::wit::{ColumnDef, ColumnDefault, Constraint, DataType, QualifiedName, ScalarType};
+use serde_json::{Value, json};
+
+/// The app's objects a vendor must not reach: a table, a function, a
+/// sequence and a type of `public`.
+const APP: &str = "CREATE TABLE interp_ops (id serial PRIMARY KEY, revision text NOT NULL, direction text NOT NULL, op jsonb NOT NULL);
+     CREATE TABLE interp_results (id serial PRIMARY KEY, result jsonb NOT NULL);
+     GRANT SELECT ON interp_ops TO PUBLIC;
+     CREATE TABLE keep (id int); INSERT INTO keep VALUES (1), (2);
+     CREATE TABLE users (id serial PRIMARY KEY, email text);
+     CREATE FUNCTION secret() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'the app''s secret' $$;
+     CREATE SEQUENCE app_seq;
+     CREATE TYPE mood AS ENUM ('ok');";
+
+async fn interp_vendor(grant: &str) -> (Project, TestDatabase) {
+    let project = Project::new(&[], &["interp_1"], grant);
+    let db = TestDatabase::create(fixtures_dir()).await.unwrap();
+    db.client().batch_execute(APP).await.unwrap();
+    (project, db)
+}
+
+fn auth(name: &str) -> QualifiedName {
+    QualifiedName::qualified("auth", name)
+}
+
+fn text_column(name: &str) -> ColumnDef {
+    ColumnDef::new(
+        name,
+        DataType {
+            scalar: ScalarType::Text,
+            is_array: false,
+        },
+    )
+}
+
+/// `auth.t (a text)`, with `default` on `a` if given.
+fn vendor_table(default: Option<&str>) -> Value {
+    let mut column = text_column("a");
+    column.default = default.map(|d| ColumnDefault::Expression(d.into()));
+    act(Action::AddTable {
+        table: auth("t"),
+        columns: vec![column],
+        options: Default::default(),
+    })
+}
+
+fn create_view(name: &str, query: &str) -> Value {
+    act(Action::CreateView {
+        name: auth(name),
+        query: query.into(),
+        materialized: false,
+    })
+}
+
+/// Applies `ops` as the vendor's migration: it must fail with an error that
+/// contains `expected`, and leave the database and its history as before.
+async fn refused(project: &Project, db: &TestDatabase, ops: &[Value], expected: &str) -> String {
+    db.client().batch_execute("DELETE FROM interp_ops").await.unwrap();
+    queue(db, "r1", "up", ops).await;
+    let before = schema_dump(db.url());
+    let out = project.cli(db).arg("apply").output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{ops:?} was accepted: {err}");
+    assert!(err.contains(expected), "{ops:?}: expected {expected:?} in:\n{err}");
+    assert!(history(db).await.is_empty(), "{ops:?}");
+    assert_eq!(dump_difference(&schema_dump(db.url()), &before), None, "{ops:?}");
+    err
+}
+
+#[tokio::test]
+async fn code_a_vendor_stores_is_held_to_the_allow_list_whatever_path_stored_it() {
+    let (project, db) = interp_vendor("schemas = [\"auth\"]\nallow = [\"create\", \"alter\", \"sql\"]").await;
+    let read_file = "pg_read_file('/etc/hostname')";
+    let attempts: Vec<(Vec<Value>, &str)> = vec![
+        // The escape hatch for constraints.
+        (
+            vec![
+                vendor_table(None),
+                act(Action::AddConstraint {
+                    table: auth("t"),
+                    name: "c".into(),
+                    constraint: Constraint::Sql(format!("CHECK ({read_file} IS NOT NULL)")),
+                }),
+            ],
+            "pg_read_file is not one of them",
+        ),
+        // A view's query, by the action and by raw SQL, calling a built-in
+        // that reads files and an app function.
+        (
+            vec![create_view("v", &format!("SELECT {read_file} AS f"))],
+            "pg_read_file is not one of them",
+        ),
+        (
+            vec![create_view("v", "SELECT public.secret() AS s")],
+            "calls a function of schema public",
+        ),
+        (
+            vec![execute(&format!("CREATE VIEW auth.v AS SELECT {read_file} AS f"), &[])],
+            "pg_read_file is not one of them",
+        ),
+        // Defaults and generated columns inside raw DDL.
+        (
+            vec![execute(
+                &format!("CREATE TABLE auth.t (a text DEFAULT {read_file})"),
+                &[],
+            )],
+            "pg_read_file is not one of them",
+        ),
+        (
+            vec![
+                vendor_table(None),
+                execute("ALTER TABLE auth.t ALTER COLUMN a SET DEFAULT public.secret()", &[]),
+            ],
+            "calls a function of schema public",
+        ),
+        (
+            vec![execute(
+                "CREATE TABLE auth.t (a text, b text GENERATED ALWAYS AS (public.secret()) STORED)",
+                &[],
+            )],
+            "calls a function of schema public",
+        ),
+        // Session state copied into the vendor's rows by the app's inserts.
+        (
+            vec![vendor_table(Some("current_setting('app.jwt_secret', true)"))],
+            "current_setting is not one of them",
+        ),
+        // The app's sequence, named and computed.
+        (
+            vec![vendor_table(Some("nextval('public.app_seq')::text"))],
+            "a sequence of schema public",
+        ),
+        (
+            vec![execute(
+                "CREATE TABLE auth.t (n bigint DEFAULT nextval('public.app_seq'::regclass))",
+                &[],
+            )],
+            "a sequence of schema public",
+        ),
+        (
+            vec![vendor_table(Some("nextval('public.' || 'app_seq')::text"))],
+            "must name its sequence as a constant",
+        ),
+        // Only the read-back sees these: the text sent calls nothing, but
+        // what the catalog stores depends on the app's objects.
+        (
+            vec![execute("CREATE TABLE auth.t (m public.mood)", &[])],
+            "depends on type public.mood",
+        ),
+        (
+            vec![execute(
+                "CREATE TABLE auth.t (m text DEFAULT 'ok'::public.mood::text)",
+                &[],
+            )],
+            "depends on type public.mood",
+        ),
+    ];
+    for (ops, expected) in &attempts {
+        refused(&project, &db, ops, expected).await;
+    }
+    // What a vendor legitimately stores still goes through: a serial key,
+    // a check and a default that compute a value, a view of its own table.
+    db.client().batch_execute("DELETE FROM interp_ops").await.unwrap();
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[
+            execute(
+                "CREATE TABLE auth.t (id serial PRIMARY KEY, a text DEFAULT lower('X') CHECK (length(a) < 10), \
+                 at timestamptz DEFAULT now())",
+                &[],
+            ),
+            create_view("v", "SELECT id, upper(a) AS a FROM auth.t"),
+            execute("CREATE INDEX t_lower ON auth.t (lower(a)) WHERE a IS NOT NULL", &[]),
+        ],
+    )
+    .await;
+    let out = project.cli(&db).arg("apply").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_vendor_object_cannot_pin_the_apps() {
+    let (project, db) = interp_vendor("schemas = [\"auth\"]\nallow = [\"create\", \"alter\", \"sql\"]").await;
+    for ops in [
+        vec![create_view("pin", "SELECT email FROM public.users")],
+        vec![execute(
+            "CREATE VIEW auth.pin AS SELECT u.email FROM public.users u",
+            &[],
+        )],
+        vec![execute(
+            "CREATE VIEW auth.pin AS SELECT 1 AS one WHERE EXISTS (SELECT email FROM public.users)",
+            &[],
+        )],
+    ] {
+        let err = refused(&project, &db, &ops, "depends on column email of table public.users").await;
+        assert!(err.contains("outside this source's schemas (auth)"), "{err}");
+    }
+    // The app's own change goes through.
+    db.client()
+        .batch_execute("ALTER TABLE users DROP COLUMN email")
+        .await
+        .unwrap();
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_vendor_cannot_lift_its_timeouts() {
+    let (project, db) = interp_vendor(
+        "schemas = [\"auth\"]\nallow = [\"create\", \"sql\", \"functions\"]\nstatement_timeout = \"300ms\"\n\
+         lock_timeout = \"300ms\"",
+    )
+    .await;
+    // The spellings the host refuses.
+    for (sql, expected) in [
+        (
+            "SELECT query_to_xml('SELECT set_config(''statement_timeout'', ''0'', true)', true, false, '')",
+            "query_to_xml is not one of them",
+        ),
+        (
+            "CREATE VIEW auth.s AS SELECT name, setting FROM pg_settings",
+            "may not use pg_settings",
+        ),
+        (
+            "UPDATE pg_settings SET setting = '0' WHERE name = 'statement_timeout'",
+            "may not use pg_settings",
+        ),
+        ("SELECT pg_sleep(60)", "pg_sleep is not one of them"),
+    ] {
+        refused(&project, &db, &[execute(sql, &[])], expected).await;
+    }
+    refused(
+        &project,
+        &db,
+        &[create_view("s", "SELECT name, setting FROM pg_catalog.pg_settings")],
+        "may not use pg_settings",
+    )
+    .await;
+    // With the `functions` grant a vendor can lift the session's settings
+    // in code of its own; the host still cancels the statement on time.
+    let lift = |setting: &str| {
+        act(Action::CreateFunction {
+            definition: format!(
+                "CREATE FUNCTION auth.lift() RETURNS void LANGUAGE plpgsql AS $$ BEGIN \
+                 EXECUTE 'SET LOCAL {setting} = 0'; END $$"
+            ),
+        })
+    };
+    let started = std::time::Instant::now();
+    refused(
+        &project,
+        &db,
+        &[
+            lift("statement_timeout"),
+            execute("SELECT auth.lift()", &[]),
+            execute("SELECT count(*) FROM generate_series(1, 100000000000)", &[]),
+        ],
+        "cancelled by the host: the statement ran past its source's statement_timeout (300ms)",
+    )
+    .await;
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "the host, not the wall clock, stopped it"
+    );
+
+    // A lock wait past lock_timeout, with lock_timeout lifted. (The dump
+    // of the database before and after is taken while nothing is locked.)
+    db.client()
+        .batch_execute("CREATE SCHEMA auth; CREATE TABLE auth.held (id int)")
+        .await
+        .unwrap();
+    let before = schema_dump(db.url());
+    let project = Project::new(
+        &[],
+        &["interp_1"],
+        "schemas = [\"auth\"]\nallow = [\"create\", \"sql\", \"functions\"]\nstatement_timeout = \"60s\"\n\
+         lock_timeout = \"300ms\"",
+    );
+    db.client().batch_execute("DELETE FROM interp_ops").await.unwrap();
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[
+            lift("lock_timeout"),
+            execute("SELECT auth.lift()", &[]),
+            execute("SELECT count(*) FROM auth.held", &[]),
+        ],
+    )
+    .await;
+    let holder = migrate_host::migrator::connect(db.url()).await.unwrap();
+    holder
+        .batch_execute("BEGIN; LOCK TABLE auth.held IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let out = project.cli(&db).arg("apply").output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cancelled by the host: the statement waited for a lock past its source's lock_timeout (300ms)"),
+        "{err}"
+    );
+    assert!(started.elapsed().as_secs() < 20, "{err}");
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    drop(holder);
+    // Rolled back whole: only the grants the host gives the role on the
+    // schema the test made beforehand remain.
+    assert!(history(&db).await.is_empty());
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pg_proc WHERE proname = 'lift'").await,
+        0
+    );
+    let difference = dump_difference(&schema_dump(db.url()), &before).unwrap_or_default();
+    assert!(
+        difference
+            .lines()
+            .filter(|l| l.trim_start().starts_with('"'))
+            .all(|l| l.contains("GRANT ALL ON")),
+        "{difference}"
+    );
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_vendor_has_no_side_effects_outside_its_grant_through_functions_or_with() {
+    let (project, db) = interp_vendor("schemas = [\"auth\"]\nallow = [\"create\", \"alter\", \"sql\"]").await;
+    for (sql, expected) in [
+        (
+            "SELECT pg_notify('app_channel', 'hello')",
+            "pg_notify is not one of them",
+        ),
+        (
+            "SELECT * FROM pg_catalog.pg_notify('app_channel', 'hello')",
+            "pg_notify is not one of them",
+        ),
+        ("SELECT pg_advisory_lock(1)", "pg_advisory_lock is not one of them"),
+        ("SELECT lo_import('/etc/hostname')", "lo_import is not one of them"),
+        (
+            "WITH d AS (DELETE FROM public.keep RETURNING id) SELECT count(*) FROM d",
+            "changes something in schema public",
+        ),
+        (
+            "WITH i AS (INSERT INTO keep VALUES (3) RETURNING id) SELECT 1",
+            "changes something in schema public",
+        ),
+        (
+            "CREATE TABLE auth.x AS WITH u AS (UPDATE public.keep SET id = 0 RETURNING id) SELECT id FROM u",
+            "changes something in schema public",
+        ),
+    ] {
+        refused(&project, &db, &[execute(sql, &[])], expected).await;
+    }
+    assert_eq!(count(&db, "SELECT count(*) FROM keep WHERE id IN (1, 2)").await, 2);
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn what_a_migration_prints_cannot_move_the_terminal() {
+    let scratch = Scratch::with_fixtures(&["ansi"]);
+    let db = TestDatabase::create(fixtures_dir()).await.unwrap();
+    db.client().batch_execute(APP).await.unwrap();
+    let cli = || {
+        let mut cmd = Command::cargo_bin("migrate-host").unwrap();
+        cmd.env("DATABASE_URL", db.url()).arg("--dir").arg(scratch.path());
+        cmd
+    };
+    let printed = json!({ "Print": { "text": "done\u{1b}[2J\u{1b}[1A\rall migrations verified" } });
+    queue(&db, "ansi", "up", &[printed.clone()]).await;
+    let out = cli().args(["-v", "apply"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut shown = Vec::new();
+    for args in [&["status"][..], &["rollback", "--dry-run"][..]] {
+        shown.push(text(&cli().args(args).output().unwrap().stdout));
+    }
+    shown.insert(0, text(&out.stdout));
+    for output in &shown {
+        assert!(!output.contains('\u{1b}') && !output.contains('\r'), "{output:?}");
+        assert!(
+            output.contains("fine\\u{1b}[1A\\u{1b}[2K\\u{d}all migrations verified\\u{a}forged line"),
+            "{output}"
+        );
+        // No line of its own says what the migration forged.
+        assert!(
+            !output
+                .lines()
+                .any(|l| l.starts_with("all migrations") || l.starts_with("forged")),
+            "{output}"
+        );
+    }
+    assert!(
+        shown[0].contains("| done\\u{1b}[2J\\u{1b}[1A\\u{d}all migrations verified"),
+        "{}",
+        shown[0]
+    );
+    // JSON keeps the text as it is.
+    let out = cli().args(["status", "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["migrations"][0]["message"],
+        "fine\u{1b}[1A\u{1b}[2K\rall migrations verified\nforged line"
+    );
+    // An error text goes out escaped too.
+    let out = cli().args(["rollback"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    queue(
+        &db,
+        "ansi",
+        "up",
+        &[json!({ "Fail": { "message": "bad\u{1b}]0;owned\u{7}\rerror: none" } })],
+    )
+    .await;
+    let out = cli().arg("apply").output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\r') && !err.contains('\u{7}'),
+        "{err:?}"
+    );
+    assert!(err.contains("bad\\u{1b}]0;owned\\u{7}\\u{d}error: none"), "{err}");
+    db.drop().await.unwrap();
+}
+
+/// The read-back alone, on objects made behind the host's back (by the
+/// test, as a superuser): each kind of stored code is caught, naming the
+/// object and the call or dependency, and a clean schema passes.
+#[tokio::test]
+async fn the_catalog_read_back_alone_catches_every_kind_of_stored_code() {
+    use migrate_host::policy::{Capability, Grant, Trust};
+    let db = TestDatabase::create(fixtures_dir()).await.unwrap();
+    db.client()
+        .batch_execute(&format!(
+            "{APP}; CREATE SCHEMA auth; CREATE TABLE auth.t (id serial PRIMARY KEY, a text, n int);
+             CREATE FUNCTION auth.own() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;"
+        ))
+        .await
+        .unwrap();
+    let grant = |capabilities: Vec<Capability>| Grant {
+        trust: Trust::Sandboxed,
+        schemas: vec!["auth".into()],
+        capabilities,
+        ..Grant::trusted(Default::default())
+    };
+    let plain = grant(vec![Capability::Create, Capability::Sql]);
+    let client = db.client();
+    let judged = |sql: &'static str, grant: &Grant| {
+        let grant = grant.clone();
+        async move {
+            client.batch_execute(&format!("BEGIN; {sql}")).await.unwrap();
+            let verdict = migrate_host::policy::stored::check(client, &grant).await;
+            client.batch_execute("ROLLBACK").await.unwrap();
+            verdict.map_err(|e| e.to_string())
+        }
+    };
+    assert_eq!(judged("SELECT 1", &plain).await, Ok(()));
+    let cases = [
+        (
+            "ALTER TABLE auth.t ALTER a SET DEFAULT pg_read_file('/etc/hostname')",
+            "the default of auth.t.a calls pg_catalog.pg_read_file()",
+        ),
+        (
+            "ALTER TABLE auth.t ADD b text GENERATED ALWAYS AS (public.secret()) STORED",
+            "the generation expression of auth.t.b calls public.secret()",
+        ),
+        (
+            "ALTER TABLE auth.t ADD CONSTRAINT c CHECK (current_setting('x', true) IS NULL)",
+            "constraint c on auth.t calls pg_catalog.current_setting()",
+        ),
+        (
+            "CREATE DOMAIN auth.d AS text CHECK (VALUE <> public.secret())",
+            "constraint d_check on domain auth.d calls public.secret()",
+        ),
+        (
+            "CREATE DOMAIN auth.d AS text DEFAULT pg_catalog.inet_client_addr()::text",
+            "the default of domain auth.d calls pg_catalog.inet_client_addr()",
+        ),
+        (
+            "CREATE VIEW auth.v AS SELECT public.secret()",
+            "view auth.v calls public.secret()",
+        ),
+        (
+            "CREATE MATERIALIZED VIEW auth.m AS SELECT 1 AS one WITH NO DATA; CREATE VIEW auth.v2 AS SELECT query_to_xml('SELECT 1', true, false, '')",
+            "view auth.v2 calls pg_catalog.query_to_xml()",
+        ),
+        (
+            "CREATE RULE r AS ON INSERT TO auth.t DO ALSO SELECT pg_notify('c', 'x')",
+            "rule r on auth.t calls pg_catalog.pg_notify()",
+        ),
+        (
+            "CREATE INDEX i ON auth.t ((a || public.secret()))",
+            "index auth.i calls public.secret()",
+        ),
+        (
+            "CREATE INDEX i ON auth.t (a) WHERE a <> public.secret()",
+            "index auth.i calls public.secret()",
+        ),
+        (
+            "ALTER TABLE auth.t ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON auth.t USING (a = current_setting('app.user'))",
+            "policy p on auth.t calls pg_catalog.current_setting()",
+        ),
+        (
+            "CREATE TABLE auth.parted (a text) PARTITION BY LIST ((a || public.secret()))",
+            "the partition key of auth.parted calls public.secret()",
+        ),
+        (
+            "CREATE FUNCTION public.trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; CREATE TRIGGER x BEFORE INSERT ON auth.t FOR EACH ROW EXECUTE FUNCTION public.trg()",
+            "trigger x on auth.t calls public.trg()",
+        ),
+        (
+            "CREATE STATISTICS auth.s ON (a || public.secret()), n FROM auth.t",
+            "statistics s calls public.secret()",
+        ),
+        (
+            "ALTER TABLE auth.t ALTER n SET DEFAULT nextval('public.app' || '_seq')",
+            "the default of auth.t.n calls nextval() on a sequence named only when it runs",
+        ),
+        (
+            "ALTER TABLE auth.t ALTER n SET DEFAULT nextval('public.app_seq')",
+            "default value for column n of table auth.t depends on sequence public.app_seq",
+        ),
+        (
+            "CREATE VIEW auth.pin AS SELECT email FROM public.users",
+            "rule _RETURN on view auth.pin depends on column email of table public.users",
+        ),
+        (
+            "ALTER TABLE auth.t ADD u int REFERENCES public.users (id)",
+            "constraint t_u_fkey on table auth.t depends on column id of table public.users",
+        ),
+        (
+            "CREATE VIEW auth.s AS SELECT name FROM pg_settings",
+            "view auth.s reads pg_settings, whose rules run code",
+        ),
+    ];
+    for (sql, expected) in cases {
+        let verdict = judged(sql, &plain).await;
+        assert!(
+            verdict.as_ref().is_err_and(|e| e.contains(expected)),
+            "{sql}: expected {expected:?}, got {verdict:?}"
+        );
+    }
+    // Its own code, with the `functions` grant: a default and a trigger.
+    let functions = grant(vec![Capability::Create, Capability::Sql, Capability::Functions]);
+    let own = "CREATE FUNCTION auth.f() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$;
+               ALTER TABLE auth.t ALTER a SET DEFAULT auth.f();
+               CREATE TRIGGER x BEFORE INSERT ON auth.t FOR EACH ROW EXECUTE FUNCTION auth.own()";
+    assert_eq!(judged(own, &functions).await, Ok(()));
+    let verdict = judged(own, &plain).await;
+    assert!(verdict.is_err_and(|e| e.contains("calls auth.f()")));
+    let when = "CREATE TRIGGER x BEFORE UPDATE ON auth.t FOR EACH ROW WHEN (NEW.a <> public.secret()) \
+                EXECUTE FUNCTION auth.own()";
+    let verdict = judged(when, &functions).await;
+    assert!(
+        verdict
+            .as_ref()
+            .is_err_and(|e| e.contains("trigger x on auth.t calls public.secret()")),
+        "{verdict:?}"
+    );
     db.drop().await.unwrap();
 }

@@ -321,6 +321,24 @@ pub struct SandboxedSql {
     pub targets: Vec<Option<String>>,
     /// It drops or truncates something, or drops a column.
     pub loses_data: bool,
+    /// What its function calls need from the grant.
+    pub calls: Calls,
+}
+
+/// Built-ins that act outside the value they compute, refused wherever the
+/// token stream shows a call of them, even where the parse tree would not
+/// (a second net under [`tree_calls`]).
+fn acts_outside(name: &str) -> bool {
+    name.starts_with("pg_")
+        || name.starts_with("dblink")
+        || name.starts_with("lo_")
+        || name.ends_with("_to_xml")
+        || name.ends_with("_to_xmlschema")
+        || name.ends_with("_to_xml_and_xmlschema")
+        || matches!(
+            name,
+            "set_config" | "current_setting" | "lastval" | "loread" | "lowrite"
+        )
 }
 
 /// Checks raw SQL from a sandboxed source, on top of [`raw_statement`]:
@@ -338,8 +356,23 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
     let cascade = |behavior: i32| behavior == pg_query::protobuf::DropBehavior::DropCascade as i32;
     let range =
         |r: &Option<pg_query::protobuf::RangeVar>| r.as_ref().map(|r| (r.schemaname.clone(), r.relname.clone()));
-    let mut facts = SandboxedSql::default();
+    let mut facts = SandboxedSql {
+        calls: tree_calls(&parsed, Context::Raw, "statement")?,
+        ..SandboxedSql::default()
+    };
+    if let Some((_, name)) = function_calls(sql)
+        .into_iter()
+        .find(|(qualifier, name)| matches!(qualifier.as_deref(), None | Some("pg_catalog")) && acts_outside(name))
+    {
+        return Err(refuse(&format!(
+            "call {name} (only built-ins that compute a value: nothing that runs SQL text, changes settings, \
+             signals, waits, reads files or touches large objects)"
+        )));
+    }
     let mut relations: Vec<(String, String)> = Vec::new();
+    // Writes anywhere in the statement (`WITH d AS (DELETE ...) SELECT`)
+    // count like the statement's own.
+    relations.extend(nested_writes(&parsed));
     let statement = parsed.protobuf.stmts[0].stmt.as_ref().and_then(|n| n.node.as_ref());
     match statement {
         Some(NodeEnum::SelectStmt(select)) => {
@@ -463,16 +496,21 @@ fn calls_set_config(parsed: &pg_query::ParseResult) -> bool {
 }
 
 /// Functions a sandboxed source's stored expressions (defaults, checks,
-/// generated columns, policies, `USING` casts, predicates, partition bounds)
-/// may call. Those expressions run later as whoever writes the table (the
-/// app, a trusted migration), so only built-ins that compute a value from
-/// their arguments are allowed: nothing that reads files or tables, runs SQL
-/// text, changes settings, waits or signals.
+/// generated columns, policies, `USING` casts, predicates, partition bounds,
+/// view queries) may call. Those expressions run later as whoever writes or
+/// reads the table (the app, a trusted migration), so only built-ins that
+/// compute a value from their arguments are allowed: nothing that reads
+/// files, tables or session state (`current_setting`), runs SQL text,
+/// changes settings, waits or signals. `nextval` is allowed on a sequence of
+/// the source's own schemas (see [`SEQUENCE_FUNCTIONS`]).
 const EXPRESSION_FUNCTIONS: &[&str] = &[
     "abs",
     "age",
+    "array_append",
+    "array_cat",
     "array_length",
     "array_position",
+    "array_remove",
     "array_to_string",
     "btrim",
     "cardinality",
@@ -484,27 +522,35 @@ const EXPRESSION_FUNCTIONS: &[&str] = &[
     "concat",
     "concat_ws",
     "current_date",
-    "current_setting",
     "date_part",
     "date_trunc",
+    "daterange",
     "extract",
     "floor",
     "gen_random_uuid",
+    "generate_series",
     "greatest",
     "initcap",
     "int4range",
     "int8range",
-    "daterange",
-    "tstzrange",
-    "tsrange",
-    "numrange",
     "isfinite",
+    "json_array_elements",
     "json_build_array",
     "json_build_object",
+    "json_each",
     "json_typeof",
+    "jsonb_array_elements",
+    "jsonb_array_elements_text",
     "jsonb_array_length",
     "jsonb_build_array",
     "jsonb_build_object",
+    "jsonb_each",
+    "jsonb_each_text",
+    "jsonb_extract_path",
+    "jsonb_extract_path_text",
+    "jsonb_object_keys",
+    "jsonb_set",
+    "jsonb_strip_nulls",
     "jsonb_typeof",
     "least",
     "left",
@@ -517,13 +563,15 @@ const EXPRESSION_FUNCTIONS: &[&str] = &[
     "make_interval",
     "md5",
     "mod",
-    "nextval",
     "now",
+    "numrange",
     "octet_length",
     "position",
     "power",
     "regexp_like",
+    "regexp_matches",
     "regexp_replace",
+    "regexp_split_to_table",
     "replace",
     "right",
     "round",
@@ -534,37 +582,307 @@ const EXPRESSION_FUNCTIONS: &[&str] = &[
     "sqrt",
     "starts_with",
     "statement_timestamp",
+    "string_to_array",
     "strpos",
     "substr",
     "substring",
     "timezone",
     "to_char",
     "to_date",
+    "to_json",
+    "to_jsonb",
     "to_number",
     "to_timestamp",
     "transaction_timestamp",
     "translate",
     "trim",
     "trunc",
+    "tsrange",
+    "tstzrange",
+    "unnest",
     "upper",
-    "uuid_generate_v4",
 ];
 
-/// For a sandboxed source: checks that a stored expression calls only
-/// [`EXPRESSION_FUNCTIONS`] (qualified, if at all, with `pg_catalog`).
-pub fn sandboxed_expression(text: &str, what: &str) -> Result<(), ActionError> {
-    for (qualifier, name) in function_calls(text) {
-        let allowed =
-            matches!(qualifier.as_deref(), None | Some("pg_catalog")) && EXPRESSION_FUNCTIONS.contains(&name.as_str());
-        if !allowed {
-            let full = qualifier.map_or(name.clone(), |q| format!("{q}.{name}"));
-            return Err(ActionError::NotPermitted(format!(
+/// Aggregates and window functions a sandboxed source's queries may also
+/// call (`execute`/`query`): they compute over the rows read.
+const QUERY_FUNCTIONS: &[&str] = &[
+    "array_agg",
+    "avg",
+    "bool_and",
+    "bool_or",
+    "count",
+    "dense_rank",
+    "every",
+    "first_value",
+    "json_agg",
+    "json_object_agg",
+    "jsonb_agg",
+    "jsonb_object_agg",
+    "lag",
+    "last_value",
+    "lead",
+    "max",
+    "min",
+    "ntile",
+    "rank",
+    "row_number",
+    "string_agg",
+    "sum",
+];
+
+/// Functions that act on a sequence named by their first argument: allowed
+/// only on a constant naming a sequence of the source's own schemas (in a
+/// stored expression, `nextval` only: the others read or set session state).
+const SEQUENCE_FUNCTIONS: &[&str] = &["nextval", "currval", "setval"];
+
+/// Whether a stored expression of a sandboxed source may call the built-in
+/// `name` (for the catalog read-back, which sees every call by OID; there
+/// `nextval`'s sequence is checked by its recorded dependency).
+pub fn stored_function_allowed(name: &str) -> bool {
+    EXPRESSION_FUNCTIONS.contains(&name) || name == "nextval"
+}
+
+/// What the calls in a sandboxed source's SQL need from its grant.
+#[derive(Debug, Default, PartialEq)]
+pub struct Calls {
+    /// The schema of each sequence a sequence function names (`None`:
+    /// unqualified).
+    pub sequences: Vec<Option<String>>,
+    /// The schema of each function called by a qualified name outside
+    /// `pg_catalog` (its own code: needs the `functions` grant and the schema).
+    pub functions: Vec<String>,
+}
+
+/// Where a call is: decides which lists apply.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    /// Stored in the schema, run later by others.
+    Stored,
+    /// Run now by the migration (`execute`/`query`).
+    Raw,
+}
+
+/// Judges one call `qualifier.name(...)`; `sequence` is the constant its
+/// first argument names, if it is one (`None`: not a constant).
+fn judge_call(
+    qualifier: Option<&str>,
+    name: &str,
+    sequence: Option<Option<String>>,
+    context: Context,
+    what: &str,
+    calls: &mut Calls,
+) -> Result<(), ActionError> {
+    let refuse = |why: String| {
+        Err(ActionError::NotPermitted(match context {
+            Context::Stored => format!(
                 "a sandboxed migration's {what} may call only built-in functions that compute a value (it runs \
-                 later as whoever writes the table); {full} is not one of them"
-            )));
+                 later as whoever uses the object); {why}"
+            ),
+            Context::Raw => format!(
+                "a sandboxed migration's SQL may call only built-in functions that compute a value (nothing that \
+                 runs SQL text, changes settings, signals, waits, reads files or touches large objects); {why}"
+            ),
+        }))
+    };
+    match qualifier {
+        None | Some("pg_catalog") => {}
+        Some(schema) => {
+            calls.functions.push(schema.to_owned());
+            return Ok(());
         }
     }
-    Ok(())
+    let full = qualifier.map_or(name.to_owned(), |q| format!("{q}.{name}"));
+    if SEQUENCE_FUNCTIONS.contains(&name) {
+        if context == Context::Stored && name != "nextval" {
+            return refuse(format!("{full} reads or sets the session's sequence state"));
+        }
+        return match sequence {
+            Some(schema) => {
+                calls.sequences.push(schema);
+                Ok(())
+            }
+            None => refuse(format!(
+                "{full} must name its sequence as a constant ('schema.sequence') so that its schema can be checked"
+            )),
+        };
+    }
+    let listed = EXPRESSION_FUNCTIONS.contains(&name) || (context == Context::Raw && QUERY_FUNCTIONS.contains(&name));
+    if listed {
+        Ok(())
+    } else {
+        refuse(format!("{full} is not one of them"))
+    }
+}
+
+/// The schema part of a sequence name given as text (`'auth.seq'`,
+/// `'"Auth".seq'`), as Postgres reads it: `Some(None)` when unqualified,
+/// `None` when it is not a name.
+fn sequence_schema(text: &str) -> Option<Option<String>> {
+    let mut parts = Vec::new();
+    let mut chars = text.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    '"' => break,
+                    c => part.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' {
+                    break;
+                }
+                part.extend(c.to_lowercase());
+                chars.next();
+            }
+        }
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        match chars.next() {
+            None => break,
+            Some('.') => continue,
+            Some(_) => return None,
+        }
+    }
+    match parts.as_slice() {
+        [_] => Some(None),
+        [schema, _] => Some(Some(schema.clone())),
+        _ => None,
+    }
+}
+
+/// For a sandboxed source: checks that a stored expression calls only
+/// [`EXPRESSION_FUNCTIONS`] (qualified, if at all, with `pg_catalog`),
+/// `nextval` of a named sequence, or functions of a schema (which the grant
+/// then checks).
+pub fn sandboxed_expression(text: &str, what: &str) -> Result<Calls, ActionError> {
+    let mut calls = Calls::default();
+    for (qualifier, name, sequence) in function_calls_with_argument(text) {
+        judge_call(qualifier.as_deref(), &name, sequence, Context::Stored, what, &mut calls)?;
+    }
+    Ok(calls)
+}
+
+/// For a sandboxed source: the calls of a stored statement (a view's query,
+/// an index definition, a table constraint), read from its parse tree, held
+/// to the same list as stored expressions; and no read of `pg_settings`.
+pub fn sandboxed_stored_statement(sql: &str, what: &str) -> Result<Calls, ActionError> {
+    let bad = |why: &str| ActionError::InvalidArgument(format!("{what} {why}"));
+    let parsed = pg_query::parse(sql).map_err(|e| bad(&format!("is not valid SQL: {e}")))?;
+    tree_calls(&parsed, Context::Stored, what)
+}
+
+/// Every call in a parse tree, judged; and no relation with rules that run
+/// code on the migration's behalf (`pg_settings`). The tree is walked as a
+/// whole (its serde form), so no node kind that the parser's own partial
+/// walker skips (a column's default, a constraint's expression) hides one.
+fn tree_calls(parsed: &pg_query::ParseResult, context: Context, what: &str) -> Result<Calls, ActionError> {
+    let mut calls = Calls::default();
+    let tree = serde_json::to_value(&parsed.protobuf)
+        .map_err(|e| ActionError::InvalidArgument(format!("a sandboxed migration's {what} could not be read: {e}")))?;
+    let mut found = Vec::new();
+    let mut settings = false;
+    walk(&tree, &mut |key, value| match key {
+        // A node of the tree, or `CALL`'s own field.
+        "FuncCall" | "funccall" => found.push(value),
+        _ if value.get("relname").and_then(|r| r.as_str()) == Some("pg_settings") => {
+            let schema = value.get("schemaname").and_then(|s| s.as_str()).unwrap_or_default();
+            settings |= schema.is_empty() || schema == "pg_catalog";
+        }
+        _ => {}
+    });
+    if settings {
+        return Err(ActionError::NotPermitted(format!(
+            "a sandboxed migration's {what} may not use pg_settings (writing it changes the session's settings)"
+        )));
+    }
+    for call in found {
+        let strings = |list: Option<&serde_json::Value>| -> Vec<String> {
+            list.and_then(|l| l.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|n| {
+                    n.pointer("/node/String/sval")
+                        .and_then(|s| s.as_str())
+                        .map(str::to_owned)
+                })
+                .collect()
+        };
+        let names = strings(call.get("funcname"));
+        let (qualifier, name) = match names.as_slice() {
+            [name] => (None, name.clone()),
+            [schema, name] | [_, schema, name] => (Some(schema.clone()), name.clone()),
+            _ => {
+                return Err(ActionError::NotPermitted(format!(
+                    "a sandboxed migration's {what} calls a function by an unreadable name"
+                )));
+            }
+        };
+        let first = call.get("args").and_then(|a| a.get(0));
+        let sequence = first.and_then(constant_text).and_then(|t| sequence_schema(&t));
+        judge_call(qualifier.as_deref(), &name, sequence, context, what, &mut calls)?;
+    }
+    Ok(calls)
+}
+
+/// Calls `visit(key, value)` for every object-valued field and list item
+/// (key `""`) of a JSON tree, depth first.
+fn walk<'a>(value: &'a serde_json::Value, visit: &mut dyn FnMut(&str, &'a serde_json::Value)) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (key, field) in fields {
+                if field.is_object() {
+                    visit(key, field);
+                }
+                walk(field, visit);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                if item.is_object() {
+                    visit("", item);
+                }
+                walk(item, visit);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The text of a string constant node, also cast (`'auth.seq'::regclass`).
+fn constant_text(node: &serde_json::Value) -> Option<String> {
+    let node = node.get("node")?;
+    if let Some(text) = node.pointer("/AConst/val/Sval/sval") {
+        return text.as_str().map(str::to_owned);
+    }
+    constant_text(node.pointer("/TypeCast/arg")?)
+}
+
+/// The relations the statement writes anywhere in it (`WITH d AS (DELETE
+/// ...) SELECT`), as (schema, name).
+fn nested_writes(parsed: &pg_query::ParseResult) -> Vec<(String, String)> {
+    let Ok(tree) = serde_json::to_value(&parsed.protobuf) else {
+        return Vec::new();
+    };
+    let mut writes = Vec::new();
+    walk(&tree, &mut |key, value| {
+        if matches!(key, "InsertStmt" | "UpdateStmt" | "DeleteStmt" | "MergeStmt")
+            && let Some(relation) = value.get("relation")
+        {
+            let field = |f: &str| relation.get(f).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            writes.push((field("schemaname"), field("relname")));
+        }
+    });
+    writes
 }
 
 /// Every function call in SQL text, as (qualifier, name), lowercased: each
@@ -573,6 +891,16 @@ pub fn sandboxed_expression(text: &str, what: &str) -> Result<(), ActionError> {
 /// bounds, say) hides one; keywords that are grammar rather than functions
 /// (`COALESCE(`, `CAST(`, `NUMERIC(`) do not count.
 fn function_calls(text: &str) -> Vec<(Option<String>, String)> {
+    function_calls_with_argument(text)
+        .into_iter()
+        .map(|(qualifier, name, _)| (qualifier, name))
+        .collect()
+}
+
+/// [`function_calls`], each with the schema of the sequence its first
+/// argument names when that argument is a string constant (`nextval('a.s')`,
+/// `nextval('a.s'::regclass)`): `Some(None)` for an unqualified one.
+fn function_calls_with_argument(text: &str) -> Vec<(Option<String>, String, Option<Option<String>>)> {
     use pg_query::protobuf::{KeywordKind, Token};
     let Ok(scanned) = pg_query::scan(text) else {
         return Vec::new();
@@ -594,6 +922,19 @@ fn function_calls(text: &str) -> Vec<(Option<String>, String)> {
         })
     };
     let is = |i: usize, token: Token| tokens.get(i).is_some_and(|t| t.token() == token);
+    // A string constant right after the `(` at `open`, then `)`, `,` or `::`.
+    let constant_argument = |open: usize| -> Option<Option<String>> {
+        if !is(open + 1, Token::Sconst) {
+            return None;
+        }
+        if !(is(open + 2, Token::Ascii41) || is(open + 2, Token::Ascii44) || is(open + 2, Token::Typecast)) {
+            return None;
+        }
+        let t = &tokens[open + 1];
+        let raw = &text[t.start as usize..t.end as usize];
+        let literal = raw.strip_prefix('\'')?.strip_suffix('\'')?.replace("''", "'");
+        sequence_schema(&literal)
+    };
     let mut calls = Vec::new();
     for i in 0..tokens.len() {
         // A Unicode-escaped identifier (`U&"\0070g_read_file"`, perhaps with
@@ -601,7 +942,7 @@ fn function_calls(text: &str) -> Vec<(Option<String>, String)> {
         // call of a function by that undecoded name, which no list allows.
         if is(i, Token::Uident) {
             let t = &tokens[i];
-            calls.push((None, text[t.start as usize..t.end as usize].to_owned()));
+            calls.push((None, text[t.start as usize..t.end as usize].to_owned(), None));
             continue;
         }
         if !is(i + 1, Token::Ascii40) {
@@ -613,7 +954,7 @@ fn function_calls(text: &str) -> Vec<(Option<String>, String)> {
         } else {
             None
         };
-        calls.push((qualifier, name));
+        calls.push((qualifier, name, constant_argument(i + 1)));
     }
     calls
 }

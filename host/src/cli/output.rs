@@ -17,7 +17,7 @@ impl Printer {
     }
 
     pub fn error(&self, error: &anyhow::Error) {
-        eprintln!("error: {error:#}");
+        eprintln!("error: {}", lines(&format!("{error:#}")));
     }
 
     pub fn built(&self, built: &[Built]) {
@@ -52,12 +52,12 @@ impl Printer {
                     } else {
                         "roll back"
                     };
-                    println!("-- {verb} {revision}: {message}");
+                    println!("-- {verb} {revision}: {}", line(message));
                     for hazard in hazards.iter() {
-                        println!("-- HAZARD {hazard}");
+                        println!("-- HAZARD {}", line(&hazard.to_string()));
                     }
                     for sql in statements.iter() {
-                        println!("{}", as_script(sql));
+                        println!("{}", lines(&as_script(sql)));
                     }
                     println!();
                     return;
@@ -70,15 +70,15 @@ impl Printer {
                 } else {
                     "rolled back"
                 };
-                println!("{verb:>11}  {revision}  {message}  ({millis:.1} ms)");
+                println!("{verb:>11}  {revision}  {}  ({millis:.1} ms)", line(message));
                 if self.verbose {
                     for sql in statements.iter() {
-                        for line in as_script(sql).lines() {
-                            println!("             {line}");
+                        for sql_line in as_script(sql).lines() {
+                            println!("             {}", line(sql_line));
                         }
                     }
-                    for line in output.lines() {
-                        println!("           | {line}");
+                    for output_line in output.lines() {
+                        println!("           | {}", line(output_line));
                     }
                 }
             }
@@ -169,12 +169,13 @@ impl Printer {
                 let source = if plain { "" } else { m.source.as_str() };
                 println!(
                     "{state:<8} {source:<source_width$}{:<width$}  {when:<23}  {}",
-                    m.revision, m.message
+                    m.revision,
+                    line(&m.message)
                 );
             }
         }
         for problem in &status.problems {
-            println!("problem: {problem}");
+            println!("problem: {}", line(problem));
         }
         let pending = status.migrations.iter().filter(|m| m.state == State::Pending).count();
         let changed = status.migrations.iter().filter(|m| m.state == State::Changed).count();
@@ -187,6 +188,43 @@ impl Printer {
             println!("{pending} pending migration(s): run `migrate-host apply`");
         }
     }
+}
+
+/// Text from a migration (its message, what it printed, its errors, its
+/// SQL) as one line that is safe on a terminal: every control character
+/// (an ANSI escape, a carriage return, a newline) and every bidirectional
+/// override is shown escaped (`\u{1b}`), so that nothing a migration says
+/// can hide, move or forge the lines around it. `--json` keeps the text as
+/// it is (JSON escapes it).
+pub fn line(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, false)
+}
+
+/// [`line`], keeping line breaks (and tabs): for multi-line text whose
+/// lines are printed as they are.
+pub fn lines(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, true)
+}
+
+fn escape(text: &str, keep_breaks: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        let kept = keep_breaks && (c == '\n' || c == '\t');
+        !kept
+            && (c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// A logged statement as part of a SQL script: `;` ends the statement
@@ -207,7 +245,20 @@ fn as_script(logged: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::as_script;
+    use super::{as_script, line, lines};
+
+    #[test]
+    fn text_from_a_migration_cannot_move_the_terminal() {
+        let forged = "ok\u{1b}[1A\u{1b}[2K\rall migrations verified\nforged\u{9b}2J\u{202e}";
+        let shown = line(forged);
+        assert!(!shown.chars().any(|c| c.is_control() || c == '\u{202e}'), "{shown}");
+        assert_eq!(
+            shown,
+            "ok\\u{1b}[1A\\u{1b}[2K\\u{d}all migrations verified\\u{a}forged\\u{9b}2J\\u{202e}"
+        );
+        assert_eq!(lines("a\n\tb\u{1b}"), "a\n\tb\\u{1b}");
+        assert!(matches!(line("plain text, ünïcode"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn statements_end_before_their_comments() {

@@ -6,7 +6,7 @@
 use crate::history::chain::{self, Link, Reconciled, State};
 use crate::history::{self, Operation, Record};
 use crate::policy::Source;
-use crate::runtime::session::{Mode, Session};
+use crate::runtime::session::{Mode, Session, Watch};
 use crate::runtime::{Direction, Runtime};
 use crate::source::{self, Migration};
 use anyhow::{Context as _, anyhow, bail};
@@ -125,8 +125,9 @@ pub struct Migrator {
     /// Where to connect, for the connections that log in as a sandboxed
     /// source's role (none: sandboxed sources cannot run).
     url: Option<String>,
-    /// Those connections, opened on first use, one per sandboxed source.
-    sandboxes: tokio::sync::Mutex<std::collections::HashMap<String, Arc<Client>>>,
+    /// Those connections, opened on first use, one per sandboxed source,
+    /// with their server process (for the host's watch over timeouts).
+    sandboxes: tokio::sync::Mutex<std::collections::HashMap<String, (Arc<Client>, i32)>>,
     /// Granted schemas this run created for a source, dropped again (when
     /// still empty) if the source's migration fails before any succeeded.
     provisioned: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
@@ -446,13 +447,13 @@ impl Migrator {
     /// the source's role. Its session user is then that role, so nothing the
     /// migration's SQL does (`SET ROLE`, `set_config('role', ...)`, a
     /// built-in that runs SQL text) can make it anyone else.
-    async fn connection(&self, source: &Source) -> anyhow::Result<Arc<Client>> {
+    async fn connection(&self, source: &Source) -> anyhow::Result<(Arc<Client>, Option<i32>)> {
         if !source.grant.sandboxed() {
-            return Ok(self.client.clone());
+            return Ok((self.client.clone(), None));
         }
         let mut sandboxes = self.sandboxes.lock().await;
-        if let Some(client) = sandboxes.get(&source.name) {
-            return Ok(client.clone());
+        if let Some((client, pid)) = sandboxes.get(&source.name) {
+            return Ok((client.clone(), Some(*pid)));
         }
         let url = self
             .url
@@ -505,9 +506,14 @@ impl Migrator {
         tokio::spawn(async move {
             let _ = connection.await;
         });
+        let pid: i32 = client
+            .query_one("SELECT pg_catalog.pg_backend_pid()", &[])
+            .await
+            .with_context(|| format!("reading the server process of source {}'s connection", source.name))?
+            .get(0);
         let client = Arc::new(client);
-        sandboxes.insert(source.name.clone(), client.clone());
-        Ok(client)
+        sandboxes.insert(source.name.clone(), (client.clone(), pid));
+        Ok((client, Some(pid)))
     }
 
     /// The name of the database the migrator works on.
@@ -563,12 +569,21 @@ impl Migrator {
         });
         let started = Instant::now();
         let applied_at = Utc::now();
-        let client = if dry_run {
-            self.client.clone()
+        let (client, pid) = if dry_run {
+            (self.client.clone(), None)
         } else {
             self.connection(source).await.with_context(what)?
         };
         let mut session = Session::new(client.clone(), if dry_run { Mode::DryRun } else { Mode::Live });
+        let timeouts = source.grant.statement_timeout.is_some() || source.grant.lock_timeout.is_some();
+        if let Some(pid) = pid.filter(|_| timeouts) {
+            session = session.watched(Watch {
+                statement_timeout: source.grant.statement_timeout,
+                lock_timeout: source.grant.lock_timeout,
+                observer: self.control.clone(),
+                pid,
+            });
+        }
         if !dry_run {
             let mut begin = vec!["BEGIN".to_owned()];
             begin.extend(Self::timeouts(source));
@@ -593,6 +608,11 @@ impl Migrator {
                 .runtime
                 .run_granted(&migration.component, direction, session, &source.grant)
                 .await?;
+            // Whatever path stored code in the source's schemas, it is
+            // judged by what the catalog now holds, before anything commits.
+            if source.grant.sandboxed() && !dry_run {
+                crate::policy::stored::check(&client, &source.grant).await?;
+            }
             let millis = started.elapsed().as_secs_f64() * 1000.0;
             if !dry_run {
                 let operation = if direction == Direction::Up {

@@ -143,8 +143,15 @@ pub enum TextKind {
     PartitionBound,
     /// A table constraint (`constraint::sql`).
     TableConstraint,
-    /// A whole statement: a view's query, an index, function or trigger definition.
+    /// A partition key (`RANGE (lower(name))`).
+    PartitionKey,
+    /// A view's query.
+    Query,
+    /// An index definition.
     Statement,
+    /// A function or trigger definition: code, which needs the `functions`
+    /// grant and is not held to the expression allow-list.
+    Code,
 }
 
 impl TextKind {
@@ -154,14 +161,9 @@ impl TextKind {
             TextKind::Expression => "SELECT ({})",
             TextKind::PartitionBound => "ALTER TABLE t ATTACH PARTITION p {}",
             TextKind::TableConstraint => "ALTER TABLE t ADD {}",
-            TextKind::Statement => "{}",
+            TextKind::PartitionKey => "CREATE TABLE t () PARTITION BY {}",
+            TextKind::Query | TextKind::Statement | TextKind::Code => "{}",
         }
-    }
-
-    /// Whether the schema keeps it, to be evaluated later by whoever writes
-    /// the table (a `USING` cast is evaluated right away, but counts too).
-    pub fn stored(self) -> bool {
-        matches!(self, TextKind::Expression | TextKind::PartitionBound)
     }
 }
 
@@ -183,6 +185,12 @@ pub fn sql_texts(action: &Action) -> Vec<SqlText<'_>> {
     match action {
         Action::AddTable { columns, options, .. } => {
             columns.iter().for_each(|c| column(c, &mut out));
+            out.extend(
+                options
+                    .partition_by
+                    .iter()
+                    .map(|k| text(k, PartitionKey, "a partition key")),
+            );
             out.extend(
                 options
                     .partition_of
@@ -212,13 +220,13 @@ pub fn sql_texts(action: &Action) -> Vec<SqlText<'_>> {
                 .map(|p| text(p, Expression, "an index predicate")),
         ),
         Action::AddIndexSql { definition } => out.push(text(definition, Statement, "an index definition")),
-        Action::CreateView { query, .. } => out.push(text(query, Statement, "a view's query")),
+        Action::CreateView { query, .. } => out.push(text(query, Query, "a view's query")),
         Action::CreatePolicy { policy } => {
             out.extend(policy.using.iter().map(|e| text(e, Expression, "a policy")));
             out.extend(policy.with_check.iter().map(|e| text(e, Expression, "a policy")));
         }
         Action::CreateFunction { definition } | Action::CreateTrigger { definition } => {
-            out.push(text(definition, Statement, "a definition"))
+            out.push(text(definition, Code, "a definition"))
         }
         _ => {}
     }

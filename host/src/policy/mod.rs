@@ -12,6 +12,7 @@
 
 mod classify;
 mod config;
+pub mod stored;
 
 pub use classify::{Capability, SqlText, TextKind, classify, sql_texts};
 pub use config::{Config, SourceConfig, Trust, load_config};
@@ -107,9 +108,16 @@ impl Grant {
         }
         for SqlText { text, kind, what } in sql_texts(action) {
             guard::sandboxed_text(text, kind.wrap(), what)?;
-            if kind.stored() {
-                guard::sandboxed_expression(text, what)?;
-            }
+            let calls = match kind {
+                // Read from the tokens: no corner of the grammar hides a call.
+                TextKind::Expression | TextKind::PartitionBound => guard::sandboxed_expression(text, what)?,
+                // The strategy (`LIST (`) reads like a call: from the tree.
+                TextKind::TableConstraint | TextKind::PartitionKey | TextKind::Query | TextKind::Statement => {
+                    guard::sandboxed_stored_statement(&kind.wrap().replace("{}", text), what)?
+                }
+                TextKind::Code => continue,
+            };
+            self.check_calls(&calls, what)?;
         }
         Ok(())
     }
@@ -146,11 +154,40 @@ impl Grant {
                  migrate.toml"
             )));
         }
+        self.check_calls(&facts.calls, "the statement")?;
         for schema in facts.targets {
             let schema = schema.as_deref().unwrap_or(DEFAULT_SCHEMA);
             if !self.schemas.iter().any(|s| s == schema) {
                 return Err(ActionError::NotPermitted(format!(
                     "the statement changes something in schema {schema}, outside this source's schemas ({})",
+                    self.schemas.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Grant {
+    /// What the function calls of a sandboxed text need: each sequence it
+    /// names in the source's schemas, each function of a schema only with
+    /// the `functions` grant and in the source's schemas.
+    fn check_calls(&self, calls: &guard::Calls, what: &str) -> Result<(), ActionError> {
+        for schema in &calls.sequences {
+            let schema = schema.as_deref().unwrap_or(DEFAULT_SCHEMA);
+            if !self.schemas.iter().any(|s| s == schema) {
+                return Err(ActionError::NotPermitted(format!(
+                    "{what} uses a sequence of schema {schema}, outside this source's schemas ({})",
+                    self.schemas.join(", ")
+                )));
+            }
+        }
+        for schema in &calls.functions {
+            let own = self.schemas.iter().any(|s| s == schema);
+            if !own || !self.capabilities.contains(&Capability::Functions) {
+                return Err(ActionError::NotPermitted(format!(
+                    "{what} calls a function of schema {schema}: a sandboxed migration may call only built-in \
+                     functions that compute a value, and functions of its own schemas ({}) with the `functions` grant",
                     self.schemas.join(", ")
                 )));
             }

@@ -114,7 +114,7 @@ fn sandboxed_sql_stays_in_its_schemas_and_needs_drop_and_acknowledgement_to_lose
         ("UPDATE users SET x = 1", "outside this source's schemas"),
         (
             "UPDATE pg_settings SET setting = '0' WHERE name = 'statement_timeout'",
-            "system catalog",
+            "may not use pg_settings",
         ),
         ("DELETE FROM pg_catalog.pg_description", "system catalog"),
         ("CREATE TABLE public.t AS SELECT 1", "outside this source's schemas"),
@@ -320,4 +320,129 @@ fn sandboxed_stored_expressions_call_only_value_functions() {
         },
     };
     assert!(grant.check(&partition).is_err(), "partition bounds are expressions too");
+}
+
+#[test]
+fn every_text_an_action_stores_is_held_to_the_allow_list() {
+    use crate::wit::{ColumnDef, ColumnDefault, Constraint, DataType, ScalarType, TableOptions};
+    let grant = sandboxed(&["auth"], &[Capability::Create, Capability::Alter]);
+    let table = QualifiedName::qualified("auth", "t");
+    let text = DataType {
+        scalar: ScalarType::Text,
+        is_array: false,
+    };
+    let refused = |action: &Action| grant.check(action).unwrap_err().to_string();
+    // A partition key is a stored expression too.
+    let parted = |key: &str| Action::AddTable {
+        table: table.clone(),
+        columns: vec![ColumnDef::new("a", text.clone())],
+        options: TableOptions {
+            partition_by: Some(key.into()),
+            ..Default::default()
+        },
+    };
+    assert!(grant.check(&parted("LIST ((lower(a)))")).is_ok());
+    assert!(refused(&parted("LIST ((pg_read_file(a)))")).contains("pg_read_file is not one of them"));
+    // The escape hatch for constraints, read from its parse tree.
+    let constraint = |sql: &str| Action::AddConstraint {
+        table: table.clone(),
+        name: "c".into(),
+        constraint: Constraint::Sql(sql.into()),
+    };
+    assert!(grant.check(&constraint("CHECK (length(a) > 0)")).is_ok());
+    assert!(grant.check(&constraint("EXCLUDE USING gist (a WITH =)")).is_ok());
+    assert!(
+        grant
+            .check(&constraint("FOREIGN KEY (a) REFERENCES auth.u (a)"))
+            .is_ok()
+    );
+    assert!(refused(&constraint("CHECK (pg_read_file(a) IS NULL)")).contains("pg_read_file is not one of them"));
+    assert!(refused(&constraint("CHECK (public.f(a))")).contains("calls a function of schema public"));
+    // A view's query: what it calls runs as whoever reads the view.
+    let view = |query: &str| Action::CreateView {
+        name: QualifiedName::qualified("auth", "v"),
+        query: query.into(),
+        materialized: false,
+    };
+    assert!(grant.check(&view("SELECT lower(a) FROM auth.t")).is_ok());
+    assert!(refused(&view("SELECT public.secret()")).contains("calls a function of schema public"));
+    assert!(refused(&view("SELECT (SELECT pg_read_file('/x'))")).contains("pg_read_file"));
+    assert!(refused(&view("SELECT * FROM pg_catalog.pg_settings")).contains("pg_settings"));
+    // Session state and sequences.
+    let default = |expr: &str| Action::AddColumn {
+        table: table.clone(),
+        column: ColumnDef {
+            default: Some(ColumnDefault::Expression(expr.into())),
+            ..ColumnDef::new("c", text.clone())
+        },
+    };
+    assert!(refused(&default("current_setting('app.jwt_secret', true)")).contains("current_setting"));
+    assert!(grant.check(&default("nextval('auth.s')::text")).is_ok());
+    assert!(grant.check(&default("nextval('\"auth\".s'::regclass)::text")).is_ok());
+    assert!(refused(&default("nextval('public.s')::text")).contains("a sequence of schema public"));
+    assert!(refused(&default("nextval('s')::text")).contains("a sequence of schema public"));
+    assert!(refused(&default("nextval('auth.' || 's')::text")).contains("as a constant"));
+    assert!(refused(&default("currval('auth.s')::text")).contains("session's sequence state"));
+    assert!(refused(&default("setval('auth.s', 1)::text")).contains("session's sequence state"));
+}
+
+#[test]
+fn sandboxed_sql_calls_only_value_functions_and_writes_only_its_schemas() {
+    let grant = sandboxed(&["auth"], &[Capability::Sql, Capability::Create]);
+    for sql in [
+        "SELECT count(*), max(id), string_agg(name, ',') FROM auth.users",
+        "SELECT row_number() OVER (ORDER BY id), lower(name) FROM auth.users",
+        "INSERT INTO auth.users (name) SELECT md5(g::text) FROM generate_series(1, 3) g",
+        "SELECT setval('auth.users_id_seq', (SELECT max(id) FROM auth.users))",
+        "SELECT nextval('auth.users_id_seq'::regclass)",
+        "WITH d AS (DELETE FROM auth.users WHERE id < 0 RETURNING id) SELECT count(*) FROM d",
+        "CREATE TABLE auth.t (id serial, a text DEFAULT lower('X'))",
+    ] {
+        grant.check_sql(sql, None).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    for (sql, why) in [
+        ("SELECT pg_notify('c', 'x')", "pg_notify is not one of them"),
+        (
+            "SELECT 1 FROM auth.users WHERE pg_sleep(1) IS NULL",
+            "pg_sleep is not one of them",
+        ),
+        (
+            "SELECT current_setting('app.secret')",
+            "current_setting is not one of them",
+        ),
+        ("SELECT lastval()", "lastval is not one of them"),
+        ("SELECT public.f()", "calls a function of schema public"),
+        ("SELECT f()", "f is not one of them"),
+        ("SELECT nextval('public.app_seq')", "a sequence of schema public"),
+        ("SELECT nextval($1)", "as a constant"),
+        (
+            "CREATE TABLE auth.t (a text DEFAULT pg_read_file('/etc/passwd'))",
+            "pg_read_file is not one of them",
+        ),
+        (
+            "CREATE TABLE auth.t (a text DEFAULT public.secret())",
+            "calls a function of schema public",
+        ),
+        (
+            "WITH d AS (DELETE FROM public.keep RETURNING 1) SELECT 1",
+            "outside this source's schemas",
+        ),
+        (
+            "SELECT * FROM (WITH u AS (UPDATE keep SET id = 1 RETURNING id) SELECT * FROM u) x",
+            "outside this source's schemas",
+        ),
+        (
+            "WITH i AS (INSERT INTO public.keep VALUES (1) RETURNING 1) INSERT INTO auth.t SELECT 1 FROM i",
+            "outside",
+        ),
+        ("SELECT * FROM pg_settings", "pg_settings"),
+    ] {
+        let err = grant.check_sql(sql, None).unwrap_err().to_string();
+        assert!(err.contains(why), "{sql}: expected {why:?} in {err}");
+    }
+    // Functions of its own schemas, with the `functions` grant only.
+    let with_functions = sandboxed(&["auth"], &[Capability::Sql, Capability::Functions]);
+    assert!(with_functions.check_sql("SELECT auth.f()", None).is_ok());
+    assert!(grant.check_sql("SELECT auth.f()", None).is_err());
+    assert!(with_functions.check_sql("SELECT public.f()", None).is_err());
 }

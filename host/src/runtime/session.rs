@@ -8,7 +8,46 @@ use crate::wit::{Rows, SqlValue};
 use futures_util::TryStreamExt;
 use postgres_types::ToSql;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio_postgres::Client;
+
+/// The host's own watch over a sandboxed migration's statements: its
+/// source's `statement_timeout` and `lock_timeout` enforced by cancelling
+/// the statement, whatever settings the migration's session managed to
+/// change. (The same timeouts are also set on the session, where Postgres
+/// enforces them first with its own errors.)
+#[derive(Clone)]
+pub struct Watch {
+    pub statement_timeout: Option<Duration>,
+    pub lock_timeout: Option<Duration>,
+    /// A connection of the host's, to see whether the statement waits on a lock.
+    pub observer: Arc<Client>,
+    /// The migration connection's server process.
+    pub pid: i32,
+}
+
+impl Watch {
+    /// How often a running statement is looked at.
+    fn poll(&self) -> Duration {
+        let shortest = [self.statement_timeout, self.lock_timeout]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(Duration::from_millis(200));
+        (shortest / 4).clamp(Duration::from_millis(10), Duration::from_millis(200))
+    }
+
+    /// Whether the statement is waiting for a lock right now.
+    async fn waiting_for_lock(&self) -> bool {
+        self.observer
+            .query_opt(
+                "SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'",
+                &[&self.pid],
+            )
+            .await
+            .is_ok_and(|row| row.is_some())
+    }
+}
 
 /// How a session treats the guest's calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +90,8 @@ pub struct Session {
     /// In a dry run, every action the guest called, in order (for the
     /// hazard lint, which only a dry run prints).
     actions: Vec<Action>,
+    /// A sandboxed migration's timeouts, enforced by the host.
+    watch: Option<Watch>,
 }
 
 impl Session {
@@ -61,6 +102,7 @@ impl Session {
             opening: None,
             log: Vec::new(),
             actions: Vec::new(),
+            watch: None,
         }
     }
 
@@ -71,6 +113,7 @@ impl Session {
             opening: None,
             log: Vec::new(),
             actions: Vec::new(),
+            watch: None,
         }
     }
 
@@ -83,6 +126,69 @@ impl Session {
     pub fn opening(mut self, opening: String) -> Self {
         self.opening = Some(opening);
         self
+    }
+
+    /// Statements run under the host's watch (a sandboxed source's).
+    pub fn watched(mut self, watch: Watch) -> Self {
+        self.watch = Some(watch);
+        self
+    }
+
+    /// Runs one statement's work, under the watch if there is one: past its
+    /// source's `statement_timeout`, or waiting on a lock past its
+    /// `lock_timeout`, it is cancelled on the server and fails saying so.
+    async fn guarded<T>(
+        &self,
+        client: &Client,
+        work: impl std::future::Future<Output = Result<T, ActionError>>,
+    ) -> Result<T, ActionError> {
+        let Some(watch) = &self.watch else {
+            return work.await;
+        };
+        let mut work = std::pin::pin!(work);
+        let (started, poll) = (Instant::now(), watch.poll());
+        let mut waiting_since: Option<Instant> = None;
+        let mut cancelled: Option<String> = None;
+        loop {
+            tokio::select! {
+                result = &mut work => {
+                    return match (result, cancelled) {
+                        (Err(ActionError::Database { .. }), Some(why)) => Err(ActionError::Database {
+                            message: why,
+                            sqlstate: Some("57014".into()),
+                        }),
+                        (result, _) => result,
+                    };
+                }
+                _ = tokio::time::sleep(poll), if cancelled.is_none() => {
+                    let over = |limit: Option<Duration>, since: Option<Instant>| {
+                        limit.zip(since).is_some_and(|(limit, since)| since.elapsed() >= limit)
+                    };
+                    if over(watch.statement_timeout, Some(started)) {
+                        cancelled = Some(format!(
+                            "cancelled by the host: the statement ran past its source's statement_timeout ({})",
+                            humantime::format_duration(watch.statement_timeout.unwrap_or_default())
+                        ));
+                    } else if watch.lock_timeout.is_some() {
+                        waiting_since = match (watch.waiting_for_lock().await, waiting_since) {
+                            (true, None) => Some(Instant::now() - poll),
+                            (true, since) => since,
+                            (false, _) => None,
+                        };
+                        if over(watch.lock_timeout, waiting_since) {
+                            cancelled = Some(format!(
+                                "cancelled by the host: the statement waited for a lock past its source's \
+                                 lock_timeout ({})",
+                                humantime::format_duration(watch.lock_timeout.unwrap_or_default())
+                            ));
+                        }
+                    }
+                    if cancelled.is_some() {
+                        let _ = client.cancel_token().cancel_query(tokio_postgres::NoTls).await;
+                    }
+                }
+            }
+        }
     }
 
     /// Sends the opening now if it has not gone yet: before a statement
@@ -152,11 +258,12 @@ impl Session {
                 // The host's own DDL has no parameters: the simple protocol
                 // runs it in one round trip (prepare + execute takes two),
                 // the transaction's opening with it if it has not gone yet.
-                let result = match self.opening.take() {
-                    Some(opening) => client.batch_execute(&format!("{opening}; {sql}")).await,
-                    None => client.batch_execute(sql.as_str()).await,
+                let text = match self.opening.take() {
+                    Some(opening) => format!("{opening}; {sql}"),
+                    None => sql.clone(),
                 };
-                result.map_err(|e| fail(database_error(&e), Some(sql)))?;
+                let run = async { client.batch_execute(&text).await.map_err(|e| database_error(&e)) };
+                self.guarded(&client, run).await.map_err(|e| fail(e, Some(sql)))?;
             }
             self.log.push(sql.clone());
         }
@@ -179,7 +286,8 @@ impl Session {
         self.open(&client).await.map_err(|e| fail(database_error(&e)))?;
         let params: Vec<Param> = params.iter().map(Param).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        client.execute(sql, &refs).await.map_err(|e| fail(database_error(&e)))
+        let run = async { client.execute(sql, &refs).await.map_err(|e| database_error(&e)) };
+        self.guarded(&client, run).await.map_err(fail)
     }
 
     /// `query`: one guest statement with bind parameters; at most `max_rows`
@@ -210,45 +318,45 @@ impl Session {
         }
         self.log.push(with_params(sql, params));
         self.open(&client).await.map_err(|e| fail(database_error(&e)))?;
-        let statement = client.prepare(sql).await.map_err(|e| fail(database_error(&e)))?;
-        let params: Vec<Param> = params.iter().map(Param).collect();
-        let stream = client
-            .query_raw(&statement, params.iter())
-            .await
-            .map_err(|e| fail(database_error(&e)))?;
-        let columns: Vec<String> = statement.columns().iter().map(|c| c.name().to_owned()).collect();
-        // Rows are read one at a time and counted as they come, so a huge
-        // result stops at the limit instead of filling the host's memory.
-        let mut stream = std::pin::pin!(stream);
-        let (mut out, mut bytes) = (Vec::new(), 0usize);
-        while let Some(row) = stream.try_next().await.map_err(|e| fail(database_error(&e)))? {
-            if out.len() == max_rows {
-                return Err(fail(ActionError::InvalidArgument(format!(
-                    "the query returned more than {max_rows} rows; a migration may read at most {max_rows} at once \
-                     (page with LIMIT and a key range)"
-                ))));
+        let run = async {
+            let statement = client.prepare(sql).await.map_err(|e| database_error(&e))?;
+            let params: Vec<Param> = params.iter().map(Param).collect();
+            let stream = client
+                .query_raw(&statement, params.iter())
+                .await
+                .map_err(|e| database_error(&e))?;
+            let columns: Vec<String> = statement.columns().iter().map(|c| c.name().to_owned()).collect();
+            // Rows are read one at a time and counted as they come, so a huge
+            // result stops at the limit instead of filling the host's memory.
+            let mut stream = std::pin::pin!(stream);
+            let (mut out, mut bytes) = (Vec::new(), 0usize);
+            while let Some(row) = stream.try_next().await.map_err(|e| database_error(&e))? {
+                if out.len() == max_rows {
+                    return Err(ActionError::InvalidArgument(format!(
+                        "the query returned more than {max_rows} rows; a migration may read at most {max_rows} at \
+                         once (page with LIMIT and a key range)"
+                    )));
+                }
+                let mut values = Vec::with_capacity(columns.len());
+                for (i, name) in columns.iter().enumerate() {
+                    let Out(value) = row.try_get::<_, Out>(i).map_err(|e| {
+                        ActionError::InvalidArgument(format!("column {name:?}: {}", source_message(&e)))
+                    })?;
+                    bytes += value_size(&value);
+                    values.push(value);
+                }
+                if bytes > max_bytes {
+                    return Err(ActionError::InvalidArgument(format!(
+                        "the query returned more than {} MiB; a migration may read at most that much at once \
+                         (page with LIMIT and a key range)",
+                        max_bytes >> 20
+                    )));
+                }
+                out.push(values);
             }
-            let mut values = Vec::with_capacity(columns.len());
-            for (i, name) in columns.iter().enumerate() {
-                let Out(value) = row.try_get::<_, Out>(i).map_err(|e| {
-                    fail(ActionError::InvalidArgument(format!(
-                        "column {name:?}: {}",
-                        source_message(&e)
-                    )))
-                })?;
-                bytes += value_size(&value);
-                values.push(value);
-            }
-            if bytes > max_bytes {
-                return Err(fail(ActionError::InvalidArgument(format!(
-                    "the query returned more than {} MiB; a migration may read at most that much at once \
-                     (page with LIMIT and a key range)",
-                    max_bytes >> 20
-                ))));
-            }
-            out.push(values);
-        }
-        Ok(Rows { columns, rows: out })
+            Ok(Rows { columns, rows: out })
+        };
+        self.guarded(&client, run).await.map_err(fail)
     }
 }
 
