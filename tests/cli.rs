@@ -396,3 +396,74 @@ async fn output_into_a_closed_pipe_stops_quietly() {
     assert!(!out.status.success());
     db.drop().await.unwrap();
 }
+
+/// What a user does first: `pg_dump -s > schema.sql`. It loads as it is
+/// (`\restrict`, `SET`, `set_config`, extension comments, ownership lines
+/// naming a role this server lacks), so planning the dumped database
+/// against its own dump finds nothing; `\ir` splits a schema over files,
+/// and any other meta-command is refused naming its line.
+#[tokio::test]
+async fn a_pg_dump_of_the_database_loads_as_the_declared_schema() {
+    let scratch = Scratch::with_example();
+    let db = TestDatabase::create(scratch.path()).await.unwrap();
+    db.client()
+        .batch_execute(
+            "CREATE EXTENSION pg_trgm; CREATE TYPE mood AS ENUM ('ok', 'meh');
+             CREATE TABLE t (id serial PRIMARY KEY, m mood DEFAULT 'ok', name text);
+             CREATE INDEX t_name_trgm ON t USING gin (name gin_trgm_ops);
+             CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+             CREATE VIEW v AS SELECT id, name FROM t; COMMENT ON TABLE t IS 'tee';",
+        )
+        .await
+        .unwrap();
+    let dump = std::process::Command::new("pg_dump")
+        .args(["--schema-only", "--dbname", db.url()])
+        .output()
+        .expect("running pg_dump");
+    assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
+    let text = String::from_utf8(dump.stdout).unwrap();
+    assert!(text.contains("OWNER TO"), "{text}");
+    // As if dumped on another server, whose owner role this one lacks.
+    let owner = regex::Regex::new(r"OWNER TO [^;]+;").unwrap();
+    let text = owner.replace_all(&text, "OWNER TO migrate_host_no_such_owner;");
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    std::fs::write(&schema, text.as_bytes()).unwrap();
+    let out = cli(db.url(), scratch.path())
+        .args(["plan", "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("schema is up to date"), "{}", stdout(&out));
+
+    // Split over files with \ir; refused meta-commands name file:line.
+    std::fs::create_dir(dir.path().join("parts")).unwrap();
+    std::fs::write(dir.path().join("parts/dump.sql"), text.as_bytes()).unwrap();
+    let split = dir.path().join("split.sql");
+    std::fs::write(&split, "-- the whole schema\n\\ir parts/dump.sql\n").unwrap();
+    let out = cli(db.url(), scratch.path())
+        .args(["plan", "--schema"])
+        .arg(&split)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("schema is up to date"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    std::fs::write(&split, "CREATE TABLE extra (id int);\n\\set ON_ERROR_STOP on\n").unwrap();
+    let out = cli(db.url(), scratch.path())
+        .args(["plan", "--schema"])
+        .arg(&split)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("split.sql:2: psql meta-command \\set is not supported"),
+        "{}",
+        stderr(&out)
+    );
+    db.drop().await.unwrap();
+}

@@ -1,5 +1,6 @@
-//! The declared schema: `schema.sql` (or a directory of `.sql` files)
-//! loaded into a throwaway shadow database, introspected exactly like the
+//! The declared schema: `schema.sql` (or a directory of `.sql` files, and
+//! what they include with `\i`; `pg_dump -s` output loads as it is, see
+//! [`script`]) loaded into a throwaway shadow database, introspected exactly like the
 //! live one, and dropped, whatever happened; or, given a database URL, that
 //! database's schema, read in place.
 
@@ -8,6 +9,8 @@ use crate::schema::{Schema, introspect};
 use crate::testing::{unique_name, with_database};
 use anyhow::{Context as _, bail};
 use std::path::{Path, PathBuf};
+
+mod script;
 
 /// The `.sql` files of `path`: the file itself, or a directory's `*.sql`
 /// files (not recursive) in name order.
@@ -72,16 +75,21 @@ pub async fn load(admin_url: &str, path: &Path) -> anyhow::Result<Schema> {
         // A throwaway database needs no durability.
         client.batch_execute("SET synchronous_commit = off").await?;
         for file in &files {
-            let sql = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-            for (start, end) in batches(&sql) {
-                let batch = &sql[start..end];
-                let line = sql[..start].matches('\n').count();
-                client
-                    .batch_execute(batch)
-                    .await
-                    .map_err(|e| located(e, file, batch, line))?;
+            for piece in script::read(file)? {
+                let sql = &piece.sql;
+                for (start, end) in batches(sql) {
+                    let batch = &sql[start..end];
+                    let line = piece.lines_before + sql[..start].matches('\n').count();
+                    client
+                        .batch_execute(batch)
+                        .await
+                        .map_err(|e| located(e, &piece.file, batch, line))?;
+                }
             }
         }
+        // What the files set (pg_dump empties search_path) must not change
+        // how the catalog is read.
+        client.batch_execute("RESET ALL").await?;
         introspect(&client).await
     }
     .await;
