@@ -1,6 +1,11 @@
 //! Where migrations come from: a directory of built components (`*.wasm`,
 //! top level only). Nothing here needs sources or cargo, so a directory of
 //! components can be shipped to a production box and applied there.
+//!
+//! A migration is identified by the source digest its component carries
+//! ([`identity`]), or by its bytes when it carries none.
+
+pub mod identity;
 
 use crate::runtime::{LoadedComponent, Runtime};
 use anyhow::{Context as _, bail};
