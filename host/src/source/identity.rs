@@ -1,9 +1,9 @@
 //! A migration's identity: what makes an applied migration the same one
 //! after a rebuild.
 //!
-//! `build` digests what the author wrote (the crate's `Cargo.toml`, a
-//! `build.rs` if there is one, and every file under `src/`) and embeds the
-//! digest in the component as a top-level custom section named
+//! `build` digests what the author wrote (every file of the crate: its
+//! `Cargo.toml`, `src/`, a `build.rs`, a SQL file it includes...) and embeds
+//! the digest in the component as a top-level custom section named
 //! [`SECTION`]. Two builds of the same source (another clone, another path,
 //! another toolchain) carry the same digest even when their bytes differ.
 //! Nothing outside the crate counts: not the SDK it depends on, not
@@ -38,17 +38,18 @@ pub struct Embedded {
 }
 
 /// The source digest of the migration crate in `crate_dir`: SHA-256 over a
-/// listing of its `Cargo.toml`, its `build.rs` if any, and every file under
-/// `src/` (names starting with `.` skipped), each as its path relative to
-/// the crate with `/` separators, then its contents with CRLF read as LF
-/// (as rustc and TOML read them), each prefixed by its length, in path
-/// order. Where the crate lies does not count, nor do file times.
+/// listing of every file in it, each as its path relative to the crate with
+/// `/` separators, then its contents with CRLF read as LF (as rustc and
+/// TOML read them), each prefixed by its length, in path order. Left out:
+/// what cargo writes there (`target/`, `Cargo.lock`) and names starting
+/// with `.` (editors' and file managers' files). Where the crate lies does
+/// not count, nor do file times.
 pub fn crate_digest(crate_dir: &Path) -> anyhow::Result<String> {
-    let mut files = vec!["Cargo.toml".to_owned()];
-    if crate_dir.join("build.rs").is_file() {
-        files.push("build.rs".to_owned());
+    if !crate_dir.join("Cargo.toml").is_file() {
+        bail!("{} has no Cargo.toml", crate_dir.display());
     }
-    list(crate_dir, "src", &mut files)?;
+    let mut files = Vec::new();
+    list(crate_dir, "", &mut files)?;
     files.sort();
     let mut hasher = Sha256::new();
     hasher.update(b"migrate-host source digest v1\0");
@@ -68,9 +69,6 @@ pub fn crate_digest(crate_dir: &Path) -> anyhow::Result<String> {
 /// relative to the crate.
 fn list(crate_dir: &Path, relative: &str, files: &mut Vec<String>) -> anyhow::Result<()> {
     let dir = crate_dir.join(relative);
-    if !dir.is_dir() {
-        bail!("{} has no src/ directory", crate_dir.display());
-    }
     for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
         let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
         let name = entry.file_name();
@@ -81,10 +79,14 @@ fn list(crate_dir: &Path, relative: &str, files: &mut Vec<String>) -> anyhow::Re
                 entry.path().display()
             );
         };
-        if name.starts_with('.') {
+        if name.starts_with('.') || (relative.is_empty() && (name == "target" || name == "Cargo.lock")) {
             continue;
         }
-        let path = format!("{relative}/{name}");
+        let path = if relative.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{relative}/{name}")
+        };
         // Follows symbolic links: what counts is what the compiler reads.
         let kind = std::fs::metadata(entry.path()).with_context(|| format!("reading {}", entry.path().display()))?;
         if kind.is_dir() {
@@ -255,6 +257,8 @@ mod tests {
             std::fs::write(root.join("src/lib.rs"), lib).unwrap();
             std::fs::write(root.join("src/nested/more.rs"), "// more\n").unwrap();
             std::fs::write(root.join("src/.lib.rs.swp"), "editor state").unwrap();
+            std::fs::write(root.join("Cargo.lock"), "# cargo's").unwrap();
+            std::fs::create_dir_all(root.join("target")).unwrap();
         };
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         write(a.path(), "fn up() {}\n");
@@ -270,6 +274,12 @@ mod tests {
         std::fs::write(a.path().join("src/new.rs"), "").unwrap();
         assert_ne!(da, crate_digest(a.path()).unwrap(), "a new file counts");
         std::fs::remove_file(a.path().join("src/new.rs")).unwrap();
+        std::fs::write(a.path().join("Cargo.lock"), "# cargo's, updated").unwrap();
+        std::fs::write(a.path().join("target/x"), "").unwrap();
+        assert_eq!(da, crate_digest(a.path()).unwrap(), "cargo's files do not count");
+        std::fs::write(a.path().join("up.sql"), "SELECT 1").unwrap();
+        assert_ne!(da, crate_digest(a.path()).unwrap(), "a file the source includes counts");
+        std::fs::remove_file(a.path().join("up.sql")).unwrap();
         std::fs::write(a.path().join("Cargo.toml"), "[package]\nname = \"n\"\n").unwrap();
         assert_ne!(da, crate_digest(a.path()).unwrap(), "the manifest counts");
     }
