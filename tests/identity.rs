@@ -100,10 +100,10 @@ fn copy_tree(from: &Path, to: &Path, skip: &dyn Fn(&Path) -> bool) {
 /// A clone of the example under `root`, laid out as in the repository
 /// (`migrations/`, `plugins/rust/`, `wit/`) so that the workspace's
 /// `../plugins/rust` resolves: sources only, no components. Its target
-/// directory is seeded with what the repository's build compiled for the
-/// host (proc macros and build scripts, which put no path into a
-/// component); everything compiled for wasm32-wasip2 is built again, since
-/// its flags name the clone's own path.
+/// directory is seeded, when it can be, with what the repository's build
+/// compiled for the host (proc macros and build scripts, which put no path
+/// into a component); everything compiled for wasm32-wasip2 is built again,
+/// since its flags name the clone's own path.
 fn clone_example(root: &Path) -> PathBuf {
     let repo = repo_root();
     let example = example_dir();
@@ -114,11 +114,11 @@ fn clone_example(root: &Path) -> PathBuf {
     copy_tree(&example, &root.join("migrations"), &sources);
     copy_tree(&repo.join("plugins/rust"), &root.join("plugins/rust"), &sources);
     copy_tree(&repo.join("wit"), &root.join("wit"), &|_| false);
-    copy_tree(
-        &example.join("target/release"),
-        &root.join("migrations/target/release"),
-        &|_| false,
-    );
+    // (Absent when the repository's components were current without cargo.)
+    let host_side = example.join("target/release");
+    if host_side.is_dir() {
+        copy_tree(&host_side, &root.join("migrations/target/release"), &|_| false);
+    }
     root.join("migrations")
 }
 
