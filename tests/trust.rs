@@ -209,7 +209,12 @@ async fn a_sandboxed_statement_timeout_stops_a_long_query() {
     let out = project.cli(&db).arg("apply").output().unwrap();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("canceling statement due to statement timeout"), "{err}");
+    // Postgres's own timeout, or (if the server's timer is late) the host's.
+    assert!(
+        err.contains("canceling statement due to statement timeout")
+            || err.contains("cancelled by the host: the statement ran past its source's statement_timeout"),
+        "{err}"
+    );
     assert!(
         started.elapsed().as_secs() < 30,
         "the timeout, not the wall clock, ended it"

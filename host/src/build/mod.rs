@@ -3,10 +3,19 @@
 //! target directory (`<dir>/target`) so that adding a migration rebuilds
 //! only that crate.
 //!
-//! When `<dir>/Cargo.toml` is a workspace, one `cargo build --workspace`
-//! builds every crate; otherwise each crate is built on its own (same target
-//! directory). Only this module runs cargo.
+//! When `<dir>/Cargo.toml` is a workspace, one `cargo build` builds every
+//! crate that needs it; otherwise each crate is built on its own (same
+//! target directory). Only this module runs cargo.
+//!
+//! Each component carries the digest of its crate's source
+//! ([`crate::source::identity`]): a crate whose component already carries
+//! its current digest is not built again and its component is left as it
+//! is, bytes and time, whatever changed around it (the SDK, the toolchain,
+//! the lock file). Builds are made independent of where the directory lies
+//! (`--remap-path-prefix`), so that two clones produce the same bytes as far
+//! as the toolchain allows.
 
+use crate::source::identity;
 use anyhow::{Context as _, bail};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,8 +58,9 @@ pub fn crates(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(crates)
 }
 
-/// Builds every migration crate under `dir` and copies each component next
-/// to its crate. Cargo's own progress and errors go to stderr.
+/// Builds every migration crate under `dir` whose component does not carry
+/// its current source digest, and writes each component next to its crate
+/// with the digest embedded. Cargo's own progress and errors go to stderr.
 pub fn build(dir: &Path, quiet: bool) -> anyhow::Result<Vec<Built>> {
     let crates = crates(dir)?;
     if crates.is_empty() {
@@ -59,20 +69,57 @@ pub fn build(dir: &Path, quiet: bool) -> anyhow::Result<Vec<Built>> {
             dir.display()
         );
     }
+    let mut built = Vec::new();
+    let mut stale = Vec::new();
+    for krate in crates {
+        let digest =
+            identity::crate_digest(&krate).with_context(|| format!("reading the source of {}", krate.display()))?;
+        let name = krate
+            .file_name()
+            .expect("a crate directory has a name")
+            .to_string_lossy()
+            .into_owned();
+        let component = dir.join(format!("{name}.wasm"));
+        // A component that cannot be read back is simply built again.
+        let current = std::fs::read(&component)
+            .ok()
+            .and_then(|bytes| identity::read(&bytes).ok().flatten())
+            .is_some_and(|embedded| embedded.digest == digest);
+        if current {
+            built.push(Built {
+                crate_dir: krate,
+                component,
+                changed: false,
+            });
+        } else {
+            stale.push((krate, component, digest));
+        }
+    }
+    if stale.is_empty() {
+        return Ok(built);
+    }
     check_target_installed()?;
     let target_dir = dir.join("target");
     let workspace = dir.join("Cargo.toml");
+    let remap = remap_flags(dir)?;
     let mut artifacts = BTreeMap::new();
     if workspace.is_file() {
-        artifacts.extend(cargo_build(&workspace, &target_dir, true, quiet)?);
+        let packages: Option<Vec<String>> = stale.iter().map(|(krate, ..)| package_name(krate)).collect();
+        artifacts.extend(cargo_build(&workspace, &target_dir, Some(packages), &remap, quiet)?);
     } else {
-        for krate in &crates {
-            artifacts.extend(cargo_build(&krate.join("Cargo.toml"), &target_dir, false, quiet)?);
+        for (krate, ..) in &stale {
+            artifacts.extend(cargo_build(
+                &krate.join("Cargo.toml"),
+                &target_dir,
+                None,
+                &remap,
+                quiet,
+            )?);
         }
     }
-    // Every crate must have produced a component before any is copied.
+    // Every crate must have produced a component before any is written.
     let mut outputs = Vec::new();
-    for krate in crates {
+    for (krate, component, digest) in stale {
         let canonical = krate
             .canonicalize()
             .with_context(|| format!("resolving {}", krate.display()))?;
@@ -82,30 +129,89 @@ pub fn build(dir: &Path, quiet: bool) -> anyhow::Result<Vec<Built>> {
                 krate.display()
             );
         };
-        outputs.push((krate, wasm.clone()));
+        let bytes = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+        let bytes = identity::embed(&bytes, &digest).with_context(|| {
+            format!(
+                "embedding the source digest of {} in {}",
+                krate.display(),
+                wasm.display()
+            )
+        })?;
+        outputs.push((krate, component, bytes));
     }
-    let mut built = Vec::new();
-    for (krate, wasm) in outputs {
-        let name = krate
-            .file_name()
-            .expect("a crate directory has a name")
-            .to_string_lossy();
-        let component = dir.join(format!("{name}.wasm"));
-        let changed = copy_if_changed(&wasm, &component)?;
+    for (krate, component, bytes) in outputs {
+        let changed = write_if_changed(&bytes, &component)?;
         built.push(Built {
             crate_dir: krate,
             component,
             changed,
         });
     }
+    built.sort_by(|a, b| a.crate_dir.cmp(&b.crate_dir));
     Ok(built)
 }
 
+/// The package a crate's manifest names, for `cargo build -p`.
+fn package_name(krate: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(krate.join("Cargo.toml")).ok()?;
+    let manifest: toml::Table = text.parse().ok()?;
+    Some(manifest.get("package")?.get("name")?.as_str()?.to_owned())
+}
+
+/// `--remap-path-prefix` flags that write every path the compiler embeds
+/// (panic locations, mostly) relative to `dir` instead of where it lies:
+/// `dir` itself becomes `.`, each of its ancestors but `/` becomes `..`,
+/// `../..` and so on (so a path dependency beside it, `../plugins/rust`,
+/// reads the same from any clone), and cargo's and rustup's homes, given
+/// last so that they win, become `cargo-home` and `rustup-home`.
+fn remap_flags(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("resolving {}", dir.display()))?;
+    let mut remaps: Vec<(PathBuf, String)> = dir
+        .ancestors()
+        .enumerate()
+        .filter(|(_, ancestor)| ancestor.parent().is_some())
+        .map(|(up, ancestor)| {
+            let to = if up == 0 {
+                ".".to_owned()
+            } else {
+                vec![".."; up].join("/")
+            };
+            (ancestor.to_owned(), to)
+        })
+        .collect();
+    // The outermost first: when several match, rustc applies the last.
+    remaps.reverse();
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let tool_home = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(default)))
+    };
+    for (home, to) in [
+        (tool_home("CARGO_HOME", ".cargo"), "cargo-home"),
+        (tool_home("RUSTUP_HOME", ".rustup"), "rustup-home"),
+    ] {
+        if let Some(home) = home {
+            let home = home.canonicalize().unwrap_or(home);
+            remaps.push((home, to.to_owned()));
+        }
+    }
+    Ok(remaps
+        .into_iter()
+        .map(|(from, to)| format!("--remap-path-prefix={}={to}", from.display()))
+        .collect())
+}
+
 /// Runs cargo and returns crate directory → built `.wasm`, from cargo's JSON messages.
+/// In a workspace, `packages` are the ones to build (all of them when a
+/// name could not be read).
 fn cargo_build(
     manifest: &Path,
     target_dir: &Path,
-    workspace: bool,
+    packages: Option<Option<Vec<String>>>,
+    remap: &[String],
     quiet: bool,
 ) -> anyhow::Result<BTreeMap<PathBuf, PathBuf>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -124,9 +230,18 @@ fn cargo_build(
         .arg(target_dir)
         .stdout(Stdio::piped())
         .stderr(if quiet { Stdio::piped() } else { Stdio::inherit() });
-    if workspace {
-        command.arg("--workspace");
+    match packages {
+        Some(Some(packages)) => {
+            for package in packages {
+                command.arg("--package").arg(package);
+            }
+        }
+        Some(None) => {
+            command.arg("--workspace");
+        }
+        None => {}
     }
+    add_rustflags(&mut command, remap);
     if quiet {
         command.arg("--quiet");
     }
@@ -171,15 +286,48 @@ fn cargo_build(
     Ok(artifacts)
 }
 
-/// Copies through a temporary file and a rename, so that `apply` never reads
-/// a half-written component; leaves an identical file untouched.
-fn copy_if_changed(from: &Path, to: &Path) -> anyhow::Result<bool> {
-    let bytes = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+/// Adds `flags` to the rustflags of the build for [`TARGET`], keeping the
+/// user's: appended to `CARGO_ENCODED_RUSTFLAGS` or `RUSTFLAGS` when one is
+/// set (cargo then reads no others), else given as
+/// `target.wasm32-wasip2.rustflags` on the command line, which cargo merges
+/// with the same key of its configuration files.
+fn add_rustflags(command: &mut Command, flags: &[String]) {
+    let encoded = std::env::var("CARGO_ENCODED_RUSTFLAGS").ok();
+    let plain = std::env::var("RUSTFLAGS").ok();
+    let existing: Option<Vec<String>> = match (encoded, plain) {
+        (Some(encoded), _) => Some(
+            encoded
+                .split('\x1f')
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+        (None, Some(plain)) => Some(plain.split_whitespace().map(str::to_owned).collect()),
+        (None, None) => None,
+    };
+    match existing {
+        Some(mut all) => {
+            all.extend(flags.iter().cloned());
+            command.env("CARGO_ENCODED_RUSTFLAGS", all.join("\x1f"));
+        }
+        None => {
+            // A JSON array of strings is a TOML array of strings.
+            let array = serde_json::to_string(flags).expect("strings serialize");
+            command
+                .arg("--config")
+                .arg(format!("target.{TARGET}.rustflags={array}"));
+        }
+    }
+}
+
+/// Writes through a temporary file and a rename, so that `apply` never
+/// reads a half-written component; leaves an identical file untouched.
+fn write_if_changed(bytes: &[u8], to: &Path) -> anyhow::Result<bool> {
     if std::fs::read(to).is_ok_and(|existing| existing == bytes) {
         return Ok(false);
     }
     let tmp = to.with_extension(format!("wasm.tmp{}", std::process::id()));
-    std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, to).with_context(|| format!("writing {}", to.display()))?;
     Ok(true)
 }

@@ -25,6 +25,7 @@ Examples:
   migrate-host rollback                       undo the newest migration
   migrate-host rollback --steps 2             undo the two newest
   migrate-host status --json                  applied / pending / changed, for scripts
+  migrate-host accept 20261103090000          after reviewing a changed migration, take it as applied
   migrate-host plan --schema schema.sql       the SQL that would bring the database to schema.sql
   migrate-host generate -m \"add views\"       write and build that migration";
 
@@ -125,7 +126,7 @@ pub enum Command {
         /// Print the SQL each migration would run; run nothing. Queries return no rows.
         #[arg(long)]
         dry_run: bool,
-        /// Go ahead even if an applied migration's component has changed.
+        /// Go ahead even if an applied migration has changed, this run only (`accept` records it).
         #[arg(long)]
         force: bool,
     },
@@ -143,9 +144,15 @@ pub enum Command {
         /// Print the SQL each migration would run; run nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Go ahead even if a migration's component changed since it was applied.
+        /// Go ahead even if a migration changed since it was applied, this run only (`accept` records it).
         #[arg(long)]
         force: bool,
+    },
+    /// Record reviewed changes: each applied REVISION's current component becomes the applied one.
+    Accept {
+        /// The changed migrations to accept.
+        #[arg(value_name = "REVISION", required = true)]
+        revisions: Vec<String>,
     },
     /// Write a migration that turns the database into the declared schema, and build it.
     Generate {
@@ -174,7 +181,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List migrations: applied, pending, changed since applied, missing.
+    /// List migrations: applied, pending, changed since applied, missing (-v: which were rebuilt).
     Status {
         /// Machine-readable output.
         #[arg(long)]
@@ -323,6 +330,10 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 })
                 .await?;
             printer.rolled_back(&report, dry_run);
+        }
+        Command::Accept { revisions } => {
+            let accepted = migrator.accept(&revisions).await?;
+            printer.accepted(&accepted);
         }
         Command::Status { json } => {
             let status = migrator.status().await?;

@@ -3,7 +3,7 @@
 
 use crate::build::Built;
 use crate::history::chain::State;
-use crate::migrator::{Event, Report, Status};
+use crate::migrator::{Accepted, Event, Report, Status};
 use crate::runtime::Direction;
 
 pub struct Printer {
@@ -36,6 +36,13 @@ impl Printer {
                 eprintln!("waiting for another migrate-host run on this database to finish...")
             }
             Event::WaitingForLock => {}
+            Event::Forced { revisions } if !self.quiet => eprintln!(
+                "warning: going ahead over changed migration(s) {} because of --force, for this run only; \
+                 after reviewing them, `migrate-host accept {}` records them so that later runs need no --force",
+                revisions.join(", "),
+                revisions.join(" ")
+            ),
+            Event::Forced { .. } => {}
             Event::Started { .. } => {}
             Event::Finished {
                 direction,
@@ -119,6 +126,22 @@ impl Printer {
         }
     }
 
+    pub fn accepted(&self, accepted: &[Accepted]) {
+        if self.quiet {
+            return;
+        }
+        for a in accepted {
+            let state = if a.recorded { "accepted" } else { "unchanged" };
+            println!("{state:>10}  {}  {}", a.revision, line(&a.message));
+        }
+        let recorded = accepted.iter().filter(|a| a.recorded).count();
+        if recorded > 0 {
+            println!("accepted {recorded} migration(s): their current components are now the applied ones");
+        } else {
+            println!("nothing to accept: the applied migrations are unchanged");
+        }
+    }
+
     pub fn status(&self, status: &Status) {
         // Sources and their grants, when there is more than the default one.
         let plain = matches!(status.sources.as_slice(), [one] if one.trust == crate::policy::Trust::Trusted);
@@ -167,8 +190,13 @@ impl Printer {
                     .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
                     .unwrap_or_default();
                 let source = if plain { "" } else { m.source.as_str() };
+                let note = if self.verbose && m.rebuilt {
+                    "  (rebuilt: same source, other bytes)"
+                } else {
+                    ""
+                };
                 println!(
-                    "{state:<8} {source:<source_width$}{:<width$}  {when:<23}  {}",
+                    "{state:<8} {source:<source_width$}{:<width$}  {when:<23}  {}{note}",
                     m.revision,
                     line(&m.message)
                 );
@@ -181,7 +209,8 @@ impl Printer {
         let changed = status.migrations.iter().filter(|m| m.state == State::Changed).count();
         if changed > 0 {
             println!(
-                "{changed} applied migration(s) changed since they were applied: apply and rollback refuse to run over them without --force"
+                "{changed} applied migration(s) changed since they were applied: apply and rollback refuse to run over them; \
+                 review them, then `migrate-host accept REVISION...` (or --force for one run)"
             );
         }
         if pending > 0 {

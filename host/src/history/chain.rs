@@ -10,19 +10,53 @@ pub struct Link {
     pub revision: String,
     pub parent: Option<String>,
     pub checksum: String,
+    /// The digest of the source it was built from, when it carries one
+    /// (and its source is trusted).
+    pub source_digest: Option<String>,
+    /// With a source digest: the checksum of the component without it.
+    pub bare_checksum: Option<String>,
     /// Where it came from (a file name), for messages.
     pub origin: String,
 }
 
-/// A revision the database has applied (its latest `apply` record).
+/// A revision the database has applied (its latest `apply` record), with
+/// its current identity (from a later `accept`, if any).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Applied {
     pub revision: String,
     pub parent: Option<String>,
     pub message: String,
     pub checksum: String,
+    pub source_digest: Option<String>,
     pub applied_at: DateTime<Utc>,
     pub execution_ms: f64,
+    /// When a changed component was last accepted in its place.
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
+impl Applied {
+    /// Whether `link` is the migration that was applied (or accepted), and
+    /// if so whether it was rebuilt since: the same bytes; or the same
+    /// bytes with a source digest embedded, an older build's (which
+    /// embedded none); or other bytes built from the same source. None:
+    /// changed.
+    pub fn identifies(&self, link: &Link) -> Option<Rebuilt> {
+        if self.checksum == link.checksum || link.bare_checksum.as_ref() == Some(&self.checksum) {
+            return Some(Rebuilt::No);
+        }
+        match (&self.source_digest, &link.source_digest) {
+            (Some(applied), Some(now)) if applied == now => Some(Rebuilt::Yes),
+            _ => None,
+        }
+    }
+}
+
+/// Whether an applied migration's component is another build of the same
+/// source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rebuilt {
+    No,
+    Yes,
 }
 
 /// Why the migrations do not form one chain.
@@ -113,9 +147,11 @@ pub fn order(links: &[Link]) -> Result<Vec<&Link>, ChainError> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
-    /// Applied, and the component is the one that was applied.
+    /// Applied, and the component is the one that was applied, or another
+    /// build of the same source ([`Entry::rebuilt`]).
     Applied,
-    /// Applied, but the component's checksum differs from the applied one.
+    /// Applied, but the component is neither the one applied (or accepted)
+    /// nor built from the same source.
     Changed,
     /// Not applied yet.
     Pending,
@@ -130,6 +166,9 @@ pub struct Entry {
     /// Index into the chain; none for `Missing`.
     pub chain_index: Option<usize>,
     pub applied: Option<Applied>,
+    /// Applied, from the same source as the component applied, but not its
+    /// bytes.
+    pub rebuilt: bool,
 }
 
 /// The chain against the database's history.
@@ -184,16 +223,17 @@ pub fn reconcile(chain: &[&Link], applied: &[Applied]) -> Reconciled {
         .enumerate()
         .map(|(i, link)| {
             let applied = by_revision.get(link.revision.as_str()).map(|a| (*a).clone());
-            let state = match &applied {
-                Some(a) if a.checksum == link.checksum => State::Applied,
-                Some(_) => State::Changed,
-                None => State::Pending,
+            let (state, rebuilt) = match applied.as_ref().map(|a| a.identifies(link)) {
+                Some(Some(rebuilt)) => (State::Applied, rebuilt == Rebuilt::Yes),
+                Some(None) => (State::Changed, false),
+                None => (State::Pending, false),
             };
             Entry {
                 revision: link.revision.clone(),
                 state,
                 chain_index: Some(i),
                 applied,
+                rebuilt,
             }
         })
         .collect();
@@ -204,6 +244,7 @@ pub fn reconcile(chain: &[&Link], applied: &[Applied]) -> Reconciled {
                 state: State::Missing,
                 chain_index: None,
                 applied: Some(a.clone()),
+                rebuilt: false,
             });
         }
     }
@@ -219,6 +260,8 @@ mod tests {
             revision: revision.into(),
             parent: parent.map(Into::into),
             checksum: format!("sum-{revision}"),
+            source_digest: None,
+            bare_checksum: None,
             origin: format!("{revision}.wasm"),
         }
     }
@@ -229,8 +272,10 @@ mod tests {
             parent: None,
             message: String::new(),
             checksum: checksum.into(),
+            source_digest: None,
             applied_at: DateTime::UNIX_EPOCH,
             execution_ms: 1.0,
+            accepted_at: None,
         }
     }
 
@@ -288,6 +333,53 @@ mod tests {
         assert_eq!(
             r.problems(),
             ["revision c is applied but an earlier revision, b, is not"]
+        );
+    }
+
+    #[test]
+    fn a_rebuild_of_the_same_source_is_applied_and_an_edit_is_changed() {
+        let built = |revision: &str, checksum: &str, digest: Option<&str>| Link {
+            checksum: checksum.into(),
+            source_digest: digest.map(Into::into),
+            bare_checksum: digest.map(|_| format!("bare-{checksum}")),
+            ..link(revision, None)
+        };
+        let recorded = |checksum: &str, digest: Option<&str>| Applied {
+            source_digest: digest.map(Into::into),
+            ..applied("a", checksum)
+        };
+        let state = |link: &Link, applied: &Applied| {
+            let e = reconcile(&[link], std::slice::from_ref(applied)).entries.remove(0);
+            (e.state, e.rebuilt)
+        };
+        // Same bytes.
+        assert_eq!(
+            state(&built("a", "x", Some("d1")), &recorded("x", Some("d1"))),
+            (State::Applied, false)
+        );
+        // Other bytes, same source: rebuilt.
+        assert_eq!(
+            state(&built("a", "y", Some("d1")), &recorded("x", Some("d1"))),
+            (State::Applied, true)
+        );
+        // Other source.
+        assert_eq!(
+            state(&built("a", "y", Some("d2")), &recorded("x", Some("d1"))),
+            (State::Changed, false)
+        );
+        // Without a digest on either side, only the bytes count.
+        assert_eq!(
+            state(&built("a", "y", None), &recorded("x", Some("d1"))),
+            (State::Changed, false)
+        );
+        assert_eq!(
+            state(&built("a", "y", Some("d1")), &recorded("x", None)),
+            (State::Changed, false)
+        );
+        // Applied by a build that embedded nothing, and the same bytes now with a digest.
+        assert_eq!(
+            state(&built("a", "x", Some("d1")), &recorded("bare-x", None)),
+            (State::Applied, false)
         );
     }
 }

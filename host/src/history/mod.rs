@@ -1,9 +1,18 @@
 //! The `migration_info` table, the advisory lock, and the revision chain.
 //!
 //! `migration_info` is an append-only log: one row per `apply` and per
-//! `rollback` of a revision, never updated or deleted, so the whole history
-//! stays readable. A revision is applied when its latest row is an `apply`.
-//! Each row is written in the same transaction as the migration it records.
+//! `rollback` of a revision, and one per `accept` (a person reviewed a
+//! changed migration and took its current identity as the applied one),
+//! never updated or deleted, so the whole history stays readable. A
+//! revision is applied when its latest `apply` or `rollback` row is an
+//! `apply`; its identity (checksum and source digest) is that of the latest
+//! `accept` after that row, else of the `apply` itself. Each apply and
+//! rollback row is written in the same transaction as the migration it
+//! records.
+//!
+//! A table made by a version without source digests (no `source_digest`
+//! column, no `accept` operation) is read as it is and upgraded in place,
+//! rows untouched, the first time a run writes to it.
 
 pub mod chain;
 
@@ -25,13 +34,29 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS public.migration_info (
     parent text,
     message text NOT NULL,
     checksum text NOT NULL,
-    operation text NOT NULL CHECK (operation IN ('apply', 'rollback')),
+    operation text NOT NULL CONSTRAINT migration_info_operation_check
+        CHECK (operation IN ('apply', 'rollback', 'accept')),
     applied_at timestamptz NOT NULL,
     execution_ms double precision NOT NULL,
-    applied_by text NOT NULL DEFAULT current_user
+    applied_by text NOT NULL DEFAULT current_user,
+    source_digest text
 )";
 
-/// The columns and types `CREATE_TABLE` makes, as `format_type` prints them.
+/// What a table made before source digests needs (its `operation` check
+/// was made unnamed, which Postgres names as here). Each statement is
+/// idempotent; all run in one transaction.
+const UPGRADE: &str = "BEGIN;
+ALTER TABLE public.migration_info ADD COLUMN IF NOT EXISTS source_digest text;
+ALTER TABLE public.migration_info DROP CONSTRAINT IF EXISTS migration_info_operation_check;
+ALTER TABLE public.migration_info ADD CONSTRAINT migration_info_operation_check
+    CHECK (operation IN ('apply', 'rollback', 'accept'));
+COMMIT";
+
+/// The column `UPGRADE` adds.
+const DIGEST_COLUMN: (&str, &str) = ("source_digest", "text");
+
+/// The columns and types every version's table has, as `format_type`
+/// prints them.
 const COLUMNS: [(&str, &str); 9] = [
     ("id", "bigint"),
     ("revision", "text"),
@@ -51,6 +76,9 @@ pub struct Record {
     pub parent: Option<String>,
     pub message: String,
     pub checksum: String,
+    /// The digest of the source the component was built from, if it
+    /// carries one and its source is trusted.
+    pub source_digest: Option<String>,
     pub operation: Operation,
     pub applied_at: DateTime<Utc>,
     pub execution_ms: f64,
@@ -61,6 +89,8 @@ pub struct Record {
 pub enum Operation {
     Apply,
     Rollback,
+    /// A changed migration reviewed: its current identity is the applied one.
+    Accept,
 }
 
 impl Operation {
@@ -68,13 +98,36 @@ impl Operation {
         match self {
             Operation::Apply => "apply",
             Operation::Rollback => "rollback",
+            Operation::Accept => "accept",
         }
     }
+
+    fn parse(text: &str) -> anyhow::Result<Self> {
+        Ok(match text {
+            "apply" => Operation::Apply,
+            "rollback" => Operation::Rollback,
+            "accept" => Operation::Accept,
+            other => bail!("migration_info holds an unknown operation {other:?}"),
+        })
+    }
+}
+
+/// What is in the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Table {
+    Absent,
+    /// Made by a version without source digests: upgraded when written to.
+    Old,
+    Current,
 }
 
 /// Whether the table exists; checks that an existing one is ours, column
 /// by column and type by type, so that reading it cannot fail halfway.
 pub async fn exists(client: &Client) -> anyhow::Result<bool> {
+    Ok(table(client).await? != Table::Absent)
+}
+
+async fn table(client: &Client) -> anyhow::Result<Table> {
     let columns: Vec<(String, String)> = client
         .query(
             "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
@@ -87,9 +140,15 @@ pub async fn exists(client: &Client) -> anyhow::Result<bool> {
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     if columns.is_empty() {
-        return Ok(false);
+        return Ok(Table::Absent);
     }
     let mut wrong = Vec::new();
+    let digest = columns.iter().find(|(have, _)| have == DIGEST_COLUMN.0);
+    if let Some((_, actual)) = digest
+        && actual != DIGEST_COLUMN.1
+    {
+        wrong.push(format!("{} is {actual}, not {}", DIGEST_COLUMN.0, DIGEST_COLUMN.1));
+    }
     for (name, expected) in COLUMNS {
         match columns.iter().find(|(have, _)| have == name) {
             None => wrong.push(format!("no column {name}")),
@@ -103,17 +162,28 @@ pub async fn exists(client: &Client) -> anyhow::Result<bool> {
             wrong.join(", ")
         );
     }
-    Ok(true)
+    Ok(if digest.is_some() { Table::Current } else { Table::Old })
 }
 
-/// Creates the table if it does not exist. Call it holding the lock, so that
-/// two first runs do not race on `CREATE TABLE`.
+/// Creates the table if it does not exist, or upgrades one made by an
+/// older version. Call it holding the lock, so that two first runs do not
+/// race on `CREATE TABLE`.
 pub async fn ensure_table(client: &Client) -> anyhow::Result<()> {
-    if !exists(client).await? {
-        client
+    match table(client).await? {
+        Table::Absent => client
             .batch_execute(CREATE_TABLE)
             .await
-            .context("creating the migration_info table")?;
+            .context("creating the migration_info table")?,
+        Table::Old => {
+            if let Err(e) = client.batch_execute(UPGRADE).await {
+                let _ = client.batch_execute("ROLLBACK").await;
+                return Err(e).context(
+                    "upgrading the migration_info table (adding the source_digest column and the accept \
+                     operation; the connecting role must own the table)",
+                );
+            }
+        }
+        Table::Current => {}
     }
     Ok(())
 }
@@ -144,16 +214,28 @@ pub async fn unlock(client: &Client) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The revisions currently applied, in the order they were applied.
+/// The revisions currently applied, in the order they were applied, each
+/// with its current identity (from its latest `accept`, if one followed
+/// the `apply`).
 pub async fn applied(client: &Client) -> anyhow::Result<Vec<Applied>> {
-    if !exists(client).await? {
-        return Ok(Vec::new());
-    }
+    let digest = match table(client).await? {
+        Table::Absent => return Ok(Vec::new()),
+        Table::Old => "NULL::text",
+        Table::Current => "source_digest",
+    };
     let rows = client
         .query(
-            "SELECT revision, parent, message, checksum, applied_at, execution_ms FROM ( \
-                 SELECT DISTINCT ON (revision) * FROM public.migration_info ORDER BY revision, id DESC \
-             ) latest WHERE operation = 'apply' ORDER BY id",
+            &format!(
+                "SELECT a.revision, a.parent, a.message, coalesce(c.checksum, a.checksum), \
+                        CASE WHEN c.id IS NULL THEN a.digest ELSE c.digest END, \
+                        a.applied_at, a.execution_ms, c.applied_at \
+                 FROM (SELECT DISTINCT ON (revision) *, {digest} AS digest FROM public.migration_info \
+                       WHERE operation <> 'accept' ORDER BY revision, id DESC) a \
+                 LEFT JOIN (SELECT DISTINCT ON (revision) *, {digest} AS digest FROM public.migration_info \
+                            WHERE operation = 'accept' ORDER BY revision, id DESC) c \
+                   ON c.revision = a.revision AND c.id > a.id \
+                 WHERE a.operation = 'apply' ORDER BY a.id"
+            ),
             &[],
         )
         .await
@@ -165,8 +247,10 @@ pub async fn applied(client: &Client) -> anyhow::Result<Vec<Applied>> {
             parent: r.get(1),
             message: r.get(2),
             checksum: r.get(3),
-            applied_at: r.get(4),
-            execution_ms: r.get(5),
+            source_digest: r.get(4),
+            applied_at: r.get(5),
+            execution_ms: r.get(6),
+            accepted_at: r.get(7),
         })
         .collect())
 }
@@ -175,14 +259,15 @@ pub async fn applied(client: &Client) -> anyhow::Result<Vec<Applied>> {
 /// `COMMIT` in one round trip (every value is escaped as a literal).
 pub fn record_sql(record: &Record) -> anyhow::Result<String> {
     let literal = |text: &str| crate::actions::ident::literal(text).map_err(|e| anyhow::anyhow!("{e}"));
-    let parent = match &record.parent {
-        Some(parent) => literal(parent)?,
-        None => "NULL".into(),
+    let optional = |text: &Option<String>| match text {
+        Some(text) => literal(text),
+        None => Ok("NULL".into()),
     };
+    let (parent, digest) = (optional(&record.parent)?, optional(&record.source_digest)?);
     Ok(format!(
         "INSERT INTO public.migration_info \
-         (revision, parent, message, checksum, operation, applied_at, execution_ms) \
-         VALUES ({}, {parent}, {}, {}, {}, {}::timestamptz, {}::double precision)",
+         (revision, parent, message, checksum, source_digest, operation, applied_at, execution_ms) \
+         VALUES ({}, {parent}, {}, {}, {digest}, {}, {}::timestamptz, {}::double precision)",
         literal(&record.revision)?,
         literal(&record.message)?,
         literal(&record.checksum)?,
@@ -207,33 +292,35 @@ pub async fn count(client: &Client) -> anyhow::Result<i64> {
 
 /// The whole log, oldest first.
 pub async fn log(client: &Client) -> anyhow::Result<Vec<Record>> {
-    if !exists(client).await? {
-        return Ok(Vec::new());
-    }
+    let digest = match table(client).await? {
+        Table::Absent => return Ok(Vec::new()),
+        Table::Old => "NULL::text",
+        Table::Current => "source_digest",
+    };
     let rows = client
         .query(
-            "SELECT revision, parent, message, checksum, operation, applied_at, execution_ms \
-             FROM public.migration_info ORDER BY id",
+            &format!(
+                "SELECT revision, parent, message, checksum, {digest}, operation, applied_at, execution_ms \
+                 FROM public.migration_info ORDER BY id"
+            ),
             &[],
         )
         .await
         .context("reading migration_info")?;
-    Ok(rows
-        .iter()
-        .map(|r| Record {
-            revision: r.get(0),
-            parent: r.get(1),
-            message: r.get(2),
-            checksum: r.get(3),
-            operation: if r.get::<_, &str>(4) == "apply" {
-                Operation::Apply
-            } else {
-                Operation::Rollback
-            },
-            applied_at: r.get(5),
-            execution_ms: r.get(6),
+    rows.iter()
+        .map(|r| {
+            Ok(Record {
+                revision: r.get(0),
+                parent: r.get(1),
+                message: r.get(2),
+                checksum: r.get(3),
+                source_digest: r.get(4),
+                operation: Operation::parse(r.get(5))?,
+                applied_at: r.get(6),
+                execution_ms: r.get(7),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Appends a record; run it inside the migration's transaction.
@@ -241,13 +328,14 @@ pub async fn record(client: &Client, record: &Record) -> anyhow::Result<()> {
     client
         .execute(
             "INSERT INTO public.migration_info \
-             (revision, parent, message, checksum, operation, applied_at, execution_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             (revision, parent, message, checksum, source_digest, operation, applied_at, execution_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 &record.revision,
                 &record.parent,
                 &record.message,
                 &record.checksum,
+                &record.source_digest,
                 &record.operation.as_str(),
                 &record.applied_at,
                 &record.execution_ms,
@@ -275,15 +363,16 @@ mod record_tests {
             parent: None,
             message: "it's a \\ test'); DROP TABLE x; --".into(),
             checksum: "ab".into(),
+            source_digest: None,
             operation: Operation::Apply,
             applied_at: DateTime::from_timestamp(0, 1_000).unwrap(),
             execution_ms: 1.5,
         };
         assert_eq!(
             record_sql(&record).unwrap(),
-            "INSERT INTO public.migration_info (revision, parent, message, checksum, operation, applied_at, \
-             execution_ms) VALUES ('r1', NULL, E'it''s a \\\\ test''); DROP TABLE x; --', 'ab', 'apply', \
-             '1970-01-01T00:00:00.000001Z'::timestamptz, 1.5::double precision)"
+            "INSERT INTO public.migration_info (revision, parent, message, checksum, source_digest, operation, \
+             applied_at, execution_ms) VALUES ('r1', NULL, E'it''s a \\\\ test''); DROP TABLE x; --', 'ab', NULL, \
+             'apply', '1970-01-01T00:00:00.000001Z'::timestamptz, 1.5::double precision)"
         );
     }
 }

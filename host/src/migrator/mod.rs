@@ -22,7 +22,8 @@ pub struct ApplyOptions {
     /// Stop after this revision; none: apply everything.
     pub to: Option<String>,
     pub dry_run: bool,
-    /// Apply even though an applied migration's component has changed.
+    /// Apply even though an applied migration's component has changed
+    /// (this run only: nothing is recorded; `accept` records it).
     pub force: bool,
 }
 
@@ -48,6 +49,11 @@ pub struct RollbackOptions {
 #[derive(Debug)]
 pub enum Event<'a> {
     WaitingForLock,
+    /// `--force` lets this run go ahead over applied migrations that
+    /// changed; it records nothing, so the next run refuses them again.
+    Forced {
+        revisions: &'a [String],
+    },
     Started {
         direction: Direction,
         revision: &'a str,
@@ -81,10 +87,25 @@ pub struct StatusLine {
     pub source: String,
     pub revision: String,
     pub state: State,
+    /// Applied, and the component is another build of the same source
+    /// (same source digest, other bytes).
+    pub rebuilt: bool,
     pub message: String,
     pub file: Option<String>,
     pub applied_at: Option<chrono::DateTime<Utc>>,
     pub execution_ms: Option<f64>,
+    /// When a changed component was last accepted as the applied one.
+    pub accepted_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// What `accept` did for one revision.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Accepted {
+    pub revision: String,
+    pub message: String,
+    /// False when the component already was the applied one (or another
+    /// build of its source): nothing was recorded.
+    pub recorded: bool,
 }
 
 /// A source and its grant, for `status`.
@@ -205,6 +226,14 @@ impl Migrator {
             let mut migrations = source::load_with(&self.runtime, &source.dir, &source.grant.limits)
                 .await
                 .map_err(context)?;
+            if source.grant.sandboxed() {
+                // Its vendor could have embedded any digest: its components
+                // are identified by their bytes.
+                for migration in &mut migrations {
+                    migration.source_digest = None;
+                    migration.bare_checksum = None;
+                }
+            }
             let links = links(&migrations);
             let order: Vec<String> = chain::order(&links)
                 .map_err(|e| context(e.into()))?
@@ -290,8 +319,12 @@ impl Migrator {
         self.locked(on_event, options.dry_run, async |on_event| {
             let applied = history::applied(&self.client).await?;
             let reconciled = Self::reconcile_all(&chains, &applied);
+            let mut forced = Vec::new();
             for (chain, r) in chains.iter().zip(&reconciled) {
-                check(r, options.force).with_context(|| self.source_context(chain.source))?;
+                forced.extend(check(r, options.force).with_context(|| self.source_context(chain.source))?);
+            }
+            if !forced.is_empty() {
+                on_event(Event::Forced { revisions: &forced });
             }
             let mut report = Report {
                 head: applied.last().map(|a| a.revision.clone()),
@@ -358,13 +391,19 @@ impl Migrator {
             };
             let undo = &applied_order[keep..];
             // Only the migrations being undone must be unchanged.
+            let mut forced = Vec::new();
             for (c, r) in reconciled.iter().enumerate() {
                 let entries: Vec<chain::Entry> = undo
                     .iter()
                     .filter(|&&(uc, _)| uc == c)
                     .map(|&(_, i)| r.entries[i].clone())
                     .collect();
-                check_entries(r, &entries, options.force).with_context(|| self.source_context(chains[c].source))?;
+                forced.extend(
+                    check_entries(r, &entries, options.force).with_context(|| self.source_context(chains[c].source))?,
+                );
+            }
+            if !forced.is_empty() {
+                on_event(Event::Forced { revisions: &forced });
             }
             let mut report = Report {
                 head: applied_order
@@ -388,6 +427,75 @@ impl Migrator {
                     .map(|(c, i)| chains[c].migrations[i].revision().to_owned());
             }
             Ok(report)
+        })
+        .await
+    }
+
+    /// Records, for each of `revisions` (applied migrations whose component
+    /// changed, reviewed by a person), the component's current identity as
+    /// the applied one: an `accept` row each, all in one transaction, so
+    /// that later runs need no `--force`. Nothing runs. Every revision is
+    /// checked before anything is written; one that is not applied is an
+    /// error, one that is unchanged is left as it is.
+    pub async fn accept(&self, revisions: &[String]) -> anyhow::Result<Vec<Accepted>> {
+        let chains = self.load_chains().await?;
+        self.locked(&mut |_| {}, false, async |_| {
+            let applied = history::applied(&self.client).await?;
+            let reconciled = Self::reconcile_all(&chains, &applied);
+            let mut accepted = Vec::new();
+            let mut records = Vec::new();
+            let accepted_at = Utc::now();
+            for revision in revisions {
+                if accepted.iter().any(|a: &Accepted| &a.revision == revision) {
+                    continue;
+                }
+                let found = chains.iter().zip(&reconciled).find_map(|(chain, r)| {
+                    let i = chain.migrations.iter().position(|m| m.revision() == revision)?;
+                    Some((
+                        &chain.migrations[i],
+                        r.entries.iter().find(|e| e.chain_index == Some(i))?,
+                    ))
+                });
+                let Some((migration, entry)) = found else {
+                    bail!("accept {revision}: no migration in {} has that revision", self.where_());
+                };
+                let recorded = match entry.state {
+                    State::Changed => true,
+                    State::Applied => false,
+                    State::Pending | State::Missing => {
+                        bail!("accept {revision}: it is not applied, so there is nothing to accept (`apply` runs it)")
+                    }
+                };
+                if recorded {
+                    records.push(Record {
+                        revision: revision.clone(),
+                        parent: migration.parent().map(str::to_owned),
+                        message: migration.message().to_owned(),
+                        checksum: migration.checksum.clone(),
+                        source_digest: migration.source_digest.clone(),
+                        operation: Operation::Accept,
+                        applied_at: accepted_at,
+                        execution_ms: 0.0,
+                    });
+                }
+                accepted.push(Accepted {
+                    revision: revision.clone(),
+                    message: migration.message().to_owned(),
+                    recorded,
+                });
+            }
+            if !records.is_empty() {
+                let mut sql = vec!["BEGIN".to_owned()];
+                for record in &records {
+                    sql.push(history::record_sql(record)?);
+                }
+                sql.push("COMMIT".to_owned());
+                if let Err(e) = self.client.batch_execute(&sql.join("; ")).await {
+                    let _ = self.client.batch_execute("ROLLBACK").await;
+                    return Err(e).context("recording the accepted migrations in migration_info");
+                }
+            }
+            Ok(accepted)
         })
         .await
     }
@@ -420,12 +528,12 @@ impl Migrator {
     }
 
     /// Runs `body` holding the advisory lock, with the history table in place.
-    async fn locked<'s>(
+    async fn locked<'s, T>(
         &'s self,
         on_event: &mut dyn FnMut(Event),
         dry_run: bool,
-        body: impl AsyncFnOnce(&mut dyn FnMut(Event)) -> anyhow::Result<Report>,
-    ) -> anyhow::Result<Report> {
+        body: impl AsyncFnOnce(&mut dyn FnMut(Event)) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
         if history::lock(&self.control).await? {
             on_event(Event::WaitingForLock);
         }
@@ -625,6 +733,7 @@ impl Migrator {
                     parent: migration.parent().map(str::to_owned),
                     message: message.to_owned(),
                     checksum: migration.checksum.clone(),
+                    source_digest: migration.source_digest.clone(),
                     operation,
                     applied_at,
                     execution_ms: millis,
@@ -728,6 +837,8 @@ fn links(migrations: &[Migration]) -> Vec<Link> {
             revision: m.revision().to_owned(),
             parent: m.parent().map(str::to_owned),
             checksum: m.checksum.clone(),
+            source_digest: m.source_digest.clone(),
+            bare_checksum: m.bare_checksum.clone(),
             origin: m.file_name(),
         })
         .collect()
@@ -739,12 +850,13 @@ fn reconcile(migrations: &[Migration], applied: &[chain::Applied]) -> Reconciled
     chain::reconcile(&refs, applied)
 }
 
-fn check(reconciled: &Reconciled, force: bool) -> anyhow::Result<()> {
+fn check(reconciled: &Reconciled, force: bool) -> anyhow::Result<Vec<String>> {
     check_entries(reconciled, &reconciled.entries, force)
 }
 
-/// Refuses to move a chain with problems, or over changed migrations unless forced.
-fn check_entries(reconciled: &Reconciled, entries: &[chain::Entry], force: bool) -> anyhow::Result<()> {
+/// Refuses to move a chain with problems, or over changed migrations unless
+/// forced; returns the changed ones that `force` lets through.
+fn check_entries(reconciled: &Reconciled, entries: &[chain::Entry], force: bool) -> anyhow::Result<Vec<String>> {
     let problems = reconciled.problems();
     if !problems.is_empty() {
         bail!(
@@ -752,19 +864,21 @@ fn check_entries(reconciled: &Reconciled, entries: &[chain::Entry], force: bool)
             problems.join("\n  ")
         );
     }
-    let changed: Vec<&str> = entries
+    let changed: Vec<String> = entries
         .iter()
         .filter(|e| e.state == State::Changed)
-        .map(|e| e.revision.as_str())
+        .map(|e| e.revision.clone())
         .collect();
     if !changed.is_empty() && !force {
+        let list = changed.join(", ");
         bail!(
-            "applied migration(s) {} changed since they were applied (their component's checksum differs); \
-             restore the applied version, or pass --force to go ahead anyway",
-            changed.join(", ")
+            "applied migration(s) {list} changed since they were applied (neither the component applied nor \
+             built from the same source); restore the applied version, or review the change and run \
+             `migrate-host accept {}` to record it, or pass --force to go ahead this once",
+            changed.join(" ")
         );
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// The statements that make a sandboxed source's role ready, run (and
@@ -842,6 +956,7 @@ fn status_lines(chain: &Chain, reconciled: &Reconciled) -> Vec<StatusLine> {
                 source: chain.source.name.clone(),
                 revision: e.revision.clone(),
                 state: e.state,
+                rebuilt: e.rebuilt,
                 message: m.map_or_else(
                     || e.applied.as_ref().map(|a| a.message.clone()).unwrap_or_default(),
                     |m| m.message().to_owned(),
@@ -849,6 +964,7 @@ fn status_lines(chain: &Chain, reconciled: &Reconciled) -> Vec<StatusLine> {
                 file: m.map(Migration::file_name),
                 applied_at: e.applied.as_ref().map(|a| a.applied_at),
                 execution_ms: e.applied.as_ref().map(|a| a.execution_ms),
+                accepted_at: e.applied.as_ref().and_then(|a| a.accepted_at),
             }
         })
         .collect()

@@ -161,8 +161,10 @@ impl Session {
                     };
                 }
                 _ = tokio::time::sleep(poll), if cancelled.is_none() => {
+                    // A little past the limit, so that Postgres's own timeout
+                    // (set on the session too) normally speaks first.
                     let over = |limit: Option<Duration>, since: Option<Instant>| {
-                        limit.zip(since).is_some_and(|(limit, since)| since.elapsed() >= limit)
+                        limit.zip(since).is_some_and(|(limit, since)| since.elapsed() >= limit + poll)
                     };
                     if over(watch.statement_timeout, Some(started)) {
                         cancelled = Some(format!(

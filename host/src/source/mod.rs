@@ -1,6 +1,11 @@
 //! Where migrations come from: a directory of built components (`*.wasm`,
 //! top level only). Nothing here needs sources or cargo, so a directory of
 //! components can be shipped to a production box and applied there.
+//!
+//! A migration is identified by the source digest its component carries
+//! ([`identity`]), or by its bytes when it carries none.
+
+pub mod identity;
 
 use crate::runtime::{LoadedComponent, Runtime};
 use anyhow::{Context as _, bail};
@@ -14,6 +19,12 @@ pub struct Migration {
     pub file: PathBuf,
     /// Hex SHA-256 of the component's bytes.
     pub checksum: String,
+    /// The digest of the source it was built from, when `build` embedded
+    /// one ([`identity`]); none for a sandboxed source's components.
+    pub source_digest: Option<String>,
+    /// With a source digest: the SHA-256 of the component without it (the
+    /// bytes an older `build` wrote, which embedded nothing).
+    pub bare_checksum: Option<String>,
     /// (Shared with a thread that prepares components ahead of their run.)
     pub component: Arc<LoadedComponent>,
 }
@@ -83,13 +94,18 @@ pub async fn load_with(
     for file in files {
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let checksum = checksum(&bytes);
+        let embedded =
+            identity::read(&bytes).with_context(|| format!("{} is not a usable migration", file.display()))?;
+        let (source_digest, bare_checksum) = embedded.map(|e| (e.digest, e.bare_checksum)).unzip();
         match runtime.cached(&checksum, &file) {
             Some(component) => known.push(Migration {
                 file,
                 checksum,
+                source_digest,
+                bare_checksum,
                 component: Arc::new(component),
             }),
-            None => unknown.push((file, bytes, checksum)),
+            None => unknown.push((file, bytes, checksum, source_digest, bare_checksum)),
         }
     }
     let threads = std::thread::available_parallelism()
@@ -102,7 +118,7 @@ pub async fn load_with(
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(_, bytes, checksum)| runtime.compile(bytes, checksum))
+                        .map(|(_, bytes, checksum, ..)| runtime.compile(bytes, checksum))
                         .collect::<Vec<_>>()
                 })
             })
@@ -113,12 +129,14 @@ pub async fn load_with(
             .collect()
     });
     let mut migrations = known;
-    for ((file, _, checksum), compiled) in unknown.into_iter().zip(compiled) {
+    for ((file, _, checksum, source_digest, bare_checksum), compiled) in unknown.into_iter().zip(compiled) {
         let component = async { runtime.finish(compiled?, limits).await }
             .await
             .with_context(|| format!("{} is not a usable migration", file.display()))?;
         migrations.push(Migration {
             checksum,
+            source_digest,
+            bare_checksum,
             file,
             component: Arc::new(component),
         });
