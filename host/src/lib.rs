@@ -23,6 +23,7 @@ pub mod generate;
 pub mod history;
 pub mod lint;
 pub mod migrator;
+pub mod pg;
 pub mod policy;
 pub mod runtime;
 pub mod schema;

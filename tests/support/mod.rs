@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod cluster;
+
 use migrate_host::actions::Action;
 use migrate_host::runtime::Limits;
 use migrate_host::testing::TestDatabase;

@@ -602,24 +602,20 @@ impl Migrator {
                 )
             })?;
         }
-        let mut config: tokio_postgres::Config = url.parse().context("parsing the connection string")?;
-        config.user(&role).password(password.as_bytes());
-        let (client, connection) = config.connect(tokio_postgres::NoTls).await.with_context(|| {
+        let mut target = crate::pg::Target::parse(url)?;
+        target.config.user(&role).password(password.as_bytes());
+        let client = target.connect().await.with_context(|| {
             format!(
                 "logging in as {role} for source {} (the server's pg_hba.conf must let that role connect with a \
                  password)",
                 source.name
             )
         })?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
         let pid: i32 = client
             .query_one("SELECT pg_catalog.pg_backend_pid()", &[])
             .await
             .with_context(|| format!("reading the server process of source {}'s connection", source.name))?
             .get(0);
-        let client = Arc::new(client);
         sandboxes.insert(source.name.clone(), (client.clone(), pid));
         Ok((client, Some(pid)))
     }
@@ -819,16 +815,7 @@ impl Migrator {
 const RESET_SESSION: &str =
     "RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; DISCARD TEMP; SELECT pg_advisory_unlock_all()";
 
-/// Connects and drives the connection on the current runtime. (No TLS yet.)
-pub async fn connect(url: &str) -> anyhow::Result<Arc<Client>> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .context("connecting to Postgres")?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(Arc::new(client))
-}
+pub use crate::pg::connect;
 
 fn links(migrations: &[Migration]) -> Vec<Link> {
     migrations

@@ -371,7 +371,7 @@ impl Runtime {
             Err(_elapsed) => {
                 // The guest may be waiting on a statement: stop it on the server too.
                 if let Some(client) = client {
-                    let _ = client.cancel_token().cancel_query(tokio_postgres::NoTls).await;
+                    crate::pg::cancel(&client).await;
                 }
                 return Err(fail(RunError::Limit(format!(
                     "exceeded its wall-clock limit of {:?} (raise it with --timeout, or in migrate.toml for a sandboxed source)",

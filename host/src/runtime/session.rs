@@ -186,7 +186,7 @@ impl Session {
                         }
                     }
                     if cancelled.is_some() {
-                        let _ = client.cancel_token().cancel_query(tokio_postgres::NoTls).await;
+                        crate::pg::cancel(client).await;
                     }
                 }
             }

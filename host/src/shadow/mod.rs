@@ -4,9 +4,8 @@
 //! live one, and dropped, whatever happened; or, given a database URL, that
 //! database's schema, read in place.
 
-use crate::migrator::connect;
+use crate::pg::{connect, unique_name, with_database};
 use crate::schema::{Schema, introspect};
-use crate::testing::{unique_name, with_database};
 use anyhow::{Context as _, bail};
 use std::path::{Path, PathBuf};
 

@@ -20,7 +20,6 @@ use crate::migrator::{ApplyOptions, Migrator, Report, RollbackOptions, RollbackT
 use crate::runtime::{Limits, Runtime, default_cache_dir};
 use anyhow::Context as _;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 use tokio_postgres::Client;
 
 /// The server a test database is made on.
@@ -30,32 +29,7 @@ pub fn server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-/// `url` with its database replaced by `database` (URL or key=value form).
-pub fn with_database(url: &str, database: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let (base, query) = rest.split_once('?').map_or((rest, None), |(b, q)| (b, Some(q)));
-        let authority = base.split_once('/').map_or(base, |(a, _)| a);
-        let query = query.map(|q| format!("?{q}")).unwrap_or_default();
-        format!("{scheme}://{authority}/{database}{query}")
-    } else {
-        format!("{url} dbname={database}")
-    }
-}
-
-pub use crate::migrator::connect;
-
-/// A unique database name: process id, a counter and the time.
-pub fn unique_name(prefix: &str) -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!(
-        "{prefix}_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
+pub use crate::pg::{connect, unique_name, with_database};
 
 /// A database that exists for one test.
 pub struct TestDatabase {
@@ -195,23 +169,4 @@ async fn drop_database(server: &str, name: &str) -> anyhow::Result<()> {
             .await;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn replaces_the_database_in_urls() {
-        assert_eq!(
-            with_database("postgres://u@h:5432/postgres", "x"),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
-        assert_eq!(
-            with_database("postgresql://u:p@h/db?sslmode=disable", "x"),
-            "postgresql://u:p@h/x?sslmode=disable"
-        );
-        assert_eq!(with_database("host=h user=u", "x"), "host=h user=u dbname=x");
-    }
 }
