@@ -59,7 +59,7 @@ impl Printer {
                     } else {
                         "roll back"
                     };
-                    println!("-- {verb} {revision}: {}", line(message));
+                    println!("-- {verb} {}: {}", line(revision), line(message));
                     for hazard in hazards.iter() {
                         println!("-- HAZARD {}", line(&hazard.to_string()));
                     }
@@ -77,7 +77,7 @@ impl Printer {
                 } else {
                     "rolled back"
                 };
-                println!("{verb:>11}  {revision}  {}  ({millis:.1} ms)", line(message));
+                println!("{verb:>11}  {}  {}  ({millis:.1} ms)", line(revision), line(message));
                 if self.verbose {
                     for sql in statements.iter() {
                         for sql_line in as_script(sql).lines() {
@@ -197,7 +197,7 @@ impl Printer {
                 };
                 println!(
                     "{state:<8} {source:<source_width$}{:<width$}  {when:<23}  {}{note}",
-                    m.revision,
+                    line(&m.revision),
                     line(&m.message)
                 );
             }

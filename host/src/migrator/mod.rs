@@ -630,16 +630,25 @@ impl Migrator {
             .get(0))
     }
 
-    /// The source's timeouts, for the migration's transaction.
+    /// The source's settings for the migration's transaction: its timeouts,
+    /// and for a sandboxed source a search path of only `pg_catalog` and its
+    /// own schemas, so that no unqualified name (a function called by
+    /// attribute notation, `t.audit`, or an operator) resolves to the app's.
     fn timeouts(source: &Source) -> Vec<String> {
         let grant = &source.grant;
-        [
+        let mut settings: Vec<String> = [
             ("statement_timeout", grant.statement_timeout),
             ("lock_timeout", grant.lock_timeout),
         ]
         .into_iter()
         .filter_map(|(setting, value)| value.map(|v| format!("SET LOCAL {setting} = {}", v.as_millis().max(1))))
-        .collect()
+        .collect();
+        if grant.sandboxed() {
+            let mut path = vec!["pg_catalog".to_owned()];
+            path.extend(grant.schemas.iter().map(|s| crate::actions::ident::quote(s)));
+            settings.push(format!("SET LOCAL search_path = {}", path.join(", ")));
+        }
+        settings
     }
 
     /// One migration in one transaction, with its history record. A dry run
@@ -770,10 +779,17 @@ impl Migrator {
             }
             // Nothing of the migration, nor its record, survives.
             Err(error) if !dry_run => {
-                if let Err(rollback) = client.batch_execute(&format!("ROLLBACK; {RESET_SESSION}")).await {
-                    let error = error.context(format!("and rolling the transaction back failed too: {rollback}"));
-                    return Err(error).with_context(what);
-                }
+                // A connection the host had to end (a sandboxed statement
+                // that caught its cancel) took its transaction with it.
+                let rolled_back = client.batch_execute(&format!("ROLLBACK; {RESET_SESSION}")).await;
+                let error = match rolled_back {
+                    Err(_) if client.is_closed() => {
+                        self.sandboxes.lock().await.remove(&source.name);
+                        error
+                    }
+                    Err(rollback) => error.context(format!("and rolling the transaction back failed too: {rollback}")),
+                    Ok(()) => error,
+                };
                 // Nor the empty schemas provisioned for a source that never got going.
                 let provisioned = self
                     .provisioned

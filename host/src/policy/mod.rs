@@ -113,7 +113,8 @@ impl Grant {
                 TextKind::Expression | TextKind::PartitionBound => guard::sandboxed_expression(text, what)?,
                 // The strategy (`LIST (`) reads like a call: from the tree.
                 TextKind::TableConstraint | TextKind::PartitionKey | TextKind::Query | TextKind::Statement => {
-                    guard::sandboxed_stored_statement(&kind.wrap().replace("{}", text), what)?
+                    let query = kind == TextKind::Query;
+                    guard::sandboxed_stored_statement(&kind.wrap().replace("{}", text), what, query)?
                 }
                 TextKind::Code => continue,
             };

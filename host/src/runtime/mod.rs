@@ -450,8 +450,13 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 
 fn validate_info(info: &RevisionInfo) -> anyhow::Result<()> {
     let check = |what: &str, value: &str| -> anyhow::Result<()> {
-        if value.is_empty() || value.len() > 128 || value.chars().any(char::is_control) {
-            anyhow::bail!("its {what} {value:?} must be 1 to 128 bytes without control characters");
+        let hidden = |c: char| {
+            c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        };
+        if value.is_empty() || value.len() > 128 || value.chars().any(hidden) {
+            anyhow::bail!(
+                "its {what} {value:?} must be 1 to 128 bytes without control characters or direction overrides"
+            );
         }
         Ok(())
     };

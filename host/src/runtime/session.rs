@@ -149,6 +149,9 @@ impl Session {
         let (started, poll) = (Instant::now(), watch.poll());
         let mut waiting_since: Option<Instant> = None;
         let mut cancelled: Option<String> = None;
+        // A cancel can be caught (PL/pgSQL `EXCEPTION WHEN query_canceled`):
+        // a statement still running a moment later loses its connection.
+        let (mut cancelled_at, mut terminated) = (None::<Instant>, false);
         loop {
             tokio::select! {
                 result = &mut work => {
@@ -160,7 +163,17 @@ impl Session {
                         (result, _) => result,
                     };
                 }
-                _ = tokio::time::sleep(poll), if cancelled.is_none() => {
+                _ = tokio::time::sleep(poll), if !terminated => {
+                    if let Some(at) = cancelled_at {
+                        if at.elapsed() >= (poll * 10).max(Duration::from_millis(500)) {
+                            terminated = true;
+                            let _ = watch
+                                .observer
+                                .execute("SELECT pg_catalog.pg_terminate_backend($1)", &[&watch.pid])
+                                .await;
+                        }
+                        continue;
+                    }
                     // A little past the limit, so that Postgres's own timeout
                     // (set on the session too) normally speaks first.
                     let over = |limit: Option<Duration>, since: Option<Instant>| {
@@ -186,6 +199,7 @@ impl Session {
                         }
                     }
                     if cancelled.is_some() {
+                        cancelled_at = Some(Instant::now());
                         crate::pg::cancel(client).await;
                     }
                 }
