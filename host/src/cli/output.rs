@@ -44,6 +44,18 @@ impl Printer {
             ),
             Event::Forced { .. } => {}
             Event::Started { .. } => {}
+            Event::Retrying {
+                revision,
+                attempt,
+                retries,
+                wait,
+            } if !self.quiet => eprintln!(
+                "{}: waited for a lock past its lock_timeout; rolled back, trying again in {} (retry {attempt} of \
+                 {retries})",
+                line(revision),
+                humantime::format_duration(*wait)
+            ),
+            Event::Retrying { .. } => {}
             Event::Finished {
                 direction,
                 revision,

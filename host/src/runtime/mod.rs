@@ -108,6 +108,17 @@ pub enum RunError {
 pub struct RunFailure {
     pub error: RunError,
     pub output: String,
+    /// The SQLSTATE of the first call that failed, if one did (a guest that
+    /// returns an error usually passes its call's on).
+    pub sqlstate: Option<String>,
+}
+
+impl RunFailure {
+    /// Whether it failed waiting for a lock (`lock_timeout`, SQLSTATE
+    /// 55P03): worth another try once the lock is free.
+    pub fn is_lock_timeout(&self) -> bool {
+        self.sqlstate.as_deref() == Some("55P03")
+    }
 }
 
 fn output_suffix(output: &str) -> String {
@@ -344,6 +355,7 @@ impl Runtime {
         let mut store = self.store(session, grant).map_err(|error| RunFailure {
             error: RunError::Trap(format!("{error:#}")),
             output: String::new(),
+            sqlstate: None,
         })?;
         let revision = &component.info.revision;
         if grant.sandboxed() && direction == Direction::Up && !grant.acknowledged.contains(revision) {
@@ -352,6 +364,7 @@ impl Runtime {
         let pre = self.prepare(component).map_err(|error| RunFailure {
             error: RunError::Load(format!("{error:#}")),
             output: String::new(),
+            sqlstate: None,
         })?;
         let call = async {
             let instance = pre.instantiate_async(&mut store).await?;
@@ -363,9 +376,18 @@ impl Runtime {
         };
         let result = tokio::time::timeout(limits.timeout, call).await;
         let output = store.data().output.text();
+        let failed_sqlstate = |state: &HostState| match &state.first_failure {
+            Some(ActionFailure {
+                error: crate::actions::ActionError::Database { sqlstate, .. },
+                ..
+            }) => sqlstate.clone(),
+            _ => None,
+        };
+        let sqlstate = failed_sqlstate(store.data());
         let fail = |error| RunFailure {
             error,
             output: output.clone(),
+            sqlstate: sqlstate.clone(),
         };
         let returned = match result {
             Err(_elapsed) => {

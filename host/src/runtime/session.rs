@@ -148,7 +148,7 @@ impl Session {
         let mut work = std::pin::pin!(work);
         let (started, poll) = (Instant::now(), watch.poll());
         let mut waiting_since: Option<Instant> = None;
-        let mut cancelled: Option<String> = None;
+        let mut cancelled: Option<(String, &str)> = None;
         // A cancel can be caught (PL/pgSQL `EXCEPTION WHEN query_canceled`):
         // a statement still running a moment later loses its connection.
         let (mut cancelled_at, mut terminated) = (None::<Instant>, false);
@@ -156,9 +156,9 @@ impl Session {
             tokio::select! {
                 result = &mut work => {
                     return match (result, cancelled) {
-                        (Err(ActionError::Database { .. }), Some(why)) => Err(ActionError::Database {
+                        (Err(ActionError::Database { .. }), Some((why, sqlstate))) => Err(ActionError::Database {
                             message: why,
-                            sqlstate: Some("57014".into()),
+                            sqlstate: Some(sqlstate.into()),
                         }),
                         (result, _) => result,
                     };
@@ -180,10 +180,10 @@ impl Session {
                         limit.zip(since).is_some_and(|(limit, since)| since.elapsed() >= limit + poll)
                     };
                     if over(watch.statement_timeout, Some(started)) {
-                        cancelled = Some(format!(
+                        cancelled = Some((format!(
                             "cancelled by the host: the statement ran past its source's statement_timeout ({})",
                             humantime::format_duration(watch.statement_timeout.unwrap_or_default())
-                        ));
+                        ), "57014"));
                     } else if watch.lock_timeout.is_some() {
                         waiting_since = match (watch.waiting_for_lock().await, waiting_since) {
                             (true, None) => Some(Instant::now() - poll),
@@ -191,11 +191,11 @@ impl Session {
                             (false, _) => None,
                         };
                         if over(watch.lock_timeout, waiting_since) {
-                            cancelled = Some(format!(
+                            cancelled = Some((format!(
                                 "cancelled by the host: the statement waited for a lock past its source's \
                                  lock_timeout ({})",
                                 humantime::format_duration(watch.lock_timeout.unwrap_or_default())
-                            ));
+                            ), "55P03"));
                         }
                     }
                     if cancelled.is_some() {
