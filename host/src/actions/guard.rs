@@ -336,7 +336,12 @@ pub fn index_table_schema(definition: &str) -> Option<String> {
 pub struct SandboxedSql {
     /// The schema of each relation it writes or changes (`None`: unqualified).
     pub targets: Vec<Option<String>>,
-    /// It drops or truncates something, or drops a column.
+    /// It drops or truncates something, or drops a column: it needs the
+    /// `drop` grant.
+    pub drops: bool,
+    /// What it drops holds data (a table, a column, a sequence's value, rows
+    /// truncated; not an index or a view, which the same actions drop
+    /// without acknowledgement): it needs the acknowledgement too.
     pub loses_data: bool,
     /// What its function calls need from the grant.
     pub calls: Calls,
@@ -417,7 +422,7 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
                     return Err(refuse("use CASCADE (it reaches objects of other schemas and sources)"));
                 }
                 match cmd.subtype() {
-                    T::AtDropColumn => facts.loses_data = true,
+                    T::AtDropColumn => (facts.drops, facts.loses_data) = (true, true),
                     T::AtAddColumn
                     | T::AtColumnDefault
                     | T::AtDropNotNull
@@ -439,7 +444,7 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
             if cascade(s.behavior) {
                 return Err(refuse("use CASCADE (it reaches objects of other schemas and sources)"));
             }
-            facts.loses_data = true;
+            (facts.drops, facts.loses_data) = (true, true);
             for relation in &s.relations {
                 if let Some(NodeEnum::RangeVar(r)) = relation.node.as_ref() {
                     relations.push((r.schemaname.clone(), r.relname.clone()));
@@ -460,7 +465,8 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
                     "drop this kind of object through execute (allowed: tables, views, indexes, sequences)",
                 ));
             }
-            facts.loses_data = true;
+            facts.drops = true;
+            facts.loses_data = matches!(kind, O::ObjectTable | O::ObjectSequence);
             for object in &s.objects {
                 let Some(NodeEnum::List(list)) = object.node.as_ref() else {
                     return Err(refuse("drop this object"));

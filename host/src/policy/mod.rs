@@ -139,10 +139,10 @@ impl Grant {
             ));
         }
         let facts = guard::sandboxed_statement(sql)?;
-        if facts.loses_data && !self.capabilities.contains(&Capability::Drop) {
+        if facts.drops && !self.capabilities.contains(&Capability::Drop) {
             return Err(ActionError::NotPermitted(
-                "this statement loses data (DROP, TRUNCATE, DROP COLUMN) and needs the `drop` grant, which this \
-                 source does not have"
+                "this statement drops something (DROP, TRUNCATE, DROP COLUMN) and needs the `drop` grant, which \
+                 this source does not have"
                     .into(),
             ));
         }
@@ -150,7 +150,8 @@ impl Grant {
             && let Some(revision) = unacknowledged
         {
             return Err(ActionError::NotPermitted(format!(
-                "this statement loses data (DROP, TRUNCATE, DROP COLUMN), and a sandboxed source's data loss must \
+                "this statement loses data (DROP TABLE or SEQUENCE, TRUNCATE, DROP COLUMN), and a sandboxed \
+                 source's data loss must \
                  be acknowledged: review the migration, then add {revision:?} to the source's `acknowledge` list in \
                  migrate.toml"
             )));

@@ -509,3 +509,59 @@ fn sandboxed_ddl_may_not_lock_or_call_into_other_schemas() {
             .contains("touches schema public")
     );
 }
+
+#[test]
+fn a_drop_through_execute_needs_what_the_same_drop_action_needs() {
+    use crate::wit::QualifiedName as Q;
+    let with_drop = sandboxed(&["auth"], &[Capability::Sql, Capability::Drop]);
+    let without = sandboxed(&["auth"], &[Capability::Sql]);
+    let unacknowledged = Some("v3");
+    // Indexes and views hold no data: the drop grant, no acknowledgement,
+    // by the action and by raw SQL alike.
+    for sql in ["DROP INDEX auth.i", "DROP VIEW auth.v", "DROP MATERIALIZED VIEW auth.m"] {
+        assert!(with_drop.check_sql(sql, unacknowledged).is_ok(), "{sql}");
+        assert!(
+            without
+                .check_sql(sql, None)
+                .unwrap_err()
+                .to_string()
+                .contains("needs the `drop` grant")
+        );
+    }
+    assert!(
+        crate::lint::data_loss(&Action::DropIndex {
+            index: Q::qualified("auth", "i")
+        })
+        .is_none()
+    );
+    assert!(
+        crate::lint::data_loss(&Action::DropView {
+            name: Q::qualified("auth", "v"),
+            materialized: false
+        })
+        .is_none()
+    );
+    // Tables, sequences, truncation and columns lose data: both.
+    for sql in [
+        "DROP TABLE auth.t",
+        "DROP SEQUENCE auth.s",
+        "TRUNCATE auth.t",
+        "ALTER TABLE auth.t DROP COLUMN c",
+    ] {
+        let err = with_drop.check_sql(sql, unacknowledged).unwrap_err().to_string();
+        assert!(err.contains("must be acknowledged"), "{sql}: {err}");
+        assert!(with_drop.check_sql(sql, None).is_ok(), "{sql}");
+    }
+    assert!(
+        crate::lint::data_loss(&Action::DropTable {
+            table: Q::qualified("auth", "t")
+        })
+        .is_some()
+    );
+    assert!(
+        crate::lint::data_loss(&Action::DropSequence {
+            name: Q::qualified("auth", "s")
+        })
+        .is_some()
+    );
+}
