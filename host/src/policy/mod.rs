@@ -12,13 +12,14 @@
 
 mod classify;
 mod config;
+mod limits;
 pub mod stored;
 
 pub use classify::{Capability, SqlText, TextKind, classify, sql_texts};
 pub use config::{Config, SourceConfig, Trust, load_config};
+pub use limits::Limits;
 
 use crate::actions::{Action, ActionError, DEFAULT_SCHEMA, guard};
-use crate::runtime::Limits;
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -19,10 +19,11 @@ mod output;
 pub mod session;
 
 use crate::policy::Grant;
+pub use crate::policy::Limits;
 use crate::wit::{MigrationComponent, MigrationComponentPre, RevisionInfo};
 use anyhow::Context as _;
 use host::HostState;
-pub use limits::{LimitExceeded, Limits};
+pub use limits::LimitExceeded;
 use session::{ActionFailure, Session};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -189,7 +190,7 @@ impl Runtime {
     /// [`Runtime::load`], reading the metadata under `limits` (a sandboxed
     /// source's, so that even `metadata` cannot spin past them).
     pub async fn load_with(&self, bytes: &[u8], limits: &Limits) -> anyhow::Result<LoadedComponent> {
-        let compiled = self.compile(bytes, &crate::source::checksum(bytes))?;
+        let compiled = self.compile(bytes, &crate::digest::checksum(bytes))?;
         self.finish(compiled, limits).await
     }
 
@@ -272,7 +273,7 @@ impl Runtime {
             Some(mapped) => self.link(&mapped)?,
             None => {
                 let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-                if crate::source::checksum(&bytes) != component.sha256 {
+                if crate::digest::checksum(&bytes) != component.sha256 {
                     anyhow::bail!("{} changed while migrate-host was running", file.display());
                 }
                 self.compile(&bytes, &component.sha256)?.pre
