@@ -271,11 +271,20 @@ async fn plan_prints_the_diff_and_locates_schema_errors() {
         "CREATE TABLE ok (a int);\n\nCREATE TABLE broken (a nosuchtype);\n",
     )
     .unwrap();
-    let out = cli(db.url(), scratch.path())
+    // Spawned, to know its process id: its shadow databases carry it (other
+    // tests make shadow databases of their own on the same server meanwhile).
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_migrate-host"))
+        .env("DATABASE_URL", db.url())
+        .arg("--dir")
+        .arg(scratch.path())
         .args(["plan", "--schema"])
         .arg(&schema)
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("schema.sql:3: type \"nosuchtype\" does not exist"),
@@ -285,8 +294,8 @@ async fn plan_prints_the_diff_and_locates_schema_errors() {
     let leftovers: i64 = db
         .client()
         .query_one(
-            "SELECT count(*) FROM pg_database WHERE datname LIKE 'migrate_shadow%'",
-            &[],
+            "SELECT count(*) FROM pg_database WHERE datname LIKE $1",
+            &[&format!("migrate_shadow_{pid}_%")],
         )
         .await
         .unwrap()
