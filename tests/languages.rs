@@ -103,5 +103,10 @@ async fn a_javascript_migration_applies_and_rolls_back() {
 
 #[tokio::test]
 async fn a_python_migration_applies_and_rolls_back() {
-    applies_and_rolls_back(example("python", "python3"), "py_20261125", "audit log, written in Python").await;
+    applies_and_rolls_back(
+        example("python", "python3"),
+        "py_20261125",
+        "audit log, written in Python",
+    )
+    .await;
 }
