@@ -406,8 +406,13 @@ fn literal_values(source: &str) -> Vec<String> {
             self.0.push(lit.value());
         }
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            // `migration!(Type)` holds no text.
-            syn::visit::visit_macro(self, mac);
+            // `vec![a, b]`: its elements are expressions.
+            let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+            if let Ok(elements) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
+                for element in &elements {
+                    syn::visit::Visit::visit_expr(self, element);
+                }
+            }
         }
     }
     let file = syn::parse_file(source).unwrap_or_else(|e| panic!("{e}\n{source}"));
@@ -451,7 +456,7 @@ fn texts_reach_the_code_byte_for_byte() {
                 table: t("t"),
                 permissive: true,
                 command: PolicyCommand::All,
-                roles: vec![],
+                roles: vec!["it's a\nrole".into()],
                 using: Some("owner = current_user\n  AND x <> '\t'".into()),
                 with_check: None,
             },
@@ -480,6 +485,7 @@ fn texts_reach_the_code_byte_for_byte() {
         "'a\nb'::text",
         "owner = current_user\n  AND x <> '\t'",
         "t\nfn evil() {}",
+        "it's a\nrole",
         "texts\r\nwith \u{1b}[2J odd bits",
     ] {
         assert!(
