@@ -548,3 +548,69 @@ fn check_target_installed() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_staging_workspace_has_the_workspace_settings_and_one_member() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[workspace]\nresolver = \"3\"\nmembers = [\"*\"]\nexclude = [\"target\", \"sdk\"]\n\n\
+             [workspace.dependencies]\nmigrate-plugin = { path = \"sdk/plugins/rust\" }\n\
+             helper = { path = \"/abs/helper\" }\nserde = \"1\"\n\n\
+             [patch.crates-io]\nwit-bindgen = { path = \"../vendored/wit-bindgen\" }\n\n\
+             [profile.release]\nstrip = true\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("Cargo.lock"), "# the lock\n").unwrap();
+        let staged = Staged::new(dir.path(), "20261201000000_x").unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        assert_eq!(
+            staged.root(),
+            dir.path().join("target/migrate-host-staging/20261201000000_x")
+        );
+        assert_eq!(staged.crate_dir(), staged.root().join("20261201000000_x"));
+        let manifest: toml::Table = std::fs::read_to_string(staged.root().join("Cargo.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let workspace = manifest["workspace"].as_table().unwrap();
+        assert_eq!(
+            workspace["members"].as_array().unwrap(),
+            &[toml::Value::from("20261201000000_x")]
+        );
+        assert!(!workspace.contains_key("exclude"));
+        assert_eq!(workspace["resolver"].as_str(), Some("3"));
+        let dependencies = workspace["dependencies"].as_table().unwrap();
+        assert_eq!(
+            dependencies["migrate-plugin"]["path"].as_str().unwrap(),
+            base.join("sdk/plugins/rust").display().to_string()
+        );
+        assert_eq!(dependencies["helper"]["path"].as_str(), Some("/abs/helper"));
+        assert_eq!(dependencies["serde"].as_str(), Some("1"));
+        assert_eq!(
+            manifest["patch"]["crates-io"]["wit-bindgen"]["path"].as_str().unwrap(),
+            base.join("../vendored/wit-bindgen").display().to_string()
+        );
+        assert_eq!(manifest["profile"]["release"]["strip"].as_bool(), Some(true));
+        assert_eq!(
+            std::fs::read_to_string(staged.root().join("Cargo.lock")).unwrap(),
+            "# the lock\n"
+        );
+    }
+
+    #[test]
+    fn a_directory_whose_manifest_is_not_a_workspace_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+        )
+        .unwrap();
+        let error = format!("{:#}", Staged::new(dir.path(), "x").unwrap_err());
+        assert!(error.contains("is not a cargo workspace"), "{error}");
+    }
+}

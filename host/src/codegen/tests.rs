@@ -504,3 +504,22 @@ fn texts_reach_the_code_byte_for_byte() {
     );
     insta::assert_snapshot!(source);
 }
+
+#[test]
+fn float_defaults_that_are_not_numbers_are_still_rust() {
+    use crate::wit::SqlValue;
+    for (value, code) in [
+        (f64::NAN, "f64::NAN"),
+        (f64::INFINITY, "f64::INFINITY"),
+        (f64::NEG_INFINITY, "f64::NEG_INFINITY"),
+        (1.5, "1.5f64"),
+    ] {
+        let call = action_call(&Action::SetColumnDefault {
+            table: t("t"),
+            column: "x".into(),
+            default: ColumnDefault::Value(SqlValue::Float(value)),
+        });
+        assert!(call.contains(code), "{call}");
+        syn::parse_str::<syn::Stmt>(&call).unwrap_or_else(|e| panic!("{call}: {e}"));
+    }
+}
