@@ -10,7 +10,8 @@
 //! - [`runtime`]: wasmtime, the sandbox and its limits, the imported `actions`;
 //! - [`actions`]: the `Action` type and the SQL it becomes;
 //! - [`migrator`]: apply / rollback / status, the policy over all of the above;
-//! - [`build`]: migration crates → components, with cargo;
+//! - [`build`]: migration crates → components, with cargo (and `.js` files, with componentize-qjs);
+//! - [`workspace`]: a migrations directory on disk: `init`, new migrations, the parents their sources declare;
 //! - [`testing`]: scratch databases for testing migrations from `cargo test`;
 //! - [`cli`]: the `migrate-host` command line.
 
@@ -31,3 +32,4 @@ pub mod shadow;
 pub mod source;
 pub mod testing;
 pub mod wit;
+pub mod workspace;

@@ -18,6 +18,8 @@ use std::time::Duration;
 
 const EXAMPLES: &str = "\
 Examples:
+  migrate-host init                           a migrations workspace in ./migrations and an empty ./schema.sql
+  migrate-host new -m \"backfill nicknames\"    a hand-written migration on top of the newest one
   migrate-host build                          build every migration crate in ./migrations
   migrate-host apply                          apply every pending migration
   migrate-host apply --to 20261103090000      apply up to and including that revision
@@ -116,7 +118,22 @@ impl LimitArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build every migration crate in --dir into a component (<crate>.wasm) beside it.
+    /// Make a migrations workspace (cargo workspace, vendored SDK and WIT, .gitignore) and an empty schema.sql.
+    Init {
+        /// The project directory: the workspace goes in DIR/migrations (or --dir), the schema in DIR/schema.sql.
+        #[arg(value_name = "DIR", default_value = ".")]
+        project: PathBuf,
+    },
+    /// Write a hand-written migration, its revision and parent (the newest migration in --dir) filled in.
+    New {
+        /// What the migration does (also names it).
+        #[arg(short, long)]
+        message: String,
+        /// The language to write it in.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: crate::workspace::Lang,
+    },
+    /// Build every migration in --dir (crates, .js files) into a component (<name>.wasm) beside it.
     Build,
     /// Apply pending migrations, each in its own transaction.
     Apply {
@@ -242,6 +259,26 @@ fn sources(cli: &Cli, limits: &Limits) -> anyhow::Result<Vec<crate::policy::Sour
 }
 
 pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
+    if let Command::Init { project } = &cli.command {
+        let migrations = cli.dir.clone().unwrap_or_else(|| project.join(DEFAULT_DIR));
+        let made = crate::workspace::init(&migrations, &project.join("schema.sql"))?;
+        printer.initialized(project, &migrations, &made);
+        return Ok(());
+    }
+    if let Command::New { message, lang } = &cli.command {
+        let limits = cli.limits.limits()?;
+        let sources = sources(&cli, &limits)?;
+        let Some(source) = sources.iter().find(|s| !s.grant.sandboxed()) else {
+            bail!(
+                "every source in {} is sandboxed: new writes into a trusted one",
+                cli.config.display()
+            );
+        };
+        let runtime = Runtime::new(limits, cli.limits.cache_dir())?;
+        let written = crate::workspace::new(&runtime, &source.dir, message, *lang).await?;
+        printer.scaffolded(&written);
+        return Ok(());
+    }
     if let Command::Build = cli.command {
         // Sandboxed sources ship components, not crates: only trusted ones are built.
         for source in sources(&cli, &cli.limits.limits()?)?
@@ -270,7 +307,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     let runtime = Runtime::new(limits, cli.limits.cache_dir())?;
     let migrator = Migrator::connect_sources(runtime, url, sources).await?;
     match cli.command {
-        Command::Build | Command::Plan { .. } => unreachable!("handled above"),
+        Command::Init { .. } | Command::New { .. } | Command::Build | Command::Plan { .. } => {
+            unreachable!("handled above")
+        }
         Command::Generate {
             message,
             schema,

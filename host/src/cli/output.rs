@@ -5,6 +5,8 @@ use crate::build::Built;
 use crate::history::chain::State;
 use crate::migrator::{Accepted, Event, Report, Status};
 use crate::runtime::Direction;
+use crate::workspace::{Made, Written};
+use std::path::{Path, PathBuf};
 
 pub struct Printer {
     quiet: bool,
@@ -28,6 +30,69 @@ impl Printer {
             let state = if b.changed { "built" } else { "up to date" };
             println!("{state:>10}  {}", b.component.display());
         }
+    }
+
+    /// What `init` made, and the commands to run next (from `project`).
+    pub fn initialized(&self, project: &Path, migrations: &Path, made: &[(PathBuf, Made)]) {
+        if self.quiet {
+            return;
+        }
+        for (file, made) in made {
+            let state = match made {
+                Made::Created => "created",
+                Made::Kept => "kept",
+            };
+            // The vendored SDK's files one by one only with -v.
+            let sdk = file.components().any(|c| c.as_os_str() == crate::workspace::SDK_DIR);
+            if !sdk || self.verbose {
+                println!("{state:>8}  {}", file.display());
+            }
+        }
+        let (created, kept) = made.iter().fold((0, 0), |(c, k), (_, m)| match m {
+            Made::Created => (c + 1, k),
+            Made::Kept => (c, k + 1),
+        });
+        println!(
+            "{} is a migrations workspace ({created} file(s) created, {kept} kept; the SDK and the WIT \
+             contract are vendored in {})",
+            migrations.display(),
+            migrations.join(crate::workspace::SDK_DIR).display()
+        );
+        let here = project.as_os_str().is_empty() || project == Path::new(".");
+        let dir = match migrations.strip_prefix(project) {
+            Ok(relative) if relative == Path::new("migrations") => String::new(),
+            Ok(relative) => format!(" --dir {}", relative.display()),
+            Err(_) => format!(" --dir {}", migrations.display()),
+        };
+        if here {
+            println!("next, with DATABASE_URL naming your database:");
+        } else {
+            println!("next, in {} with DATABASE_URL naming your database:", project.display());
+        }
+        println!(
+            "  migrate-host{dir} generate -m \"create tables\"   after declaring them in schema.sql: writes and builds the migration"
+        );
+        println!("  migrate-host{dir} apply                          applies it");
+        println!(
+            "  migrate-host{dir} check                          in CI: 0 in sync, 2 the database differs, 3 the migrations do"
+        );
+    }
+
+    /// What `new` wrote.
+    pub fn scaffolded(&self, written: &Written) {
+        if self.quiet {
+            return;
+        }
+        let parent = match &written.parent {
+            Some(parent) => format!("parent {}", line(parent)),
+            None => "the first migration".to_owned(),
+        };
+        println!(
+            "wrote {} (revision {}, {parent})",
+            written.file.display(),
+            written.revision
+        );
+        println!("fill in up() and down(), then run `migrate-host build` and `migrate-host apply`");
     }
 
     pub fn event(&self, event: &Event, dry_run: bool) {

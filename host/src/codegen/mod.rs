@@ -4,8 +4,10 @@
 //! files are written by `generate` (in `cli/`).
 
 mod render;
+mod scaffold;
 
 pub use render::action_call;
+pub use scaffold::{js_scaffold, rust_scaffold};
 
 use crate::actions::Action;
 
@@ -108,7 +110,12 @@ impl std::fmt::Display for MessageLiteral<'_> {
     }
 }
 
-/// `AddPostViews` from "add post views".
+/// `AddPostViews` from "add post views": a type name that compiles in a
+/// migration's `lib.rs` whatever the message. A name the file already uses
+/// through the SDK's prelude or Rust's (`Ok`, `Result`, `Migration`,
+/// `TableOptions`...), or `Self`, would be shadowed by the struct, so it
+/// gets `Migration` after it (`OkMigration`); `Migration` itself becomes
+/// `ThisMigration`.
 fn type_name(message: &str) -> String {
     let name: String = slug(message)
         .split('_')
@@ -121,10 +128,94 @@ fn type_name(message: &str) -> String {
         .collect();
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         format!("M{name}")
+    } else if name == "Migration" {
+        "ThisMigration".into()
+    } else if RESERVED_TYPE_NAMES.contains(&name.as_str()) {
+        format!("{name}Migration")
     } else {
         name
     }
 }
+
+/// Names in scope in a migration's `lib.rs` that start with a capital: the
+/// SDK's prelude (a test checks this list against the SDK's source), Rust's
+/// own prelude, and `Self`.
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    // migrate_plugin::prelude
+    "CollationDef",
+    "CollationProvider",
+    "ColumnDefault",
+    "CommentTarget",
+    "Constraint",
+    "EnumPosition",
+    "Error",
+    "ErrorKind",
+    "ForeignKeyAction",
+    "FunctionRef",
+    "GrantDef",
+    "IdentityKind",
+    "IndexMethod",
+    "Migration",
+    "NumericPrecision",
+    "PartitionOf",
+    "PolicyCommand",
+    "PolicyDef",
+    "Privilege",
+    "Result",
+    "Rows",
+    "ScalarType",
+    "SequenceOptions",
+    "SequenceType",
+    "SqlValue",
+    "TableMember",
+    "TableOptions",
+    "TimeOptions",
+    "TypeCast",
+    // Rust's prelude (edition 2024)
+    "AsMut",
+    "AsRef",
+    "AsyncFn",
+    "AsyncFnMut",
+    "AsyncFnOnce",
+    "Box",
+    "Clone",
+    "Copy",
+    "Default",
+    "DoubleEndedIterator",
+    "Drop",
+    "Eq",
+    "Err",
+    "ExactSizeIterator",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "FromIterator",
+    "Future",
+    "Into",
+    "IntoFuture",
+    "IntoIterator",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Send",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
+    "Vec",
+    "Self",
+];
 
 #[cfg(test)]
 mod tests;
