@@ -175,5 +175,220 @@ async fn init_then_new_migrations_in_rust_and_javascript_build_and_apply_as_they
     // A JavaScript component carries its source's digest too: nothing to build.
     let (stdout, _) = run(bin().arg("--dir").arg(&dir).arg("build"), 0);
     assert_eq!(stdout.matches("up to date  ").count(), 5, "{stdout}");
+
+    // Migrations that do nothing and a schema that declares nothing: in sync.
+    let check = || {
+        let mut cmd = on(&db, &dir);
+        cmd.arg("check").arg("--schema").arg(tmp.path().join("schema.sql"));
+        cmd
+    };
+    run(&mut check(), 0);
+    // An edit to an applied migration: not built yet, then CHANGED.
+    let first = source_of(&dir, &chain[0]);
+    let source = std::fs::read_to_string(&first).unwrap();
+    std::fs::write(&first, source.replace("Ok(())", "Ok(()) // reviewed")).unwrap();
+    let (stdout, _) = run(&mut check(), 3);
+    assert!(
+        stdout.contains("migrations: 1 not built since their source changed") && stdout.contains("_ok\n"),
+        "{stdout}"
+    );
+    run(bin().arg("--dir").arg(&dir).arg("build"), 0);
+    let (stdout, _) = run(&mut check(), 3);
+    assert!(stdout.contains(&format!("  CHANGED  {}  ok", chain[0])), "{stdout}");
+    assert!(!stdout.contains("not built"), "{stdout}");
+    db.drop().await.unwrap();
+}
+
+/// `pg_dump -s` of `db` without the history: the schema its migrations made.
+fn dump(db: &TestDatabase) -> String {
+    let out = std::process::Command::new("pg_dump")
+        .args([
+            "--schema-only",
+            "--no-owner",
+            "--exclude-table=public.migration_info",
+            "--dbname",
+        ])
+        .arg(db.url())
+        .output()
+        .expect("running pg_dump");
+    assert!(out.status.success(), "pg_dump: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+#[tokio::test]
+async fn check_exits_0_in_sync_2_when_the_database_differs_and_3_when_the_migrations_do() {
+    let scratch = Scratch::with_example();
+    let dir = scratch.path();
+    let db = TestDatabase::create(dir).await.unwrap();
+    run(on(&db, dir).arg("apply"), 0);
+    let schema_dir = tempfile::tempdir().unwrap();
+    let schema = schema_dir.path().join("schema.sql");
+    let declared = dump(&db);
+    std::fs::write(&schema, &declared).unwrap();
+    let check = |db: &TestDatabase, code: i32| {
+        let mut cmd = on(db, dir);
+        cmd.arg("check").arg("--schema").arg(&schema);
+        let (stdout, _) = run(&mut cmd, code);
+        let (as_json, _) = run(cmd.arg("--json"), code);
+        let as_json = json(&as_json);
+        assert_eq!(as_json["exit_code"], code, "{as_json:#}");
+        (stdout, as_json)
+    };
+
+    // 0: the database, the migrations and the schema agree.
+    let (stdout, _) = check(&db, 0);
+    assert!(stdout.contains("database: matches "), "{stdout}");
+    assert!(stdout.contains("they produce "), "{stdout}");
+    assert!(stdout.ends_with("check: in sync (exit 0)\n"), "{stdout}");
+
+    // 2: someone changed the database by hand.
+    db.client().batch_execute("CREATE TABLE extra (id int)").await.unwrap();
+    let (stdout, report) = check(&db, 2);
+    assert!(stdout.contains("database: differs from "), "{stdout}");
+    assert!(
+        stdout.contains("  drop-table public.extra  (HAZARD: loses data)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("they produce "), "{stdout}");
+    assert_eq!(report["database"][0]["description"], "drop-table public.extra");
+    assert_eq!(report["replay"]["steps"], serde_json::json!([]));
+
+    // 3: schema.sql edited, no migration generated; and with the drift, 3 wins, both listed.
+    std::fs::write(&schema, format!("{declared}\nCREATE TABLE public.later (id int);\n")).unwrap();
+    let (stdout, report) = check(&db, 3);
+    assert!(stdout.contains("they do not produce "), "{stdout}");
+    assert_eq!(stdout.matches("  add-table public.later").count(), 2, "{stdout}");
+    assert!(stdout.contains("  drop-table public.extra"), "{stdout}");
+    assert_eq!(report["replay"]["steps"][0]["description"], "add-table public.later");
+    db.client().batch_execute("DROP TABLE extra").await.unwrap();
+    std::fs::write(&schema, &declared).unwrap();
+    check(&db, 0);
+
+    // 3: migrations pending on a database that is behind.
+    let behind = TestDatabase::create(dir).await.unwrap();
+    run(on(&behind, dir).args(["apply", "--to", "20261102090000"]), 0);
+    let (stdout, report) = check(&behind, 3);
+    assert!(
+        stdout.contains("migrations: 2 pending (`migrate-host apply` runs them):"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  pending  20261103090000  "), "{stdout}");
+    assert_eq!(report["migrations"]["pending"][1]["revision"], "20261104090000");
+    assert!(stdout.contains("database: differs from "), "{stdout}");
+    behind.drop().await.unwrap();
+
+    // Without a database, only the migrations are replayed (on --shadow-url's server).
+    let mut cmd = bin();
+    cmd.arg("--dir")
+        .arg(dir)
+        .arg("check")
+        .arg("--schema")
+        .arg(&schema)
+        .arg("--shadow-url")
+        .arg(migrate_host::testing::server_url());
+    let (stdout, _) = run(&mut cmd, 0);
+    assert!(stdout.contains("database: not checked"), "{stdout}");
+
+    // 3: a chain that does not hold together is the migrations' problem too.
+    scratch.add_fixture("orphan");
+    let (stdout, report) = check(&db, 3);
+    assert!(stdout.contains("problem: ") && stdout.contains("r404"), "{stdout}");
+    assert!(
+        report["replay"]["error"].as_str().unwrap().contains("not replayed"),
+        "{report:#}"
+    );
+    scratch.remove("orphan");
+
+    // 1: the check itself could not run.
+    let (_, stderr) = run(on(&db, dir).args(["check", "--schema", "/nonexistent/schema.sql"]), 1);
+    assert!(
+        stderr.starts_with("error: the schema /nonexistent/schema.sql does not exist"),
+        "{stderr}"
+    );
+    db.drop().await.unwrap();
+}
+
+/// Makes the migration `revision` declare `parent`, as a branch that
+/// wrote it before the other branch's migration was merged would have.
+fn fork_onto(dir: &Path, revision: &str, old_parent: &str, parent: &str) {
+    let file = source_of(dir, revision);
+    let source = std::fs::read_to_string(&file).unwrap();
+    let (from, to) = if file.extension().unwrap() == "js" {
+        (format!("parent: \"{old_parent}\""), format!("parent: \"{parent}\""))
+    } else {
+        (format!("Some(\"{old_parent}\")"), format!("Some(\"{parent}\")"))
+    };
+    assert!(source.contains(&from), "{source}");
+    std::fs::write(&file, source.replace(&from, &to)).unwrap();
+}
+
+#[tokio::test]
+async fn rebase_puts_a_merged_branch_after_the_head_and_refuses_an_applied_migration() {
+    let (_tmp, dir) = project();
+    let a = new(&dir, "create base", "rust");
+    let b = new(&dir, "second", "rust");
+    run(bin().arg("--dir").arg(&dir).arg("build"), 0);
+    let db = TestDatabase::create(&dir).await.unwrap();
+    run(on(&db, &dir).arg("apply"), 0);
+
+    // Two branches each added a migration on top of b: the newest is d.
+    let c = new(&dir, "branch one", "rust");
+    let d = new(&dir, "branch two", "rust");
+    fork_onto(&dir, &d, &c, &b);
+    run(bin().arg("--dir").arg(&dir).arg("build"), 0);
+    for command in ["apply", "status"] {
+        let (_, stderr) = run(on(&db, &dir).arg(command), 1);
+        assert!(stderr.contains(&format!("have the same parent {b}")), "{stderr}");
+        assert!(
+            stderr.contains(&format!("run `migrate-host rebase {d}`")),
+            "{command}: {stderr}"
+        );
+    }
+    // An applied migration stays where it is.
+    let (_, stderr) = run(on(&db, &dir).args(["rebase", &b]), 1);
+    assert!(stderr.contains("it is applied to this database"), "{stderr}");
+    assert!(stderr.starts_with(&format!("error: rebase {b}: ")), "{stderr}");
+    let (_, stderr) = run(on(&db, &dir).args(["rebase", "20990101000000"]), 1);
+    assert!(stderr.contains("no migration in"), "{stderr}");
+
+    let (stdout, _) = run(on(&db, &dir).args(["rebase", &d]), 0);
+    assert!(
+        stdout.contains(&format!("rebased {d}: its parent is now {c} (was {b})")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("     built  ") && stdout.contains(&format!("{d}_branch_two.wasm")),
+        "{stdout}"
+    );
+    assert_eq!(sources::read(&source_of(&dir, &d)).unwrap().parent, Some(c.clone()));
+    let (stdout, _) = run(on(&db, &dir).args(["rebase", &d]), 0);
+    assert!(stdout.contains("nothing to do"), "{stdout}");
+
+    // A JavaScript migration moves the same way, and what was built on it follows.
+    let e = new(&dir, "branch three", "rust");
+    let f = new(&dir, "branch four", "js");
+    let g = new(&dir, "on top of four", "rust");
+    fork_onto(&dir, &f, &e, &d);
+    let (stdout, _) = run(on(&db, &dir).args(["rebase", &f]), 0);
+    assert!(stdout.contains(&format!("its parent is now {e} (was {d})")), "{stdout}");
+    assert_eq!(sources::read(&source_of(&dir, &f)).unwrap().parent, Some(e.clone()));
+    assert_eq!(sources::read(&source_of(&dir, &g)).unwrap().parent, Some(f.clone()));
+
+    let (stdout, _) = run(on(&db, &dir).arg("apply"), 0);
+    assert!(
+        stdout.contains(&format!("applied 5 migration(s); now at revision {g}")),
+        "{stdout}"
+    );
+    assert_eq!(
+        history(&db).await,
+        [&a, &b, &c, &d, &e, &f, &g]
+            .iter()
+            .map(|r| (r.to_string(), "apply".to_owned()))
+            .collect::<Vec<_>>()
+    );
     db.drop().await.unwrap();
 }

@@ -12,11 +12,13 @@
 //! - [`migrator`]: apply / rollback / status, the policy over all of the above;
 //! - [`build`]: migration crates → components, with cargo (and `.js` files, with componentize-qjs);
 //! - [`workspace`]: a migrations directory on disk: `init`, new migrations, the parents their sources declare;
+//! - [`check`]: the declared schema, the migrations (replayed) and the database compared, for CI;
 //! - [`testing`]: scratch databases for testing migrations from `cargo test`;
 //! - [`cli`]: the `migrate-host` command line.
 
 pub mod actions;
 pub mod build;
+pub mod check;
 pub mod cli;
 pub mod codegen;
 pub mod diff;

@@ -2,7 +2,7 @@
 //! migration logic lives here; each command calls the library and prints.
 //!
 //! Exit codes: 0 success (including "already up to date"), 1 failure,
-//! 2 usage error (clap's own).
+//! 2 usage error (clap's own); `check` adds its verdicts, 2 and 3.
 
 mod output;
 
@@ -29,7 +29,8 @@ Examples:
   migrate-host status --json                  applied / pending / changed, for scripts
   migrate-host accept 20261103090000          after reviewing a changed migration, take it as applied
   migrate-host plan --schema schema.sql       the SQL that would bring the database to schema.sql
-  migrate-host generate -m \"add views\"       write and build that migration";
+  migrate-host generate -m \"add views\"       write and build that migration
+  migrate-host check                          in CI: 0 in sync, 2 the database differs, 3 the migrations do";
 
 /// PostgreSQL schema migrations as sandboxed WebAssembly components.
 #[derive(Debug, Parser)]
@@ -171,6 +172,12 @@ pub enum Command {
         #[arg(value_name = "REVISION", required = true)]
         revisions: Vec<String>,
     },
+    /// After two branches merged: put REVISION (not applied to the database) after the newest migration, and build it.
+    Rebase {
+        /// The migration to move: its source's parent is rewritten (Rust and JavaScript).
+        #[arg(value_name = "REVISION")]
+        revision: String,
+    },
     /// Write a migration that turns the database into the declared schema, and build it.
     Generate {
         /// What the migration does (also names its crate).
@@ -198,6 +205,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// For CI: exit 0 in sync, 2 the database differs from the declared schema, 3 the migrations do
+    /// (replayed into a scratch database they do not produce it, or one is pending, changed or not built).
+    Check {
+        /// The declared schema: a .sql file, a directory of them, or a database (postgres://...) to match.
+        #[arg(long, value_name = "PATH", default_value = "schema.sql")]
+        schema: PathBuf,
+        /// Server (connection string) for the scratch databases [default: the --database-url server].
+        #[arg(long, value_name = "URL")]
+        shadow_url: Option<String>,
+        /// Machine-readable output (the exit code is the same).
+        #[arg(long)]
+        json: bool,
+    },
     /// List migrations: applied, pending, changed since applied, missing (-v: which were rebuilt).
     Status {
         /// Machine-readable output.
@@ -221,8 +241,13 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli, &printer)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let result = if let Command::Check { .. } = cli.command {
+        runtime.block_on(check(cli, &printer))
+    } else {
+        runtime.block_on(run(cli, &printer)).map(|()| 0)
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             printer.error(&e);
             ExitCode::FAILURE
@@ -307,7 +332,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     let runtime = Runtime::new(limits, cli.limits.cache_dir())?;
     let migrator = Migrator::connect_sources(runtime, url, sources).await?;
     match cli.command {
-        Command::Init { .. } | Command::New { .. } | Command::Build | Command::Plan { .. } => {
+        Command::Init { .. } | Command::New { .. } | Command::Build | Command::Plan { .. } | Command::Check { .. } => {
             unreachable!("handled above")
         }
         Command::Generate {
@@ -370,6 +395,23 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 .await?;
             printer.rolled_back(&report, dry_run);
         }
+        Command::Rebase { revision } => {
+            let applied: Vec<String> = crate::history::applied(migrator.client())
+                .await?
+                .into_iter()
+                .map(|a| a.revision)
+                .collect();
+            let dir = migrator.dir().to_owned();
+            // (For the metadata of components that have no source here.)
+            let runtime = Runtime::new(cli.limits.limits()?, cli.limits.cache_dir())?;
+            let rebased = crate::workspace::rebase(&runtime, &dir, &revision, &applied).await?;
+            printer.rebased(&revision, &rebased);
+            if rebased.moved() {
+                let built = build::build(&dir, cli.quiet)?;
+                printer.built(&built);
+                printer.rebased_next();
+            }
+        }
         Command::Accept { revisions } => {
             let accepted = migrator.accept(&revisions).await?;
             printer.accepted(&accepted);
@@ -384,6 +426,34 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `check`: the exit code is the verdict (0, 2 or 3), printed or as JSON.
+async fn check(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
+    let Command::Check {
+        schema,
+        shadow_url,
+        json,
+    } = &cli.command
+    else {
+        unreachable!("called for check only")
+    };
+    let limits = cli.limits.limits()?;
+    let report = crate::check::check(crate::check::Options {
+        url: cli.database_url.as_deref(),
+        shadow_url: shadow_url.as_deref(),
+        schema,
+        sources: sources(&cli, &limits)?,
+        limits,
+        cache_dir: cli.limits.cache_dir(),
+    })
+    .await?;
+    if *json {
+        println!("{}", serde_json::to_string_pretty(&report).context("writing JSON")?);
+    } else {
+        printer.checked(&report);
+    }
+    Ok(report.exit_code)
 }
 
 /// `plan`: the diff between the live database and the declared schema, as SQL.

@@ -314,6 +314,72 @@ pub async fn migrations(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<Dec
     Ok(declared)
 }
 
+/// What [`rebase`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rebased {
+    /// The source rewritten (untouched when it already was on the head).
+    pub file: PathBuf,
+    pub old_parent: Option<String>,
+    pub new_parent: Option<String>,
+}
+
+impl Rebased {
+    pub fn moved(&self) -> bool {
+        self.old_parent != self.new_parent
+    }
+}
+
+/// `rebase`: makes `revision` (and the migrations after it, which keep
+/// their parents) follow the head of the other migrations in `dir`, by
+/// rewriting the parent its source declares. The caller builds it again,
+/// and must first make sure it is not applied anywhere that matters
+/// (`applied`: the revisions the database has applied; one of them is
+/// refused, since its source would change under it).
+pub async fn rebase(runtime: &Runtime, dir: &Path, revision: &str, applied: &[String]) -> anyhow::Result<Rebased> {
+    let all = migrations(runtime, dir).await?;
+    let Some(target) = all.iter().find(|d| d.revision == revision) else {
+        bail!("rebase {revision}: no migration in {} has that revision", dir.display());
+    };
+    if applied.iter().any(|a| a == revision) {
+        bail!(
+            "rebase {revision}: it is applied to this database, so its parent cannot change under it; rebase the \
+             other migration of the fork instead (one that is not applied), or roll {revision} back first"
+        );
+    }
+    if !target.has_source {
+        bail!(
+            "rebase {revision}: {} is a component without a source here (a crate or a .js file); only a source's \
+             parent can be rewritten",
+            target.file.display()
+        );
+    }
+    // It and what is built on it move together.
+    let mut moving = std::collections::HashSet::from([revision.to_owned()]);
+    loop {
+        let before = moving.len();
+        for d in &all {
+            if d.parent.as_ref().is_some_and(|p| moving.contains(p)) {
+                moving.insert(d.revision.clone());
+            }
+        }
+        if moving.len() == before {
+            break;
+        }
+    }
+    let rest: Vec<Declared> = all.iter().filter(|d| !moving.contains(&d.revision)).cloned().collect();
+    let new_parent = head(&rest)
+        .with_context(|| format!("rebase {revision}: the other migrations do not form one chain to put it on"))?;
+    let rebased = Rebased {
+        file: target.file.clone(),
+        old_parent: target.parent.clone(),
+        new_parent,
+    };
+    if rebased.moved() {
+        sources::set_parent(&target.file, rebased.new_parent.as_deref())?;
+    }
+    Ok(rebased)
+}
+
 /// The newest migration of a chain: the one that no other names as its
 /// parent. None when there are none; an error naming every problem when
 /// they do not form one chain.
