@@ -110,111 +110,58 @@ impl std::fmt::Display for MessageLiteral<'_> {
     }
 }
 
-/// `AddPostViews` from "add post views": a type name that compiles in a
-/// migration's `lib.rs` whatever the message. A name the file already uses
-/// through the SDK's prelude or Rust's (`Ok`, `Result`, `Migration`,
-/// `TableOptions`...), or `Self`, would be shadowed by the struct, so it
-/// gets `Migration` after it (`OkMigration`); `Migration` itself becomes
-/// `ThisMigration`.
+/// The migration's type: `AddPostViews` from "add post views", `M2ndTry`
+/// from "2nd try". A name the code around it needs (`Ok`, `Result`,
+/// `Migration`, `Some`, `Self`, any name of Rust's prelude or of the SDK's)
+/// gets `Migration` after it (`OkMigration`), and a message without a
+/// letter or digit gives `GeneratedMigration`: a local type of that name
+/// would shadow the one the code means, and the crate would not compile.
 fn type_name(message: &str) -> String {
-    let name: String = slug(message)
-        .split('_')
+    let name: String = message
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take_while({
+            // As many words as the slug holds (the slug is at most 40 bytes).
+            let mut len = 0;
+            move |w| {
+                len += w.len() + 1;
+                len <= 41
+            }
+        })
         .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
+            let w = w.to_ascii_lowercase();
+            w[..1].to_ascii_uppercase() + &w[1..]
         })
         .collect();
-    if name.starts_with(|c: char| c.is_ascii_digit()) {
+    if name.is_empty() {
+        "GeneratedMigration".into()
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
         format!("M{name}")
-    } else if name == "Migration" {
-        "ThisMigration".into()
-    } else if RESERVED_TYPE_NAMES.contains(&name.as_str()) {
+    } else if RESERVED_NAMES.contains(&name.as_str()) {
         format!("{name}Migration")
     } else {
         name
     }
 }
 
-/// Names in scope in a migration's `lib.rs` that start with a capital: the
-/// SDK's prelude (a test checks this list against the SDK's source), Rust's
-/// own prelude, and `Self`.
-const RESERVED_TYPE_NAMES: &[&str] = &[
-    // migrate_plugin::prelude
-    "CollationDef",
-    "CollationProvider",
-    "ColumnDefault",
-    "CommentTarget",
-    "Constraint",
-    "EnumPosition",
-    "Error",
-    "ErrorKind",
-    "ForeignKeyAction",
-    "FunctionRef",
-    "GrantDef",
-    "IdentityKind",
-    "IndexMethod",
-    "Migration",
-    "NumericPrecision",
-    "PartitionOf",
-    "PolicyCommand",
-    "PolicyDef",
-    "Privilege",
-    "Result",
-    "Rows",
-    "ScalarType",
-    "SequenceOptions",
-    "SequenceType",
-    "SqlValue",
-    "TableMember",
-    "TableOptions",
-    "TimeOptions",
-    "TypeCast",
-    // Rust's prelude (edition 2024)
-    "AsMut",
-    "AsRef",
-    "AsyncFn",
-    "AsyncFnMut",
-    "AsyncFnOnce",
-    "Box",
-    "Clone",
-    "Copy",
-    "Default",
-    "DoubleEndedIterator",
-    "Drop",
-    "Eq",
-    "Err",
-    "ExactSizeIterator",
-    "Extend",
-    "Fn",
-    "FnMut",
-    "FnOnce",
-    "From",
-    "FromIterator",
-    "Future",
-    "Into",
-    "IntoFuture",
-    "IntoIterator",
-    "Iterator",
-    "None",
-    "Ok",
-    "Option",
-    "Ord",
-    "PartialEq",
-    "PartialOrd",
-    "Send",
-    "Sized",
-    "Some",
-    "String",
-    "Sync",
-    "ToOwned",
-    "ToString",
-    "TryFrom",
-    "TryInto",
-    "Unpin",
-    "Vec",
-    "Self",
+/// Names a migration's type may not take: `Self`, the names of Rust's
+/// prelude (2024 edition), and the types and traits of the SDK's prelude
+/// (its own and the WIT contract's; a unit test holds the list to the SDK's
+/// source).
+#[rustfmt::skip]
+const RESERVED_NAMES: &[&str] = &[
+    // The language and its prelude.
+    "Self", "Copy", "Send", "Sized", "Sync", "Unpin", "Drop", "Fn", "FnMut", "FnOnce", "AsyncFn", "AsyncFnMut",
+    "AsyncFnOnce", "Box", "ToOwned", "Clone", "PartialEq", "PartialOrd", "Eq", "Ord", "AsRef", "AsMut", "Into",
+    "From", "Default", "Iterator", "Extend", "IntoIterator", "DoubleEndedIterator", "ExactSizeIterator", "Option",
+    "Some", "None", "Result", "Ok", "Err", "String", "ToString", "Vec", "TryFrom", "TryInto", "FromIterator",
+    "Future", "IntoFuture", "Debug", "Hash",
+    // The SDK.
+    "Migration", "Error", "ErrorKind", "Rows", "QualifiedName", "ScalarType", "NumericPrecision", "TimeOptions",
+    "DataType", "SqlValue", "ColumnDefault", "ColumnDef", "IdentityKind", "TypeCast", "ForeignKeyAction",
+    "ForeignKey", "Constraint", "IndexMethod", "IndexDef", "TableMember", "TableOptions", "PartitionOf",
+    "SequenceType", "SequenceOptions", "CollationProvider", "CollationDef", "FunctionRef", "CommentTarget",
+    "Privilege", "GrantDef", "PolicyCommand", "PolicyDef", "EnumPosition", "RevisionInfo",
 ];
 
 #[cfg(test)]

@@ -2,12 +2,12 @@
 //! revision, parent and message filled in, `up` and `down` empty (with an
 //! example in a comment), so that it builds and applies as it is.
 
-use super::{MessageLiteral, Meta, type_name};
+use super::{Meta, type_name};
 
 /// `src/lib.rs` of a new Rust migration.
 pub fn rust_scaffold(meta: &Meta) -> String {
     let parent = match &meta.parent {
-        Some(p) => format!("Some({})", MessageLiteral(p)),
+        Some(p) => format!("Some({})", lit(p)),
         None => "None".into(),
     };
     let type_name = type_name(&meta.message);
@@ -33,8 +33,8 @@ pub fn rust_scaffold(meta: &Meta) -> String {
          }}\n\n\
          migration!({type_name});\n",
         title = comment_line(&meta.message),
-        revision = MessageLiteral(&meta.revision),
-        message = MessageLiteral(&meta.message),
+        revision = lit(&meta.revision),
+        message = lit(&meta.message),
     )
 }
 
@@ -73,6 +73,12 @@ pub fn js_scaffold(meta: &Meta) -> String {
         revision = json(&meta.revision),
         message = json(&meta.message),
     )
+}
+
+/// A Rust string literal whose value is exactly `text` (Debug escapes what
+/// Rust needs, and nothing else changes).
+fn lit(text: &str) -> String {
+    format!("{text:?}")
 }
 
 /// The message's first line, safe inside a line comment in Rust and in
@@ -134,7 +140,7 @@ mod tests {
         assert_eq!(type_name("ok"), "OkMigration");
         assert_eq!(type_name("result"), "ResultMigration");
         assert_eq!(type_name("self"), "SelfMigration");
-        assert_eq!(type_name("✓"), "ThisMigration");
+        assert_eq!(type_name("✓"), "GeneratedMigration");
         assert_eq!(type_name("table options"), "TableOptionsMigration");
         // Every capitalized name the SDK's prelude exports is reserved.
         let sdk = include_str!("../../../plugins/rust/src/lib.rs");
@@ -150,7 +156,7 @@ mod tests {
         assert!(exported.len() > 20, "{exported:?}");
         for name in exported {
             assert!(
-                super::super::RESERVED_TYPE_NAMES.contains(&name),
+                super::super::RESERVED_NAMES.contains(&name),
                 "{name} is in the SDK's prelude but not reserved"
             );
         }
