@@ -31,3 +31,7 @@ fi
 
 # The JavaScript example migration (plugins/js): componentize-qjs from npm.
 "$(dirname "${BASH_SOURCE[0]}")/../plugins/js/build.sh"
+
+# The Python example migration (plugins/python): componentize-py from PyPI,
+# into plugins/python/.venv.
+"$(dirname "${BASH_SOURCE[0]}")/../plugins/python/build.sh"

@@ -271,11 +271,20 @@ async fn plan_prints_the_diff_and_locates_schema_errors() {
         "CREATE TABLE ok (a int);\n\nCREATE TABLE broken (a nosuchtype);\n",
     )
     .unwrap();
-    let out = cli(db.url(), scratch.path())
+    // Spawned, to know its process id: its shadow databases carry it (other
+    // tests make shadow databases of their own on the same server meanwhile).
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_migrate-host"))
+        .env("DATABASE_URL", db.url())
+        .arg("--dir")
+        .arg(scratch.path())
         .args(["plan", "--schema"])
         .arg(&schema)
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("schema.sql:3: type \"nosuchtype\" does not exist"),
@@ -285,8 +294,8 @@ async fn plan_prints_the_diff_and_locates_schema_errors() {
     let leftovers: i64 = db
         .client()
         .query_one(
-            "SELECT count(*) FROM pg_database WHERE datname LIKE 'migrate_shadow%'",
-            &[],
+            "SELECT count(*) FROM pg_database WHERE datname LIKE $1",
+            &[&format!("migrate_shadow_{pid}_%")],
         )
         .await
         .unwrap()
@@ -465,5 +474,69 @@ async fn a_pg_dump_of_the_database_loads_as_the_declared_schema() {
         "{}",
         stderr(&out)
     );
+    db.drop().await.unwrap();
+}
+
+/// A migration that waits for a lock past its lock_timeout is rolled back
+/// and tried again with a growing wait, each retry reported; once the lock
+/// is free it applies, and when it never is the run fails saying so.
+#[tokio::test]
+async fn a_lock_timeout_is_retried_then_reported() {
+    let (db, scratch) = interp_db(&["interp_1"]).await;
+    db.client().batch_execute("CREATE TABLE busy (id int)").await.unwrap();
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[act(migrate_host::actions::Action::AddColumn {
+            table: t("busy"),
+            column: col("note", migrate_host::wit::ScalarType::Text),
+        })],
+    )
+    .await;
+    let holder = migrate_host::pg::connect(db.url()).await.unwrap();
+    holder
+        .batch_execute("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let apply = |retries: &str| {
+        let mut cmd = cli(db.url(), scratch.path());
+        cmd.args(["--lock-timeout", "200ms", "--lock-retries", retries, "apply"]);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+    };
+
+    let out = apply("2").await.unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("r1: waited for a lock past its lock_timeout; rolled back, trying again in 500ms (retry 1 of 2)"),
+        "{err}"
+    );
+    assert!(err.contains("trying again in 1s (retry 2 of 2)"), "{err}");
+    assert!(
+        err.contains("r1 still waited for a lock past its lock_timeout after 2 retries"),
+        "{err}"
+    );
+    assert!(err.contains("canceling statement due to lock timeout"), "{err}");
+    assert!(history(&db).await.is_empty());
+
+    // The lock goes away while the migration waits between tries.
+    let running = apply("3");
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    let out = running.await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("(retry 1 of 3)"), "{}", stderr(&out));
+    assert_eq!(history(&db).await.len(), 1);
+    let columns: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'busy'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(columns, 2);
     db.drop().await.unwrap();
 }

@@ -909,3 +909,92 @@ async fn the_catalog_read_back_alone_catches_every_kind_of_stored_code() {
     );
     db.drop().await.unwrap();
 }
+
+/// What a review found past the first ring, each refused: a trigger
+/// deferred past the checks, a cancel caught in code of its own, a function
+/// put in the app's schema, functions reached by attribute notation or an
+/// operator, and DDL that locks the app's tables before Postgres says no.
+#[tokio::test]
+async fn a_vendor_cannot_act_after_the_checks_or_reach_the_apps_code_sideways() {
+    let (project, db) = interp_vendor(
+        "schemas = [\"auth\"]\nallow = [\"create\", \"alter\", \"sql\", \"functions\"]\nstatement_timeout = \"300ms\"",
+    )
+    .await;
+    db.client()
+        .batch_execute(
+            "CREATE FUNCTION audit(anyelement) RETURNS text LANGUAGE sql AS $$ SELECT 'ran as the app' $$;
+             CREATE FUNCTION eq3(int, int) RETURNS bool LANGUAGE sql AS $$ SELECT $1 = $2 $$;
+             CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = eq3);
+             CREATE TABLE parted (k int) PARTITION BY LIST (k);",
+        )
+        .await
+        .unwrap();
+    let function = |definition: &str| {
+        act(Action::CreateFunction {
+            definition: definition.into(),
+        })
+    };
+    let table = execute("CREATE TABLE auth.t (id int)", &[]);
+    let attempts: Vec<(Vec<Value>, &str)> = vec![
+        (
+            vec![
+                table.clone(),
+                function(
+                    "CREATE FUNCTION auth.late() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                     EXECUTE 'CREATE VIEW auth.pin AS SELECT email FROM public.users'; RETURN NULL; END $$",
+                ),
+                act(Action::CreateTrigger {
+                    definition: "CREATE CONSTRAINT TRIGGER late AFTER INSERT ON auth.t DEFERRABLE INITIALLY DEFERRED \
+                                 FOR EACH ROW EXECUTE FUNCTION auth.late()"
+                        .into(),
+                }),
+                execute("INSERT INTO auth.t VALUES (1)", &[]),
+            ],
+            "trigger late on auth.t is deferrable",
+        ),
+        (
+            vec![
+                function(
+                    "CREATE FUNCTION auth.stubborn() RETURNS void LANGUAGE plpgsql AS $$ BEGIN \
+                     EXECUTE 'SET LOCAL statement_timeout = 0'; \
+                     FOR i IN 1..600 LOOP BEGIN PERFORM count(*) FROM generate_series(1, 3000000); \
+                     EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$",
+                ),
+                execute("SELECT auth.stubborn()", &[]),
+            ],
+            "cancelled by the host: the statement ran past its source's statement_timeout",
+        ),
+        (
+            vec![function(
+                "CREATE FUNCTION public.lower(character varying) RETURNS text LANGUAGE sql AS $$ SELECT 'trojan' $$",
+            )],
+            "touches schema public",
+        ),
+        (
+            vec![table.clone(), execute("SELECT t.audit FROM auth.t t", &[])],
+            "does not exist",
+        ),
+        (
+            vec![execute("SELECT 1 OPERATOR(public.===) 1", &[])],
+            "calls a function of schema public",
+        ),
+        (vec![execute("SELECT 1 === 1", &[])], "does not exist"),
+        (
+            vec![execute(
+                "CREATE TABLE auth.p PARTITION OF public.parted FOR VALUES IN (1)",
+                &[],
+            )],
+            "outside this source's schemas",
+        ),
+        (
+            vec![execute("CREATE TABLE auth.r (u int REFERENCES public.users (id))", &[])],
+            "outside this source's schemas",
+        ),
+    ];
+    for (ops, expected) in &attempts {
+        let started = std::time::Instant::now();
+        refused(&project, &db, ops, expected).await;
+        assert!(started.elapsed().as_secs() < 30, "{ops:?} ran on");
+    }
+    db.drop().await.unwrap();
+}

@@ -3,18 +3,28 @@
 //!
 //! The host owns everything privileged (the connection, the transaction, the
 //! SQL); a migration is a component of the WIT `migration-component` world
-//! that can only ask for actions. Modules, in the order data flows:
+//! that can only ask for actions. Modules, from the command line down:
 //!
-//! - [`source`]: a directory of `.wasm` files → migrations with metadata and checksums;
-//! - [`history`]: the `migration_info` table, the revision chain, the advisory lock;
-//! - [`runtime`]: wasmtime, the sandbox and its limits, the imported `actions`;
-//! - [`actions`]: the `Action` type and the SQL it becomes;
-//! - [`migrator`]: apply / rollback / status, the policy over all of the above;
-//! - [`build`]: migration crates → components, with cargo (and `.js` files, with componentize-qjs);
-//! - [`workspace`]: a migrations directory on disk: `init`, new migrations, the parents their sources declare;
-//! - [`check`]: the declared schema, the migrations (replayed) and the database compared, for CI;
+//! - [`cli`]: the `migrate-host` command line: arguments and the one printer;
+//! - [`check`]: `check`, for CI: the database, the migrations (replayed into a scratch database) and the declared schema compared;
+//! - [`generate`]: the front half `plan` and `generate` share, and writing a migration crate;
+//! - [`workspace`]: a migrations directory's files: `init`, `new`, the revision and parent each source declares, `rebase`;
+//! - [`migrator`]: apply / rollback / status / accept over the sources, one transaction each;
 //! - [`testing`]: scratch databases for testing migrations from `cargo test`;
-//! - [`cli`]: the `migrate-host` command line.
+//! - [`build`]: migration crates (cargo) and `.js` files (componentize-qjs) → components, with their source digest;
+//! - [`source`]: a directory of `.wasm` files → migrations with metadata and identity;
+//! - [`runtime`]: wasmtime, the store and its limits, the compiled-component cache, the imported `actions`;
+//! - [`policy`]: `migrate.toml`, sources, grants and their limits, the check of every call and of what is stored;
+//! - [`history`]: the `migration_info` log, the revision chain, the advisory lock;
+//! - [`lint`]: the hazards of each step;
+//! - [`codegen`]: actions → the Rust source of a migration;
+//! - [`diff`]: schema × schema → actions;
+//! - [`shadow`]: the declared schema loaded into a throwaway database (or read from one);
+//! - [`schema`]: the in-memory model of a database and catalog introspection;
+//! - [`actions`]: the `Action` type and the SQL it becomes;
+//! - [`wit`]: the WIT contract's types, as the host uses them;
+//! - [`pg`]: connecting (TLS included), cancelling, scratch-database names;
+//! - [`digest`]: the SHA-256 every identity is made of.
 
 pub mod actions;
 pub mod build;
@@ -22,6 +32,7 @@ pub mod check;
 pub mod cli;
 pub mod codegen;
 pub mod diff;
+pub mod digest;
 pub mod generate;
 pub mod history;
 pub mod lint;

@@ -238,6 +238,23 @@ pub fn function_name(definition: &str) -> Option<String> {
     }
 }
 
+/// The schema a `CREATE FUNCTION` statement puts its function in (`None`:
+/// unqualified).
+pub fn function_schema(definition: &str) -> Option<String> {
+    let name = function_name(definition)?;
+    name.rsplit_once('.')
+        .map(|(schema, _)| schema.rsplit('.').next().unwrap_or(schema).to_owned())
+}
+
+/// The schema of the table a `CREATE TRIGGER` statement is on (`None`: unqualified).
+pub fn trigger_table_schema(definition: &str) -> Option<String> {
+    let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());
+    match single_statement(definition.trim_end().trim_end_matches(';'), &bad).ok()? {
+        NodeEnum::CreateTrigStmt(t) => t.relation.map(|r| r.schemaname).filter(|s| !s.is_empty()),
+        _ => None,
+    }
+}
+
 /// The trigger a `CREATE TRIGGER` statement declares, for messages.
 pub fn trigger_name(definition: &str) -> Option<String> {
     let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());
@@ -319,7 +336,12 @@ pub fn index_table_schema(definition: &str) -> Option<String> {
 pub struct SandboxedSql {
     /// The schema of each relation it writes or changes (`None`: unqualified).
     pub targets: Vec<Option<String>>,
-    /// It drops or truncates something, or drops a column.
+    /// It drops or truncates something, or drops a column: it needs the
+    /// `drop` grant.
+    pub drops: bool,
+    /// What it drops holds data (a table, a column, a sequence's value, rows
+    /// truncated; not an index or a view, which the same actions drop
+    /// without acknowledgement): it needs the acknowledgement too.
     pub loses_data: bool,
     /// What its function calls need from the grant.
     pub calls: Calls,
@@ -400,7 +422,7 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
                     return Err(refuse("use CASCADE (it reaches objects of other schemas and sources)"));
                 }
                 match cmd.subtype() {
-                    T::AtDropColumn => facts.loses_data = true,
+                    T::AtDropColumn => (facts.drops, facts.loses_data) = (true, true),
                     T::AtAddColumn
                     | T::AtColumnDefault
                     | T::AtDropNotNull
@@ -422,7 +444,7 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
             if cascade(s.behavior) {
                 return Err(refuse("use CASCADE (it reaches objects of other schemas and sources)"));
             }
-            facts.loses_data = true;
+            (facts.drops, facts.loses_data) = (true, true);
             for relation in &s.relations {
                 if let Some(NodeEnum::RangeVar(r)) = relation.node.as_ref() {
                     relations.push((r.schemaname.clone(), r.relname.clone()));
@@ -443,7 +465,8 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
                     "drop this kind of object through execute (allowed: tables, views, indexes, sequences)",
                 ));
             }
-            facts.loses_data = true;
+            facts.drops = true;
+            facts.loses_data = matches!(kind, O::ObjectTable | O::ObjectSequence);
             for object in &s.objects {
                 let Some(NodeEnum::List(list)) = object.node.as_ref() else {
                     return Err(refuse("drop this object"));
@@ -508,10 +531,13 @@ const EXPRESSION_FUNCTIONS: &[&str] = &[
     "age",
     "array_append",
     "array_cat",
+    "array_dims",
     "array_length",
+    "array_lower",
     "array_position",
     "array_remove",
     "array_to_string",
+    "array_upper",
     "btrim",
     "cardinality",
     "ceil",
@@ -525,14 +551,19 @@ const EXPRESSION_FUNCTIONS: &[&str] = &[
     "date_part",
     "date_trunc",
     "daterange",
+    "decode",
+    "encode",
     "extract",
     "floor",
+    "format",
     "gen_random_uuid",
     "generate_series",
     "greatest",
     "initcap",
     "int4range",
     "int8range",
+    "is_normalized",
+    "isempty",
     "isfinite",
     "json_array_elements",
     "json_build_array",
@@ -549,25 +580,35 @@ const EXPRESSION_FUNCTIONS: &[&str] = &[
     "jsonb_extract_path",
     "jsonb_extract_path_text",
     "jsonb_object_keys",
+    "jsonb_populate_record",
+    "jsonb_populate_recordset",
     "jsonb_set",
     "jsonb_strip_nulls",
+    "jsonb_to_record",
+    "jsonb_to_recordset",
     "jsonb_typeof",
     "least",
     "left",
     "length",
     "localtimestamp",
     "lower",
+    "lower_inf",
     "lpad",
     "ltrim",
     "make_date",
     "make_interval",
     "md5",
     "mod",
+    "normalize",
     "now",
     "numrange",
     "octet_length",
+    "overlay",
+    "phraseto_tsquery",
+    "plainto_tsquery",
     "position",
     "power",
+    "random",
     "regexp_like",
     "regexp_matches",
     "regexp_replace",
@@ -575,9 +616,16 @@ const EXPRESSION_FUNCTIONS: &[&str] = &[
     "replace",
     "right",
     "round",
+    "row_to_json",
     "rpad",
     "rtrim",
+    "setweight",
+    "sha224",
+    "sha256",
+    "sha384",
+    "sha512",
     "sign",
+    "similar_to_escape",
     "split_part",
     "sqrt",
     "starts_with",
@@ -593,14 +641,20 @@ const EXPRESSION_FUNCTIONS: &[&str] = &[
     "to_jsonb",
     "to_number",
     "to_timestamp",
+    "to_tsquery",
+    "to_tsvector",
     "transaction_timestamp",
     "translate",
     "trim",
     "trunc",
+    "ts_rank",
+    "ts_rank_cd",
     "tsrange",
     "tstzrange",
     "unnest",
     "upper",
+    "upper_inf",
+    "websearch_to_tsquery",
 ];
 
 /// Aggregates and window functions a sandboxed source's queries may also
@@ -611,6 +665,7 @@ const QUERY_FUNCTIONS: &[&str] = &[
     "bool_and",
     "bool_or",
     "count",
+    "cume_dist",
     "dense_rank",
     "every",
     "first_value",
@@ -623,7 +678,12 @@ const QUERY_FUNCTIONS: &[&str] = &[
     "lead",
     "max",
     "min",
+    "mode",
+    "nth_value",
     "ntile",
+    "percent_rank",
+    "percentile_cont",
+    "percentile_disc",
     "rank",
     "row_number",
     "string_agg",
@@ -658,6 +718,8 @@ pub struct Calls {
 enum Context {
     /// Stored in the schema, run later by others.
     Stored,
+    /// A view's query: stored, and may aggregate.
+    View,
     /// Run now by the migration (`execute`/`query`).
     Raw,
 }
@@ -674,7 +736,7 @@ fn judge_call(
 ) -> Result<(), ActionError> {
     let refuse = |why: String| {
         Err(ActionError::NotPermitted(match context {
-            Context::Stored => format!(
+            Context::Stored | Context::View => format!(
                 "a sandboxed migration's {what} may call only built-in functions that compute a value (it runs \
                  later as whoever uses the object); {why}"
             ),
@@ -693,7 +755,7 @@ fn judge_call(
     }
     let full = qualifier.map_or(name.to_owned(), |q| format!("{q}.{name}"));
     if SEQUENCE_FUNCTIONS.contains(&name) {
-        if context == Context::Stored && name != "nextval" {
+        if context != Context::Raw && name != "nextval" {
             return refuse(format!("{full} reads or sets the session's sequence state"));
         }
         return match sequence {
@@ -706,7 +768,8 @@ fn judge_call(
             )),
         };
     }
-    let listed = EXPRESSION_FUNCTIONS.contains(&name) || (context == Context::Raw && QUERY_FUNCTIONS.contains(&name));
+    let listed =
+        EXPRESSION_FUNCTIONS.contains(&name) || (context != Context::Stored && QUERY_FUNCTIONS.contains(&name));
     if listed {
         Ok(())
     } else {
@@ -775,10 +838,10 @@ pub fn sandboxed_expression(text: &str, what: &str) -> Result<Calls, ActionError
 /// For a sandboxed source: the calls of a stored statement (a view's query,
 /// an index definition, a table constraint), read from its parse tree, held
 /// to the same list as stored expressions; and no read of `pg_settings`.
-pub fn sandboxed_stored_statement(sql: &str, what: &str) -> Result<Calls, ActionError> {
+pub fn sandboxed_stored_statement(sql: &str, what: &str, query: bool) -> Result<Calls, ActionError> {
     let bad = |why: &str| ActionError::InvalidArgument(format!("{what} {why}"));
     let parsed = pg_query::parse(sql).map_err(|e| bad(&format!("is not valid SQL: {e}")))?;
-    tree_calls(&parsed, Context::Stored, what)
+    tree_calls(&parsed, if query { Context::View } else { Context::Stored }, what)
 }
 
 /// Every call in a parse tree, judged; and no relation with rules that run
@@ -791,9 +854,11 @@ fn tree_calls(parsed: &pg_query::ParseResult, context: Context, what: &str) -> R
         .map_err(|e| ActionError::InvalidArgument(format!("a sandboxed migration's {what} could not be read: {e}")))?;
     let mut found = Vec::new();
     let mut settings = false;
+    let mut operators = Vec::new();
     walk(&tree, &mut |key, value| match key {
         // A node of the tree, or `CALL`'s own field.
         "FuncCall" | "funccall" => found.push(value),
+        "AExpr" => operators.push(value),
         _ if value.get("relname").and_then(|r| r.as_str()) == Some("pg_settings") => {
             let schema = value.get("schemaname").and_then(|s| s.as_str()).unwrap_or_default();
             settings |= schema.is_empty() || schema == "pg_catalog";
@@ -804,6 +869,22 @@ fn tree_calls(parsed: &pg_query::ParseResult, context: Context, what: &str) -> R
         return Err(ActionError::NotPermitted(format!(
             "a sandboxed migration's {what} may not use pg_settings (writing it changes the session's settings)"
         )));
+    }
+    // An operator runs its function: one named in another schema
+    // (`OPERATOR(public.===)`) counts as a call of that schema's code.
+    for operator in operators {
+        let names: Vec<&str> = operator
+            .get("name")
+            .and_then(|n| n.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.pointer("/node/String/sval").and_then(|s| s.as_str()))
+            .collect();
+        if let [schema, _] | [_, schema, _] = names.as_slice()
+            && *schema != "pg_catalog"
+        {
+            calls.functions.push((*schema).to_owned());
+        }
     }
     for call in found {
         let strings = |list: Option<&serde_json::Value>| -> Vec<String> {
@@ -868,18 +949,39 @@ fn constant_text(node: &serde_json::Value) -> Option<String> {
 }
 
 /// The relations the statement writes anywhere in it (`WITH d AS (DELETE
-/// ...) SELECT`), as (schema, name).
+/// ...) SELECT`), or that its DDL locks (a foreign key's table, a parent),
+/// as (schema, name).
 fn nested_writes(parsed: &pg_query::ParseResult) -> Vec<(String, String)> {
     let Ok(tree) = serde_json::to_value(&parsed.protobuf) else {
         return Vec::new();
     };
     let mut writes = Vec::new();
+    let name = |relation: &serde_json::Value| {
+        let field = |f: &str| relation.get(f).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        (field("schemaname"), field("relname"))
+    };
     walk(&tree, &mut |key, value| {
         if matches!(key, "InsertStmt" | "UpdateStmt" | "DeleteStmt" | "MergeStmt")
             && let Some(relation) = value.get("relation")
         {
-            let field = |f: &str| relation.get(f).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-            writes.push((field("schemaname"), field("relname")));
+            writes.push(name(relation));
+        }
+        // DDL locks these before Postgres checks a right on them: a
+        // foreign key's table, a partition's or a child's parent.
+        if key == "pktable" {
+            writes.push(name(value));
+        }
+        if key == "CreateStmt" {
+            for parent in value
+                .get("inh_relations")
+                .and_then(|r| r.as_array())
+                .into_iter()
+                .flatten()
+            {
+                if let Some(relation) = parent.pointer("/node/RangeVar") {
+                    writes.push(name(relation));
+                }
+            }
         }
     });
     writes

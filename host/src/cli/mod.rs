@@ -88,6 +88,14 @@ pub struct LimitArgs {
     /// Compile components on every run instead of caching them.
     #[arg(long, global = true)]
     pub no_cache: bool,
+    /// How long a statement of a trusted source may wait for a lock (each
+    /// source may set its own in migrate.toml; 0: no limit).
+    #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub lock_timeout: Duration,
+    /// How often a migration that waited past its lock_timeout is tried
+    /// again, its whole transaction, with a growing wait between tries.
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::migrator::LOCK_RETRIES)]
+    pub lock_retries: u32,
 }
 
 impl LimitArgs {
@@ -328,9 +336,17 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         return plan(url, schema, shadow_url.as_deref(), *down, *json, cli.verbose).await;
     }
     let limits = cli.limits.limits()?;
-    let sources = sources(&cli, &limits)?;
+    let mut sources = sources(&cli, &limits)?;
+    // Trusted sources without a lock_timeout of their own take the command line's.
+    for source in sources.iter_mut().filter(|s| !s.grant.sandboxed()) {
+        if source.grant.lock_timeout.is_none() && !cli.limits.lock_timeout.is_zero() {
+            source.grant.lock_timeout = Some(cli.limits.lock_timeout);
+        }
+    }
     let runtime = Runtime::new(limits, cli.limits.cache_dir())?;
-    let migrator = Migrator::connect_sources(runtime, url, sources).await?;
+    let migrator = Migrator::connect_sources(runtime, url, sources)
+        .await?
+        .with_lock_retries(cli.limits.lock_retries);
     match cli.command {
         Command::Init { .. } | Command::New { .. } | Command::Build | Command::Plan { .. } | Command::Check { .. } => {
             unreachable!("handled above")

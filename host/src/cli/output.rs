@@ -243,6 +243,18 @@ impl Printer {
             ),
             Event::Forced { .. } => {}
             Event::Started { .. } => {}
+            Event::Retrying {
+                revision,
+                attempt,
+                retries,
+                wait,
+            } if !self.quiet => eprintln!(
+                "{}: waited for a lock past its lock_timeout; rolled back, trying again in {} (retry {attempt} of \
+                 {retries})",
+                line(revision),
+                humantime::format_duration(*wait)
+            ),
+            Event::Retrying { .. } => {}
             Event::Finished {
                 direction,
                 revision,
@@ -258,7 +270,7 @@ impl Printer {
                     } else {
                         "roll back"
                     };
-                    println!("-- {verb} {revision}: {}", line(message));
+                    println!("-- {verb} {}: {}", line(revision), line(message));
                     for hazard in hazards.iter() {
                         println!("-- HAZARD {}", line(&hazard.to_string()));
                     }
@@ -276,7 +288,7 @@ impl Printer {
                 } else {
                     "rolled back"
                 };
-                println!("{verb:>11}  {revision}  {}  ({millis:.1} ms)", line(message));
+                println!("{verb:>11}  {}  {}  ({millis:.1} ms)", line(revision), line(message));
                 if self.verbose {
                     for sql in statements.iter() {
                         for sql_line in as_script(sql).lines() {
@@ -396,7 +408,7 @@ impl Printer {
                 };
                 println!(
                     "{state:<8} {source:<source_width$}{:<width$}  {when:<23}  {}{note}",
-                    m.revision,
+                    line(&m.revision),
                     line(&m.message)
                 );
             }

@@ -7,7 +7,7 @@ use crate::history::chain::{self, Link, Reconciled, State};
 use crate::history::{self, Operation, Record};
 use crate::policy::Source;
 use crate::runtime::session::{Mode, Session, Watch};
-use crate::runtime::{Direction, Runtime};
+use crate::runtime::{Direction, RunFailure, Runtime};
 use crate::source::{self, Migration};
 use anyhow::{Context as _, anyhow, bail};
 use chrono::Utc;
@@ -58,6 +58,14 @@ pub enum Event<'a> {
         direction: Direction,
         revision: &'a str,
         message: &'a str,
+    },
+    /// The migration waited for a lock past its `lock_timeout`; its
+    /// transaction was rolled back and it runs again after `wait`.
+    Retrying {
+        revision: &'a str,
+        attempt: u32,
+        retries: u32,
+        wait: std::time::Duration,
     },
     Finished {
         direction: Direction,
@@ -152,6 +160,17 @@ pub struct Migrator {
     /// Granted schemas this run created for a source, dropped again (when
     /// still empty) if the source's migration fails before any succeeded.
     provisioned: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
+    /// How often a migration that timed out waiting for a lock runs again.
+    lock_retries: u32,
+}
+
+/// How many times a migration that waited past its `lock_timeout` is tried
+/// again, by default.
+pub const LOCK_RETRIES: u32 = 3;
+
+/// The wait before retry `attempt` (1, 2, ...): 0.5 s, doubling, at most 8 s.
+fn lock_backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(500 << attempt.saturating_sub(1).min(4))
 }
 
 /// One source's migrations in chain order.
@@ -176,7 +195,15 @@ impl Migrator {
             url: None,
             sandboxes: Default::default(),
             provisioned: Default::default(),
+            lock_retries: LOCK_RETRIES,
         }
+    }
+
+    /// How often a migration that times out waiting for a lock is tried
+    /// again (its whole transaction) before the run fails.
+    pub fn with_lock_retries(mut self, retries: u32) -> Self {
+        self.lock_retries = retries;
+        self
     }
 
     /// Opens the two connections a migrator needs.
@@ -630,21 +657,77 @@ impl Migrator {
             .get(0))
     }
 
-    /// The source's timeouts, for the migration's transaction.
+    /// The source's settings for the migration's transaction: its timeouts,
+    /// and for a sandboxed source a search path of only `pg_catalog` and its
+    /// own schemas, so that no unqualified name (a function called by
+    /// attribute notation, `t.audit`, or an operator) resolves to the app's.
     fn timeouts(source: &Source) -> Vec<String> {
         let grant = &source.grant;
-        [
+        let mut settings: Vec<String> = [
             ("statement_timeout", grant.statement_timeout),
             ("lock_timeout", grant.lock_timeout),
         ]
         .into_iter()
         .filter_map(|(setting, value)| value.map(|v| format!("SET LOCAL {setting} = {}", v.as_millis().max(1))))
-        .collect()
+        .collect();
+        if grant.sandboxed() {
+            let mut path = vec!["pg_catalog".to_owned()];
+            path.extend(grant.schemas.iter().map(|s| crate::actions::ident::quote(s)));
+            settings.push(format!("SET LOCAL search_path = {}", path.join(", ")));
+        }
+        settings
+    }
+
+    /// [`Self::run_once`], again (after a growing wait) while it fails
+    /// waiting for a lock: each try is its own transaction, rolled back whole.
+    async fn run_one(
+        &self,
+        migration: &Migration,
+        source: &Source,
+        direction: Direction,
+        dry_run: bool,
+        on_event: &mut dyn FnMut(Event),
+    ) -> anyhow::Result<()> {
+        let mut attempt = 0;
+        loop {
+            let result = self.run_once(migration, source, direction, dry_run, on_event).await;
+            let locked = result.as_ref().err().is_some_and(|e| {
+                e.chain().any(|cause| {
+                    cause
+                        .downcast_ref::<RunFailure>()
+                        .is_some_and(RunFailure::is_lock_timeout)
+                })
+            });
+            match result {
+                Err(_) if locked && !dry_run && attempt < self.lock_retries => {
+                    attempt += 1;
+                    let wait = lock_backoff(attempt);
+                    on_event(Event::Retrying {
+                        revision: migration.revision(),
+                        attempt,
+                        retries: self.lock_retries,
+                        wait,
+                    });
+                    // A sandboxed source's schemas may have been dropped with
+                    // the failed try: the next one provisions them again.
+                    self.sandboxes.lock().await.remove(&source.name);
+                    tokio::time::sleep(wait).await;
+                }
+                Err(error) if locked && attempt > 0 => {
+                    return Err(error.context(format!(
+                        "{} still waited for a lock past its lock_timeout after {attempt} retries; find what holds \
+                         the lock (pg_locks, pg_stat_activity), or raise --lock-timeout / --lock-retries",
+                        migration.revision()
+                    )));
+                }
+                other => return other,
+            }
+        }
     }
 
     /// One migration in one transaction, with its history record. A dry run
     /// opens no transaction and records nothing.
-    async fn run_one(
+    async fn run_once(
         &self,
         migration: &Migration,
         source: &Source,
@@ -770,10 +853,17 @@ impl Migrator {
             }
             // Nothing of the migration, nor its record, survives.
             Err(error) if !dry_run => {
-                if let Err(rollback) = client.batch_execute(&format!("ROLLBACK; {RESET_SESSION}")).await {
-                    let error = error.context(format!("and rolling the transaction back failed too: {rollback}"));
-                    return Err(error).with_context(what);
-                }
+                // A connection the host had to end (a sandboxed statement
+                // that caught its cancel) took its transaction with it.
+                let rolled_back = client.batch_execute(&format!("ROLLBACK; {RESET_SESSION}")).await;
+                let error = match rolled_back {
+                    Err(_) if client.is_closed() => {
+                        self.sandboxes.lock().await.remove(&source.name);
+                        error
+                    }
+                    Err(rollback) => error.context(format!("and rolling the transaction back failed too: {rollback}")),
+                    Ok(()) => error,
+                };
                 // Nor the empty schemas provisioned for a source that never got going.
                 let provisioned = self
                     .provisioned

@@ -105,7 +105,8 @@ pub fn classify(action: &Action) -> (Capability, Vec<Option<String>>) {
         Action::CreatePolicy { policy } => (Privileges, vec![s(&policy.table)]),
         Action::CreateExtension { schema, .. } => (Extensions, vec![schema.clone()]),
         Action::UpdateExtension { .. } | Action::DropExtension { .. } => (Extensions, vec![]),
-        Action::CreateFunction { .. } | Action::CreateTrigger { .. } => (Functions, vec![]),
+        Action::CreateFunction { definition } => (Functions, vec![guard::function_schema(definition)]),
+        Action::CreateTrigger { definition } => (Functions, vec![guard::trigger_table_schema(definition)]),
         Action::DropFunction { name, .. } => (Functions, vec![s(name)]),
         Action::DropTrigger { table, .. } => (Functions, vec![s(table)]),
     }

@@ -20,8 +20,8 @@
 //! timeout_secs = 60
 //! ```
 
+use super::Limits;
 use super::{Capability, Grant, Source};
-use crate::runtime::Limits;
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};

@@ -12,13 +12,14 @@
 
 mod classify;
 mod config;
+mod limits;
 pub mod stored;
 
 pub use classify::{Capability, SqlText, TextKind, classify, sql_texts};
 pub use config::{Config, SourceConfig, Trust, load_config};
+pub use limits::Limits;
 
 use crate::actions::{Action, ActionError, DEFAULT_SCHEMA, guard};
-use crate::runtime::Limits;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -113,7 +114,8 @@ impl Grant {
                 TextKind::Expression | TextKind::PartitionBound => guard::sandboxed_expression(text, what)?,
                 // The strategy (`LIST (`) reads like a call: from the tree.
                 TextKind::TableConstraint | TextKind::PartitionKey | TextKind::Query | TextKind::Statement => {
-                    guard::sandboxed_stored_statement(&kind.wrap().replace("{}", text), what)?
+                    let query = kind == TextKind::Query;
+                    guard::sandboxed_stored_statement(&kind.wrap().replace("{}", text), what, query)?
                 }
                 TextKind::Code => continue,
             };
@@ -138,10 +140,10 @@ impl Grant {
             ));
         }
         let facts = guard::sandboxed_statement(sql)?;
-        if facts.loses_data && !self.capabilities.contains(&Capability::Drop) {
+        if facts.drops && !self.capabilities.contains(&Capability::Drop) {
             return Err(ActionError::NotPermitted(
-                "this statement loses data (DROP, TRUNCATE, DROP COLUMN) and needs the `drop` grant, which this \
-                 source does not have"
+                "this statement drops something (DROP, TRUNCATE, DROP COLUMN) and needs the `drop` grant, which \
+                 this source does not have"
                     .into(),
             ));
         }
@@ -149,7 +151,8 @@ impl Grant {
             && let Some(revision) = unacknowledged
         {
             return Err(ActionError::NotPermitted(format!(
-                "this statement loses data (DROP, TRUNCATE, DROP COLUMN), and a sandboxed source's data loss must \
+                "this statement loses data (DROP TABLE or SEQUENCE, TRUNCATE, DROP COLUMN), and a sandboxed \
+                 source's data loss must \
                  be acknowledged: review the migration, then add {revision:?} to the source's `acknowledge` list in \
                  migrate.toml"
             )));

@@ -134,6 +134,16 @@ SELECT DISTINCT t.obj, c.oid::pg_catalog.regclass::pg_catalog.text
  ORDER BY 1, 2
 "#;
 
+/// Every trigger of the granted schemas that may be deferred to `COMMIT`:
+/// it would run after this check (and after the host's watch), so whatever
+/// it does there would never be judged.
+const DEFERRED_TRIGGERS: &str = r#"
+SELECT pg_catalog.format('trigger %s on %s', pg_catalog.quote_ident(t.tgname), t.tgrelid::pg_catalog.regclass)
+  FROM pg_catalog.pg_trigger t
+ WHERE t.tgrelid IN (SELECT oid FROM rels) AND NOT t.tgisinternal AND t.tgdeferrable
+ ORDER BY 1
+"#;
+
 /// Every dependency of an object in the granted schemas on an object
 /// outside them that is not built in (OIDs below 16384 are initdb's).
 const OUTSIDE_DEPENDENCIES: &str = r#"
@@ -217,18 +227,27 @@ pub async fn check(client: &Client, grant: &Grant) -> Result<(), ActionError> {
         .await
         .map_err(database)?;
     let schemas = &grant.schemas;
-    let (calls_sql, ruled_sql, dependencies_sql) = (
+    let (calls_sql, ruled_sql, dependencies_sql, deferred_sql) = (
         format!("WITH {TREES}{STORED_CALLS}"),
         format!("WITH {TREES}{RULED_RELATIONS}"),
         format!("WITH {TREES}{OUTSIDE_DEPENDENCIES}"),
+        format!("WITH {TREES}{DEFERRED_TRIGGERS}"),
     );
-    let (calls, ruled, dependencies) = futures_util::future::try_join3(
+    let (calls, ruled, dependencies, deferred) = futures_util::future::try_join4(
         client.query(&calls_sql, &[schemas]),
         client.query(&ruled_sql, &[schemas]),
         client.query(&dependencies_sql, &[schemas]),
+        client.query(&deferred_sql, &[schemas]),
     )
     .await
     .map_err(database)?;
+    if let Some(row) = deferred.first() {
+        return Err(ActionError::NotPermitted(format!(
+            "{} is deferrable: a trigger deferred to COMMIT would run after the host's checks of the migration; \
+             make it NOT DEFERRABLE; the migration was rolled back",
+            row.get::<_, String>(0)
+        )));
+    }
     let calls: Vec<StoredCall> = calls
         .iter()
         .map(|row| StoredCall {

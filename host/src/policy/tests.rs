@@ -446,3 +446,122 @@ fn sandboxed_sql_calls_only_value_functions_and_writes_only_its_schemas() {
     assert!(grant.check_sql("SELECT auth.f()", None).is_err());
     assert!(with_functions.check_sql("SELECT public.f()", None).is_err());
 }
+
+#[test]
+fn sandboxed_ddl_may_not_lock_or_call_into_other_schemas() {
+    let grant = sandboxed(&["auth"], &[Capability::Sql, Capability::Create]);
+    for (sql, why) in [
+        (
+            "CREATE TABLE auth.p PARTITION OF public.parted FOR VALUES IN (1)",
+            "outside this source's schemas",
+        ),
+        (
+            "CREATE TABLE auth.c () INHERITS (public.users)",
+            "outside this source's schemas",
+        ),
+        (
+            "CREATE TABLE auth.r (u int REFERENCES public.users (id))",
+            "outside this source's schemas",
+        ),
+        (
+            "ALTER TABLE auth.r ADD FOREIGN KEY (u) REFERENCES users (id)",
+            "outside this source's schemas",
+        ),
+        ("SELECT 1 OPERATOR(public.===) 1", "calls a function of schema public"),
+    ] {
+        let err = grant.check_sql(sql, None).unwrap_err().to_string();
+        assert!(err.contains(why), "{sql}: expected {why:?} in {err}");
+    }
+    assert!(
+        grant
+            .check_sql("CREATE TABLE auth.r (u int REFERENCES auth.t (id))", None)
+            .is_ok()
+    );
+    assert!(grant.check_sql("SELECT 1 OPERATOR(pg_catalog.+) 1", None).is_ok());
+    // A view of its own may aggregate, through the action too.
+    let view = Action::CreateView {
+        name: QualifiedName::qualified("auth", "v"),
+        query: "SELECT count(*), row_number() OVER () FROM auth.t".into(),
+        materialized: false,
+    };
+    assert!(sandboxed(&["auth"], &[Capability::Create]).check(&view).is_ok());
+    // Functions and triggers name their schema.
+    let functions = sandboxed(&["auth"], &[Capability::Functions]);
+    let function = |sql: &str| Action::CreateFunction { definition: sql.into() };
+    let body = "RETURNS int LANGUAGE sql AS $$ SELECT 1 $$";
+    assert!(
+        functions
+            .check(&function(&format!("CREATE FUNCTION auth.f() {body}")))
+            .is_ok()
+    );
+    let err = functions
+        .check(&function(&format!("CREATE FUNCTION public.lower(text) {body}")))
+        .unwrap_err();
+    assert!(err.to_string().contains("touches schema public"), "{err}");
+    let trigger = Action::CreateTrigger {
+        definition: "CREATE TRIGGER x BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION auth.f()".into(),
+    };
+    assert!(
+        functions
+            .check(&trigger)
+            .unwrap_err()
+            .to_string()
+            .contains("touches schema public")
+    );
+}
+
+#[test]
+fn a_drop_through_execute_needs_what_the_same_drop_action_needs() {
+    use crate::wit::QualifiedName as Q;
+    let with_drop = sandboxed(&["auth"], &[Capability::Sql, Capability::Drop]);
+    let without = sandboxed(&["auth"], &[Capability::Sql]);
+    let unacknowledged = Some("v3");
+    // Indexes and views hold no data: the drop grant, no acknowledgement,
+    // by the action and by raw SQL alike.
+    for sql in ["DROP INDEX auth.i", "DROP VIEW auth.v", "DROP MATERIALIZED VIEW auth.m"] {
+        assert!(with_drop.check_sql(sql, unacknowledged).is_ok(), "{sql}");
+        assert!(
+            without
+                .check_sql(sql, None)
+                .unwrap_err()
+                .to_string()
+                .contains("needs the `drop` grant")
+        );
+    }
+    assert!(
+        crate::lint::data_loss(&Action::DropIndex {
+            index: Q::qualified("auth", "i")
+        })
+        .is_none()
+    );
+    assert!(
+        crate::lint::data_loss(&Action::DropView {
+            name: Q::qualified("auth", "v"),
+            materialized: false
+        })
+        .is_none()
+    );
+    // Tables, sequences, truncation and columns lose data: both.
+    for sql in [
+        "DROP TABLE auth.t",
+        "DROP SEQUENCE auth.s",
+        "TRUNCATE auth.t",
+        "ALTER TABLE auth.t DROP COLUMN c",
+    ] {
+        let err = with_drop.check_sql(sql, unacknowledged).unwrap_err().to_string();
+        assert!(err.contains("must be acknowledged"), "{sql}: {err}");
+        assert!(with_drop.check_sql(sql, None).is_ok(), "{sql}");
+    }
+    assert!(
+        crate::lint::data_loss(&Action::DropTable {
+            table: Q::qualified("auth", "t")
+        })
+        .is_some()
+    );
+    assert!(
+        crate::lint::data_loss(&Action::DropSequence {
+            name: Q::qualified("auth", "s")
+        })
+        .is_some()
+    );
+}

@@ -33,7 +33,7 @@ impl ComponentCache {
     pub fn new(dir: PathBuf, engine: &Engine) -> Self {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        let contract = crate::source::checksum(include_str!("../../../wit/migrate.wit").as_bytes());
+        let contract = crate::digest::checksum(include_str!("../../../wit/migrate.wit").as_bytes());
         ComponentCache {
             dir,
             engine: format!("{:016x}", hasher.finish()),

@@ -19,10 +19,11 @@ mod output;
 pub mod session;
 
 use crate::policy::Grant;
+pub use crate::policy::Limits;
 use crate::wit::{MigrationComponent, MigrationComponentPre, RevisionInfo};
 use anyhow::Context as _;
 use host::HostState;
-pub use limits::{LimitExceeded, Limits};
+pub use limits::LimitExceeded;
 use session::{ActionFailure, Session};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -108,6 +109,17 @@ pub enum RunError {
 pub struct RunFailure {
     pub error: RunError,
     pub output: String,
+    /// The SQLSTATE of the first call that failed, if one did (a guest that
+    /// returns an error usually passes its call's on).
+    pub sqlstate: Option<String>,
+}
+
+impl RunFailure {
+    /// Whether it failed waiting for a lock (`lock_timeout`, SQLSTATE
+    /// 55P03): worth another try once the lock is free.
+    pub fn is_lock_timeout(&self) -> bool {
+        self.sqlstate.as_deref() == Some("55P03")
+    }
 }
 
 fn output_suffix(output: &str) -> String {
@@ -178,7 +190,7 @@ impl Runtime {
     /// [`Runtime::load`], reading the metadata under `limits` (a sandboxed
     /// source's, so that even `metadata` cannot spin past them).
     pub async fn load_with(&self, bytes: &[u8], limits: &Limits) -> anyhow::Result<LoadedComponent> {
-        let compiled = self.compile(bytes, &crate::source::checksum(bytes))?;
+        let compiled = self.compile(bytes, &crate::digest::checksum(bytes))?;
         self.finish(compiled, limits).await
     }
 
@@ -261,7 +273,7 @@ impl Runtime {
             Some(mapped) => self.link(&mapped)?,
             None => {
                 let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-                if crate::source::checksum(&bytes) != component.sha256 {
+                if crate::digest::checksum(&bytes) != component.sha256 {
                     anyhow::bail!("{} changed while migrate-host was running", file.display());
                 }
                 self.compile(&bytes, &component.sha256)?.pre
@@ -344,6 +356,7 @@ impl Runtime {
         let mut store = self.store(session, grant).map_err(|error| RunFailure {
             error: RunError::Trap(format!("{error:#}")),
             output: String::new(),
+            sqlstate: None,
         })?;
         let revision = &component.info.revision;
         if grant.sandboxed() && direction == Direction::Up && !grant.acknowledged.contains(revision) {
@@ -352,6 +365,7 @@ impl Runtime {
         let pre = self.prepare(component).map_err(|error| RunFailure {
             error: RunError::Load(format!("{error:#}")),
             output: String::new(),
+            sqlstate: None,
         })?;
         let call = async {
             let instance = pre.instantiate_async(&mut store).await?;
@@ -363,9 +377,18 @@ impl Runtime {
         };
         let result = tokio::time::timeout(limits.timeout, call).await;
         let output = store.data().output.text();
+        let failed_sqlstate = |state: &HostState| match &state.first_failure {
+            Some(ActionFailure {
+                error: crate::actions::ActionError::Database { sqlstate, .. },
+                ..
+            }) => sqlstate.clone(),
+            _ => None,
+        };
+        let sqlstate = failed_sqlstate(store.data());
         let fail = |error| RunFailure {
             error,
             output: output.clone(),
+            sqlstate: sqlstate.clone(),
         };
         let returned = match result {
             Err(_elapsed) => {
@@ -450,8 +473,13 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 
 fn validate_info(info: &RevisionInfo) -> anyhow::Result<()> {
     let check = |what: &str, value: &str| -> anyhow::Result<()> {
-        if value.is_empty() || value.len() > 128 || value.chars().any(char::is_control) {
-            anyhow::bail!("its {what} {value:?} must be 1 to 128 bytes without control characters");
+        let hidden = |c: char| {
+            c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        };
+        if value.is_empty() || value.len() > 128 || value.chars().any(hidden) {
+            anyhow::bail!(
+                "its {what} {value:?} must be 1 to 128 bytes without control characters or direction overrides"
+            );
         }
         Ok(())
     };

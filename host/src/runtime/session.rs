@@ -148,29 +148,42 @@ impl Session {
         let mut work = std::pin::pin!(work);
         let (started, poll) = (Instant::now(), watch.poll());
         let mut waiting_since: Option<Instant> = None;
-        let mut cancelled: Option<String> = None;
+        let mut cancelled: Option<(String, &str)> = None;
+        // A cancel can be caught (PL/pgSQL `EXCEPTION WHEN query_canceled`):
+        // a statement still running a moment later loses its connection.
+        let (mut cancelled_at, mut terminated) = (None::<Instant>, false);
         loop {
             tokio::select! {
                 result = &mut work => {
                     return match (result, cancelled) {
-                        (Err(ActionError::Database { .. }), Some(why)) => Err(ActionError::Database {
+                        (Err(ActionError::Database { .. }), Some((why, sqlstate))) => Err(ActionError::Database {
                             message: why,
-                            sqlstate: Some("57014".into()),
+                            sqlstate: Some(sqlstate.into()),
                         }),
                         (result, _) => result,
                     };
                 }
-                _ = tokio::time::sleep(poll), if cancelled.is_none() => {
+                _ = tokio::time::sleep(poll), if !terminated => {
+                    if let Some(at) = cancelled_at {
+                        if at.elapsed() >= (poll * 10).max(Duration::from_millis(500)) {
+                            terminated = true;
+                            let _ = watch
+                                .observer
+                                .execute("SELECT pg_catalog.pg_terminate_backend($1)", &[&watch.pid])
+                                .await;
+                        }
+                        continue;
+                    }
                     // A little past the limit, so that Postgres's own timeout
                     // (set on the session too) normally speaks first.
                     let over = |limit: Option<Duration>, since: Option<Instant>| {
                         limit.zip(since).is_some_and(|(limit, since)| since.elapsed() >= limit + poll)
                     };
                     if over(watch.statement_timeout, Some(started)) {
-                        cancelled = Some(format!(
+                        cancelled = Some((format!(
                             "cancelled by the host: the statement ran past its source's statement_timeout ({})",
                             humantime::format_duration(watch.statement_timeout.unwrap_or_default())
-                        ));
+                        ), "57014"));
                     } else if watch.lock_timeout.is_some() {
                         waiting_since = match (watch.waiting_for_lock().await, waiting_since) {
                             (true, None) => Some(Instant::now() - poll),
@@ -178,14 +191,15 @@ impl Session {
                             (false, _) => None,
                         };
                         if over(watch.lock_timeout, waiting_since) {
-                            cancelled = Some(format!(
+                            cancelled = Some((format!(
                                 "cancelled by the host: the statement waited for a lock past its source's \
                                  lock_timeout ({})",
                                 humantime::format_duration(watch.lock_timeout.unwrap_or_default())
-                            ));
+                            ), "55P03"));
                         }
                     }
                     if cancelled.is_some() {
+                        cancelled_at = Some(Instant::now());
                         crate::pg::cancel(client).await;
                     }
                 }

@@ -9,7 +9,6 @@ pub mod identity;
 
 use crate::runtime::{LoadedComponent, Runtime};
 use anyhow::{Context as _, bail};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -70,9 +69,7 @@ pub fn component_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-pub fn checksum(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
+pub use crate::digest::checksum;
 
 /// Reads, compiles and checks every component in `dir`.
 pub async fn load(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<Migration>> {
@@ -86,7 +83,7 @@ pub async fn load(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<Migration
 pub async fn load_with(
     runtime: &Runtime,
     dir: &Path,
-    limits: &crate::runtime::Limits,
+    limits: &crate::policy::Limits,
 ) -> anyhow::Result<Vec<Migration>> {
     load_files(runtime, component_files(dir)?, limits).await
 }
