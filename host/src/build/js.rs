@@ -63,7 +63,7 @@ pub fn build(dir: &Path, scripts: Vec<PathBuf>, quiet: bool) -> anyhow::Result<V
     if stale.is_empty() {
         return Ok(built);
     }
-    let (tools, wit) = crate::workspace::ensure_js(dir)?;
+    let (tools, wit) = ensure_js(dir)?;
     let componentize = install(&tools, quiet)?;
     for (script, component, digest) in stale {
         let tmp = component.with_extension(format!("wasm.qjs{}", std::process::id()));
@@ -99,6 +99,40 @@ pub fn build(dir: &Path, scripts: Vec<PathBuf>, quiet: bool) -> anyhow::Result<V
         });
     }
     Ok(built)
+}
+
+/// Where the WIT contract and componentize-qjs's manifest are vendored,
+/// inside the migrations directory (the Rust SDK is vendored there too, by
+/// [`crate::workspace::ensure`]).
+pub const SDK_DIR: &str = ".migrate-sdk";
+
+/// What building a `.js` migration needs, inside [`SDK_DIR`]:
+/// componentize-qjs's manifest and lock file (installed with `npm ci`), and
+/// the WIT contract.
+const JS_FILES: [(&str, &str); 3] = [
+    ("js/package.json", include_str!("../../../plugins/js/package.json")),
+    (
+        "js/package-lock.json",
+        include_str!("../../../plugins/js/package-lock.json"),
+    ),
+    ("wit/migrate.wit", include_str!("../../../wit/migrate.wit")),
+];
+
+/// Vendors what building a `.js` migration in `dir` needs into
+/// [`SDK_DIR`], each file only when missing. Returns the directory to run
+/// `npm ci` in and the WIT directory.
+pub fn ensure_js(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let sdk = dir.join(SDK_DIR);
+    for (path, text) in JS_FILES {
+        let file = sdk.join(path);
+        if file.exists() {
+            continue;
+        }
+        let parent = file.parent().expect("vendored files are in folders");
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::write(&file, text).with_context(|| format!("writing {}", file.display()))?;
+    }
+    Ok((sdk.join("js"), sdk.join("wit")))
 }
 
 /// componentize-qjs in `tools` (`node_modules/.bin`), installed there from

@@ -20,7 +20,7 @@
 
 mod js;
 
-pub use js::scripts;
+pub use js::{SDK_DIR, ensure_js, scripts};
 
 use crate::source::identity;
 use anyhow::{Context as _, bail};

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 /// Where the SDK, the WIT contract and the JavaScript toolchain's manifest
 /// are vendored, inside the migrations directory.
-pub const SDK_DIR: &str = ".migrate-sdk";
+pub const SDK_DIR: &str = crate::build::SDK_DIR;
 
 /// The vendored Rust SDK: the crate and the WIT package it binds.
 const SDK_FILES: [(&str, &str); 6] = [
@@ -46,16 +46,6 @@ const SDK_FILES: [(&str, &str); 6] = [
 
 /// The WIT contract, inside [`SDK_DIR`].
 const WIT_FILE: &str = "wit/migrate.wit";
-
-/// What `build` needs to turn a `.js` migration into a component:
-/// componentize-qjs, pinned by its lock file (installed with `npm ci`).
-const JS_FILES: [(&str, &str); 2] = [
-    ("js/package.json", include_str!("../../../plugins/js/package.json")),
-    (
-        "js/package-lock.json",
-        include_str!("../../../plugins/js/package-lock.json"),
-    ),
-];
 
 /// The `.gitignore` of a migrations directory: the policy on committing.
 /// Sources are committed (each crate, each `.js` file, `Cargo.toml`,
@@ -116,19 +106,6 @@ pub fn ensure(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Made)>> {
         made.push(write_new(&dir.join(".gitignore"), GITIGNORE)?);
     }
     Ok(made)
-}
-
-/// What building a `.js` migration in `dir` needs, vendored into
-/// [`SDK_DIR`] when missing: componentize-qjs's manifest and lock file, and
-/// the WIT contract. Returns the directory to run `npm ci` in and the WIT
-/// directory.
-pub fn ensure_js(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
-    let sdk = dir.join(SDK_DIR);
-    for (path, text) in JS_FILES {
-        write_new(&sdk.join(path), text)?;
-    }
-    write_new(&sdk.join(WIT_FILE), SDK_FILES[5].1)?;
-    Ok((sdk.join("js"), sdk.join("wit")))
 }
 
 /// Writes `text` to `file` (and its folders) unless the file exists.
@@ -207,14 +184,14 @@ pub fn write_crate(dir: &Path, name: &str, lib_rs: &str) -> anyhow::Result<PathB
 }
 
 /// Writes the JavaScript migration `<dir>/<name>.js`, with what building
-/// it needs vendored ([`ensure_js`]). Returns the file.
+/// it needs vendored ([`crate::build::ensure_js`]). Returns the file.
 pub fn write_js(dir: &Path, name: &str, source: &str) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let file = dir.join(format!("{name}.js"));
     if file.exists() {
         bail!("{} already exists", file.display());
     }
-    ensure_js(dir)?;
+    crate::build::ensure_js(dir)?;
     std::fs::write(&file, source).with_context(|| format!("writing {}", file.display()))?;
     Ok(file)
 }
