@@ -6,10 +6,12 @@
 //! that can only ask for actions. Modules, from the command line down:
 //!
 //! - [`cli`]: the `migrate-host` command line: arguments and the one printer;
+//! - [`check`]: `check`, for CI: the database, the migrations (replayed into a scratch database) and the declared schema compared;
 //! - [`generate`]: the front half `plan` and `generate` share, and writing a migration crate;
+//! - [`workspace`]: a migrations directory's files: `init`, `new`, the revision and parent each source declares, `rebase`;
 //! - [`migrator`]: apply / rollback / status / accept over the sources, one transaction each;
 //! - [`testing`]: scratch databases for testing migrations from `cargo test`;
-//! - [`build`]: migration crates → components, with cargo (and their source digest);
+//! - [`build`]: migration crates (cargo) and `.js` files (componentize-qjs) → components, with their source digest;
 //! - [`source`]: a directory of `.wasm` files → migrations with metadata and identity;
 //! - [`runtime`]: wasmtime, the store and its limits, the compiled-component cache, the imported `actions`;
 //! - [`policy`]: `migrate.toml`, sources, grants and their limits, the check of every call and of what is stored;
@@ -26,6 +28,7 @@
 
 pub mod actions;
 pub mod build;
+pub mod check;
 pub mod cli;
 pub mod codegen;
 pub mod diff;
@@ -42,3 +45,4 @@ pub mod shadow;
 pub mod source;
 pub mod testing;
 pub mod wit;
+pub mod workspace;

@@ -7,6 +7,9 @@
 //! crate that needs it; otherwise each crate is built on its own (same
 //! target directory). Only this module runs cargo.
 //!
+//! A `.js` file in the directory is a JavaScript migration, built with
+//! componentize-qjs ([`js`]).
+//!
 //! Each component carries the digest of its crate's source
 //! ([`crate::source::identity`]): a crate whose component already carries
 //! its current digest is not built again and its component is left as it
@@ -22,6 +25,10 @@
 //! `<dir>` only once it built, so that a crate that does not compile never
 //! breaks every later `build`.
 
+mod js;
+
+pub use js::{SDK_DIR, ensure_js, scripts};
+
 use crate::source::identity;
 use anyhow::{Context as _, bail};
 use std::collections::BTreeMap;
@@ -30,9 +37,10 @@ use std::process::{Command, Stdio};
 
 pub const TARGET: &str = "wasm32-wasip2";
 
-/// A migration crate and the component built from it.
+/// A migration's source and the component built from it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Built {
+    /// The crate's directory, or the `.js` file.
     pub crate_dir: PathBuf,
     pub component: PathBuf,
     /// False when the component was already up to date.
@@ -260,34 +268,78 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds every migration crate under `dir` whose component does not carry
-/// its current source digest, and writes each component next to its crate
-/// with the digest embedded. Cargo's own progress and errors go to stderr.
+/// Builds every migration under `dir` whose component does not carry its
+/// current source digest (each crate with cargo, each `.js` file with
+/// componentize-qjs), and writes each component next to its source with
+/// the digest embedded. Cargo's own progress and errors go to stderr.
 pub fn build(dir: &Path, quiet: bool) -> anyhow::Result<Vec<Built>> {
     let crates = crates(dir)?;
-    if crates.is_empty() {
+    let scripts = scripts(dir)?;
+    if crates.is_empty() && scripts.is_empty() {
         bail!(
-            "no migration crates in {} (a migration crate is a directory with a Cargo.toml)",
+            "no migrations to build in {} (a migration is a crate, a directory with a Cargo.toml, or a .js file)",
             dir.display()
         );
     }
+    let mut built = if crates.is_empty() {
+        Vec::new()
+    } else {
+        build_crates(dir, crates, quiet)?
+    };
+    built.extend(js::build(dir, scripts, quiet)?);
+    built.sort_by(|a, b| a.crate_dir.cmp(&b.crate_dir));
+    Ok(built)
+}
+
+/// The migrations under `dir` (crates and `.js` files) whose component is
+/// missing or does not carry the source's current digest: edited, or never
+/// built.
+pub fn outdated(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut outdated = Vec::new();
+    for krate in crates(dir)? {
+        let digest =
+            identity::crate_digest(&krate).with_context(|| format!("reading the source of {}", krate.display()))?;
+        if !carries(&component_of(dir, &krate), &digest) {
+            outdated.push(krate);
+        }
+    }
+    for script in scripts(dir)? {
+        if !js::current(&script)?.2 {
+            outdated.push(script);
+        }
+    }
+    outdated.sort();
+    Ok(outdated)
+}
+
+/// Whether the component at `component` carries `digest` (one that cannot
+/// be read does not).
+fn carries(component: &Path, digest: &str) -> bool {
+    std::fs::read(component)
+        .ok()
+        .and_then(|bytes| identity::read(&bytes).ok().flatten())
+        .is_some_and(|embedded| embedded.digest == digest)
+}
+
+/// `<dir>/<crate dir>.wasm`.
+fn component_of(dir: &Path, krate: &Path) -> PathBuf {
+    let name = krate
+        .file_name()
+        .expect("a crate directory has a name")
+        .to_string_lossy();
+    dir.join(format!("{name}.wasm"))
+}
+
+/// [`build`] for the crates.
+fn build_crates(dir: &Path, crates: Vec<PathBuf>, quiet: bool) -> anyhow::Result<Vec<Built>> {
     let mut built = Vec::new();
     let mut stale = Vec::new();
     for krate in crates {
         let digest =
             identity::crate_digest(&krate).with_context(|| format!("reading the source of {}", krate.display()))?;
-        let name = krate
-            .file_name()
-            .expect("a crate directory has a name")
-            .to_string_lossy()
-            .into_owned();
-        let component = dir.join(format!("{name}.wasm"));
+        let component = component_of(dir, &krate);
         // A component that cannot be read back is simply built again.
-        let current = std::fs::read(&component)
-            .ok()
-            .and_then(|bytes| identity::read(&bytes).ok().flatten())
-            .is_some_and(|embedded| embedded.digest == digest);
-        if current {
+        if carries(&component, &digest) {
             built.push(Built {
                 crate_dir: krate,
                 component,

@@ -2,7 +2,7 @@
 //! migration logic lives here; each command calls the library and prints.
 //!
 //! Exit codes: 0 success (including "already up to date"), 1 failure,
-//! 2 usage error (clap's own).
+//! 2 usage error (clap's own); `check` adds its verdicts, 2 and 3.
 
 mod output;
 
@@ -18,6 +18,8 @@ use std::time::Duration;
 
 const EXAMPLES: &str = "\
 Examples:
+  migrate-host init                           a migrations workspace in ./migrations and an empty ./schema.sql
+  migrate-host new -m \"backfill nicknames\"    a hand-written migration on top of the newest one
   migrate-host build                          build every migration crate in ./migrations
   migrate-host apply                          apply every pending migration
   migrate-host apply --to 20261103090000      apply up to and including that revision
@@ -27,7 +29,8 @@ Examples:
   migrate-host status --json                  applied / pending / changed, for scripts
   migrate-host accept 20261103090000          after reviewing a changed migration, take it as applied
   migrate-host plan --schema schema.sql       the SQL that would bring the database to schema.sql
-  migrate-host generate -m \"add views\"       write and build that migration";
+  migrate-host generate -m \"add views\"       write and build that migration
+  migrate-host check                          in CI: 0 in sync, 2 the database differs, 3 the migrations do";
 
 /// PostgreSQL schema migrations as sandboxed WebAssembly components.
 #[derive(Debug, Parser)]
@@ -124,7 +127,22 @@ impl LimitArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build every migration crate in --dir into a component (<crate>.wasm) beside it.
+    /// Make a migrations workspace (cargo workspace, vendored SDK and WIT, .gitignore) and an empty schema.sql.
+    Init {
+        /// The project directory: the workspace goes in DIR/migrations (or --dir), the schema in DIR/schema.sql.
+        #[arg(value_name = "DIR", default_value = ".")]
+        project: PathBuf,
+    },
+    /// Write a hand-written migration, its revision and parent (the newest migration in --dir) filled in.
+    New {
+        /// What the migration does (also names it).
+        #[arg(short, long)]
+        message: String,
+        /// The language to write it in.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: crate::workspace::Lang,
+    },
+    /// Build every migration in --dir (crates, .js files) into a component (<name>.wasm) beside it.
     Build,
     /// Apply pending migrations, each in its own transaction.
     Apply {
@@ -162,6 +180,12 @@ pub enum Command {
         #[arg(value_name = "REVISION", required = true)]
         revisions: Vec<String>,
     },
+    /// After two branches merged: put REVISION (not applied to the database) after the newest migration, and build it.
+    Rebase {
+        /// The migration to move: its source's parent is rewritten (Rust and JavaScript).
+        #[arg(value_name = "REVISION")]
+        revision: String,
+    },
     /// Write a migration that turns the database into the declared schema, and build it.
     Generate {
         /// What the migration does (also names its crate).
@@ -189,6 +213,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// For CI: exit 0 in sync, 2 the database differs from the declared schema, 3 the migrations do
+    /// (replayed into a scratch database they do not produce it, or one is pending, changed or not built).
+    Check {
+        /// The declared schema: a .sql file, a directory of them, or a database (postgres://...) to match.
+        #[arg(long, value_name = "PATH", default_value = "schema.sql")]
+        schema: PathBuf,
+        /// Server (connection string) for the scratch databases [default: the --database-url server].
+        #[arg(long, value_name = "URL")]
+        shadow_url: Option<String>,
+        /// Machine-readable output (the exit code is the same).
+        #[arg(long)]
+        json: bool,
+    },
     /// List migrations: applied, pending, changed since applied, missing (-v: which were rebuilt).
     Status {
         /// Machine-readable output.
@@ -212,8 +249,13 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli, &printer)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let result = if let Command::Check { .. } = cli.command {
+        runtime.block_on(check(cli, &printer))
+    } else {
+        runtime.block_on(run(cli, &printer)).map(|()| 0)
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             printer.error(&e);
             ExitCode::FAILURE
@@ -250,6 +292,26 @@ fn sources(cli: &Cli, limits: &Limits) -> anyhow::Result<Vec<crate::policy::Sour
 }
 
 pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
+    if let Command::Init { project } = &cli.command {
+        let migrations = cli.dir.clone().unwrap_or_else(|| project.join(DEFAULT_DIR));
+        let made = crate::workspace::init(&migrations, &project.join("schema.sql"))?;
+        printer.initialized(project, &migrations, &made);
+        return Ok(());
+    }
+    if let Command::New { message, lang } = &cli.command {
+        let limits = cli.limits.limits()?;
+        let sources = sources(&cli, &limits)?;
+        let Some(source) = sources.iter().find(|s| !s.grant.sandboxed()) else {
+            bail!(
+                "every source in {} is sandboxed: new writes into a trusted one",
+                cli.config.display()
+            );
+        };
+        let runtime = Runtime::new(limits, cli.limits.cache_dir())?;
+        let written = crate::workspace::new(&runtime, &source.dir, message, *lang).await?;
+        printer.scaffolded(&written);
+        return Ok(());
+    }
     if let Command::Build = cli.command {
         // Sandboxed sources ship components, not crates: only trusted ones are built.
         for source in sources(&cli, &cli.limits.limits()?)?
@@ -286,7 +348,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         .await?
         .with_lock_retries(cli.limits.lock_retries);
     match cli.command {
-        Command::Build | Command::Plan { .. } => unreachable!("handled above"),
+        Command::Init { .. } | Command::New { .. } | Command::Build | Command::Plan { .. } | Command::Check { .. } => {
+            unreachable!("handled above")
+        }
         Command::Generate {
             message,
             schema,
@@ -328,6 +392,23 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 .await?;
             printer.rolled_back(&report, dry_run);
         }
+        Command::Rebase { revision } => {
+            let applied: Vec<String> = crate::history::applied(migrator.client())
+                .await?
+                .into_iter()
+                .map(|a| a.revision)
+                .collect();
+            let dir = migrator.dir().to_owned();
+            // (For the metadata of components that have no source here.)
+            let runtime = Runtime::new(cli.limits.limits()?, cli.limits.cache_dir())?;
+            let rebased = crate::workspace::rebase(&runtime, &dir, &revision, &applied).await?;
+            printer.rebased(&revision, &rebased);
+            if rebased.moved() {
+                let built = build::build(&dir, cli.quiet)?;
+                printer.built(&built);
+                printer.rebased_next();
+            }
+        }
         Command::Accept { revisions } => {
             let accepted = migrator.accept(&revisions).await?;
             printer.accepted(&accepted);
@@ -342,6 +423,34 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `check`: the exit code is the verdict (0, 2 or 3), printed or as JSON.
+async fn check(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
+    let Command::Check {
+        schema,
+        shadow_url,
+        json,
+    } = &cli.command
+    else {
+        unreachable!("called for check only")
+    };
+    let limits = cli.limits.limits()?;
+    let report = crate::check::check(crate::check::Options {
+        url: cli.database_url.as_deref(),
+        shadow_url: shadow_url.as_deref(),
+        schema,
+        sources: sources(&cli, &limits)?,
+        limits,
+        cache_dir: cli.limits.cache_dir(),
+    })
+    .await?;
+    if *json {
+        println!("{}", serde_json::to_string_pretty(&report).context("writing JSON")?);
+    } else {
+        printer.checked(&report);
+    }
+    Ok(report.exit_code)
 }
 
 /// `plan`: the diff between the live database and the declared schema, as SQL.

@@ -6,6 +6,8 @@ use crate::generate::Generated;
 use crate::history::chain::State;
 use crate::migrator::{Accepted, Event, Report, Status};
 use crate::runtime::Direction;
+use crate::workspace::{Made, Written};
+use std::path::{Path, PathBuf};
 
 pub struct Printer {
     quiet: bool,
@@ -61,6 +63,203 @@ impl Printer {
                 }
                 println!("review it, then run `migrate-host apply`");
             }
+        }
+    }
+
+    /// What `init` made, and the commands to run next (from `project`).
+    pub fn initialized(&self, project: &Path, migrations: &Path, made: &[(PathBuf, Made)]) {
+        if self.quiet {
+            return;
+        }
+        for (file, made) in made {
+            let state = match made {
+                Made::Created => "created",
+                Made::Kept => "kept",
+            };
+            // The vendored SDK's files one by one only with -v.
+            let sdk = file.components().any(|c| c.as_os_str() == crate::workspace::SDK_DIR);
+            if !sdk || self.verbose {
+                println!("{state:>8}  {}", file.display());
+            }
+        }
+        let (created, kept) = made.iter().fold((0, 0), |(c, k), (_, m)| match m {
+            Made::Created => (c + 1, k),
+            Made::Kept => (c, k + 1),
+        });
+        println!(
+            "{} is a migrations workspace ({created} file(s) created, {kept} kept; the SDK and the WIT \
+             contract are vendored in {})",
+            migrations.display(),
+            migrations.join(crate::workspace::SDK_DIR).display()
+        );
+        let here = project.as_os_str().is_empty() || project == Path::new(".");
+        let dir = match migrations.strip_prefix(project) {
+            Ok(relative) if relative == Path::new("migrations") => String::new(),
+            Ok(relative) => format!(" --dir {}", relative.display()),
+            Err(_) => format!(" --dir {}", migrations.display()),
+        };
+        if here {
+            println!("next, with DATABASE_URL naming your database:");
+        } else {
+            println!("next, in {} with DATABASE_URL naming your database:", project.display());
+        }
+        println!(
+            "  migrate-host{dir} generate -m \"create tables\"   after declaring them in schema.sql: writes and builds the migration"
+        );
+        println!("  migrate-host{dir} apply                          applies it");
+        println!(
+            "  migrate-host{dir} check                          in CI: 0 in sync, 2 the database differs, 3 the migrations do"
+        );
+    }
+
+    /// What `new` wrote.
+    pub fn scaffolded(&self, written: &Written) {
+        if self.quiet {
+            return;
+        }
+        let parent = match &written.parent {
+            Some(parent) => format!("parent {}", line(parent)),
+            None => "the first migration".to_owned(),
+        };
+        println!(
+            "wrote {} (revision {}, {parent})",
+            written.file.display(),
+            written.revision
+        );
+        println!("fill in up() and down(), then run `migrate-host build` and `migrate-host apply`");
+    }
+
+    /// `check`'s report: each comparison with what differs, then the
+    /// verdict; plain lines that read well in a pull request. `-v` adds
+    /// the SQL of each step.
+    pub fn checked(&self, report: &crate::check::Report) {
+        if self.quiet {
+            return;
+        }
+        let schema = line(&report.schema);
+        let steps = |steps: &[crate::check::Step]| {
+            for step in steps {
+                match &step.hazard {
+                    Some(hazard) => println!("  {}  (HAZARD: {})", line(&step.description), hazard.kind.label()),
+                    None => println!("  {}", line(&step.description)),
+                }
+                if self.verbose {
+                    for sql in &step.sql {
+                        let end = if sql.starts_with("--") { "" } else { ";" };
+                        for sql_line in format!("{sql}{end}").lines() {
+                            println!("      {}", line(sql_line));
+                        }
+                    }
+                }
+            }
+        };
+        match &report.database {
+            None => println!("database: not checked (no --database-url)"),
+            Some(none) if none.is_empty() => println!("database: matches {schema}"),
+            Some(differs) => {
+                println!(
+                    "database: differs from {schema}; {} step(s) would bring it there (`migrate-host plan` prints their SQL):",
+                    differs.len()
+                );
+                steps(differs);
+            }
+        }
+        let replay = &report.replay;
+        match &replay.error {
+            Some(error) => println!(
+                "migrations: replaying them into a scratch database failed: {}",
+                lines(error)
+            ),
+            None if replay.steps.is_empty() => {
+                println!("migrations: replayed into a scratch database, they produce {schema}")
+            }
+            None => {
+                println!(
+                    "migrations: replayed into a scratch database, they do not produce {schema}; {} step(s) \
+                     missing (was {schema} edited without `migrate-host generate`?):",
+                    replay.steps.len()
+                );
+                steps(&replay.steps);
+            }
+        }
+        let m = &report.migrations;
+        let listed = |state: &str, named: &[crate::check::Named]| {
+            for n in named {
+                println!("  {state:<8} {}  {}", line(&n.revision), line(&n.message));
+            }
+        };
+        if !m.pending.is_empty() {
+            println!(
+                "migrations: {} pending (`migrate-host apply` runs them):",
+                m.pending.len()
+            );
+            listed("pending", &m.pending);
+        }
+        if !m.changed.is_empty() {
+            println!(
+                "migrations: {} changed since they were applied (restore them, or review and `migrate-host accept`):",
+                m.changed.len()
+            );
+            listed("CHANGED", &m.changed);
+        }
+        if !m.missing.is_empty() {
+            println!(
+                "migrations: {} applied to the database but no longer in the directory:",
+                m.missing.len()
+            );
+            listed("MISSING", &m.missing);
+        }
+        if !m.unbuilt.is_empty() {
+            println!(
+                "migrations: {} not built since their source changed (`migrate-host build`):",
+                m.unbuilt.len()
+            );
+            for source in &m.unbuilt {
+                println!("  {}", line(source));
+            }
+        }
+        for problem in &m.problems {
+            println!("problem: {}", lines(problem));
+        }
+        if m.checked && m.pending.is_empty() && m.changed.is_empty() && m.missing.is_empty() {
+            println!("migrations: every one is applied to the database, none changed");
+        }
+        let verdict = match report.exit_code {
+            0 => "in sync",
+            2 => "the database differs from the declared schema",
+            _ => "the migrations are out of step with the declared schema or the database",
+        };
+        println!("check: {verdict} (exit {})", report.exit_code);
+    }
+
+    /// What `rebase` did to the source.
+    pub fn rebased(&self, revision: &str, rebased: &crate::workspace::Rebased) {
+        if self.quiet {
+            return;
+        }
+        let name = |parent: &Option<String>| {
+            parent
+                .as_deref()
+                .map_or("none (the first)".to_owned(), |p| line(p).into_owned())
+        };
+        if rebased.moved() {
+            println!(
+                "rebased {revision}: its parent is now {} (was {}), in {}",
+                name(&rebased.new_parent),
+                name(&rebased.old_parent),
+                rebased.file.display()
+            );
+        } else {
+            println!(
+                "{revision} already follows the newest migration ({}): nothing to do",
+                name(&rebased.new_parent)
+            );
+        }
+    }
+
+    pub fn rebased_next(&self) {
+        if !self.quiet {
+            println!("review and commit the change, then run `migrate-host apply`");
         }
     }
 

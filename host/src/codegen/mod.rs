@@ -5,6 +5,9 @@
 
 mod literal;
 mod render;
+mod scaffold;
+
+pub use scaffold::{js_scaffold, rust_scaffold};
 
 use crate::actions::Action;
 

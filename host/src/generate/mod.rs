@@ -3,9 +3,10 @@
 //!
 //! The policy: refuse while migrations are pending (the diff would be
 //! against a database that is not at the head); no difference, no
-//! migration. A migrations directory without a cargo workspace gets one,
-//! with the Rust SDK and the WIT contract vendored into `.migrate-sdk/`, so
-//! generated crates build anywhere, not only inside this repository.
+//! migration. A migrations directory without a cargo workspace gets one
+//! ([`crate::workspace::ensure`]), with the Rust SDK and the WIT contract
+//! vendored into `.migrate-sdk/`, so generated crates build anywhere, not
+//! only inside this repository.
 
 use crate::codegen::{self, Meta};
 use crate::history::chain::State;
@@ -90,16 +91,10 @@ pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
     }
     let down = crate::diff::diff(&declared, &live)?;
 
-    let revision = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
-    let crate_name = format!("{revision}_{}", codegen::slug(options.message));
-    let crate_dir = dir.join(&crate_name);
-    if crate_dir.exists() {
-        bail!(
-            "{} already exists: wait a second and generate again",
-            crate_dir.display()
-        );
-    }
-    ensure_workspace(&dir)?;
+    let crate::workspace::Slot {
+        revision,
+        name: crate_name,
+    } = crate::workspace::slot(&dir, options.message)?;
     let meta = Meta {
         revision: revision.clone(),
         parent,
@@ -108,6 +103,7 @@ pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
     // Written and built outside the workspace's members: a crate that does
     // not build never joins the directory (where it would break every
     // later `build`).
+    crate::workspace::ensure(&dir)?;
     let staged = crate::build::Staged::new(&dir, &crate_name)?;
     let staged_dir = staged.crate_dir();
     std::fs::create_dir_all(staged_dir.join("src")).with_context(|| format!("creating {}", staged_dir.display()))?;
@@ -116,7 +112,7 @@ pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
         .with_context(|| format!("writing {}", manifest.display()))?;
     let lib = staged_dir.join("src/lib.rs");
     std::fs::write(&lib, codegen::lib_rs(&meta, &up, &down)).with_context(|| format!("writing {}", lib.display()))?;
-    format_source(&lib);
+    crate::workspace::format_source(&lib);
     let kept = staged.root().to_owned();
     let built = staged.build(options.quiet).with_context(|| {
         format!(
@@ -134,68 +130,4 @@ pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
         steps: up.iter().map(|a| a.describe()).collect(),
         hazards: crate::lint::lint(&up),
     })
-}
-
-/// Best effort: `rustfmt` wraps long lines if it is installed; the code is
-/// valid without it.
-fn format_source(file: &Path) {
-    let _ = std::process::Command::new("rustfmt")
-        .args(["--edition", "2024"])
-        .arg(file)
-        .output();
-}
-
-const SDK_DIR: &str = ".migrate-sdk";
-
-/// The vendored SDK: the crate and the WIT package it binds.
-const SDK_FILES: [(&str, &str); 6] = [
-    (
-        "plugins/rust/Cargo.toml",
-        include_str!("../../../plugins/rust/Cargo.toml"),
-    ),
-    (
-        "plugins/rust/src/lib.rs",
-        include_str!("../../../plugins/rust/src/lib.rs"),
-    ),
-    (
-        "plugins/rust/src/actions.rs",
-        include_str!("../../../plugins/rust/src/actions.rs"),
-    ),
-    (
-        "plugins/rust/src/builders.rs",
-        include_str!("../../../plugins/rust/src/builders.rs"),
-    ),
-    (
-        "plugins/rust/src/values.rs",
-        include_str!("../../../plugins/rust/src/values.rs"),
-    ),
-    ("wit/migrate.wit", include_str!("../../../wit/migrate.wit")),
-];
-
-/// Makes `dir` a cargo workspace of migration crates if it is not one.
-fn ensure_workspace(dir: &Path) -> anyhow::Result<()> {
-    let manifest = dir.join("Cargo.toml");
-    if manifest.is_file() {
-        return Ok(());
-    }
-    for (path, text) in SDK_FILES {
-        let file = dir.join(SDK_DIR).join(path);
-        std::fs::create_dir_all(file.parent().expect("vendored files are in folders"))?;
-        std::fs::write(&file, text).with_context(|| format!("writing {}", file.display()))?;
-    }
-    std::fs::write(
-        &manifest,
-        format!(
-            "# Migrations: one crate per migration, built by `migrate-host build`.\n\
-             [workspace]\nresolver = \"3\"\nmembers = [\"*\"]\nexclude = [\"target\", \"{SDK_DIR}\"]\n\n\
-             [workspace.dependencies]\nmigrate-plugin = {{ path = \"{SDK_DIR}/plugins/rust\" }}\n\n\
-             [profile.release]\nstrip = true\ncodegen-units = 1\n"
-        ),
-    )
-    .with_context(|| format!("writing {}", manifest.display()))?;
-    let gitignore = dir.join(".gitignore");
-    if !gitignore.exists() {
-        std::fs::write(&gitignore, "/target\n")?;
-    }
-    Ok(())
 }

@@ -95,14 +95,21 @@ pub fn order(links: &[Link]) -> Result<Vec<&Link>, ChainError> {
     for (parent, kids) in &children {
         if kids.len() > 1 {
             let names: Vec<String> = kids.iter().map(|k| format!("{} ({})", k.revision, k.origin)).collect();
+            // Two branches that each added a migration, merged: one of them
+            // goes after the other (the newest, usually the one not applied).
+            let newest = kids.iter().map(|k| k.revision.as_str()).max().expect("more than one");
+            let fix = format!(
+                "; if two branches merged, run `migrate-host rebase {newest}` to put {newest} after the \
+                 newest migration (rebase the one that is not applied yet)"
+            );
             problems.push(match parent {
                 Some(p) => format!(
-                    "{} migrations have the same parent {p}: {}",
+                    "{} migrations have the same parent {p}: {}{fix}",
                     kids.len(),
                     names.join(", ")
                 ),
                 None => format!(
-                    "{} migrations have no parent (only the first may): {}",
+                    "{} migrations have no parent (only the first may): {}{fix}",
                     kids.len(),
                     names.join(", ")
                 ),
@@ -295,6 +302,9 @@ mod tests {
         let err = |links: &[Link]| order(links).unwrap_err().problems.join("\n");
         assert!(err(&[link("a", None), link("a", None)]).contains("declared twice"));
         assert!(err(&[link("a", None), link("b", Some("a")), link("c", Some("a"))]).contains("same parent a"));
+        assert!(
+            err(&[link("a", None), link("b", Some("a")), link("c", Some("a"))]).contains("`migrate-host rebase c`")
+        );
         assert!(err(&[link("a", None), link("b", Some("x"))]).contains("parent x, which no migration declares"));
         assert!(err(&[link("a", None), link("b", None)]).contains("have no parent"));
         assert!(err(&[link("a", Some("b")), link("b", Some("a"))]).contains("no migration is the first"));

@@ -51,10 +51,24 @@ pub fn crate_digest(crate_dir: &Path) -> anyhow::Result<String> {
     let mut files = Vec::new();
     list(crate_dir, "", &mut files)?;
     files.sort();
+    let listing = files.into_iter().map(|relative| (crate_dir.join(&relative), relative));
+    digest(listing)
+}
+
+/// The source digest of a migration that is one file (a `.js` migration):
+/// the listing of [`crate_digest`] with that one file in it, named
+/// `migration.<extension>` whatever its name, so that, as for a crate's
+/// directory, renaming it does not count.
+pub fn file_digest(file: &Path) -> anyhow::Result<String> {
+    let extension = file.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    digest([(file.to_owned(), format!("migration.{extension}"))])
+}
+
+/// SHA-256 over `(file, name in the listing)` pairs, in the given order.
+fn digest(listing: impl IntoIterator<Item = (std::path::PathBuf, String)>) -> anyhow::Result<String> {
     let mut hasher = Sha256::new();
     hasher.update(b"migrate-host source digest v1\0");
-    for relative in &files {
-        let path = crate_dir.join(relative);
+    for (path, relative) in listing {
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         let contents = crlf_as_lf(&bytes);
         hasher.update((relative.len() as u64).to_le_bytes());

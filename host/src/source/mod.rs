@@ -85,7 +85,15 @@ pub async fn load_with(
     dir: &Path,
     limits: &crate::policy::Limits,
 ) -> anyhow::Result<Vec<Migration>> {
-    let files = component_files(dir)?;
+    load_files(runtime, component_files(dir)?, limits).await
+}
+
+/// [`load_with`] for the components `files` (sorted by name in the result).
+pub async fn load_files(
+    runtime: &Runtime,
+    files: Vec<PathBuf>,
+    limits: &crate::runtime::Limits,
+) -> anyhow::Result<Vec<Migration>> {
     let mut known = Vec::with_capacity(files.len());
     let mut unknown = Vec::new();
     for file in files {

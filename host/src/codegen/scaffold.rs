@@ -1,0 +1,176 @@
+//! The source of a hand-written migration, as `migrate-host new` writes it:
+//! revision, parent and message filled in, `up` and `down` empty (with an
+//! example in a comment), so that it builds and applies as it is.
+
+use super::{Meta, type_name};
+
+/// `src/lib.rs` of a new Rust migration.
+pub fn rust_scaffold(meta: &Meta) -> String {
+    let parent = match &meta.parent {
+        Some(p) => format!("Some({})", lit(p)),
+        None => "None".into(),
+    };
+    let type_name = type_name(&meta.message);
+    format!(
+        "//! {title}\n//!\n\
+         //! Written by `migrate-host new`: fill in `up`, and `down` to undo it.\n\
+         //! The SDK's calls are listed in the README (\"Writing a migration in Rust\").\n\n\
+         use migrate_plugin::prelude::*;\n\n\
+         struct {type_name};\n\n\
+         impl Migration for {type_name} {{\n\
+         \x20   const REVISION: &'static str = {revision};\n\
+         \x20   const PARENT: Option<&'static str> = {parent};\n\
+         \x20   const MESSAGE: &'static str = {message};\n\n\
+         \x20   fn up() -> Result<()> {{\n\
+         \x20       // For example:\n\
+         \x20       // add_column(\"users\", column(\"nickname\", ty::text()))?;\n\
+         \x20       Ok(())\n\
+         \x20   }}\n\n\
+         \x20   fn down() -> Result<()> {{\n\
+         \x20       // drop_column(\"users\", \"nickname\")?;\n\
+         \x20       Ok(())\n\
+         \x20   }}\n\
+         }}\n\n\
+         migration!({type_name});\n",
+        title = comment_line(&meta.message),
+        revision = lit(&meta.revision),
+        message = lit(&meta.message),
+    )
+}
+
+/// A new JavaScript migration (one ES module, built by `migrate-host build`
+/// with componentize-qjs).
+pub fn js_scaffold(meta: &Meta) -> String {
+    // JSON strings are JavaScript string literals (U+2028 and U+2029
+    // included, since ES2019).
+    let json = |s: &str| serde_json::to_string(s).expect("strings serialize");
+    let parent = meta.parent.as_deref().map_or_else(|| "null".to_owned(), json);
+    format!(
+        "// {title}\n//\n\
+         // Written by `migrate-host new --lang js`: fill in `up`, and `down` to undo it.\n\
+         // `migrate-host build` turns this file into a component beside it. The\n\
+         // contract is wit/migrate.wit (vendored in .migrate-sdk/wit): WIT names\n\
+         // become camelCase, records are objects, variants {{ tag, val }}, an option\n\
+         // is a value or null, and a failed action throws (the migration is rolled back).\n\
+         import actions from \"migrate:host/actions@0.1.0\";\n\n\
+         export const migration = {{\n\
+         \x20 metadata() {{\n\
+         \x20   return {{\n\
+         \x20     revision: {revision},\n\
+         \x20     parent: {parent},\n\
+         \x20     message: {message},\n\
+         \x20   }};\n\
+         \x20 }},\n\n\
+         \x20 up() {{\n\
+         \x20   // For example:\n\
+         \x20   // actions.execute(\"UPDATE users SET nickname = $1 WHERE nickname IS NULL\", [{{ tag: \"text\", val: \"anonymous\" }}]);\n\
+         \x20 }},\n\n\
+         \x20 down() {{\n\
+         \x20   // Undo what up() did.\n\
+         \x20 }},\n\
+         }};\n",
+        title = comment_line(&meta.message),
+        revision = json(&meta.revision),
+        message = json(&meta.message),
+    )
+}
+
+/// A Rust string literal whose value is exactly `text` (Debug escapes what
+/// Rust needs, and nothing else changes).
+fn lit(text: &str) -> String {
+    format!("{text:?}")
+}
+
+/// The message's first line, safe inside a line comment in Rust and in
+/// JavaScript: control characters (a bare carriage return ends a Rust doc
+/// comment badly) and the line and paragraph separators (which end a
+/// JavaScript comment) become spaces.
+fn comment_line(message: &str) -> String {
+    message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(message: &str, parent: Option<&str>) -> Meta {
+        Meta {
+            revision: "20261201120000".into(),
+            parent: parent.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn scaffolds_fill_in_revision_parent_and_message() {
+        let rust = rust_scaffold(&meta("add nickname", Some("20261104090000")));
+        assert!(rust.contains("struct AddNickname;"), "{rust}");
+        assert!(rust.contains("const REVISION: &'static str = \"20261201120000\";"));
+        assert!(rust.contains("const PARENT: Option<&'static str> = Some(\"20261104090000\");"));
+        assert!(rust.contains("const MESSAGE: &'static str = \"add nickname\";"));
+        assert!(rust.contains("migration!(AddNickname);"));
+        let first = rust_scaffold(&meta("first", None));
+        assert!(first.contains("const PARENT: Option<&'static str> = None;"));
+
+        let js = js_scaffold(&meta("say \"hi\"\u{2028}there", None));
+        assert!(js.contains("revision: \"20261201120000\","), "{js}");
+        assert!(js.contains("parent: null,"));
+        assert!(js.contains("message: \"say \\\"hi\\\"\u{2028}there\","), "{js}");
+        assert!(js.starts_with("// say \"hi\" there\n"), "{js}");
+        assert!(js_scaffold(&meta("x", Some("1"))).contains("parent: \"1\","));
+    }
+
+    #[test]
+    fn type_names_compile_whatever_the_message() {
+        assert_eq!(type_name("add post views"), "AddPostViews");
+        assert_eq!(type_name("ok"), "OkMigration");
+        assert_eq!(type_name("result"), "ResultMigration");
+        assert_eq!(type_name("self"), "SelfMigration");
+        assert_eq!(type_name("✓"), "GeneratedMigration");
+        assert_eq!(type_name("table options"), "TableOptionsMigration");
+        // Every capitalized name the SDK's prelude exports is reserved.
+        let sdk = include_str!("../../../plugins/rust/src/lib.rs");
+        let prelude = sdk
+            .split("pub mod prelude {")
+            .nth(1)
+            .and_then(|rest| rest.split("};").next())
+            .expect("the SDK has a prelude");
+        let exported: Vec<&str> = prelude
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .filter(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
+            .collect();
+        assert!(exported.len() > 20, "{exported:?}");
+        for name in exported {
+            assert!(
+                super::super::RESERVED_NAMES.contains(&name),
+                "{name} is in the SDK's prelude but not reserved"
+            );
+        }
+    }
+
+    #[test]
+    fn comments_hold_one_line() {
+        assert_eq!(comment_line("a\rb\u{1b}c\nsecond"), "a b c");
+        assert_eq!(comment_line(""), "");
+        let rust = rust_scaffold(&meta("one\r\ntwo", None));
+        assert!(rust.starts_with("//! one\n//!\n"), "{rust}");
+        assert!(
+            rust.contains("const MESSAGE: &'static str = \"one\\r\\ntwo\";"),
+            "{rust}"
+        );
+    }
+}
