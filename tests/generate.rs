@@ -541,7 +541,7 @@ async fn a_crate_that_does_not_build_is_not_left_in_the_directory() {
     // `build` sees no crate that fails: there is none.
     let out = cli(db.url(), dir.path()).arg("build").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(stderr.contains("no migration crates in"), "{stderr}");
+    assert!(stderr.contains("no migrations to build in"), "{stderr}");
     // The target directory is shared between runs.
     std::fs::remove_dir_all(kept).unwrap();
     db.drop().await.unwrap();
