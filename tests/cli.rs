@@ -184,7 +184,7 @@ fn build_reports_each_component() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no migration crates in"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no migrations to build in"), "{}", stderr(&out));
 }
 
 #[tokio::test]

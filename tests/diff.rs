@@ -2,7 +2,9 @@
 //! `b.sql`'s schema by the planned actions and must then introspect exactly
 //! like `b.sql` and be indistinguishable from it to `pg_dump --schema-only`
 //! (column order aside), plan nothing more, and come back to `a.sql`'s
-//! schema (by both measures) with the reverse plan. Over the project's own pairs
+//! schema (by both measures) with the reverse plan; and the Rust that
+//! `generate` would write for both plans holds every text of every action
+//! byte for byte. Over the project's own pairs
 //! (every object kind the diff supports) and, when `MIGRATE_HOST_CORPUS`
 //! names one, a migra-style corpus (CI's is `../shared/corpus/migra`).
 
@@ -39,6 +41,89 @@ async fn run(db: &TestDatabase, actions: &[Action]) -> anyhow::Result<()> {
         .batch_execute(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })
         .await?;
     result
+}
+
+/// The migration `generate` would write for `up` and `down`, parsed back as
+/// Rust: each action is one statement of `up()` (or `down()`), in order,
+/// and every string the action carries (a function's definition, a view's
+/// query, a comment, a default, a name...) is the value of a literal of
+/// that statement, exactly. (Strings that are variant names, such as
+/// `"Cascade"`, are written as code, not as literals.) Nothing in the file
+/// is a character rustc refuses or a reader cannot see.
+fn codegen_holds_every_text(up: &[Action], down: &[Action]) -> Result<(), String> {
+    struct Literals(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Literals {
+        fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
+            self.0.push(lit.value());
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            // `vec![a, b]`: its elements are expressions.
+            let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+            if let Ok(elements) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
+                for element in &elements {
+                    syn::visit::Visit::visit_expr(self, element);
+                }
+            }
+        }
+    }
+    fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+            serde_json::Value::Object(fields) => fields.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let meta = migrate_host::codegen::Meta {
+        revision: "20261201000000".into(),
+        parent: Some("20261130000000".into()),
+        message: "round trip".into(),
+    };
+    let source = migrate_host::codegen::lib_rs(&meta, up, down);
+    if let Some(c) = source
+        .chars()
+        .find(|&c| (c.is_control() && c != '\n' && c != '\t') || ('\u{202a}'..='\u{202e}').contains(&c))
+    {
+        return Err(format!("the code holds {c:?}:\n{source}"));
+    }
+    let file = syn::parse_file(&source).map_err(|e| format!("the code does not parse: {e}\n{source}"))?;
+    let variant = regex::Regex::new("^[A-Z][A-Za-z0-9]*$").unwrap();
+    for (direction, actions) in [("up", up), ("down", down)] {
+        let statements = file
+            .items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Impl(block) => block.items.iter().find_map(|item| match item {
+                    syn::ImplItem::Fn(f) if f.sig.ident == direction => Some(&f.block.stmts),
+                    _ => None,
+                }),
+                _ => None,
+            })
+            .ok_or_else(|| format!("no fn {direction}:\n{source}"))?;
+        if statements.len() != actions.len() + 1 {
+            return Err(format!(
+                "{direction}: {} statements for {} actions:\n{source}",
+                statements.len(),
+                actions.len()
+            ));
+        }
+        for (action, statement) in actions.iter().zip(statements) {
+            let mut literals = Literals(Vec::new());
+            syn::visit::Visit::visit_stmt(&mut literals, statement);
+            let mut texts = Vec::new();
+            strings(&serde_json::to_value(action).unwrap(), &mut texts);
+            for text in texts {
+                if !literals.0.contains(&text) && !variant.is_match(&text) {
+                    return Err(format!(
+                        "{direction}: {text:?} of {} is not a literal of its statement; the literals are {:?}",
+                        action.describe(),
+                        literals.0
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The schema with each table's columns in name order: the round trip may
@@ -78,6 +163,12 @@ async fn round_trip(a_sql: &str, b_sql: &str) -> Outcome {
             Ok(up) => up,
             Err(e) => return Outcome::Unsupported(e.to_string()),
         };
+        // What `generate` writes for this pair: the planned actions both ways.
+        if let Ok(down) = diff(&schema_b, &schema_a)
+            && let Err(e) = codegen_holds_every_text(&up, &down)
+        {
+            return Outcome::Failed(format!("codegen: {e}"));
+        }
         if let Err(e) = run(&w, &up).await {
             return Outcome::Failed(format!("up: {e:#}"));
         }

@@ -1,7 +1,10 @@
 //! `generate` end to end: a declared schema becomes a migration crate, the
 //! crate builds into a component, applying it brings the database to the
 //! declared schema, a second `generate` finds nothing, and rolling back
-//! restores the database as it was.
+//! restores the database as it was. Every text the schema stores reaches
+//! the database byte for byte; odd messages make crates that build; a crate
+//! that does not build never joins the directory; the binary's output
+//! honours `-q` and `-v`.
 
 mod support;
 
@@ -9,6 +12,76 @@ use migrate_host::generate::{Generated, Options, generate};
 use migrate_host::schema::introspect;
 use migrate_host::testing::TestDatabase;
 use support::*;
+
+/// A migrations directory with no migration yet, whose builds share one
+/// cargo target directory across tests and runs.
+fn empty_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let shared_target = repo_root().join("target/generate-test-target");
+    std::fs::create_dir_all(&shared_target).unwrap();
+    std::os::unix::fs::symlink(&shared_target, dir.path().join("target")).unwrap();
+    dir
+}
+
+/// The `migrate-host` binary built from this checkout. `CARGO_BIN_EXE_...`
+/// names the copy cargo links into the target directory, which another
+/// checkout sharing that directory may replace at any moment; the original
+/// in `deps/` whose debug information names this checkout is this
+/// checkout's own.
+fn binary() -> std::path::PathBuf {
+    static FOUND: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let linked = std::path::PathBuf::from(env!("CARGO_BIN_EXE_migrate-host"));
+            let checkout = repo_root().canonicalize().unwrap();
+            let ours = regex::bytes::Regex::new(&regex::escape(&format!("{}\0", checkout.display()))).unwrap();
+            let mut candidates: Vec<(std::time::SystemTime, std::path::PathBuf)> =
+                std::fs::read_dir(linked.parent().unwrap().join("deps"))
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        p.extension().is_none() && p.file_name().unwrap().to_string_lossy().starts_with("migrate_host-")
+                    })
+                    .filter_map(|exe| Some((exe.metadata().ok()?.modified().ok()?, exe)))
+                    .collect();
+            candidates.sort();
+            candidates
+                .into_iter()
+                .rev()
+                .map(|(_, exe)| exe)
+                .find(|exe| {
+                    // The binary itself, not a test harness, and built here.
+                    std::process::Command::new(exe)
+                        .arg("--version")
+                        .output()
+                        .is_ok_and(|o| o.status.success() && o.stdout.starts_with(b"migrate-host "))
+                        && std::fs::read(exe).is_ok_and(|bytes| ours.is_match(&bytes))
+                })
+                .unwrap_or(linked)
+        })
+        .clone()
+}
+
+fn cli(db_url: &str, dir: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(binary());
+    cmd.env("DATABASE_URL", db_url)
+        .env_remove("RUST_BACKTRACE")
+        .arg("--dir")
+        .arg(dir);
+    cmd
+}
+
+/// The directory's entries, sorted (`target` aside).
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "target")
+        .collect();
+    names.sort();
+    names
+}
 
 /// The example's schema with changes of several kinds.
 const DECLARED: &str = "
@@ -95,7 +168,7 @@ async fn generate_apply_regenerate_and_roll_back() {
             .any(|h| h.kind == migrate_host::lint::HazardKind::DataLoss && h.step == "drop-table public.tags"),
         "{hazards:?}"
     );
-    assert!(steps >= 5, "{steps}");
+    assert!(steps.len() >= 5, "{steps:?}");
     let source = std::fs::read_to_string(crate_dir.join("src/lib.rs")).unwrap();
     assert!(
         source.contains("const PARENT: Option<&'static str> = Some(\"20261104090000\");"),
@@ -150,5 +223,326 @@ async fn generate_apply_regenerate_and_roll_back() {
         "rollback restores the schema"
     );
     assert_eq!(dump_difference(&schema_dump(db.url()), &dump_before), None);
+    db.drop().await.unwrap();
+}
+
+/// Bodies, queries, expressions and comments with every kind of text that
+/// has gone wrong somewhere: tabs, trailing spaces, blank lines, `"#` and
+/// `$$` inside a body, quotes, backslashes, non-ASCII, CRLF, a multi-line
+/// string constant (whose meaning changes if its lines are re-indented), a
+/// bidirectional override.
+const SHOUT_BODY: &str = "\nBEGIN\n\t-- indented by a tab; trailing spaces:   \n\n\n\tRETURN upper(x) || '\"#' || $$ $ dollars $$\n\
+     \t\t|| E'\\\\' || 'a constant over\n    two lines' || ' ünïcode ✓ «»';  \nEND\n";
+const CRLF_BODY: &str = "SELECT 'crlf'\r\n  || 'lines'\r\n";
+const TOUCH_BODY: &str = "\nBEGIN\n\tRAISE NOTICE 'touch %', n;\t\nEND\n";
+const TRIGGER_BODY: &str = " BEGIN NEW.body := NEW.body || E'\\t'; RETURN NEW; END ";
+const TABLE_COMMENT: &str = "line one  \n\tline two\r\n\"quoted\"# and it's \\ back\nünïcode ✓\n\n";
+const COLUMN_COMMENT: &str = "r#\"not raw\"#, $$ not dollar $$";
+const VIEW_COMMENT: &str = "bidi \u{202e} override, zero\u{200b}width";
+
+/// A SQL string constant (E'...') whose value is `text`.
+fn sql_text(text: &str) -> String {
+    format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+fn texts_schema(shout_body: &str, table_comment: &str) -> String {
+    format!(
+        "CREATE TABLE note (
+    id int PRIMARY KEY,
+    body text DEFAULT E'tab\\there  \\nline two',
+    owner text NOT NULL DEFAULT current_user,
+    shout text GENERATED ALWAYS AS (upper(body) || E'\\t\"#') STORED,
+    CONSTRAINT note_body_check CHECK (body <> E'\"#\\t$$')
+);
+CREATE FUNCTION shout(x text) RETURNS text LANGUAGE plpgsql AS $fn${shout_body}$fn$;
+CREATE FUNCTION crlf() RETURNS text LANGUAGE sql AS $fn${CRLF_BODY}$fn$;
+CREATE PROCEDURE touch(n int) LANGUAGE plpgsql AS $fn${TOUCH_BODY}$fn$;
+CREATE FUNCTION note_trg() RETURNS trigger LANGUAGE plpgsql AS $fn${TRIGGER_BODY}$fn$;
+CREATE TRIGGER note_tab BEFORE INSERT ON note FOR EACH ROW WHEN (NEW.body <> E'\\t') EXECUTE FUNCTION note_trg();
+CREATE VIEW note_v AS SELECT id, body || E'\\t\"#\\n' AS b, '$$' AS d, 'ü' AS u FROM note;
+ALTER TABLE note ENABLE ROW LEVEL SECURITY;
+CREATE POLICY note_mine ON note USING (owner = current_user AND body <> E'x\\ty');
+COMMENT ON TABLE note IS {};
+COMMENT ON COLUMN note.body IS {};
+COMMENT ON VIEW note_v IS {};
+COMMENT ON FUNCTION shout(text) IS E'Shouts.\\n\\tReturns ünïcode';
+",
+        sql_text(table_comment),
+        sql_text(COLUMN_COMMENT),
+        sql_text(VIEW_COMMENT),
+    )
+}
+
+/// Every text the catalog stores for the objects of `public` (but the
+/// history), by object.
+async fn stored_texts(client: &tokio_postgres::Client) -> Vec<(String, String)> {
+    let rows = client
+        .query(
+            "SELECT 'prosrc ' || p.oid::regprocedure::text, p.prosrc FROM pg_proc p
+                 WHERE p.pronamespace = 'public'::regnamespace
+             UNION ALL SELECT 'functiondef ' || p.oid::regprocedure::text, pg_get_functiondef(p.oid) FROM pg_proc p
+                 WHERE p.pronamespace = 'public'::regnamespace
+             UNION ALL SELECT 'view ' || c.relname, pg_get_viewdef(c.oid) FROM pg_class c
+                 WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'v'
+             UNION ALL SELECT 'trigger ' || t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal
+             UNION ALL SELECT 'policy ' || policyname, coalesce(qual, '') || ' / ' || coalesce(with_check, '')
+                 FROM pg_policies
+             UNION ALL SELECT 'default ' || a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+                 JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+                 WHERE d.adrelid::regclass::text <> 'migration_info'
+             UNION ALL SELECT 'constraint ' || conname, pg_get_constraintdef(oid) FROM pg_constraint
+                 WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> 'migration_info'
+             UNION ALL SELECT 'comment ' || CASE WHEN d.classoid = 'pg_proc'::regclass
+                     THEN d.objoid::regprocedure::text ELSE d.objoid::regclass::text || '.' || d.objsubid END,
+                 d.description
+                 FROM pg_description d
+                 WHERE d.classoid IN ('pg_class'::regclass, 'pg_proc'::regclass) AND d.objoid IN (
+                     SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace
+                     UNION ALL SELECT oid FROM pg_proc WHERE pronamespace = 'public'::regnamespace)
+             ORDER BY 1, 2",
+            &[],
+        )
+        .await
+        .unwrap();
+    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
+async fn stored(client: &tokio_postgres::Client, what: &str) -> String {
+    let texts = stored_texts(client).await;
+    let found: Vec<&String> = texts.iter().filter(|(k, _)| k == what).map(|(_, v)| v).collect();
+    match found.as_slice() {
+        [one] => (*one).clone(),
+        _ => panic!("{what}: {found:?} in {texts:#?}"),
+    }
+}
+
+/// `schema` loaded straight into a database: what the catalog must hold.
+async fn reference_texts(dir: &std::path::Path, schema: &str) -> Vec<(String, String)> {
+    let reference = TestDatabase::create(dir).await.unwrap();
+    reference.client().batch_execute(schema).await.unwrap();
+    let texts = stored_texts(reference.client()).await;
+    reference.drop().await.unwrap();
+    texts
+}
+
+#[tokio::test]
+async fn every_stored_text_reaches_the_database_byte_for_byte() {
+    let dir = empty_dir();
+    let db = TestDatabase::create(dir.path()).await.unwrap();
+    let schema_dir = tempfile::tempdir().unwrap();
+    let schema = schema_dir.path().join("schema.sql");
+    let options = |message: &'static str| Options {
+        url: db.url(),
+        shadow_url: None,
+        schema: &schema,
+        message,
+        quiet: true,
+    };
+    let plan_is_empty = async || {
+        let declared = migrate_host::shadow::load(db.url(), &schema).await.unwrap();
+        let plan = migrate_host::diff::diff(&introspect(db.client()).await.unwrap(), &declared).unwrap();
+        assert!(plan.is_empty(), "plan after apply: {plan:#?}");
+    };
+
+    // Everything is new: created from the generated code.
+    let first = texts_schema(SHOUT_BODY, TABLE_COMMENT);
+    std::fs::write(&schema, &first).unwrap();
+    let Generated::Written { crate_dir, .. } = generate(db.migrator(), &options("texts")).await.unwrap() else {
+        panic!("expected a migration");
+    };
+    db.apply_all().await.unwrap();
+    plan_is_empty().await;
+    assert_eq!(stored(db.client(), "prosrc shout(text)").await, SHOUT_BODY);
+    assert_eq!(stored(db.client(), "prosrc crlf()").await, CRLF_BODY);
+    assert_eq!(stored(db.client(), "prosrc touch(integer)").await, TOUCH_BODY);
+    assert_eq!(stored(db.client(), "prosrc note_trg()").await, TRIGGER_BODY);
+    assert_eq!(stored(db.client(), "comment note.0").await, TABLE_COMMENT);
+    assert_eq!(stored(db.client(), "comment note.2").await, COLUMN_COMMENT);
+    assert_eq!(stored(db.client(), "comment note_v.0").await, VIEW_COMMENT);
+    assert_eq!(
+        stored_texts(db.client()).await,
+        reference_texts(dir.path(), &first).await
+    );
+    let source = std::fs::read_to_string(crate_dir.join("src/lib.rs")).unwrap();
+    assert!(!source.contains('\r') && !source.contains('\u{202e}'), "{source}");
+
+    // Changed in place: a function replaced, a comment set again; and back.
+    let shout_changed = SHOUT_BODY.replace("\n\n\n", "\n \n\t\n");
+    let table_comment_changed = format!("{TABLE_COMMENT}\t\"##\r\n");
+    let second = texts_schema(&shout_changed, &table_comment_changed);
+    std::fs::write(&schema, &second).unwrap();
+    assert!(matches!(
+        generate(db.migrator(), &options("texts again")).await.unwrap(),
+        Generated::Written { .. }
+    ));
+    db.apply_all().await.unwrap();
+    plan_is_empty().await;
+    assert_eq!(stored(db.client(), "prosrc shout(text)").await, shout_changed);
+    assert_eq!(stored(db.client(), "comment note.0").await, table_comment_changed);
+    assert_eq!(
+        stored_texts(db.client()).await,
+        reference_texts(dir.path(), &second).await
+    );
+
+    db.rollback(1).await.unwrap();
+    std::fs::write(&schema, &first).unwrap();
+    plan_is_empty().await;
+    assert_eq!(stored(db.client(), "prosrc shout(text)").await, SHOUT_BODY);
+    assert_eq!(
+        stored_texts(db.client()).await,
+        reference_texts(dir.path(), &first).await
+    );
+    db.drop().await.unwrap();
+}
+
+/// Through the binary: `-q` prints nothing, `-v` the steps; messages that
+/// would name the type after something the code needs (`ok`, `✓`) give
+/// crates that build and apply.
+#[tokio::test]
+async fn the_binary_honours_quiet_and_verbose_and_any_message_builds() {
+    let dir = empty_dir();
+    let db = TestDatabase::create(dir.path()).await.unwrap();
+    let schema_dir = tempfile::tempdir().unwrap();
+    let schema = schema_dir.path().join("schema.sql");
+    let generate = |args: &[&str]| {
+        cli(db.url(), dir.path())
+            .arg("generate")
+            .arg("--schema")
+            .arg(&schema)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+
+    std::fs::write(&schema, "CREATE TABLE a (id int);").unwrap();
+    let out = generate(&["-m", "ok", "-q"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "", "-q prints nothing");
+    assert_eq!(text(&out.stderr), "", "-q: not even cargo's progress");
+    let crates: Vec<String> = entries(dir.path()).into_iter().filter(|n| n.ends_with("_ok")).collect();
+    let [ok] = crates.as_slice() else {
+        panic!("{:?}", entries(dir.path()))
+    };
+    let source = std::fs::read_to_string(dir.path().join(ok).join("src/lib.rs")).unwrap();
+    assert!(
+        source.contains("struct OkMigration;") && source.contains("migration!(OkMigration);"),
+        "{source}"
+    );
+    assert!(dir.path().join(format!("{ok}.wasm")).is_file());
+    db.apply_all().await.unwrap();
+
+    let out = generate(&["-m", "ok"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "schema is up to date: no migration written\n");
+    let out = generate(&["-m", "ok", "-q"]);
+    assert!(out.status.success() && out.stdout.is_empty(), "{}", text(&out.stdout));
+
+    std::fs::write(&schema, "CREATE TABLE a (id int); CREATE TABLE b (id int);").unwrap();
+    let out = generate(&["-m", "✓", "-v"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("wrote ") && stdout.contains("_migration (1 step(s), revision "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\n  up: add-table public.b\n"),
+        "-v lists the steps: {stdout}"
+    );
+    assert!(
+        stdout.ends_with("review it, then run `migrate-host apply`\n"),
+        "{stdout}"
+    );
+    let crates: Vec<String> = entries(dir.path())
+        .into_iter()
+        .filter(|n| n.ends_with("_migration"))
+        .collect();
+    let [check] = crates.as_slice() else {
+        panic!("{:?}", entries(dir.path()))
+    };
+    let source = std::fs::read_to_string(dir.path().join(check).join("src/lib.rs")).unwrap();
+    assert!(source.contains("struct GeneratedMigration;"), "{source}");
+    assert!(source.contains("const MESSAGE: &'static str = \"✓\";"), "{source}");
+    db.apply_all().await.unwrap();
+    let status = db.migrator().status().await.unwrap();
+    assert_eq!(status.migrations.len(), 2);
+    assert!(
+        status
+            .migrations
+            .iter()
+            .all(|m| m.state == migrate_host::history::chain::State::Applied)
+    );
+    db.drop().await.unwrap();
+}
+
+/// A generated crate that does not build (here, the workspace's SDK is not
+/// the real one) never joins the directory: the error says so, with
+/// cargo's error and where the source is kept, and the directory is as it
+/// was.
+#[tokio::test]
+async fn a_crate_that_does_not_build_is_not_left_in_the_directory() {
+    let dir = empty_dir();
+    let sdk = dir.path().join("not-the-sdk");
+    std::fs::create_dir_all(sdk.join("src")).unwrap();
+    std::fs::write(
+        sdk.join("Cargo.toml"),
+        "[package]\nname = \"migrate-plugin\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    )
+    .unwrap();
+    std::fs::write(sdk.join("src/lib.rs"), "//! Exports nothing.\n").unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[workspace]\nresolver = \"3\"\nmembers = [\"*\"]\nexclude = [\"target\", \"not-the-sdk\"]\n\n\
+         [workspace.dependencies]\nmigrate-plugin = { path = \"not-the-sdk\" }\n",
+    )
+    .unwrap();
+    let before = entries(dir.path());
+    let db = TestDatabase::create(dir.path()).await.unwrap();
+    let schema_dir = tempfile::tempdir().unwrap();
+    let schema = schema_dir.path().join("schema.sql");
+    std::fs::write(&schema, "CREATE TABLE a (id int);").unwrap();
+
+    let out = cli(db.url(), dir.path())
+        .args(["generate", "-q", "-m", "add a", "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        stderr.starts_with("error: the generated migration did not build, so nothing was added to "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("migrate_plugin::prelude"),
+        "cargo's error is shown: {stderr}"
+    );
+    assert_eq!(
+        entries(dir.path()),
+        before,
+        "no crate, no component, no lock file left behind"
+    );
+    let kept = regex::Regex::new(r"its source is kept in (\S+) ")
+        .unwrap()
+        .captures(&stderr)
+        .unwrap_or_else(|| panic!("{stderr}"))[1]
+        .to_owned();
+    let kept = std::path::Path::new(&kept);
+    assert!(kept.starts_with(dir.path().join("target")), "{}", kept.display());
+    let lib = std::fs::read_dir(kept)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("src/lib.rs"))
+        .find(|p| p.is_file())
+        .unwrap();
+    assert!(std::fs::read_to_string(lib).unwrap().contains("add_table("));
+
+    // `build` sees no crate that fails: there is none.
+    let out = cli(db.url(), dir.path()).arg("build").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stderr.contains("no migration crates in"), "{stderr}");
+    // The target directory is shared between runs.
+    std::fs::remove_dir_all(kept).unwrap();
     db.drop().await.unwrap();
 }

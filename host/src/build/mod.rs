@@ -17,6 +17,13 @@
 //! the lock file). Builds are made independent of where the directory lies
 //! (`--remap-path-prefix`), so that two clones produce the same bytes as far
 //! as the toolchain allows.
+//!
+//! A new crate (one `generate` writes) is built staged ([`Staged`]): in a
+//! workspace of its own under `<dir>/target/`, out of reach of the
+//! workspace's `members = ["*"]`, sharing the target directory, the lock
+//! file, the profiles and the dependencies of `<dir>/Cargo.toml`. It joins
+//! `<dir>` only once it built, so that a crate that does not compile never
+//! breaks every later `build`.
 
 mod js;
 
@@ -64,6 +71,201 @@ pub fn crates(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     crates.sort();
     Ok(crates)
+}
+
+/// A new migration crate being written and built outside the workspace:
+/// [`Staged::crate_dir`] is where its files go, [`Staged::build`] builds it
+/// and moves it into the migrations directory.
+#[derive(Debug)]
+pub struct Staged {
+    dir: PathBuf,
+    name: String,
+    /// The staging workspace: `<dir>/target/migrate-host-staging/<name>`.
+    root: PathBuf,
+}
+
+/// Where new crates are staged, under the target directory (which every
+/// migrations workspace excludes from its members, since builds write there).
+const STAGING: &str = "target/migrate-host-staging";
+
+impl Staged {
+    /// Makes a staging workspace for the crate `<dir>/<name>` (which must
+    /// not exist) from the workspace `<dir>/Cargo.toml`: its
+    /// `[workspace]` table with the one member, relative paths made
+    /// absolute, its `[patch]`, `[replace]` and `[profile]`, and a copy of
+    /// its `Cargo.lock`, so that the crate builds with the same
+    /// dependencies, settings and artifacts as in place.
+    pub fn new(dir: &Path, name: &str) -> anyhow::Result<Self> {
+        let manifest_path = dir.join("Cargo.toml");
+        let text =
+            std::fs::read_to_string(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?;
+        let manifest: toml::Table = text
+            .parse()
+            .with_context(|| format!("parsing {}", manifest_path.display()))?;
+        let Some(toml::Value::Table(workspace)) = manifest.get("workspace") else {
+            bail!(
+                "{} is not a cargo workspace: a migrations directory with a Cargo.toml must make it one \
+                 (`[workspace]`, members = [\"*\"], migrate-plugin in [workspace.dependencies])",
+                manifest_path.display()
+            );
+        };
+        let base = dir
+            .canonicalize()
+            .with_context(|| format!("resolving {}", dir.display()))?;
+        let mut workspace = workspace.clone();
+        for key in ["members", "exclude", "default-members"] {
+            workspace.remove(key);
+        }
+        workspace.insert("members".into(), toml::Value::Array(vec![name.into()]));
+        if let Some(toml::Value::Table(dependencies)) = workspace.get_mut("dependencies") {
+            absolute_paths(dependencies.iter_mut().map(|(_, v)| v), &base);
+        }
+        let mut staged = toml::Table::new();
+        staged.insert("workspace".into(), toml::Value::Table(workspace));
+        for key in ["patch", "replace", "profile"] {
+            if let Some(mut value) = manifest.get(key).cloned() {
+                match (key, &mut value) {
+                    ("patch", toml::Value::Table(sources)) => {
+                        for source in sources.iter_mut().map(|(_, v)| v) {
+                            if let toml::Value::Table(crates) = source {
+                                absolute_paths(crates.iter_mut().map(|(_, v)| v), &base);
+                            }
+                        }
+                    }
+                    ("replace", toml::Value::Table(crates)) => absolute_paths(crates.iter_mut().map(|(_, v)| v), &base),
+                    _ => {}
+                }
+                staged.insert(key.into(), value);
+            }
+        }
+        let root = dir.join(STAGING).join(name);
+        if root.exists() {
+            std::fs::remove_dir_all(&root).with_context(|| format!("removing {}", root.display()))?;
+        }
+        std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
+        std::fs::write(
+            root.join("Cargo.toml"),
+            format!(
+                "# Staged by `migrate-host generate`: {name} builds here before it joins {}.\n{}",
+                dir.display(),
+                toml::to_string(&staged).context("writing the staging manifest")?
+            ),
+        )
+        .with_context(|| format!("writing {}", root.join("Cargo.toml").display()))?;
+        let lock = dir.join("Cargo.lock");
+        if lock.is_file() {
+            std::fs::copy(&lock, root.join("Cargo.lock")).with_context(|| format!("copying {}", lock.display()))?;
+        }
+        Ok(Staged {
+            dir: dir.to_owned(),
+            name: name.to_owned(),
+            root,
+        })
+    }
+
+    /// Where the crate's files are written.
+    pub fn crate_dir(&self) -> PathBuf {
+        self.root.join(&self.name)
+    }
+
+    /// Where the staging workspace is (and the crate's source stays when it
+    /// does not build).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Builds the crate with its source digest embedded, then moves it to
+    /// `<dir>/<name>` and writes its component beside it; the staging
+    /// workspace is removed. When cargo fails, nothing is moved and the
+    /// staging workspace is left for a look.
+    pub fn build(self, quiet: bool) -> anyhow::Result<Built> {
+        let krate = self.crate_dir();
+        let target = self.dir.join(&self.name);
+        if target.exists() {
+            bail!("{} already exists", target.display());
+        }
+        let digest =
+            identity::crate_digest(&krate).with_context(|| format!("reading the source of {}", krate.display()))?;
+        check_target_installed()?;
+        let package =
+            package_name(&krate).with_context(|| format!("reading {}", krate.join("Cargo.toml").display()))?;
+        let artifacts = cargo_build(
+            &self.root.join("Cargo.toml"),
+            &self.dir.join("target"),
+            Some(Some(vec![package])),
+            &remap_flags(&self.dir)?,
+            quiet,
+        )?;
+        let canonical = krate
+            .canonicalize()
+            .with_context(|| format!("resolving {}", krate.display()))?;
+        let Some(wasm) = artifacts.get(&canonical) else {
+            bail!("cargo built no component for {}", krate.display());
+        };
+        let bytes = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+        let bytes = identity::embed(&bytes, &digest)
+            .with_context(|| format!("embedding the source digest of {}", krate.display()))?;
+        // The crate first: a crate without its component is built by the
+        // next `build`, a component without its crate would be a migration
+        // with no source.
+        move_dir(&krate, &target)?;
+        let component = self.dir.join(format!("{}.wasm", self.name));
+        write_if_changed(&bytes, &component)?;
+        // The workspace's first lock file, when it had none: the next build
+        // resolves the same versions.
+        let lock = self.dir.join("Cargo.lock");
+        if !lock.exists() && self.root.join("Cargo.lock").is_file() {
+            std::fs::copy(self.root.join("Cargo.lock"), &lock)
+                .with_context(|| format!("writing {}", lock.display()))?;
+        }
+        std::fs::remove_dir_all(&self.root).with_context(|| format!("removing {}", self.root.display()))?;
+        Ok(Built {
+            crate_dir: target,
+            component,
+            changed: true,
+        })
+    }
+}
+
+/// Rewrites every relative `path = "..."` of these dependency entries as
+/// an absolute path under `base`.
+fn absolute_paths<'a>(entries: impl Iterator<Item = &'a mut toml::Value>, base: &Path) {
+    for entry in entries {
+        if let toml::Value::Table(entry) = entry
+            && let Some(toml::Value::String(path)) = entry.get_mut("path")
+            && Path::new(path.as_str()).is_relative()
+        {
+            *path = base.join(&*path).display().to_string();
+        }
+    }
+}
+
+/// Renames `from` to `to`; across file systems (the target directory may
+/// be a link to another one), copies and removes.
+fn move_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    if std::fs::rename(from, to).is_ok() {
+        return Ok(());
+    }
+    let copied = copy_dir(from, to);
+    if let Err(e) = copied {
+        let _ = std::fs::remove_dir_all(to);
+        return Err(e.context(format!("moving {} to {}", from.display(), to.display())));
+    }
+    std::fs::remove_dir_all(from).with_context(|| format!("removing {}", from.display()))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir(to).with_context(|| format!("creating {}", to.display()))?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let (source, dest) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type()?.is_dir() {
+            copy_dir(&source, &dest)?;
+        } else {
+            std::fs::copy(&source, &dest).with_context(|| format!("copying {}", source.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Builds every migration under `dir` whose component does not carry its
@@ -397,4 +599,70 @@ fn check_target_installed() -> anyhow::Result<()> {
         bail!("the Rust target {TARGET} is not installed; run `rustup target add {TARGET}`");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_staging_workspace_has_the_workspace_settings_and_one_member() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[workspace]\nresolver = \"3\"\nmembers = [\"*\"]\nexclude = [\"target\", \"sdk\"]\n\n\
+             [workspace.dependencies]\nmigrate-plugin = { path = \"sdk/plugins/rust\" }\n\
+             helper = { path = \"/abs/helper\" }\nserde = \"1\"\n\n\
+             [patch.crates-io]\nwit-bindgen = { path = \"../vendored/wit-bindgen\" }\n\n\
+             [profile.release]\nstrip = true\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("Cargo.lock"), "# the lock\n").unwrap();
+        let staged = Staged::new(dir.path(), "20261201000000_x").unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        assert_eq!(
+            staged.root(),
+            dir.path().join("target/migrate-host-staging/20261201000000_x")
+        );
+        assert_eq!(staged.crate_dir(), staged.root().join("20261201000000_x"));
+        let manifest: toml::Table = std::fs::read_to_string(staged.root().join("Cargo.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let workspace = manifest["workspace"].as_table().unwrap();
+        assert_eq!(
+            workspace["members"].as_array().unwrap(),
+            &[toml::Value::from("20261201000000_x")]
+        );
+        assert!(!workspace.contains_key("exclude"));
+        assert_eq!(workspace["resolver"].as_str(), Some("3"));
+        let dependencies = workspace["dependencies"].as_table().unwrap();
+        assert_eq!(
+            dependencies["migrate-plugin"]["path"].as_str().unwrap(),
+            base.join("sdk/plugins/rust").display().to_string()
+        );
+        assert_eq!(dependencies["helper"]["path"].as_str(), Some("/abs/helper"));
+        assert_eq!(dependencies["serde"].as_str(), Some("1"));
+        assert_eq!(
+            manifest["patch"]["crates-io"]["wit-bindgen"]["path"].as_str().unwrap(),
+            base.join("../vendored/wit-bindgen").display().to_string()
+        );
+        assert_eq!(manifest["profile"]["release"]["strip"].as_bool(), Some(true));
+        assert_eq!(
+            std::fs::read_to_string(staged.root().join("Cargo.lock")).unwrap(),
+            "# the lock\n"
+        );
+    }
+
+    #[test]
+    fn a_directory_whose_manifest_is_not_a_workspace_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+        )
+        .unwrap();
+        let error = format!("{:#}", Staged::new(dir.path(), "x").unwrap_err());
+        assert!(error.contains("is not a cargo workspace"), "{error}");
+    }
 }

@@ -364,26 +364,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 message: &message,
                 quiet: cli.quiet,
             };
-            match crate::generate::generate(&migrator, &options).await? {
-                crate::generate::Generated::UpToDate => println!("schema is up to date: no migration written"),
-                crate::generate::Generated::Written {
-                    crate_dir,
-                    component,
-                    revision,
-                    steps,
-                    hazards,
-                } => {
-                    println!(
-                        "wrote {} ({steps} step(s), revision {revision}) and built {}",
-                        crate_dir.display(),
-                        component.display()
-                    );
-                    for hazard in &hazards {
-                        println!("hazard: {hazard}");
-                    }
-                    println!("review it, then run `migrate-host apply`");
-                }
-            }
+            printer.generated(&crate::generate::generate(&migrator, &options).await?);
         }
         Command::Apply { to, dry_run, force } => {
             let report = migrator

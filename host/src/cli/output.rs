@@ -2,6 +2,7 @@
 //! one `error:` message with its causes.
 
 use crate::build::Built;
+use crate::generate::Generated;
 use crate::history::chain::State;
 use crate::migrator::{Accepted, Event, Report, Status};
 use crate::runtime::Direction;
@@ -29,6 +30,39 @@ impl Printer {
         for b in built {
             let state = if b.changed { "built" } else { "up to date" };
             println!("{state:>10}  {}", b.component.display());
+        }
+    }
+
+    /// What `generate` did: nothing with `-q`; with `-v`, every step of `up` too.
+    pub fn generated(&self, generated: &Generated) {
+        if self.quiet {
+            return;
+        }
+        match generated {
+            Generated::UpToDate => println!("schema is up to date: no migration written"),
+            Generated::Written {
+                crate_dir,
+                component,
+                revision,
+                steps,
+                hazards,
+            } => {
+                println!(
+                    "wrote {} ({} step(s), revision {revision}) and built {}",
+                    crate_dir.display(),
+                    steps.len(),
+                    component.display()
+                );
+                if self.verbose {
+                    for step in steps {
+                        println!("  up: {}", line(step));
+                    }
+                }
+                for hazard in hazards {
+                    println!("hazard: {}", line(&hazard.to_string()));
+                }
+                println!("review it, then run `migrate-host apply`");
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 //! One action as one Rust statement calling the SDK.
 
+use super::literal;
 use crate::actions::Action;
 use crate::wit::{
     CollationProvider, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, ForeignKeyAction,
@@ -7,19 +8,9 @@ use crate::wit::{
     SequenceOptions, SequenceType, SqlValue, TableMember, TableOptions, TypeCast,
 };
 
-/// A Rust string literal (Debug escapes exactly what Rust needs).
+/// A Rust string literal whose value is exactly `text` (see [`literal`]).
 fn lit(text: &str) -> String {
-    format!("{text:?}")
-}
-
-/// A raw string literal for multi-line SQL, with enough `#`s to hold it.
-fn raw_lit(text: &str) -> String {
-    let hashes = (0..)
-        .map(|n| "#".repeat(n))
-        .find(|h| !text.contains(&format!("\"{h}")))
-        .unwrap_or_default();
-    let hashes = if hashes.is_empty() { "#".to_owned() } else { hashes };
-    format!("r{hashes}\"{}\"{hashes}", text.trim())
+    literal::string(text)
 }
 
 /// `"users"` or `("blog", "users")`.
@@ -107,7 +98,8 @@ pub fn warning(action: &Action) -> Option<&'static str> {
     })
 }
 
-/// The SDK call for `action`, ending in `?;`.
+/// The SDK call for `action`, ending in `?;`, the line breaks of its raw
+/// strings still [`literal::RAW_NEWLINE`].
 pub fn action_call(action: &Action) -> String {
     match action {
         Action::AddTable {
@@ -315,7 +307,7 @@ pub fn action_call(action: &Action) -> String {
         Action::DropEnumValues { name: n, values } => format!("drop_enum_values({}, {})?;", name(n), list(values)),
         Action::DropType { name: n } => format!("drop_type({})?;", name(n)),
         Action::CreateSchema { name } => format!("create_schema({})?;", lit(name)),
-        Action::CreateFunction { definition } => format!("create_function(\n    {},\n)?;", raw_lit(definition)),
+        Action::CreateFunction { definition } => format!("create_function(\n    {},\n)?;", lit(definition)),
         Action::DropFunction {
             name: n,
             arguments,
@@ -344,7 +336,7 @@ pub fn action_call(action: &Action) -> String {
             } else {
                 "create_view"
             };
-            format!("{f}(\n    {},\n    {},\n)?;", name(n), raw_lit(query))
+            format!("{f}(\n    {},\n    {},\n)?;", name(n), lit(query))
         }
         Action::DropView { name: n, materialized } => {
             format!(
@@ -636,6 +628,8 @@ fn value(v: &SqlValue) -> String {
         SqlValue::Null => "SqlValue::Null".into(),
         SqlValue::Boolean(b) => b.to_string(),
         SqlValue::Int(i) => format!("{i}i64"),
+        SqlValue::Float(f) if f.is_nan() => "f64::NAN".into(),
+        SqlValue::Float(f) if f.is_infinite() => if *f > 0.0 { "f64::INFINITY" } else { "f64::NEG_INFINITY" }.into(),
         SqlValue::Float(f) => format!("{f:?}f64"),
         SqlValue::Numeric(n) => format!("SqlValue::Numeric({}.into())", lit(n)),
         SqlValue::Text(t) => lit(t),

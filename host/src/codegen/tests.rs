@@ -34,6 +34,130 @@ fn slugs_are_safe_file_names() {
 }
 
 #[test]
+fn the_type_name_never_shadows_what_the_code_needs() {
+    assert_eq!(type_name("add post views"), "AddPostViews");
+    assert_eq!(type_name("ok"), "OkMigration");
+    assert_eq!(type_name("OK"), "OkMigration");
+    assert_eq!(type_name("result"), "ResultMigration");
+    assert_eq!(type_name("Migration"), "MigrationMigration");
+    assert_eq!(type_name("✓"), "GeneratedMigration");
+    assert_eq!(type_name(""), "GeneratedMigration");
+    assert_eq!(type_name("self"), "SelfMigration");
+    assert_eq!(type_name("table options"), "TableOptionsMigration");
+    let messages = [
+        "ok",
+        "Ok",
+        "err",
+        "result",
+        "Result",
+        "migration",
+        "✓",
+        "",
+        " ",
+        "self",
+        "Self",
+        "super",
+        "crate",
+        "some",
+        "none",
+        "option",
+        "vec",
+        "string",
+        "box",
+        "default",
+        "error",
+        "error kind",
+        "rows",
+        "scalar type",
+        "sql value",
+        "type",
+        "fn",
+        "impl",
+        "struct",
+        "r#type",
+        "async",
+        "dyn",
+        "try",
+        "gen",
+        "union",
+        "2024",
+        "_",
+        "__",
+        "-",
+        "add_table",
+        "migrate_plugin",
+        "ty",
+        "m",
+        "a",
+        "z",
+        "0",
+        "9 lives",
+        "Ünïcode ✓ only",
+        "日本語",
+        "../../etc/passwd",
+        "drop table; --",
+        "\"#",
+        "$$",
+        "a\nb",
+        "tab\tname",
+        "into",
+        "from",
+        "iterator",
+        "into iterator",
+        "fn once",
+        "partial eq",
+        "column def",
+        "revision info",
+        "generated migration",
+    ];
+    let long = "word ".repeat(30);
+    for message in messages.iter().copied().chain([long.as_str(), &"x".repeat(100)]) {
+        let name = type_name(message);
+        // An identifier, not a keyword (syn refuses those), not raw.
+        let ident: syn::Ident = syn::parse_str(&name).unwrap_or_else(|e| panic!("{message:?} -> {name:?}: {e}"));
+        assert_eq!(ident.to_string(), name);
+        assert!(
+            name.starts_with(|c: char| c.is_ascii_uppercase()),
+            "{message:?} -> {name}"
+        );
+        assert!(!RESERVED_NAMES.contains(&name.as_str()), "{message:?} -> {name}");
+        // The generated crate, parsed whole, declares and exports that type.
+        let meta = Meta {
+            revision: "20261125103000".into(),
+            parent: None,
+            message: message.into(),
+        };
+        let source = lib_rs(&meta, &[], &[]);
+        syn::parse_file(&source).unwrap_or_else(|e| panic!("{message:?}: {e}\n{source}"));
+        assert!(source.contains(&format!("struct {name};")), "{source}");
+    }
+}
+
+/// Every type and trait the SDK defines, or binds from the WIT contract,
+/// is a name the migration's type may not take.
+#[test]
+fn the_reserved_names_cover_the_sdk() {
+    let sdk = [
+        include_str!("../../../plugins/rust/src/lib.rs"),
+        include_str!("../../../plugins/rust/src/actions.rs"),
+        include_str!("../../../plugins/rust/src/builders.rs"),
+        include_str!("../../../plugins/rust/src/values.rs"),
+    ];
+    let mut names = Vec::new();
+    let item = regex::Regex::new(r"\bpub\s+(?:struct|enum|trait|type|union)\s+([A-Za-z_][A-Za-z0-9_]*)").unwrap();
+    for source in sdk {
+        names.extend(item.captures_iter(source).map(|c| c[1].to_owned()));
+    }
+    let wit = regex::Regex::new(r"(?m)^\s*(?:record|variant|enum|flags|resource|type)\s+([a-z][a-z0-9-]*)").unwrap();
+    for c in wit.captures_iter(include_str!("../../../wit/migrate.wit")) {
+        names.push(c[1].split('-').map(|w| w[..1].to_ascii_uppercase() + &w[1..]).collect());
+    }
+    assert!(names.len() > 30, "{names:?}");
+    let missing: Vec<_> = names.iter().filter(|n| !RESERVED_NAMES.contains(&n.as_str())).collect();
+    assert!(missing.is_empty(), "add to RESERVED_NAMES: {missing:?}");
+}
+
+#[test]
 fn a_generated_migration_reads_like_a_hand_written_one() {
     let up = vec![
         Action::CreateEnum {
@@ -272,4 +396,130 @@ fn tables_sequences_collations_policies_comments_and_grants() {
         message: "wider coverage".into(),
     };
     insta::assert_snapshot!(lib_rs(&meta, &up, &down));
+}
+
+/// Every string literal of `source`, in order, as Rust reads it.
+fn literal_values(source: &str) -> Vec<String> {
+    struct Strings(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Strings {
+        fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
+            self.0.push(lit.value());
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            // `vec![a, b]`: its elements are expressions.
+            let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+            if let Ok(elements) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
+                for element in &elements {
+                    syn::visit::Visit::visit_expr(self, element);
+                }
+            }
+        }
+    }
+    let file = syn::parse_file(source).unwrap_or_else(|e| panic!("{e}\n{source}"));
+    let mut strings = Strings(Vec::new());
+    syn::visit::visit_file(&mut strings, &file);
+    strings.0
+}
+
+#[test]
+fn texts_reach_the_code_byte_for_byte() {
+    use crate::wit::{CommentTarget, FunctionRef, PolicyCommand, PolicyDef};
+    let body = "CREATE OR REPLACE FUNCTION public.f(x text)\n RETURNS text\n LANGUAGE plpgsql\nAS $function$\n\
+                BEGIN\n\t-- a tab, trailing spaces:   \n\n\n\tRETURN x || '\"#' || $$two\n    lines$$ || 'ü ✓';\nEND\n\
+                $function$\n";
+    let crlf = "CREATE OR REPLACE FUNCTION public.g()\r\n RETURNS int\r\n LANGUAGE sql\r\nAS $$SELECT 1$$\r\n";
+    let query = " SELECT 'a\"##b'::text AS q,\n    '\\' AS backslash\n   FROM t;";
+    let comment = "line one\n  \"quoted\" and it's\n\ttabbed \u{202e} bidi";
+    let up = vec![
+        Action::CreateFunction {
+            definition: body.into(),
+        },
+        Action::CreateFunction {
+            definition: crlf.into(),
+        },
+        Action::CreateView {
+            name: t("v"),
+            query: query.into(),
+            materialized: false,
+        },
+        Action::AddColumn {
+            table: t("t\nfn evil() {}"),
+            column: ColumnDef {
+                default: Some(ColumnDefault::Expression("'a\nb'::text".into())),
+                generated: None,
+                ..col("c", ScalarType::Text, true)
+            },
+        },
+        Action::CreatePolicy {
+            policy: PolicyDef {
+                name: "p".into(),
+                table: t("t"),
+                permissive: true,
+                command: PolicyCommand::All,
+                roles: vec!["it's a\nrole".into()],
+                using: Some("owner = current_user\n  AND x <> '\t'".into()),
+                with_check: None,
+            },
+        },
+        Action::SetComment {
+            target: CommentTarget::Function(FunctionRef {
+                name: t("f"),
+                arguments: "x text".into(),
+                procedure: false,
+            }),
+            text: Some(comment.into()),
+        },
+    ];
+    let meta = Meta {
+        revision: "20261125120000".into(),
+        parent: Some("20261125110000".into()),
+        message: "texts\r\nwith \u{1b}[2J odd bits".into(),
+    };
+    let source = lib_rs(&meta, &up, &[]);
+    let values = literal_values(&source);
+    for text in [
+        body,
+        crlf,
+        query,
+        comment,
+        "'a\nb'::text",
+        "owner = current_user\n  AND x <> '\t'",
+        "t\nfn evil() {}",
+        "it's a\nrole",
+        "texts\r\nwith \u{1b}[2J odd bits",
+    ] {
+        assert!(
+            values.iter().any(|v| v == text),
+            "{text:?} is not a literal of\n{source}"
+        );
+    }
+    // What rustc refuses, or a reader would not see, is escaped.
+    assert!(
+        !source.chars().any(|c| c == '\r' || c == '\u{202e}' || c == '\u{1b}'),
+        "{source}"
+    );
+    assert!(
+        source.contains("        // table t\\u{a}fn evil() {}\n"),
+        "a name cannot end its comment:\n{source}"
+    );
+    insta::assert_snapshot!(source);
+}
+
+#[test]
+fn float_defaults_that_are_not_numbers_are_still_rust() {
+    use crate::wit::SqlValue;
+    for (value, code) in [
+        (f64::NAN, "f64::NAN"),
+        (f64::INFINITY, "f64::INFINITY"),
+        (f64::NEG_INFINITY, "f64::NEG_INFINITY"),
+        (1.5, "1.5f64"),
+    ] {
+        let call = action_call(&Action::SetColumnDefault {
+            table: t("t"),
+            column: "x".into(),
+            default: ColumnDefault::Value(SqlValue::Float(value)),
+        });
+        assert!(call.contains(code), "{call}");
+        syn::parse_str::<syn::Stmt>(&call).unwrap_or_else(|e| panic!("{call}: {e}"));
+    }
 }

@@ -22,7 +22,8 @@ pub enum Generated {
         crate_dir: PathBuf,
         component: PathBuf,
         revision: String,
-        steps: usize,
+        /// The steps of `up`, as `Action::describe` names them.
+        steps: Vec<String>,
         /// What the lint flags in `up`.
         hazards: Vec<crate::lint::Hazard>,
     },
@@ -90,25 +91,43 @@ pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
     }
     let down = crate::diff::diff(&declared, &live)?;
 
-    let crate::workspace::Slot { revision, name } = crate::workspace::slot(&dir, options.message)?;
+    let crate::workspace::Slot {
+        revision,
+        name: crate_name,
+    } = crate::workspace::slot(&dir, options.message)?;
     let meta = Meta {
         revision: revision.clone(),
         parent,
         message: options.message.to_owned(),
     };
-    let crate_dir = crate::workspace::write_crate(&dir, &name, &codegen::lib_rs(&meta, &up, &down))?;
-
-    let built = crate::build::build(&dir, options.quiet)?;
-    let component = built
-        .into_iter()
-        .find(|b| b.crate_dir.file_name() == crate_dir.file_name())
-        .map(|b| b.component)
-        .context("the new migration was not built")?;
+    // Written and built outside the workspace's members: a crate that does
+    // not build never joins the directory (where it would break every
+    // later `build`).
+    crate::workspace::ensure(&dir)?;
+    let staged = crate::build::Staged::new(&dir, &crate_name)?;
+    let staged_dir = staged.crate_dir();
+    std::fs::create_dir_all(staged_dir.join("src")).with_context(|| format!("creating {}", staged_dir.display()))?;
+    let manifest = staged_dir.join("Cargo.toml");
+    std::fs::write(&manifest, codegen::cargo_toml(&crate_name))
+        .with_context(|| format!("writing {}", manifest.display()))?;
+    let lib = staged_dir.join("src/lib.rs");
+    std::fs::write(&lib, codegen::lib_rs(&meta, &up, &down)).with_context(|| format!("writing {}", lib.display()))?;
+    crate::workspace::format_source(&lib);
+    let kept = staged.root().to_owned();
+    let built = staged.build(options.quiet).with_context(|| {
+        format!(
+            "the generated migration did not build, so nothing was added to {}; its source is kept in {} \
+             (please report this: generated code should always build)",
+            dir.display(),
+            kept.display()
+        )
+    })?;
+    let (crate_dir, component) = (built.crate_dir, built.component);
     Ok(Generated::Written {
         crate_dir,
         component,
         revision,
-        steps: up.len(),
+        steps: up.iter().map(|a| a.describe()).collect(),
         hazards: crate::lint::lint(&up),
     })
 }

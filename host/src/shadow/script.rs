@@ -170,7 +170,8 @@ fn lines(text: &str) -> Vec<(usize, &str, Option<&str>)> {
             let c = bytes[i];
             match (state, &dollar) {
                 (_, Some(tag)) => {
-                    if line[i..].starts_with(tag.as_str()) {
+                    // Bytes: `i` may be inside a character of the body.
+                    if bytes[i..].starts_with(tag.as_bytes()) {
                         i += tag.len();
                         dollar = None;
                         continue;
@@ -319,5 +320,15 @@ mod tests {
             .filter_map(|(n, _, m)| m.map(|m| (n, m)))
             .collect();
         assert_eq!(meta, [(13, "q")]);
+    }
+
+    #[test]
+    fn bodies_may_hold_any_character() {
+        let text = "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $fn$SELECT 'ünïcode ✓ «»'$fn$;\n\\q\n";
+        let meta: Vec<(usize, &str)> = lines(text)
+            .into_iter()
+            .filter_map(|(n, _, m)| m.map(|m| (n, m)))
+            .collect();
+        assert_eq!(meta, [(2, "q")]);
     }
 }

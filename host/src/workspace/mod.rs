@@ -198,7 +198,7 @@ pub fn write_js(dir: &Path, name: &str, source: &str) -> anyhow::Result<PathBuf>
 
 /// Best effort: `rustfmt` wraps long lines if it is installed; the code is
 /// valid without it.
-fn format_source(file: &Path) {
+pub(crate) fn format_source(file: &Path) {
     let _ = std::process::Command::new("rustfmt")
         .args(["--edition", "2024"])
         .arg(file)
