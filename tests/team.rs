@@ -392,3 +392,51 @@ async fn rebase_puts_a_merged_branch_after_the_head_and_refuses_an_applied_migra
     );
     db.drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn check_replays_a_sandboxed_source_too_and_leaves_no_role_behind() {
+    let project = tempfile::tempdir().unwrap();
+    let (app, vendor) = (project.path().join("migrations"), project.path().join("vendor"));
+    std::fs::create_dir_all(&vendor).unwrap();
+    std::fs::rename(Scratch::with_example().dir.keep(), &app).unwrap();
+    std::fs::copy(fixture("vendor_1"), vendor.join("vendor_1.wasm")).unwrap();
+    let config = project.path().join("migrate.toml");
+    std::fs::write(
+        &config,
+        "[[source]]\nname = \"app\"\ndir = \"migrations\"\n\n\
+         [[source]]\nname = \"teamcheck\"\ndir = \"vendor\"\ntrust = \"sandboxed\"\nschemas = [\"auth\"]\n",
+    )
+    .unwrap();
+    let db = TestDatabase::create(&app).await.unwrap();
+    let with_config = || {
+        let mut cmd = bin();
+        cmd.env("DATABASE_URL", db.url()).arg("--config").arg(&config);
+        cmd
+    };
+    run(with_config().arg("apply"), 0);
+    let schema = project.path().join("schema.sql");
+    std::fs::write(&schema, dump(&db)).unwrap();
+    let roles = || async {
+        let n: i64 = db
+            .client()
+            .query_one(
+                "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'migrate\\_host\\_teamcheck\\_%'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        n
+    };
+    assert_eq!(roles().await, 1, "the role apply made for this database");
+
+    let (stdout, _) = run(with_config().arg("check").arg("--schema").arg(&schema), 0);
+    assert!(stdout.contains("they produce "), "{stdout}");
+    assert_eq!(roles().await, 1, "the scratch database's role is gone with it");
+
+    // The vendor's table dropped by hand: the database differs, its migrations do not.
+    db.client().batch_execute("DROP TABLE auth.users").await.unwrap();
+    let (stdout, _) = run(with_config().arg("check").arg("--schema").arg(&schema), 2);
+    assert!(stdout.contains("  add-table auth.users"), "{stdout}");
+    db.drop().await.unwrap();
+}

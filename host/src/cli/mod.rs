@@ -28,6 +28,7 @@ Examples:
   migrate-host rollback --steps 2             undo the two newest
   migrate-host status --json                  applied / pending / changed, for scripts
   migrate-host accept 20261103090000          after reviewing a changed migration, take it as applied
+  migrate-host rebase 20261202110000          after a merge, put that migration after the newest one
   migrate-host plan --schema schema.sql       the SQL that would bring the database to schema.sql
   migrate-host generate -m \"add views\"       write and build that migration
   migrate-host check                          in CI: 0 in sync, 2 the database differs, 3 the migrations do";

@@ -2,7 +2,7 @@
 //! revision, parent and message filled in, `up` and `down` empty (with an
 //! example in a comment), so that it builds and applies as it is.
 
-use super::{Meta, type_name};
+use super::{Meta, literal, type_name};
 
 /// `src/lib.rs` of a new Rust migration.
 pub fn rust_scaffold(meta: &Meta) -> String {
@@ -11,7 +11,7 @@ pub fn rust_scaffold(meta: &Meta) -> String {
         None => "None".into(),
     };
     let type_name = type_name(&meta.message);
-    format!(
+    let source = format!(
         "//! {title}\n//!\n\
          //! Written by `migrate-host new`: fill in `up`, and `down` to undo it.\n\
          //! The SDK's calls are listed in the README (\"Writing a migration in Rust\").\n\n\
@@ -32,10 +32,11 @@ pub fn rust_scaffold(meta: &Meta) -> String {
          \x20   }}\n\
          }}\n\n\
          migration!({type_name});\n",
-        title = comment_line(&meta.message),
+        title = literal::comment(meta.message.lines().next().unwrap_or_default()),
         revision = lit(&meta.revision),
         message = lit(&meta.message),
-    )
+    );
+    literal::finish(&source)
 }
 
 /// A new JavaScript migration (one ES module, built by `migrate-host build`
@@ -75,16 +76,13 @@ pub fn js_scaffold(meta: &Meta) -> String {
     )
 }
 
-/// A Rust string literal whose value is exactly `text` (Debug escapes what
-/// Rust needs, and nothing else changes).
 fn lit(text: &str) -> String {
-    format!("{text:?}")
+    literal::string(text)
 }
 
-/// The message's first line, safe inside a line comment in Rust and in
-/// JavaScript: control characters (a bare carriage return ends a Rust doc
-/// comment badly) and the line and paragraph separators (which end a
-/// JavaScript comment) become spaces.
+/// The message's first line, safe inside a JavaScript line comment:
+/// control characters and the line and paragraph separators (which end
+/// the comment) become spaces.
 fn comment_line(message: &str) -> String {
     message
         .lines()
@@ -163,14 +161,38 @@ mod tests {
     }
 
     #[test]
-    fn comments_hold_one_line() {
+    fn comments_hold_one_line_and_literals_the_message_exactly() {
         assert_eq!(comment_line("a\rb\u{1b}c\nsecond"), "a b c");
         assert_eq!(comment_line(""), "");
-        let rust = rust_scaffold(&meta("one\r\ntwo", None));
-        assert!(rust.starts_with("//! one\n//!\n"), "{rust}");
-        assert!(
-            rust.contains("const MESSAGE: &'static str = \"one\\r\\ntwo\";"),
-            "{rust}"
-        );
+        for message in [
+            "one\r\ntwo",
+            "a\u{202e}b",
+            "multi\nline\n  indented ",
+            "say \"hi\" \\ ✓",
+        ] {
+            let rust = rust_scaffold(&meta(message, None));
+            let file = syn::parse_file(&rust).unwrap_or_else(|e| panic!("{message:?}: {e}\n{rust}"));
+            let value = file
+                .items
+                .iter()
+                .find_map(|item| match item {
+                    syn::Item::Impl(imp) => imp.items.iter().find_map(|i| match i {
+                        syn::ImplItem::Const(c) if c.ident == "MESSAGE" => match &c.expr {
+                            syn::Expr::Lit(syn::ExprLit {
+                                lit: syn::Lit::Str(s), ..
+                            }) => Some(s.value()),
+                            _ => None,
+                        },
+                        _ => None,
+                    }),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("no MESSAGE in {rust}"));
+            assert_eq!(value, message);
+            assert_eq!(
+                rust.lines().next().unwrap().len(),
+                rust.split('\n').next().unwrap().len()
+            );
+        }
     }
 }

@@ -324,6 +324,13 @@ mod tests {
                 });
             }
         }
+        // A message over several lines is a raw or continued literal; the rest reads the same.
+        let multi = rust_scaffold(&meta("const PARENT: \"x\"\nparent: 'y'\r\n  z", Some("p")));
+        let found = find(&multi, Lang::Rust).unwrap_or_else(|e| panic!("{e:#}\n{multi}"));
+        assert_eq!(
+            (found.revision.as_str(), found.parent.as_deref()),
+            ("20261201120000", Some("p"))
+        );
         let first = rust_scaffold(&meta("first", None));
         assert_eq!(find(&first, Lang::Rust).unwrap().parent, None);
     }
