@@ -483,9 +483,7 @@ pub fn lines(text: &str) -> std::borrow::Cow<'_, str> {
 fn escape(text: &str, keep_breaks: bool) -> std::borrow::Cow<'_, str> {
     let unsafe_char = |c: char| {
         let kept = keep_breaks && (c == '\n' || c == '\t');
-        !kept
-            && (c.is_control()
-                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        !kept && crate::runtime::moves_the_terminal(c)
     };
     if !text.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(text);

@@ -471,12 +471,17 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     Some(base.join("migrate-host"))
 }
 
+/// Whether `c`, in text a migration supplies, could move, hide or reorder
+/// what a terminal shows: a control character (an ANSI escape, a carriage
+/// return, a newline) or a bidirectional mark, override or isolate. Such
+/// text is refused in a revision and escaped wherever it is printed.
+pub fn moves_the_terminal(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 fn validate_info(info: &RevisionInfo) -> anyhow::Result<()> {
     let check = |what: &str, value: &str| -> anyhow::Result<()> {
-        let hidden = |c: char| {
-            c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-        };
-        if value.is_empty() || value.len() > 128 || value.chars().any(hidden) {
+        if value.is_empty() || value.len() > 128 || value.chars().any(moves_the_terminal) {
             anyhow::bail!(
                 "its {what} {value:?} must be 1 to 128 bytes without control characters or direction overrides"
             );
