@@ -7,6 +7,8 @@
 //! end, split or escape the migration's transaction.
 
 use super::ActionError;
+use super::facts::Removed;
+use crate::wit::QualifiedName;
 use pg_query::NodeEnum;
 
 /// Checks that `expression` is exactly one scalar SQL expression, so that
@@ -322,11 +324,14 @@ fn parse_raw(sql: &str) -> Result<pg_query::ParseResult, ActionError> {
     Ok(parsed)
 }
 
-/// The schema of the table a `CREATE INDEX` statement indexes (`None`: unqualified).
-pub fn index_table_schema(definition: &str) -> Option<String> {
+/// The table a `CREATE INDEX` statement indexes (`None`: the text is not one).
+pub fn index_table(definition: &str) -> Option<QualifiedName> {
     let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());
     match single_statement(definition.trim_end().trim_end_matches(';'), &bad).ok()? {
-        NodeEnum::IndexStmt(index) => index.relation.map(|r| r.schemaname).filter(|schema| !schema.is_empty()),
+        NodeEnum::IndexStmt(index) => index.relation.map(|r| QualifiedName {
+            schema: Some(r.schemaname).filter(|schema| !schema.is_empty()),
+            name: r.relname,
+        }),
         _ => None,
     }
 }
@@ -339,12 +344,18 @@ pub struct SandboxedSql {
     /// It drops or truncates something, or drops a column: it needs the
     /// `drop` grant.
     pub drops: bool,
-    /// What it drops holds data (a table, a column, a sequence's value, rows
-    /// truncated; not an index or a view, which the same actions drop
-    /// without acknowledgement): it needs the acknowledgement too.
+    /// What it drops holds data ([`Removed::loses_data`], as for the
+    /// actions that drop the same): it needs the acknowledgement too.
     pub loses_data: bool,
     /// What its function calls need from the grant.
     pub calls: Calls,
+}
+
+impl SandboxedSql {
+    fn removes(&mut self, removed: Removed) {
+        self.drops = true;
+        self.loses_data |= removed.loses_data();
+    }
 }
 
 /// Built-ins that act outside the value they compute, refused wherever the
@@ -422,7 +433,7 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
                     return Err(refuse("use CASCADE (it reaches objects of other schemas and sources)"));
                 }
                 match cmd.subtype() {
-                    T::AtDropColumn => (facts.drops, facts.loses_data) = (true, true),
+                    T::AtDropColumn => facts.removes(Removed::Column),
                     T::AtAddColumn
                     | T::AtColumnDefault
                     | T::AtDropNotNull
@@ -444,7 +455,7 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
             if cascade(s.behavior) {
                 return Err(refuse("use CASCADE (it reaches objects of other schemas and sources)"));
             }
-            (facts.drops, facts.loses_data) = (true, true);
+            facts.removes(Removed::Rows);
             for relation in &s.relations {
                 if let Some(NodeEnum::RangeVar(r)) = relation.node.as_ref() {
                     relations.push((r.schemaname.clone(), r.relname.clone()));
@@ -456,17 +467,18 @@ pub fn sandboxed_statement(sql: &str) -> Result<SandboxedSql, ActionError> {
             if cascade(s.behavior) {
                 return Err(refuse("use CASCADE (it reaches objects of other schemas and sources)"));
             }
-            let kind = s.remove_type();
-            if !matches!(
-                kind,
-                O::ObjectTable | O::ObjectView | O::ObjectMatview | O::ObjectIndex | O::ObjectSequence
-            ) {
-                return Err(refuse(
-                    "drop this kind of object through execute (allowed: tables, views, indexes, sequences)",
-                ));
-            }
-            facts.drops = true;
-            facts.loses_data = matches!(kind, O::ObjectTable | O::ObjectSequence);
+            let removed = match s.remove_type() {
+                O::ObjectTable => Removed::Table,
+                O::ObjectView | O::ObjectMatview => Removed::View,
+                O::ObjectIndex => Removed::Index,
+                O::ObjectSequence => Removed::Sequence,
+                _ => {
+                    return Err(refuse(
+                        "drop this kind of object through execute (allowed: tables, views, indexes, sequences)",
+                    ));
+                }
+            };
+            facts.removes(removed);
             for object in &s.objects {
                 let Some(NodeEnum::List(list)) = object.node.as_ref() else {
                     return Err(refuse("drop this object"));

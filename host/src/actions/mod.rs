@@ -7,13 +7,16 @@
 //! (an automatic cast needs the column's current type, removing enum values
 //! needs every column that uses the enum).
 //!
+//! [`facts`] says what each action is (its grant, schemas, texts,
+//! hazard); `guard` parses the SQL text actions and raw statements carry.
 //! This module builds SQL; it never decides whether an action is allowed
-//! (that is `runtime/`'s policy) and never runs anything but catalog lookups.
+//! (that is `policy/`) and never runs anything but catalog lookups.
 
 mod catalog;
 mod collations;
 mod comments;
 mod enums;
+pub mod facts;
 mod grants;
 pub mod guard;
 pub mod ident;

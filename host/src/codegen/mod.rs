@@ -1,6 +1,6 @@
 //! Actions → the source of a migration crate, written the way a careful
 //! person would: one SDK call per action, grouped per table, a comment on
-//! every step that loses data or rewrites a table. Pure functions; the
+//! every step with a hazard (the lint's) or a way to fail (its facts). Pure functions; the
 //! files are written by `generate/`.
 
 mod literal;
@@ -90,17 +90,24 @@ pub fn lib_rs(meta: &Meta, up: &[Action], down: &[Action]) -> String {
 fn body(actions: &[Action]) -> String {
     let mut out = String::new();
     let mut subject: Option<String> = None;
-    for action in actions {
-        let this = render::subject(action);
-        if subject.as_ref() != Some(&this) {
+    for (action, hazard) in actions.iter().zip(crate::lint::lint_each(actions)) {
+        let facts = action.facts();
+        if subject.as_ref() != Some(&facts.subject) {
             if subject.is_some() {
                 out.push('\n');
             }
-            out.push_str(&format!("        // {}\n", literal::comment(&this)));
-            subject = Some(this);
+            out.push_str(&format!("        // {}\n", literal::comment(&facts.subject)));
+            subject = Some(facts.subject);
         }
-        if let Some(warning) = render::warning(action) {
-            out.push_str(&format!("        // {warning}\n"));
+        if let Some(hazard) = hazard {
+            let label = hazard.kind.label();
+            comment(
+                &mut out,
+                &format!("{}{}: {}.", label[..1].to_uppercase(), &label[1..], hazard.why),
+            );
+        }
+        if let Some(caveat) = facts.caveat {
+            comment(&mut out, caveat);
         }
         for line in render::action_call(action).lines() {
             out.push_str(&format!("        {line}\n"));
@@ -110,6 +117,22 @@ fn body(actions: &[Action]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `text` as `//` lines of the body, wrapped at 100 columns.
+fn comment(out: &mut String, text: &str) {
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && 8 + 3 + line.len() + 1 + word.len() > 100 {
+            out.push_str(&format!("        // {line}\n"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&format!("        // {line}\n"));
 }
 
 /// The migration's type: `AddPostViews` from "add post views", `M2ndTry`

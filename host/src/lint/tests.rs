@@ -1,5 +1,5 @@
 use super::*;
-use crate::wit::{ColumnDef, DataType, ScalarType};
+use crate::wit::{ColumnDef, Constraint, DataType, ScalarType, TypeCast};
 
 fn t(name: &str) -> QualifiedName {
     QualifiedName::unqualified(name)

@@ -10,15 +10,15 @@
 //! restricted role the host manages, so that Postgres enforces the same
 //! boundary again. This module decides; `runtime/` and `migrator/` enforce.
 
-mod classify;
 mod config;
 mod limits;
 pub mod stored;
 
-pub use classify::{Capability, SqlText, TextKind, classify, sql_texts};
+pub use crate::actions::facts::Capability;
 pub use config::{Config, SourceConfig, Trust, load_config};
 pub use limits::Limits;
 
+use crate::actions::facts::{SqlText, TextKind};
 use crate::actions::{Action, ActionError, DEFAULT_SCHEMA, guard};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -84,7 +84,8 @@ impl Grant {
         if !self.sandboxed() {
             return Ok(());
         }
-        let (capability, schemas) = classify(action);
+        let facts = action.facts();
+        let capability = facts.capability;
         if !self.capabilities.contains(&capability) {
             return Err(ActionError::NotPermitted(format!(
                 "{} needs the `{}` grant, which this source does not have (it has: {})",
@@ -97,7 +98,7 @@ impl Grant {
                     .join(", ")
             )));
         }
-        for schema in schemas {
+        for schema in facts.schemas {
             let schema = schema.as_deref().unwrap_or(DEFAULT_SCHEMA);
             if !self.schemas.iter().any(|s| s == schema) {
                 return Err(ActionError::NotPermitted(format!(
@@ -107,7 +108,7 @@ impl Grant {
                 )));
             }
         }
-        for SqlText { text, kind, what } in sql_texts(action) {
+        for SqlText { text, kind, what } in facts.texts {
             guard::sandboxed_text(text, kind.wrap(), what)?;
             let calls = match kind {
                 // Read from the tokens: no corner of the grammar hides a call.

@@ -1,0 +1,700 @@
+//! What each action is, in one place: the grant it needs, the schemas it
+//! changes, the SQL text it splices into its statements, its hazard, the
+//! caveat a reviewer should read beside it, and what it works on. The
+//! policy, the lint, the code generator and the sandbox guard all read
+//! [`Action::facts`]; its `match` has no wildcard arm, so a new action does
+//! not compile until its facts are written.
+
+use super::{Action, guard};
+use crate::wit::{ColumnDef, ColumnDefault, CommentTarget, Constraint, QualifiedName, TypeCast};
+
+/// A kind of action a grant can allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// New tables, columns, indexes, views, types, sequences, constraints,
+    /// enum values, comments.
+    Create,
+    /// Changes that keep data: types, defaults, NOT NULL, renames,
+    /// constraints dropped, partitions, sequence settings.
+    Alter,
+    /// Removals: tables, columns, types, enum values, views, indexes,
+    /// sequences dropped.
+    Drop,
+    /// `execute` and `query`.
+    Sql,
+    /// Grants, revokes, row-level security and policies.
+    Privileges,
+    /// Extensions (server code) created, updated, dropped.
+    Extensions,
+    /// Functions, procedures and triggers: code that runs later.
+    Functions,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 7] = [
+        Capability::Create,
+        Capability::Alter,
+        Capability::Drop,
+        Capability::Sql,
+        Capability::Privileges,
+        Capability::Extensions,
+        Capability::Functions,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Create => "create",
+            Capability::Alter => "alter",
+            Capability::Drop => "drop",
+            Capability::Sql => "sql",
+            Capability::Privileges => "privileges",
+            Capability::Extensions => "extensions",
+            Capability::Functions => "functions",
+        }
+    }
+}
+
+/// What a removal takes away. The one answer to "does dropping this lose
+/// data?", for actions and for raw `DROP`/`TRUNCATE` statements alike: a
+/// sandboxed source needs its project's acknowledgement for those that do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removed {
+    Table,
+    Column,
+    /// `TRUNCATE`.
+    Rows,
+    /// Its current value.
+    Sequence,
+    Type,
+    EnumValues,
+    /// Rebuilt from the table's rows.
+    Index,
+    /// Its query is in the migration's source.
+    View,
+    Schema,
+    Collation,
+    Constraint,
+    Policy,
+    Function,
+    Trigger,
+    Extension,
+}
+
+impl Removed {
+    /// Rows or values are gone afterwards. A type and enum values count:
+    /// what the data meant goes with them (their removal fails while a
+    /// column uses them, unless a cast moved its values first). An index
+    /// is rebuilt from the rows, a view or code from the migration's source.
+    pub fn loses_data(self) -> bool {
+        match self {
+            Removed::Table
+            | Removed::Column
+            | Removed::Rows
+            | Removed::Sequence
+            | Removed::Type
+            | Removed::EnumValues => true,
+            Removed::Index
+            | Removed::View
+            | Removed::Schema
+            | Removed::Collation
+            | Removed::Constraint
+            | Removed::Policy
+            | Removed::Function
+            | Removed::Trigger
+            | Removed::Extension => false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HazardKind {
+    /// Rows or values are gone afterwards.
+    DataLoss,
+    /// Postgres rewrites the whole table (and its indexes) under an exclusive lock.
+    Rewrite,
+    /// Scans or builds under a lock that blocks writes (or everything) meanwhile.
+    Lock,
+}
+
+impl HazardKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            HazardKind::DataLoss => "loses data",
+            HazardKind::Rewrite => "rewrites the table",
+            HazardKind::Lock => "long lock",
+        }
+    }
+}
+
+/// A step's hazard, before the lint knows which tables the migration
+/// itself creates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HazardFact {
+    pub kind: HazardKind,
+    pub why: &'static str,
+    /// What to do instead.
+    pub instead: &'static str,
+    /// `Some(table)`: a hazard only when `table` existed before the
+    /// migration (one it creates is new and empty); `None`: always.
+    pub on_existing: Option<QualifiedName>,
+}
+
+/// SQL text an action splices into its statements.
+pub struct SqlText<'a> {
+    pub text: &'a str,
+    pub kind: TextKind,
+    /// What it is, for messages (`a default`).
+    pub what: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextKind {
+    /// A scalar expression: a default, generated column, check, policy,
+    /// index predicate or `USING` cast.
+    Expression,
+    /// A partition bound (`FOR VALUES ...`).
+    PartitionBound,
+    /// A table constraint (`constraint::sql`).
+    TableConstraint,
+    /// A partition key (`RANGE (lower(name))`).
+    PartitionKey,
+    /// A view's query.
+    Query,
+    /// An index definition.
+    Statement,
+    /// A function or trigger definition: code, which needs the `functions`
+    /// grant and is not held to the expression allow-list.
+    Code,
+}
+
+impl TextKind {
+    /// How to make the text a statement for the parser (`{}` marks the text).
+    pub fn wrap(self) -> &'static str {
+        match self {
+            TextKind::Expression => "SELECT ({})",
+            TextKind::PartitionBound => "ALTER TABLE t ATTACH PARTITION p {}",
+            TextKind::TableConstraint => "ALTER TABLE t ADD {}",
+            TextKind::PartitionKey => "CREATE TABLE t () PARTITION BY {}",
+            TextKind::Query | TextKind::Statement | TextKind::Code => "{}",
+        }
+    }
+}
+
+/// Everything the rest of the host needs to know about one action.
+pub struct Facts<'a> {
+    /// What a sandboxed source's grant must allow.
+    pub capability: Capability,
+    /// The schema of each object it changes (`None`: the default schema).
+    pub schemas: Vec<Option<String>>,
+    /// What it removes, if it is a removal.
+    pub removes: Option<Removed>,
+    /// The SQL text it splices into its statements.
+    pub texts: Vec<SqlText<'a>>,
+    pub hazard: Option<HazardFact>,
+    /// When the step fails, for the comment above it in a generated
+    /// migration (hazards have their own).
+    pub caveat: Option<&'static str>,
+    /// What it works on (`table public.users`), to group generated steps.
+    pub subject: String,
+}
+
+impl Facts<'_> {
+    /// Rows or values may be gone afterwards: what a sandboxed source needs
+    /// its project to acknowledge. (A removal loses data exactly when
+    /// [`Removed::loses_data`] says so; a unit test holds the two together.)
+    pub fn loses_data(&self) -> bool {
+        self.hazard.as_ref().is_some_and(|h| h.kind == HazardKind::DataLoss)
+    }
+}
+
+impl Action {
+    /// This action's facts (see the module doc).
+    pub fn facts(&self) -> Facts<'_> {
+        use Capability::*;
+        use HazardKind::*;
+        let s = |n: &QualifiedName| n.schema.clone();
+        let q = |n: &QualifiedName| match &n.schema {
+            Some(s) => format!("{s}.{}", n.name),
+            None => n.name.clone(),
+        };
+        let table_subject = |n: &QualifiedName| format!("table {}", q(n));
+        let hazard = |kind, why, instead, on_existing: Option<&QualifiedName>| {
+            Some(HazardFact {
+                kind,
+                why,
+                instead,
+                on_existing: on_existing.cloned(),
+            })
+        };
+        let facts = |capability, schemas, subject| Facts {
+            capability,
+            schemas,
+            removes: None,
+            texts: Vec::new(),
+            hazard: None,
+            caveat: None,
+            subject,
+        };
+        match self {
+            Action::AddTable {
+                table,
+                columns,
+                options,
+            } => {
+                let mut schemas = vec![s(table)];
+                schemas.extend(options.partition_of.iter().map(|p| s(&p.parent)));
+                let mut texts = Vec::new();
+                columns.iter().for_each(|c| column_texts(c, &mut texts));
+                texts.extend(
+                    options
+                        .partition_by
+                        .iter()
+                        .map(|k| text(k, TextKind::PartitionKey, "a partition key")),
+                );
+                texts.extend(
+                    options
+                        .partition_of
+                        .iter()
+                        .map(|p| text(&p.bound, TextKind::PartitionBound, "a partition bound")),
+                );
+                Facts {
+                    texts,
+                    ..facts(Create, schemas, table_subject(table))
+                }
+            }
+            Action::SetTableLogged { table, .. } => Facts {
+                hazard: hazard(
+                    Rewrite,
+                    "changes persistence: Postgres copies every row into a new file",
+                    "do it while the table is small, or in a maintenance window",
+                    Some(table),
+                ),
+                ..facts(Alter, vec![s(table)], table_subject(table))
+            },
+            Action::AttachPartition {
+                parent,
+                partition,
+                bound,
+            } => Facts {
+                texts: vec![text(bound, TextKind::PartitionBound, "a partition bound")],
+                ..facts(Alter, vec![s(parent), s(partition)], table_subject(parent))
+            },
+            Action::DetachPartition { parent, partition } => {
+                facts(Alter, vec![s(parent), s(partition)], table_subject(parent))
+            }
+            Action::SetRowLevelSecurity { table, .. } => facts(Privileges, vec![s(table)], table_subject(table)),
+            Action::CreatePolicy { policy } => {
+                let mut texts: Vec<_> = policy
+                    .using
+                    .iter()
+                    .map(|e| text(e, TextKind::Expression, "a policy"))
+                    .collect();
+                texts.extend(
+                    policy
+                        .with_check
+                        .iter()
+                        .map(|e| text(e, TextKind::Expression, "a policy")),
+                );
+                Facts {
+                    texts,
+                    ..facts(Privileges, vec![s(&policy.table)], table_subject(&policy.table))
+                }
+            }
+            Action::DropPolicy { table, .. } => Facts {
+                removes: Some(Removed::Policy),
+                ..facts(Privileges, vec![s(table)], table_subject(table))
+            },
+            Action::CreateSequence { name, .. } => facts(Create, vec![s(name)], format!("sequence {}", q(name))),
+            Action::AlterSequence { name, .. } => facts(Alter, vec![s(name)], format!("sequence {}", q(name))),
+            Action::SetSequenceOwner { name, owner } => {
+                let mut schemas = vec![s(name)];
+                schemas.extend(owner.iter().map(|o| s(&o.table)));
+                facts(Alter, schemas, format!("sequence {}", q(name)))
+            }
+            Action::DropSequence { name } => Facts {
+                removes: Some(Removed::Sequence),
+                hazard: hazard(
+                    DataLoss,
+                    "drops the sequence and its current value",
+                    "keep it until nothing calls nextval on it",
+                    None,
+                ),
+                ..facts(Drop, vec![s(name)], format!("sequence {}", q(name)))
+            },
+            Action::SetColumnCollation { table, .. } => Facts {
+                caveat: Some("Rebuilds the table's indexes on the column."),
+                ..facts(Alter, vec![s(table)], table_subject(table))
+            },
+            Action::CreateCollation { name, .. } => facts(Create, vec![s(name)], format!("collation {}", q(name))),
+            Action::DropCollation { name } => Facts {
+                removes: Some(Removed::Collation),
+                ..facts(Drop, vec![s(name)], format!("collation {}", q(name)))
+            },
+            Action::SetComment { target, .. } => facts(Alter, vec![comment_schema(target)], "comments".into()),
+            Action::Grant { grant } | Action::Revoke { grant } => facts(
+                Privileges,
+                vec![s(&grant.on)],
+                format!("privileges on {}", q(&grant.on)),
+            ),
+            Action::DropTable { table } => Facts {
+                removes: Some(Removed::Table),
+                hazard: hazard(
+                    DataLoss,
+                    "drops the table and every row in it",
+                    "copy or rename it first and drop it in a later release, once nothing reads it",
+                    Some(table),
+                ),
+                ..facts(Drop, vec![s(table)], table_subject(table))
+            },
+            Action::RenameTable { table, .. } | Action::RenameColumn { table, .. } => {
+                facts(Alter, vec![s(table)], table_subject(table))
+            }
+            Action::AddColumn { table, column } => {
+                let mut texts = Vec::new();
+                column_texts(column, &mut texts);
+                Facts {
+                    texts,
+                    hazard: match column.generated {
+                        Some(_) => hazard(
+                            Rewrite,
+                            "adds a stored generated column, which rewrites the table",
+                            "add a plain column, backfill it in batches, and keep it current with a trigger",
+                            Some(table),
+                        ),
+                        None => None,
+                    },
+                    ..facts(Create, vec![s(table)], table_subject(table))
+                }
+            }
+            Action::DropColumn { table, .. } => Facts {
+                removes: Some(Removed::Column),
+                hazard: hazard(
+                    DataLoss,
+                    "drops the column's values",
+                    "stop writing and reading it in one release, back it up, drop it in the next",
+                    Some(table),
+                ),
+                ..facts(Drop, vec![s(table)], table_subject(table))
+            },
+            Action::ChangeColumnType { table, cast, .. } => Facts {
+                texts: match cast {
+                    TypeCast::Using(e) => vec![text(e, TextKind::Expression, "a USING cast")],
+                    TypeCast::Auto | TypeCast::None => Vec::new(),
+                },
+                hazard: match cast {
+                    // The expression decides every value: `USING NULL` keeps none.
+                    TypeCast::Using(_) => hazard(
+                        DataLoss,
+                        "converts every value with a USING expression, which may discard them (and rewrites the \
+                         table)",
+                        "check the expression on a copy of the data first; keep the old column until the new one is \
+                         verified",
+                        None,
+                    ),
+                    TypeCast::None => hazard(
+                        Rewrite,
+                        "changes the column's type: unless the change is binary-coercible (varchar to text, a \
+                         longer varchar) Postgres rewrites the table under an ACCESS EXCLUSIVE lock",
+                        REWRITE_INSTEAD,
+                        Some(table),
+                    ),
+                    TypeCast::Auto => hazard(
+                        Rewrite,
+                        "changes the column's type with a cast: Postgres rewrites the table under an ACCESS \
+                         EXCLUSIVE lock",
+                        REWRITE_INSTEAD,
+                        Some(table),
+                    ),
+                },
+                caveat: Some("Fails on values that do not convert."),
+                ..facts(Alter, vec![s(table)], table_subject(table))
+            },
+            Action::AddNotNull { table, .. } => Facts {
+                hazard: hazard(
+                    Lock,
+                    "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock",
+                    "add CHECK (column IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later migration, then SET \
+                     NOT NULL (Postgres then skips the scan)",
+                    Some(table),
+                ),
+                caveat: Some("Fails while the column holds NULLs."),
+                ..facts(Alter, vec![s(table)], table_subject(table))
+            },
+            Action::SetColumnIdentity { table, .. }
+            | Action::DropColumnExpression { table, .. }
+            | Action::DropNotNull { table, .. }
+            | Action::DropColumnDefault { table, .. } => facts(Alter, vec![s(table)], table_subject(table)),
+            Action::SetColumnDefault { table, default, .. } => Facts {
+                texts: match default {
+                    ColumnDefault::Expression(e) => vec![text(e, TextKind::Expression, "a default")],
+                    ColumnDefault::Value(_) => Vec::new(),
+                },
+                ..facts(Alter, vec![s(table)], table_subject(table))
+            },
+            Action::AddConstraint { table, constraint, .. } => Facts {
+                texts: match constraint {
+                    Constraint::Check(e) => vec![text(e, TextKind::Expression, "a check constraint")],
+                    Constraint::Sql(d) => vec![text(d, TextKind::TableConstraint, "a constraint")],
+                    Constraint::PrimaryKey(_) | Constraint::Unique(_) | Constraint::ForeignKey(_) => Vec::new(),
+                },
+                hazard: match constraint {
+                    Constraint::ForeignKey(_) | Constraint::Check(_) => hazard(
+                        Lock,
+                        "validates every row while it holds a lock on the table",
+                        "add it NOT VALID (Constraint::Sql(\"... NOT VALID\")), then VALIDATE CONSTRAINT in a later \
+                         migration, which takes a weaker lock",
+                        Some(table),
+                    ),
+                    Constraint::PrimaryKey(_) | Constraint::Unique(_) => hazard(
+                        Lock,
+                        "builds a unique index under a lock that blocks writes",
+                        "create the unique index CONCURRENTLY outside a migration, then add the constraint USING \
+                         INDEX",
+                        Some(table),
+                    ),
+                    Constraint::Sql(_) => None,
+                },
+                ..facts(Create, vec![s(table)], table_subject(table))
+            },
+            Action::DropConstraint { table, .. } => Facts {
+                removes: Some(Removed::Constraint),
+                ..facts(Alter, vec![s(table)], table_subject(table))
+            },
+            Action::AddIndex { index } => Facts {
+                texts: index
+                    .predicate
+                    .iter()
+                    .map(|p| text(p, TextKind::Expression, "an index predicate"))
+                    .collect(),
+                hazard: hazard(
+                    Lock,
+                    "builds the index under a lock that blocks writes to the table",
+                    "on a big table, create it with CREATE INDEX CONCURRENTLY outside a migration (it cannot run in \
+                     a transaction), then let the migration find it",
+                    Some(&index.table),
+                ),
+                ..facts(Create, vec![s(&index.table)], table_subject(&index.table))
+            },
+            Action::AddIndexSql { definition } => {
+                let table = guard::index_table(definition);
+                Facts {
+                    texts: vec![text(definition, TextKind::Statement, "an index definition")],
+                    hazard: hazard(
+                        Lock,
+                        "builds the index under a lock that blocks writes to its table",
+                        "on a big table, create it with CREATE INDEX CONCURRENTLY outside a migration",
+                        table.as_ref(),
+                    ),
+                    ..facts(Create, vec![table.and_then(|t| t.schema)], "indexes".into())
+                }
+            }
+            Action::DropIndex { index } => Facts {
+                removes: Some(Removed::Index),
+                ..facts(Drop, vec![s(index)], "indexes".into())
+            },
+            Action::CreateView { name, query, .. } => Facts {
+                texts: vec![text(query, TextKind::Query, "a view's query")],
+                ..facts(Create, vec![s(name)], format!("view {}", q(name)))
+            },
+            Action::DropView { name, .. } => Facts {
+                removes: Some(Removed::View),
+                ..facts(Drop, vec![s(name)], format!("view {}", q(name)))
+            },
+            Action::CreateExtension { name, schema, .. } => {
+                facts(Extensions, vec![schema.clone()], format!("extension {name}"))
+            }
+            Action::UpdateExtension { name, .. } => facts(Extensions, vec![], format!("extension {name}")),
+            Action::DropExtension { name } => Facts {
+                removes: Some(Removed::Extension),
+                caveat: Some("Fails while objects (columns, indexes, functions) use the extension."),
+                ..facts(Extensions, vec![], format!("extension {name}"))
+            },
+            Action::CreateFunction { definition } => Facts {
+                texts: vec![text(definition, TextKind::Code, "a definition")],
+                ..facts(Functions, vec![guard::function_schema(definition)], "functions".into())
+            },
+            Action::DropFunction { name, .. } => Facts {
+                removes: Some(Removed::Function),
+                ..facts(Functions, vec![s(name)], "functions".into())
+            },
+            Action::CreateTrigger { definition } => Facts {
+                texts: vec![text(definition, TextKind::Code, "a definition")],
+                ..facts(
+                    Functions,
+                    vec![guard::trigger_table_schema(definition)],
+                    "triggers".into(),
+                )
+            },
+            Action::DropTrigger { table, .. } => Facts {
+                removes: Some(Removed::Trigger),
+                ..facts(Functions, vec![s(table)], table_subject(table))
+            },
+            Action::CreateSchema { name } => facts(Create, vec![Some(name.clone())], format!("schema {name}")),
+            Action::DropSchema { name } => Facts {
+                removes: Some(Removed::Schema),
+                ..facts(Drop, vec![Some(name.clone())], format!("schema {name}"))
+            },
+            Action::CreateEnum { name, .. } | Action::AddEnumValues { name, .. } => {
+                facts(Create, vec![s(name)], format!("type {}", q(name)))
+            }
+            Action::DropEnumValues { name, .. } => Facts {
+                removes: Some(Removed::EnumValues),
+                hazard: hazard(
+                    DataLoss,
+                    "removes enum values (the migration fails while rows hold them)",
+                    "move rows off the values first, in the same migration or the one before",
+                    None,
+                ),
+                ..facts(Drop, vec![s(name)], format!("type {}", q(name)))
+            },
+            Action::DropType { name } => Facts {
+                removes: Some(Removed::Type),
+                caveat: Some("Fails while a column, function or cast still uses it."),
+                hazard: hazard(
+                    DataLoss,
+                    "drops the type",
+                    "make sure no column, function or cast still uses it",
+                    None,
+                ),
+                ..facts(Drop, vec![s(name)], format!("type {}", q(name)))
+            },
+        }
+    }
+}
+
+const REWRITE_INSTEAD: &str =
+    "on a big table, add a new column, backfill it in batches, switch readers, then drop the old one";
+
+fn text<'a>(text: &'a str, kind: TextKind, what: &'static str) -> SqlText<'a> {
+    SqlText { text, kind, what }
+}
+
+fn column_texts<'a>(c: &'a ColumnDef, out: &mut Vec<SqlText<'a>>) {
+    if let Some(ColumnDefault::Expression(e)) = &c.default {
+        out.push(text(e, TextKind::Expression, "a default"));
+    }
+    if let Some(g) = &c.generated {
+        out.push(text(g, TextKind::Expression, "a generated column"));
+    }
+}
+
+fn comment_schema(target: &CommentTarget) -> Option<String> {
+    match target {
+        CommentTarget::Schema(name) => Some(name.clone()),
+        CommentTarget::Table(n)
+        | CommentTarget::View(n)
+        | CommentTarget::MaterializedView(n)
+        | CommentTarget::Index(n)
+        | CommentTarget::Sequence(n)
+        | CommentTarget::Type(n)
+        | CommentTarget::Collation(n) => n.schema.clone(),
+        CommentTarget::Column(m) | CommentTarget::Constraint(m) | CommentTarget::Trigger(m) => m.table.schema.clone(),
+        CommentTarget::Function(f) => f.name.schema.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wit::{ColumnDef, DataType, ScalarType};
+
+    fn t(name: &str) -> QualifiedName {
+        QualifiedName::unqualified(name)
+    }
+
+    /// One action of every kind that removes something.
+    fn removals() -> Vec<Action> {
+        vec![
+            Action::DropTable { table: t("a") },
+            Action::DropColumn {
+                table: t("a"),
+                column: "c".into(),
+            },
+            Action::DropSequence { name: t("s") },
+            Action::DropType { name: t("e") },
+            Action::DropEnumValues {
+                name: t("e"),
+                values: vec!["x".into()],
+            },
+            Action::DropIndex { index: t("i") },
+            Action::DropView {
+                name: t("v"),
+                materialized: true,
+            },
+            Action::DropSchema { name: "s".into() },
+            Action::DropCollation { name: t("c") },
+            Action::DropConstraint {
+                table: t("a"),
+                name: "k".into(),
+            },
+            Action::DropPolicy {
+                table: t("a"),
+                name: "p".into(),
+            },
+            Action::DropFunction {
+                name: t("f"),
+                arguments: String::new(),
+                procedure: false,
+            },
+            Action::DropTrigger {
+                table: t("a"),
+                name: "g".into(),
+            },
+            Action::DropExtension { name: "x".into() },
+        ]
+    }
+
+    #[test]
+    fn a_removal_loses_data_exactly_when_its_kind_does() {
+        for action in removals() {
+            let facts = action.facts();
+            let removed = facts.removes.expect("a removal says what it removes");
+            assert_eq!(
+                facts.loses_data(),
+                removed.loses_data(),
+                "{}: its hazard and its kind disagree",
+                action.describe()
+            );
+        }
+    }
+
+    #[test]
+    fn only_removals_and_using_casts_lose_data() {
+        let using = Action::ChangeColumnType {
+            table: t("a"),
+            column: "c".into(),
+            new_type: DataType {
+                scalar: ScalarType::Bigint,
+                is_array: false,
+            },
+            cast: TypeCast::Using("NULL".into()),
+        };
+        assert!(using.facts().loses_data() && using.facts().removes.is_none());
+        let add = Action::AddColumn {
+            table: t("a"),
+            column: ColumnDef::new(
+                "c",
+                DataType {
+                    scalar: ScalarType::Text,
+                    is_array: false,
+                },
+            ),
+        };
+        assert!(!add.facts().loses_data() && add.facts().removes.is_none());
+    }
+
+    #[test]
+    fn a_raw_index_names_its_table_so_a_new_table_is_not_a_hazard() {
+        let action = Action::AddIndexSql {
+            definition: "CREATE INDEX i ON blog.posts USING gin (tags)".into(),
+        };
+        let facts = action.facts();
+        assert_eq!(facts.schemas, [Some("blog".to_owned())]);
+        assert_eq!(
+            facts.hazard.and_then(|h| h.on_existing),
+            Some(QualifiedName::qualified("blog", "posts"))
+        );
+    }
+}
