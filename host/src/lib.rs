@@ -21,7 +21,7 @@
 //! - [`diff`]: schema × schema → actions;
 //! - [`shadow`]: the declared schema loaded into a throwaway database (or read from one);
 //! - [`schema`]: the in-memory model of a database and catalog introspection;
-//! - [`actions`]: the `Action` type and the SQL it becomes;
+//! - [`actions`]: the `Action` type, its facts (grant, texts, hazard) and the SQL it becomes;
 //! - [`wit`]: the WIT contract's types, as the host uses them;
 //! - [`pg`]: connecting (TLS included), cancelling, scratch-database names;
 //! - [`digest`]: the SHA-256 every identity is made of.
