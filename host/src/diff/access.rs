@@ -3,33 +3,20 @@
 //! a table that becomes partitioned) has lost its policies and privileges
 //! by then, so they are given back.
 
-use super::{Phases, qualified};
+use super::{Context, Phase, Plan, qualified};
 use crate::actions::Action;
 use crate::schema::{Grant, Name, Policy, Schema};
 use crate::wit::{GrantDef, PolicyCommand, PolicyDef, Privilege};
 use std::collections::{BTreeMap, HashSet};
 
-/// `recreated`: relations the plan drops and creates again; `retyped`:
-/// tables whose columns change type or collation, which their policies
-/// would block, so those policies come off first and go back after.
-pub(super) fn diff(
-    current: &Schema,
-    target: &Schema,
-    recreated: &HashSet<Name>,
-    retyped: &HashSet<Name>,
-    phases: &mut Phases,
-) {
-    policies(current, target, recreated, retyped, phases);
-    grants(current, target, recreated, phases);
+/// The policies of a re-created relation go back; those of a retyped
+/// table come off first and go back after.
+pub(super) fn diff(current: &Schema, target: &Schema, context: &Context, plan: &mut Plan) {
+    policies(current, target, &context.recreated, &context.retyped, plan);
+    grants(current, target, &context.recreated, plan);
 }
 
-fn policies(
-    current: &Schema,
-    target: &Schema,
-    recreated: &HashSet<Name>,
-    retyped: &HashSet<Name>,
-    phases: &mut Phases,
-) {
+fn policies(current: &Schema, target: &Schema, recreated: &HashSet<Name>, retyped: &HashSet<Name>, plan: &mut Plan) {
     let find = |s: &Schema, p: &Policy| {
         s.policies
             .iter()
@@ -42,34 +29,37 @@ fn policies(
             continue;
         }
         if have.is_some() {
-            phases.drop_triggers.push(drop_policy(wanted));
+            plan.push(Phase::DropPolicies, drop_policy(wanted));
         }
-        phases.create_policies.push(Action::CreatePolicy {
-            policy: PolicyDef {
-                name: wanted.name.clone(),
-                table: qualified(&wanted.table),
-                permissive: wanted.permissive,
-                command: match wanted.command.as_str() {
-                    "r" => PolicyCommand::Select,
-                    "a" => PolicyCommand::Insert,
-                    "w" => PolicyCommand::Update,
-                    "d" => PolicyCommand::Delete,
-                    _ => PolicyCommand::All,
+        plan.push(
+            Phase::CreatePolicies,
+            Action::CreatePolicy {
+                policy: PolicyDef {
+                    name: wanted.name.clone(),
+                    table: qualified(&wanted.table),
+                    permissive: wanted.permissive,
+                    command: match wanted.command.as_str() {
+                        "r" => PolicyCommand::Select,
+                        "a" => PolicyCommand::Insert,
+                        "w" => PolicyCommand::Update,
+                        "d" => PolicyCommand::Delete,
+                        _ => PolicyCommand::All,
+                    },
+                    roles: if wanted.roles == ["public"] {
+                        Vec::new()
+                    } else {
+                        wanted.roles.clone()
+                    },
+                    using: wanted.using.clone(),
+                    with_check: wanted.with_check.clone(),
                 },
-                roles: if wanted.roles == ["public"] {
-                    Vec::new()
-                } else {
-                    wanted.roles.clone()
-                },
-                using: wanted.using.clone(),
-                with_check: wanted.with_check.clone(),
             },
-        });
+        );
     }
     for old in &current.policies {
         // A dropped table takes its policies with it.
         if find(target, old).is_none() && target.table(&old.table).is_some() && !recreated.contains(&old.table) {
-            phases.drop_triggers.push(drop_policy(old));
+            plan.push(Phase::DropPolicies, drop_policy(old));
         }
     }
 }
@@ -94,7 +84,7 @@ fn grouped(grants: &[Grant], skip: impl Fn(&Name) -> bool) -> Grants {
     map
 }
 
-fn grants(current: &Schema, target: &Schema, recreated: &HashSet<Name>, phases: &mut Phases) {
+fn grants(current: &Schema, target: &Schema, recreated: &HashSet<Name>, plan: &mut Plan) {
     let exists_in_target = |name: &Name| {
         target.table(name).is_some()
             || target.views.iter().any(|v| &v.name == name)
@@ -125,11 +115,14 @@ fn grants(current: &Schema, target: &Schema, recreated: &HashSet<Name>, phases: 
                 grantee: key.1.clone(),
                 grant_option,
             };
-            phases.grants.push(if revoke {
-                Action::Revoke { grant }
-            } else {
-                Action::Grant { grant }
-            });
+            plan.push(
+                Phase::Grants,
+                if revoke {
+                    Action::Revoke { grant }
+                } else {
+                    Action::Grant { grant }
+                },
+            );
         }
     }
 }

@@ -1,18 +1,21 @@
 //! Collations: created before the columns that use them, dropped after.
 
-use super::{Phases, qualified};
+use super::{Phase, Plan, qualified};
 use crate::actions::Action;
 use crate::schema::{Collation, Schema};
 use crate::wit::{CollationDef, CollationProvider};
 
-pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsupported: &mut Vec<String>) {
+pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan, unsupported: &mut Vec<String>) {
     for wanted in &target.collations {
         match current.collations.iter().find(|c| c.name == wanted.name) {
             None => match definition(wanted) {
-                Some(definition) => phases.create_types.push(Action::CreateCollation {
-                    name: qualified(&wanted.name),
-                    definition,
-                }),
+                Some(definition) => plan.push(
+                    Phase::CreateTypes,
+                    Action::CreateCollation {
+                        name: qualified(&wanted.name),
+                        definition,
+                    },
+                ),
                 None => unsupported.push(format!(
                     "collation {} has provider {:?}, which CREATE COLLATION cannot name",
                     wanted.name, wanted.provider
@@ -30,9 +33,12 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsup
         .iter()
         .filter(|c| !target.collations.iter().any(|t| t.name == c.name))
     {
-        phases.drop_types.push(Action::DropCollation {
-            name: qualified(&old.name),
-        });
+        plan.push(
+            Phase::DropTypes,
+            Action::DropCollation {
+                name: qualified(&old.name),
+            },
+        );
     }
 }
 

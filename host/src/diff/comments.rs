@@ -2,7 +2,7 @@
 //! target has none, and given back to objects the plan re-creates (a
 //! re-created view or column has lost its comment by then).
 
-use super::{Phases, qualified};
+use super::{Phase, Plan, qualified};
 use crate::actions::Action;
 use crate::schema::{Comment, Name, Schema};
 use crate::wit::{CommentTarget, FunctionRef, QualifiedName, TableMember};
@@ -38,19 +38,22 @@ pub(super) fn lost(key: &Key, actions: &[&Action]) -> bool {
     })
 }
 
-pub(super) fn diff(current: &Schema, target: &Schema, planned: &[&Action], phases: &mut Phases) {
+pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan) {
+    let planned: Vec<Action> = plan.actions().cloned().collect();
+    let planned: Vec<&Action> = planned.iter().collect();
+    let planned = planned.as_slice();
     let have: HashMap<Key, &String> = current.comments.iter().map(|c| (key(c), &c.text)).collect();
     let want: HashSet<Key> = target.comments.iter().map(key).collect();
     for comment in &target.comments {
         let key = key(comment);
         if have.get(&key) != Some(&&comment.text) || lost(&key, planned) {
-            phases.comments.push(set(comment, Some(comment.text.clone())));
+            plan.push(Phase::Comments, set(comment, Some(comment.text.clone())));
         }
     }
     for comment in &current.comments {
         let key = key(comment);
         if !want.contains(&key) && exists(target, &key) && !lost(&key, planned) {
-            phases.comments.push(set(comment, None));
+            plan.push(Phase::Comments, set(comment, None));
         }
     }
 }

@@ -1,19 +1,22 @@
 //! Enum types: created, extended in place (`ADD VALUE` keeps existing rows
 //! valid), values removed through `drop-enum-values`, dropped.
 
-use super::{Phases, qualified};
+use super::{Phase, Plan, qualified};
 use crate::actions::Action;
 use crate::schema::Schema;
 use crate::wit::EnumPosition;
 
-pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsupported: &mut Vec<String>) {
+pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan, unsupported: &mut Vec<String>) {
     for wanted in &target.enums {
         let name = qualified(&wanted.name);
         let Some(have) = current.enum_type(&wanted.name) else {
-            phases.create_types.push(Action::CreateEnum {
-                name,
-                values: wanted.values.clone(),
-            });
+            plan.push(
+                Phase::CreateTypes,
+                Action::CreateEnum {
+                    name,
+                    values: wanted.values.clone(),
+                },
+            );
             continue;
         };
         if have.values == wanted.values {
@@ -45,11 +48,14 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsup
                     None => EnumPosition::After(have.values.last().cloned().unwrap_or_default()),
                 },
             };
-            phases.create_types.push(Action::AddEnumValues {
-                name: name.clone(),
-                values: vec![value.clone()],
-                position: Some(position),
-            });
+            plan.push(
+                Phase::CreateTypes,
+                Action::AddEnumValues {
+                    name: name.clone(),
+                    values: vec![value.clone()],
+                    position: Some(position),
+                },
+            );
         }
         let removed: Vec<String> = have
             .values
@@ -59,12 +65,15 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsup
             .collect();
         if !removed.is_empty() {
             // After the tables changed: rows may have been moved off the values.
-            phases.drop_types.push(Action::DropEnumValues { name, values: removed });
+            plan.push(Phase::DropTypes, Action::DropEnumValues { name, values: removed });
         }
     }
     for old in current.enums.iter().filter(|e| target.enum_type(&e.name).is_none()) {
-        phases.drop_types.push(Action::DropType {
-            name: qualified(&old.name),
-        });
+        plan.push(
+            Phase::DropTypes,
+            Action::DropType {
+                name: qualified(&old.name),
+            },
+        );
     }
 }

@@ -1,12 +1,12 @@
 //! Indexes that back no constraint (those come with their constraint).
 
-use super::{Phases, qualified};
+use super::{Phase, Plan, qualified};
 use crate::actions::Action;
 use crate::schema::{Index, Name, Schema};
 use crate::wit::{IndexDef, IndexMethod};
 use std::collections::{HashMap, HashSet};
 
-pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
+pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan) {
     let (have, want) = (by_name(current), by_name(target));
     let target_tables: HashSet<&Name> = target.tables.iter().map(|t| &t.name).collect();
     // Indexes of materialized views are the views' business (views.rs).
@@ -14,20 +14,26 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
         match have.get(&wanted.name) {
             Some(have) if have.definition == wanted.definition => {}
             Some(have) => {
-                phases.drop_indexes.push(Action::DropIndex {
-                    index: qualified(&have.name),
-                });
-                phases.add_indexes.push(add_index(wanted));
+                plan.push(
+                    Phase::DropIndexes,
+                    Action::DropIndex {
+                        index: qualified(&have.name),
+                    },
+                );
+                plan.push(Phase::AddIndexes, add_index(wanted));
             }
-            None => phases.add_indexes.push(add_index(wanted)),
+            None => plan.push(Phase::AddIndexes, add_index(wanted)),
         }
     }
     for old in current.indexes.iter().filter(|i| !want.contains_key(&i.name)) {
         // An index of a dropped table goes with it.
         if target_tables.contains(&old.table) {
-            phases.drop_indexes.push(Action::DropIndex {
-                index: qualified(&old.name),
-            });
+            plan.push(
+                Phase::DropIndexes,
+                Action::DropIndex {
+                    index: qualified(&old.name),
+                },
+            );
         }
     }
 }

@@ -1,10 +1,13 @@
 //! Schema × schema → the ordered actions that turn one into the other.
 //!
 //! `diff(current, target)` gives `up`; `diff(target, current)` gives `down`.
-//! Each object kind has its own module producing actions into phases; the
-//! phases fix the order that dependencies need (schemas and types before
-//! the tables that use them, tables before the foreign keys that join them,
-//! foreign keys dropped before what they point at, drops after creates).
+//! Each object kind has its own module, a function of the two schemas (and,
+//! for what depends on tables and views, of a [`Context`] computed once)
+//! that plans steps, each in a [`Phase`]; the phases fix the order that
+//! dependencies need (schemas and types before the tables that use them,
+//! tables before the foreign keys that join them, foreign keys dropped
+//! before what they point at, drops after creates). A difference in a part
+//! of the model no generator reads is refused by name (`coverage`).
 //! Names of constraints and indexes are kept exactly. Nothing is renamed by
 //! guessing: a renamed object is a drop and a create.
 //!
@@ -14,6 +17,7 @@
 mod access;
 mod collations;
 mod comments;
+mod coverage;
 mod enums;
 mod indexes;
 mod routines;
@@ -31,169 +35,202 @@ use std::collections::HashSet;
 #[error("the schema differs in ways migrate-host cannot migrate yet:\n  {}", .0.join("\n  "))]
 pub struct Unsupported(pub Vec<String>);
 
-/// The buckets actions are collected in, in the order they run.
-#[derive(Default)]
-struct Phases {
-    /// Views come off first: they block changes to what they read.
-    drop_views: Vec<Action>,
-    drop_triggers: Vec<Action>,
-    create_schemas: Vec<Action>,
-    /// Extensions may provide the types and functions tables use.
-    create_extensions: Vec<Action>,
-    create_types: Vec<Action>,
-    /// Functions early: defaults, checks and views may call them.
-    create_functions: Vec<Action>,
-    /// Foreign keys first: they depend on the keys and unique constraints they point at.
-    drop_foreign_keys: Vec<Action>,
-    /// Constraints that must go before anything they depend on changes.
-    drop_constraints: Vec<Action>,
-    drop_indexes: Vec<Action>,
-    /// Partitions detached, and columns dropped from a child table before
-    /// its parent adds them.
-    detach_partitions: Vec<Action>,
-    create_tables: Vec<Action>,
-    alter_tables: Vec<Action>,
+/// When a step runs. The plan is its steps stably sorted by phase, so
+/// within a phase they keep the order their generator gave them (parents
+/// before children, a view after the views it reads). Each phase says
+/// after what it must come, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Phase {
+    /// First: a view blocks changes to the columns and types it reads.
+    DropViews,
+    /// Before the functions they call are replaced and their tables change.
+    DropTriggers,
+    /// Before their tables' columns change type (a policy blocks that).
+    DropPolicies,
+    CreateSchemas,
+    /// After the schemas they go in; they may provide types and functions
+    /// that everything after uses (re-created when going back a version).
+    CreateExtensions,
+    /// Enums, collations and sequences created or altered, before the
+    /// columns that use them.
+    CreateTypes,
+    /// Before the defaults, checks, views and triggers that call them.
+    CreateFunctions,
+    /// Before the keys and unique constraints they point at change.
+    DropForeignKeys,
+    /// A sequence let go of its old column before the column can go
+    /// (dropping a column drops the sequence it owns).
+    DisownSequences,
+    /// Before the columns they are on change or go.
+    DropConstraints,
+    DropIndexes,
+    /// A table that becomes (or stops being) partitioned, after its own
+    /// indexes and constraints were dropped, before it is created again.
+    DropTablesToRecreate,
+    /// Before the table changes its columns to match another parent.
+    DetachPartitions,
+    /// A column an inheritance child stops owning, before its parent adds it.
+    DropColumnsParentsWillAdd,
+    /// After the types they use; parents before their partitions.
+    CreateTables,
+    AlterTables,
     /// `OWNED BY` once the owning column exists.
-    own_sequences: Vec<Action>,
+    OwnSequences,
     /// Once the table's columns match its new parent's.
-    attach_partitions: Vec<Action>,
-    add_constraints: Vec<Action>,
-    add_foreign_keys: Vec<Action>,
-    add_indexes: Vec<Action>,
-    drop_tables: Vec<Action>,
-    drop_types: Vec<Action>,
-    /// Views go back last, over the final tables and types.
-    create_views: Vec<Action>,
+    AttachPartitions,
+    AddConstraints,
+    /// After the keys and unique constraints they point at.
+    AddForeignKeys,
+    AddIndexes,
+    /// After the foreign keys into them are gone.
+    DropTables,
+    /// Enum values, types, sequences and collations, once no column uses
+    /// them (the tables changed first, moving rows off removed values).
+    DropTypes,
+    /// Over the final tables and types, in dependency order.
+    CreateViews,
     /// Indexes of materialized views, once the views exist.
-    view_indexes: Vec<Action>,
-    /// Triggers last: their tables, views and functions exist by then.
-    create_triggers: Vec<Action>,
-    create_policies: Vec<Action>,
-    grants: Vec<Action>,
-    comments: Vec<Action>,
-    drop_functions: Vec<Action>,
-    drop_extensions: Vec<Action>,
-    drop_schemas: Vec<Action>,
+    ViewIndexes,
+    /// Once their tables, views and functions exist.
+    CreateTriggers,
+    CreatePolicies,
+    /// On the final objects (re-created ones lost theirs).
+    Grants,
+    Comments,
+    /// After everything that called them changed.
+    DropFunctions,
+    /// After every object that used their types or functions.
+    DropExtensions,
+    /// Last: empty by now.
+    DropSchemas,
 }
 
-impl Phases {
-    /// Every action planned so far (in no particular order).
-    fn planned(&self) -> Vec<&Action> {
-        [
-            &self.drop_views,
-            &self.drop_triggers,
-            &self.drop_foreign_keys,
-            &self.drop_constraints,
-            &self.drop_indexes,
-            &self.detach_partitions,
-            &self.alter_tables,
-            &self.drop_tables,
-            &self.drop_types,
-            &self.drop_functions,
-        ]
-        .into_iter()
-        .flatten()
-        .collect()
+/// The steps planned so far, each in its phase.
+#[derive(Default)]
+pub(super) struct Plan {
+    steps: Vec<(Phase, Action)>,
+}
+
+impl Plan {
+    pub(super) fn push(&mut self, phase: Phase, action: Action) {
+        self.steps.push((phase, action));
     }
 
-    fn into_actions(self) -> Vec<Action> {
-        [
-            self.drop_views,
-            self.drop_triggers,
-            self.create_schemas,
-            self.create_extensions,
-            self.create_types,
-            self.create_functions,
-            self.drop_foreign_keys,
-            self.drop_constraints,
-            self.drop_indexes,
-            self.detach_partitions,
-            self.create_tables,
-            self.alter_tables,
-            self.own_sequences,
-            self.attach_partitions,
-            self.add_constraints,
-            self.add_foreign_keys,
-            self.add_indexes,
-            self.drop_tables,
-            self.drop_types,
-            self.create_views,
-            self.view_indexes,
-            self.create_triggers,
-            self.create_policies,
-            self.grants,
-            self.comments,
-            self.drop_functions,
-            self.drop_extensions,
-            self.drop_schemas,
-        ]
-        .concat()
+    pub(super) fn extend(&mut self, phase: Phase, actions: impl IntoIterator<Item = Action>) {
+        self.steps.extend(actions.into_iter().map(|a| (phase, a)));
+    }
+
+    /// Every step planned so far, in the order generators gave them.
+    pub(super) fn actions(&self) -> impl Iterator<Item = &Action> {
+        self.steps.iter().map(|(_, a)| a)
+    }
+
+    fn into_actions(mut self) -> Vec<Action> {
+        self.steps.sort_by_key(|(phase, _)| *phase);
+        self.steps.into_iter().map(|(_, a)| a).collect()
+    }
+}
+
+/// What the steps on tables, types, indexes and views change, computed
+/// once, for the generators of what depends on those objects (triggers,
+/// policies, grants, comments).
+pub(super) struct Context {
+    /// Relations the plan drops (and, where the target keeps them, creates
+    /// again): their triggers, policies and grants went with them.
+    pub recreated: HashSet<Name>,
+    /// Tables whose columns change type or collation, which their
+    /// policies would block.
+    pub retyped: HashSet<Name>,
+}
+
+impl Context {
+    fn of(plan: &Plan) -> Self {
+        let name = |table: &QualifiedName| {
+            Name::new(
+                table.schema.as_deref().unwrap_or(crate::actions::DEFAULT_SCHEMA),
+                &table.name,
+            )
+        };
+        let mut context = Context {
+            recreated: HashSet::new(),
+            retyped: HashSet::new(),
+        };
+        for action in plan.actions() {
+            match action {
+                Action::DropTable { table } | Action::DropView { name: table, .. } => {
+                    context.recreated.insert(name(table));
+                }
+                Action::ChangeColumnType { table, .. } | Action::SetColumnCollation { table, .. } => {
+                    context.retyped.insert(name(table));
+                }
+                _ => {}
+            }
+        }
+        context
     }
 }
 
 /// The actions that turn `current` into `target`.
 pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupported> {
-    let mut phases = Phases::default();
+    // Every part of the model, so that a new one does not compile until it
+    // is diffed (or refused) here.
+    let Schema {
+        schemas,
+        extensions: _,
+        enums: _,
+        sequences: _,
+        tables: _,
+        indexes: _,
+        views: _,
+        functions: _,
+        triggers: _,
+        collations: _,
+        policies: _,
+        grants: _,
+        comments: _,
+        other_types,
+        column_grants,
+    } = target;
+    let mut plan = Plan::default();
     let mut unsupported = Vec::new();
 
-    for schema in target.schemas.iter().filter(|s| !current.schemas.contains(s)) {
-        phases
-            .create_schemas
-            .push(Action::CreateSchema { name: schema.clone() });
+    for schema in schemas.iter().filter(|s| !current.schemas.contains(s)) {
+        plan.push(Phase::CreateSchemas, Action::CreateSchema { name: schema.clone() });
     }
-    for schema in current.schemas.iter().filter(|s| !target.schemas.contains(s)) {
-        phases.drop_schemas.push(Action::DropSchema { name: schema.clone() });
+    for schema in current.schemas.iter().filter(|s| !schemas.contains(s)) {
+        plan.push(Phase::DropSchemas, Action::DropSchema { name: schema.clone() });
     }
-    extensions(current, target, &mut phases, &mut unsupported);
-    enums::diff(current, target, &mut phases, &mut unsupported);
-    collations::diff(current, target, &mut phases, &mut unsupported);
-    sequences::diff(current, target, &mut phases);
-    tables::diff(current, target, &mut phases, &mut unsupported);
-    indexes::diff(current, target, &mut phases);
-    views::diff(current, target, &mut phases);
-    routines::diff(current, target, &mut phases);
-    // What the plan drops and re-creates loses its policies, grants and comments.
-    let planned: Vec<Action> = phases.planned().into_iter().cloned().collect();
-    let planned: Vec<&Action> = planned.iter().collect();
-    let recreated: HashSet<Name> = planned
-        .iter()
-        .filter_map(|a| match a {
-            Action::DropTable { table } | Action::DropView { name: table, .. } => Some(Name::new(
-                table.schema.as_deref().unwrap_or(crate::actions::DEFAULT_SCHEMA),
-                &table.name,
-            )),
-            _ => None,
-        })
-        .collect();
-    // A policy blocks type and collation changes of its table's columns.
-    let retyped: HashSet<Name> = planned
-        .iter()
-        .filter_map(|a| match a {
-            Action::ChangeColumnType { table, .. } | Action::SetColumnCollation { table, .. } => Some(Name::new(
-                table.schema.as_deref().unwrap_or(crate::actions::DEFAULT_SCHEMA),
-                &table.name,
-            )),
-            _ => None,
-        })
-        .collect();
-    access::diff(current, target, &recreated, &retyped, &mut phases);
-    comments::diff(current, target, &planned, &mut phases);
-    for (name, kind) in target.other_types.iter().filter(|t| !current.other_types.contains(t)) {
+    // The objects themselves, then what depends on them: views read what
+    // the table and type steps change; triggers, policies, grants and
+    // comments read what the plan drops and re-creates.
+    extensions(current, target, &mut plan, &mut unsupported);
+    enums::diff(current, target, &mut plan, &mut unsupported);
+    collations::diff(current, target, &mut plan, &mut unsupported);
+    sequences::diff(current, target, &mut plan);
+    tables::diff(current, target, &mut plan, &mut unsupported);
+    indexes::diff(current, target, &mut plan);
+    views::diff(current, target, &mut plan);
+    let context = Context::of(&plan);
+    routines::diff(current, target, &context, &mut plan);
+    access::diff(current, target, &context, &mut plan);
+    comments::diff(current, target, &mut plan);
+    for (name, kind) in other_types.iter().filter(|t| !current.other_types.contains(t)) {
         unsupported.push(format!("{kind} {name} would be created or changed"));
     }
     for (name, kind) in current
         .other_types
         .iter()
-        .filter(|t| !target.other_types.iter().any(|w| w.0 == t.0))
+        .filter(|t| !other_types.iter().any(|w| w.0 == t.0))
     {
         unsupported.push(format!("{kind} {name} would be dropped"));
     }
-    if current.column_grants != target.column_grants {
+    if &current.column_grants != column_grants {
         unsupported.push("column-level privileges (GRANT ... (column) ON ...) differ".into());
     }
+    unsupported.extend(coverage::unhandled(current, target, &coverage::HANDLED));
 
     if unsupported.is_empty() {
-        Ok(phases.into_actions())
+        Ok(plan.into_actions())
     } else {
         Err(Unsupported(unsupported))
     }
@@ -201,14 +238,17 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
 
 /// Extensions: created at the version the target has, updated in place
 /// when only the version differs, dropped after everything that used them.
-fn extensions(current: &Schema, target: &Schema, phases: &mut Phases, unsupported: &mut Vec<String>) {
+fn extensions(current: &Schema, target: &Schema, plan: &mut Plan, unsupported: &mut Vec<String>) {
     for wanted in &target.extensions {
         match current.extensions.iter().find(|e| e.name == wanted.name) {
-            None => phases.create_extensions.push(Action::CreateExtension {
-                name: wanted.name.clone(),
-                schema: Some(wanted.schema.clone()),
-                version: Some(wanted.version.clone()),
-            }),
+            None => plan.push(
+                Phase::CreateExtensions,
+                Action::CreateExtension {
+                    name: wanted.name.clone(),
+                    schema: Some(wanted.schema.clone()),
+                    version: Some(wanted.version.clone()),
+                },
+            ),
             Some(have) if have.schema != wanted.schema => unsupported.push(format!(
                 "extension {} moves from schema {} to {}",
                 wanted.name, have.schema, wanted.schema
@@ -216,19 +256,28 @@ fn extensions(current: &Schema, target: &Schema, phases: &mut Phases, unsupporte
             // Extensions rarely ship downgrade scripts: going back re-creates
             // the extension, which fails (rolling back) while objects use it.
             Some(have) if is_downgrade(&have.version, &wanted.version) => {
-                phases.create_extensions.push(Action::DropExtension {
-                    name: wanted.name.clone(),
-                });
-                phases.create_extensions.push(Action::CreateExtension {
-                    name: wanted.name.clone(),
-                    schema: Some(wanted.schema.clone()),
-                    version: Some(wanted.version.clone()),
-                });
+                plan.push(
+                    Phase::CreateExtensions,
+                    Action::DropExtension {
+                        name: wanted.name.clone(),
+                    },
+                );
+                plan.push(
+                    Phase::CreateExtensions,
+                    Action::CreateExtension {
+                        name: wanted.name.clone(),
+                        schema: Some(wanted.schema.clone()),
+                        version: Some(wanted.version.clone()),
+                    },
+                );
             }
-            Some(have) if have.version != wanted.version => phases.create_extensions.push(Action::UpdateExtension {
-                name: wanted.name.clone(),
-                version: wanted.version.clone(),
-            }),
+            Some(have) if have.version != wanted.version => plan.push(
+                Phase::CreateExtensions,
+                Action::UpdateExtension {
+                    name: wanted.name.clone(),
+                    version: wanted.version.clone(),
+                },
+            ),
             Some(_) => {}
         }
     }
@@ -237,9 +286,7 @@ fn extensions(current: &Schema, target: &Schema, phases: &mut Phases, unsupporte
         .iter()
         .filter(|e| !target.extensions.iter().any(|t| t.name == e.name))
     {
-        phases
-            .drop_extensions
-            .push(Action::DropExtension { name: old.name.clone() });
+        plan.push(Phase::DropExtensions, Action::DropExtension { name: old.name.clone() });
     }
 }
 

@@ -4,20 +4,23 @@
 //! `pg_get_functiondef` prints), so what calls it keeps working; a changed
 //! trigger is dropped and created again.
 
-use super::{Phases, qualified};
+use super::{Context, Phase, Plan, qualified};
 use crate::actions::Action;
 use crate::schema::Schema;
 
-pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
+pub(super) fn diff(current: &Schema, target: &Schema, context: &Context, plan: &mut Plan) {
     let same_function = |a: &crate::schema::Function, b: &crate::schema::Function| {
         a.name == b.name && a.identity_arguments == b.identity_arguments
     };
     for wanted in &target.functions {
         let have = current.functions.iter().find(|f| same_function(f, wanted));
         if have.is_none_or(|h| h.definition != wanted.definition) {
-            phases.create_functions.push(Action::CreateFunction {
-                definition: wanted.definition.clone(),
-            });
+            plan.push(
+                Phase::CreateFunctions,
+                Action::CreateFunction {
+                    definition: wanted.definition.clone(),
+                },
+            );
         }
     }
     for old in current
@@ -25,49 +28,56 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
         .iter()
         .filter(|f| !target.functions.iter().any(|t| same_function(t, f)))
     {
-        phases.drop_functions.push(Action::DropFunction {
-            name: qualified(&old.name),
-            arguments: old.identity_arguments.clone(),
-            procedure: old.procedure,
-        });
+        plan.push(
+            Phase::DropFunctions,
+            Action::DropFunction {
+                name: qualified(&old.name),
+                arguments: old.identity_arguments.clone(),
+                procedure: old.procedure,
+            },
+        );
     }
 
     let relation_kept =
         |s: &Schema, name: &crate::schema::Name| s.table(name).is_some() || s.views.iter().any(|v| &v.name == name);
-    // Dropping a view (to re-create it) drops its triggers with it.
-    let dropped_views: Vec<crate::wit::QualifiedName> = phases
-        .drop_views
-        .iter()
-        .filter_map(|a| match a {
-            Action::DropView { name, .. } => Some(name.clone()),
-            _ => None,
-        })
-        .collect();
+    // Dropping a table or view (to re-create it) drops its triggers with it.
     for wanted in &target.triggers {
         let have = current
             .triggers
             .iter()
             .find(|t| t.table == wanted.table && t.name == wanted.name);
-        let view_recreated = dropped_views.contains(&qualified(&wanted.table));
+        let recreated = context.recreated.contains(&wanted.table);
         match have {
-            Some(h) if h.definition == wanted.definition && view_recreated => {
-                phases.create_triggers.push(Action::CreateTrigger {
-                    definition: wanted.definition.clone(),
-                });
+            Some(h) if h.definition == wanted.definition && recreated => {
+                plan.push(
+                    Phase::CreateTriggers,
+                    Action::CreateTrigger {
+                        definition: wanted.definition.clone(),
+                    },
+                );
             }
             Some(h) if h.definition == wanted.definition => {}
             Some(h) => {
-                phases.drop_triggers.push(Action::DropTrigger {
-                    table: qualified(&h.table),
-                    name: h.name.clone(),
-                });
-                phases.create_triggers.push(Action::CreateTrigger {
-                    definition: wanted.definition.clone(),
-                });
+                plan.push(
+                    Phase::DropTriggers,
+                    Action::DropTrigger {
+                        table: qualified(&h.table),
+                        name: h.name.clone(),
+                    },
+                );
+                plan.push(
+                    Phase::CreateTriggers,
+                    Action::CreateTrigger {
+                        definition: wanted.definition.clone(),
+                    },
+                );
             }
-            None => phases.create_triggers.push(Action::CreateTrigger {
-                definition: wanted.definition.clone(),
-            }),
+            None => plan.push(
+                Phase::CreateTriggers,
+                Action::CreateTrigger {
+                    definition: wanted.definition.clone(),
+                },
+            ),
         }
     }
     for old in &current.triggers {
@@ -76,11 +86,14 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
             .iter()
             .any(|t| t.table == old.table && t.name == old.name);
         // A trigger of a dropped table or view goes with it.
-        if !kept && relation_kept(target, &old.table) && !dropped_views.contains(&qualified(&old.table)) {
-            phases.drop_triggers.push(Action::DropTrigger {
-                table: qualified(&old.table),
-                name: old.name.clone(),
-            });
+        if !kept && relation_kept(target, &old.table) && !context.recreated.contains(&old.table) {
+            plan.push(
+                Phase::DropTriggers,
+                Action::DropTrigger {
+                    table: qualified(&old.table),
+                    name: old.name.clone(),
+                },
+            );
         }
     }
 }

@@ -4,13 +4,13 @@
 //! that the diff adds or drops comes and goes with the column; identity
 //! sequences belong to their identity columns.
 
-use super::{Phases, qualified, tables};
+use super::{Phase, Plan, qualified, tables};
 use crate::actions::Action;
 use crate::schema::{Name, Schema, Sequence};
 use crate::wit::{SequenceOptions, SequenceType, TableMember};
 use std::collections::HashMap;
 
-pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
+pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan) {
     let managed = |s: &Schema| -> HashMap<Name, Sequence> {
         s.sequences
             .iter()
@@ -26,30 +26,36 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
         match have.get(&sequence.name) {
             None if tables::is_serial_sequence(target, sequence) && !column_exists(current, &sequence.owned_by) => {}
             None => {
-                phases.create_types.push(Action::CreateSequence {
-                    name: name.clone(),
-                    options: options(None, sequence),
-                });
+                plan.push(
+                    Phase::CreateTypes,
+                    Action::CreateSequence {
+                        name: name.clone(),
+                        options: options(None, sequence),
+                    },
+                );
                 if let Some(owner) = &sequence.owned_by {
-                    phases.own_sequences.push(owned_by(&name, Some(owner)));
+                    plan.push(Phase::OwnSequences, owned_by(&name, Some(owner)));
                 }
             }
             Some(old) => {
                 let options = options(Some(old), sequence);
                 if options != SequenceOptions::default() {
-                    phases.create_types.push(Action::AlterSequence {
-                        name: name.clone(),
-                        options,
-                    });
+                    plan.push(
+                        Phase::CreateTypes,
+                        Action::AlterSequence {
+                            name: name.clone(),
+                            options,
+                        },
+                    );
                 }
                 if old.owned_by != sequence.owned_by {
                     // Disowned before its old column can go (taking the
                     // sequence with it); owned once the new one exists.
                     if old.owned_by.is_some() {
-                        phases.drop_constraints.push(owned_by(&name, None));
+                        plan.push(Phase::DisownSequences, owned_by(&name, None));
                     }
                     if let Some(owner) = &sequence.owned_by {
-                        phases.own_sequences.push(owned_by(&name, Some(owner)));
+                        plan.push(Phase::OwnSequences, owned_by(&name, Some(owner)));
                     }
                 }
             }
@@ -62,9 +68,12 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
         if sequence.owned_by.is_some() && !column_exists(target, &sequence.owned_by) {
             continue;
         }
-        phases.drop_types.push(Action::DropSequence {
-            name: qualified(&sequence.name),
-        });
+        plan.push(
+            Phase::DropTypes,
+            Action::DropSequence {
+                name: qualified(&sequence.name),
+            },
+        );
     }
 }
 

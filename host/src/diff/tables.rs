@@ -1,6 +1,6 @@
 //! Tables, their columns and their constraints.
 
-use super::{Phases, qualified};
+use super::{Phase, Plan, qualified};
 use crate::actions::Action;
 use crate::schema::{Column, ConstraintKind, Identity, Name, Schema, Sequence, Table, TableConstraint};
 use crate::wit::{
@@ -9,7 +9,7 @@ use crate::wit::{
 };
 use std::collections::HashMap;
 
-pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsupported: &mut Vec<String>) {
+pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan, unsupported: &mut Vec<String>) {
     let current_tables: HashMap<&Name, &Table> = current.tables.iter().map(|t| (&t.name, t)).collect();
     let target_tables: HashMap<&Name, &Table> = target.tables.iter().map(|t| (&t.name, t)).collect();
     // Parents before their partitions and children (created and altered),
@@ -23,7 +23,7 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsup
             continue;
         }
         match current_tables.get(&wanted.name) {
-            None => create(target, wanted, phases),
+            None => create(target, wanted, plan),
             Some(have) if have.partition_key.is_some() != wanted.partition_key.is_some() => {
                 // A table cannot become (or stop being) partitioned in place:
                 // it is re-created, when nothing hangs off it that would be lost.
@@ -34,10 +34,13 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsup
                         if wanted.partition_key.is_some() { "" } else { "un" }
                     )),
                     None => {
-                        phases.drop_indexes.push(Action::DropTable {
-                            table: qualified(&have.name),
-                        });
-                        create(target, wanted, phases);
+                        plan.push(
+                            Phase::DropTablesToRecreate,
+                            Action::DropTable {
+                                table: qualified(&have.name),
+                            },
+                        );
+                        create(target, wanted, plan);
                     }
                 }
             }
@@ -47,7 +50,7 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsup
                 have.partition_key.as_deref().unwrap_or_default(),
                 wanted.partition_key.as_deref().unwrap_or_default()
             )),
-            Some(have) => alter(current, target, have, wanted, phases, unsupported),
+            Some(have) => alter(current, target, have, wanted, plan, unsupported),
         }
     }
     let mut dropped: Vec<&Table> = current
@@ -65,14 +68,20 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases, unsup
             .iter()
             .filter(|c| c.local && matches!(c.kind, ConstraintKind::ForeignKey { .. }))
         {
-            phases.drop_foreign_keys.push(Action::DropConstraint {
-                table: qualified(&old.name),
-                name: fk.name.clone(),
-            });
+            plan.push(
+                Phase::DropForeignKeys,
+                Action::DropConstraint {
+                    table: qualified(&old.name),
+                    name: fk.name.clone(),
+                },
+            );
         }
-        phases.drop_tables.push(Action::DropTable {
-            table: qualified(&old.name),
-        });
+        plan.push(
+            Phase::DropTables,
+            Action::DropTable {
+                table: qualified(&old.name),
+            },
+        );
     }
 }
 
@@ -129,7 +138,7 @@ fn by_depth<'a>(tables: &'a [Table], index: &HashMap<&Name, &Table>) -> Vec<&'a 
     sorted
 }
 
-fn create(target: &Schema, table: &Table, phases: &mut Phases) {
+fn create(target: &Schema, table: &Table, plan: &mut Plan) {
     let partition_of = match (&table.partition_bound, &table.inherits) {
         (Some(bound), Some(parent)) => Some(PartitionOf {
             parent: qualified(parent),
@@ -153,20 +162,26 @@ fn create(target: &Schema, table: &Table, phases: &mut Phases) {
         .filter(|c| c.local && options.partition_of.is_none())
         .map(|c| column_def(target, table, c))
         .collect();
-    phases.create_tables.push(Action::AddTable {
-        table: qualified(&table.name),
-        columns,
-        options,
-    });
-    if table.row_security || table.force_row_security {
-        phases.alter_tables.push(Action::SetRowLevelSecurity {
+    plan.push(
+        Phase::CreateTables,
+        Action::AddTable {
             table: qualified(&table.name),
-            enabled: table.row_security,
-            forced: table.force_row_security,
-        });
+            columns,
+            options,
+        },
+    );
+    if table.row_security || table.force_row_security {
+        plan.push(
+            Phase::AlterTables,
+            Action::SetRowLevelSecurity {
+                table: qualified(&table.name),
+                enabled: table.row_security,
+                forced: table.force_row_security,
+            },
+        );
     }
     for constraint in table.constraints.iter().filter(|c| c.local) {
-        add_constraint(table, constraint, phases);
+        add_constraint(table, constraint, plan);
     }
 }
 
@@ -175,7 +190,7 @@ fn alter(
     target: &Schema,
     have: &Table,
     wanted: &Table,
-    phases: &mut Phases,
+    plan: &mut Plan,
     unsupported: &mut Vec<String>,
 ) {
     let table = qualified(&wanted.name);
@@ -183,17 +198,23 @@ fn alter(
     let (was_partition, is_partition) = (partition(have), partition(wanted));
     if was_partition != is_partition {
         if let Some((_, parent)) = &was_partition {
-            phases.detach_partitions.push(Action::DetachPartition {
-                parent: qualified(parent),
-                partition: table.clone(),
-            });
+            plan.push(
+                Phase::DetachPartitions,
+                Action::DetachPartition {
+                    parent: qualified(parent),
+                    partition: table.clone(),
+                },
+            );
         }
         if let Some((bound, parent)) = &is_partition {
-            phases.attach_partitions.push(Action::AttachPartition {
-                parent: qualified(parent),
-                partition: table.clone(),
-                bound: bound.clone(),
-            });
+            plan.push(
+                Phase::AttachPartitions,
+                Action::AttachPartition {
+                    parent: qualified(parent),
+                    partition: table.clone(),
+                    bound: bound.clone(),
+                },
+            );
         }
     } else if was_partition.is_none() && have.inherits != wanted.inherits {
         unsupported.push(format!(
@@ -206,17 +227,23 @@ fn alter(
     // A partition's columns are its parent's: they change with the parent.
     let partitioned_columns = was_partition.is_some() && is_partition.is_some();
     if have.unlogged != wanted.unlogged {
-        phases.alter_tables.push(Action::SetTableLogged {
-            table: table.clone(),
-            logged: !wanted.unlogged,
-        });
+        plan.push(
+            Phase::AlterTables,
+            Action::SetTableLogged {
+                table: table.clone(),
+                logged: !wanted.unlogged,
+            },
+        );
     }
     if (have.row_security, have.force_row_security) != (wanted.row_security, wanted.force_row_security) {
-        phases.alter_tables.push(Action::SetRowLevelSecurity {
-            table: table.clone(),
-            enabled: wanted.row_security,
-            forced: wanted.force_row_security,
-        });
+        plan.push(
+            Phase::AlterTables,
+            Action::SetRowLevelSecurity {
+                table: table.clone(),
+                enabled: wanted.row_security,
+                forced: wanted.force_row_security,
+            },
+        );
     }
     // Constraints first come off (changed ones are re-added below), so that
     // column changes and drops are not blocked by them.
@@ -231,9 +258,9 @@ fn alter(
                 name: old.name.clone(),
             };
             if matches!(old.kind, ConstraintKind::ForeignKey { .. }) {
-                phases.drop_foreign_keys.push(drop);
+                plan.push(Phase::DropForeignKeys, drop);
             } else {
-                phases.drop_constraints.push(drop);
+                plan.push(Phase::DropConstraints, drop);
             }
         }
     }
@@ -245,32 +272,47 @@ fn alter(
     for column in wanted.columns.iter().filter(|c| !partitioned_columns || c.local) {
         match have.column(&column.name) {
             None if inherited(column) => {}
-            Some(old) if inherited(column) && !inherited(old) => phases.detach_partitions.push(Action::DropColumn {
-                table: table.clone(),
-                column: old.name.clone(),
-            }),
+            Some(old) if inherited(column) && !inherited(old) => plan.push(
+                Phase::DropColumnsParentsWillAdd,
+                Action::DropColumn {
+                    table: table.clone(),
+                    column: old.name.clone(),
+                },
+            ),
             Some(old) if inherited(column) && inherited(old) => {}
-            None => phases.alter_tables.push(Action::AddColumn {
-                table: table.clone(),
-                column: column_def(target, wanted, column),
-            }),
-            Some(old) if inherited(old) => phases.alter_tables.push(Action::AddColumn {
-                table: table.clone(),
-                column: column_def(target, wanted, column),
-            }),
+            None => plan.push(
+                Phase::AlterTables,
+                Action::AddColumn {
+                    table: table.clone(),
+                    column: column_def(target, wanted, column),
+                },
+            ),
+            Some(old) if inherited(old) => plan.push(
+                Phase::AlterTables,
+                Action::AddColumn {
+                    table: table.clone(),
+                    column: column_def(target, wanted, column),
+                },
+            ),
             // A column that becomes generated (or changes its expression)
             // is added again: its values are the expression's anyway.
             Some(old) if column.generated.is_some() && old.generated != column.generated => {
-                phases.alter_tables.push(Action::DropColumn {
-                    table: table.clone(),
-                    column: old.name.clone(),
-                });
-                phases.alter_tables.push(Action::AddColumn {
-                    table: table.clone(),
-                    column: column_def(target, wanted, column),
-                });
+                plan.push(
+                    Phase::AlterTables,
+                    Action::DropColumn {
+                        table: table.clone(),
+                        column: old.name.clone(),
+                    },
+                );
+                plan.push(
+                    Phase::AlterTables,
+                    Action::AddColumn {
+                        table: table.clone(),
+                        column: column_def(target, wanted, column),
+                    },
+                );
             }
-            Some(old) => alter_column(current, have, old, column, &table, phases),
+            Some(old) => alter_column(current, have, old, column, &table, plan),
         }
     }
     // A detached partition keeps every column as its own.
@@ -280,10 +322,13 @@ fn alter(
         .iter()
         .filter(|c| wanted.column(&c.name).is_none() && (c.local || detached))
     {
-        phases.alter_tables.push(Action::DropColumn {
-            table: table.clone(),
-            column: old.name.clone(),
-        });
+        plan.push(
+            Phase::AlterTables,
+            Action::DropColumn {
+                table: table.clone(),
+                column: old.name.clone(),
+            },
+        );
     }
     for constraint in &wanted.constraints {
         let kept = have
@@ -291,7 +336,7 @@ fn alter(
             .iter()
             .any(|c| c.name == constraint.name && c.definition == constraint.definition);
         if !kept && constraint.local {
-            add_constraint(wanted, constraint, phases);
+            add_constraint(wanted, constraint, plan);
         }
     }
 }
@@ -302,7 +347,7 @@ fn alter_column(
     old: &Column,
     new: &Column,
     table: &QualifiedName,
-    phases: &mut Phases,
+    plan: &mut Plan,
 ) {
     let column = new.name.clone();
     // A type change resets the collation to the new type's default.
@@ -314,10 +359,13 @@ fn alter_column(
         });
     // Generated to ordinary keeps the values (generated to generated is handled by the caller).
     if old.generated.is_some() && new.generated.is_none() {
-        phases.alter_tables.push(Action::DropColumnExpression {
-            table: table.clone(),
-            column: column.clone(),
-        });
+        plan.push(
+            Phase::AlterTables,
+            Action::DropColumnExpression {
+                table: table.clone(),
+                column: column.clone(),
+            },
+        );
     }
     // An identity goes before its column's NOT NULL can be dropped, and
     // comes after the default is gone and NOT NULL is set.
@@ -331,63 +379,78 @@ fn alter_column(
     });
     let identity_last = old.identity.is_none();
     if let Some(action) = set_identity.clone().filter(|_| !identity_last) {
-        phases.alter_tables.push(action);
+        plan.push(Phase::AlterTables, action);
     }
     let serial_before = serial_type(current, have_table, old).is_some();
     if old.type_sql != new.type_sql {
         // A default typed for the old type can block the conversion: drop it
         // first and set the new one after.
         if old.default.is_some() && !serial_before {
-            phases.alter_tables.push(Action::DropColumnDefault {
-                table: table.clone(),
-                column: column.clone(),
-            });
+            plan.push(
+                Phase::AlterTables,
+                Action::DropColumnDefault {
+                    table: table.clone(),
+                    column: column.clone(),
+                },
+            );
         }
-        phases.alter_tables.push(Action::ChangeColumnType {
-            table: table.clone(),
-            column: column.clone(),
-            new_type: new.data_type.clone(),
-            cast: TypeCast::Auto,
-        });
-        phases.alter_tables.extend(set_collation);
-        if let Some(default) = &new.default {
-            phases.alter_tables.push(Action::SetColumnDefault {
+        plan.push(
+            Phase::AlterTables,
+            Action::ChangeColumnType {
                 table: table.clone(),
                 column: column.clone(),
-                default: ColumnDefault::Expression(default.clone()),
-            });
+                new_type: new.data_type.clone(),
+                cast: TypeCast::Auto,
+            },
+        );
+        plan.extend(Phase::AlterTables, set_collation);
+        if let Some(default) = &new.default {
+            plan.push(
+                Phase::AlterTables,
+                Action::SetColumnDefault {
+                    table: table.clone(),
+                    column: column.clone(),
+                    default: ColumnDefault::Expression(default.clone()),
+                },
+            );
         }
     } else if let Some(action) = set_collation {
-        phases.alter_tables.push(action);
+        plan.push(Phase::AlterTables, action);
     }
     if old.type_sql == new.type_sql && old.default != new.default {
-        phases.alter_tables.push(match &new.default {
-            Some(default) => Action::SetColumnDefault {
-                table: table.clone(),
-                column: column.clone(),
-                default: ColumnDefault::Expression(default.clone()),
+        plan.push(
+            Phase::AlterTables,
+            match &new.default {
+                Some(default) => Action::SetColumnDefault {
+                    table: table.clone(),
+                    column: column.clone(),
+                    default: ColumnDefault::Expression(default.clone()),
+                },
+                None => Action::DropColumnDefault {
+                    table: table.clone(),
+                    column: column.clone(),
+                },
             },
-            None => Action::DropColumnDefault {
-                table: table.clone(),
-                column: column.clone(),
-            },
-        });
+        );
     }
     if old.nullable != new.nullable {
-        phases.alter_tables.push(if new.nullable {
-            Action::DropNotNull {
-                table: table.clone(),
-                column,
-            }
-        } else {
-            Action::AddNotNull {
-                table: table.clone(),
-                column,
-            }
-        });
+        plan.push(
+            Phase::AlterTables,
+            if new.nullable {
+                Action::DropNotNull {
+                    table: table.clone(),
+                    column,
+                }
+            } else {
+                Action::AddNotNull {
+                    table: table.clone(),
+                    column,
+                }
+            },
+        );
     }
     if let Some(action) = set_identity.filter(|_| identity_last) {
-        phases.alter_tables.push(action);
+        plan.push(Phase::AlterTables, action);
     }
 }
 
@@ -494,7 +557,7 @@ fn default_shaped(sequence: &Sequence) -> bool {
 
 /// The action that adds `constraint`: typed where the contract can say it,
 /// Postgres's own definition otherwise.
-fn add_constraint(table: &Table, constraint: &TableConstraint, phases: &mut Phases) {
+fn add_constraint(table: &Table, constraint: &TableConstraint, plan: &mut Plan) {
     if !constraint.local {
         return;
     }
@@ -532,9 +595,9 @@ fn add_constraint(table: &Table, constraint: &TableConstraint, phases: &mut Phas
         constraint: typed.unwrap_or_else(|| Constraint::Sql(constraint.definition.clone())),
     };
     if is_fk {
-        phases.add_foreign_keys.push(action)
+        plan.push(Phase::AddForeignKeys, action)
     } else {
-        phases.add_constraints.push(action)
+        plan.push(Phase::AddConstraints, action)
     }
 }
 

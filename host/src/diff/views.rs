@@ -8,15 +8,15 @@
 //! Drops go first, dependents before what they read; creates go last, after
 //! every table and type change, in dependency order.
 
-use super::{Phases, indexes, qualified};
+use super::{Phase, Plan, indexes, qualified};
 use crate::actions::Action;
 use crate::schema::{ConstraintKind, Name, Schema, View};
 use crate::wit::ScalarType;
 use std::collections::{BTreeSet, HashMap};
 
-pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
+pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan) {
     let (have, want) = (by_name(current), by_name(target));
-    let mut affected = affected_relations(current, phases);
+    let mut affected = affected_relations(current, plan);
     // A view that goes away takes its readers' plans with it.
     affected.extend(
         current
@@ -59,10 +59,13 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
         .filter(|v| recreate.contains(&v.name) || !want.contains_key(&v.name))
         .collect();
     for view in in_dependency_order(&dropped).into_iter().rev() {
-        phases.drop_views.push(Action::DropView {
-            name: qualified(&view.name),
-            materialized: view.materialized,
-        });
+        plan.push(
+            Phase::DropViews,
+            Action::DropView {
+                name: qualified(&view.name),
+                materialized: view.materialized,
+            },
+        );
     }
     let created: Vec<&View> = target
         .views
@@ -70,11 +73,14 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
         .filter(|v| recreate.contains(&v.name) || !have.contains_key(&v.name))
         .collect();
     for view in in_dependency_order(&created) {
-        phases.create_views.push(Action::CreateView {
-            name: qualified(&view.name),
-            query: view.definition.clone(),
-            materialized: view.materialized,
-        });
+        plan.push(
+            Phase::CreateViews,
+            Action::CreateView {
+                name: qualified(&view.name),
+                query: view.definition.clone(),
+                materialized: view.materialized,
+            },
+        );
     }
     // Indexes of materialized views: all of them for a (re-)created view;
     // otherwise the ones that changed.
@@ -87,19 +93,25 @@ pub(super) fn diff(current: &Schema, target: &Schema, phases: &mut Phases) {
                 .any(|i| i.name == index.name && i.definition == index.definition);
             if fresh || !unchanged {
                 if !fresh && current.indexes.iter().any(|i| i.name == index.name) {
-                    phases.drop_indexes.push(Action::DropIndex {
-                        index: qualified(&index.name),
-                    });
+                    plan.push(
+                        Phase::DropIndexes,
+                        Action::DropIndex {
+                            index: qualified(&index.name),
+                        },
+                    );
                 }
-                phases.view_indexes.push(indexes::add_index(index));
+                plan.push(Phase::ViewIndexes, indexes::add_index(index));
             }
         }
         if !fresh {
             for old in current.indexes.iter().filter(|i| i.table == view.name) {
                 if !target.indexes.iter().any(|i| i.name == old.name) {
-                    phases.drop_indexes.push(Action::DropIndex {
-                        index: qualified(&old.name),
-                    });
+                    plan.push(
+                        Phase::DropIndexes,
+                        Action::DropIndex {
+                            index: qualified(&old.name),
+                        },
+                    );
                 }
             }
         }
@@ -114,7 +126,7 @@ fn by_name(schema: &Schema) -> HashMap<&Name, &View> {
 /// Tables whose change can break a view reading them: dropped, a column
 /// dropped or retyped, the primary key dropped (a view grouping by the key
 /// depends on it), or a column of an enum that loses values.
-fn affected_relations(current: &Schema, phases: &Phases) -> BTreeSet<Name> {
+fn affected_relations(current: &Schema, plan: &Plan) -> BTreeSet<Name> {
     let name = |q: &crate::wit::QualifiedName| {
         Name::new(
             q.schema
@@ -124,14 +136,7 @@ fn affected_relations(current: &Schema, phases: &Phases) -> BTreeSet<Name> {
         )
     };
     let mut affected = BTreeSet::new();
-    let changes = phases
-        .alter_tables
-        .iter()
-        .chain(&phases.drop_tables)
-        .chain(&phases.detach_partitions)
-        .chain(&phases.drop_indexes)
-        .chain(&phases.drop_constraints);
-    for action in changes {
+    for action in plan.actions() {
         match action {
             Action::DropColumn { table, .. }
             | Action::ChangeColumnType { table, .. }
@@ -156,7 +161,7 @@ fn affected_relations(current: &Schema, phases: &Phases) -> BTreeSet<Name> {
             _ => {}
         }
     }
-    for action in &phases.drop_types {
+    for action in plan.actions() {
         if let Action::DropEnumValues { name: enum_name, .. } = action {
             let enum_name = name(enum_name);
             for table in &current.tables {
