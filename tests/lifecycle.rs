@@ -78,6 +78,86 @@ async fn the_example_applies_rolls_back_and_reapplies() {
     db.drop().await.unwrap();
 }
 
+/// A trusted migration's actions are queued and sent together: a failed
+/// one is still named, with its SQL and the database's error, whether it
+/// surfaces at the next `query` (which then fails, so the guest stops
+/// there) or when `up` returns; nothing of the migration remains.
+#[tokio::test]
+async fn a_queued_action_that_fails_is_named_with_its_sql() {
+    let missing = || {
+        act(Action::AddColumn {
+            table: t("missing"),
+            column: migrate_host::wit::ColumnDef::new(
+                "c",
+                migrate_host::wit::DataType {
+                    scalar: migrate_host::wit::ScalarType::Text,
+                    is_array: false,
+                },
+            ),
+        })
+    };
+    let table = |name: &str| {
+        act(Action::AddTable {
+            options: Default::default(),
+            table: t(name),
+            columns: vec![],
+        })
+    };
+    let print = |text: &str| serde_json::json!({ "Print": { "text": text } });
+    let named = |err: &str| {
+        assert!(
+            err.contains(
+                "up returned an error: add-column public.missing.c failed: relation \"public.missing\" does not exist"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("SQL: ALTER TABLE \"public\".\"missing\" ADD COLUMN"),
+            "{err}"
+        );
+    };
+    // At the end: the guest ran on past the queued failure.
+    let (db, scratch) = interp_db(&["interp_1"]).await;
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[table("before"), missing(), table("after"), print("ran to the end")],
+    )
+    .await;
+    let err = message(&db.apply_all().await.unwrap_err());
+    named(&err);
+    assert!(err.contains("ran to the end"), "{err}");
+    assert!(!table_exists(&db, "before").await && !table_exists(&db, "after").await);
+    assert_eq!(history(&db).await, applied(&[]));
+    drop(scratch);
+    db.drop().await.unwrap();
+    // At the next query: it fails with the earlier action's error.
+    let (db, scratch) = interp_db(&["interp_1"]).await;
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[
+            table("before"),
+            missing(),
+            query("SELECT 1", &[]),
+            print("after the query"),
+        ],
+    )
+    .await;
+    let err = message(&db.apply_all().await.unwrap_err());
+    named(&err);
+    assert!(
+        !err.contains("after the query"),
+        "the guest stopped at the query: {err}"
+    );
+    assert!(!table_exists(&db, "before").await);
+    assert_eq!(history(&db).await, applied(&[]));
+    drop(scratch);
+    db.drop().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_migration_that_fails_halfway_leaves_nothing_behind() {
     let (db, scratch) = interp_db(&["interp_1", "halfway"]).await;

@@ -348,11 +348,30 @@ impl Action {
     }
 }
 
+/// Whether `action`'s SQL depends on the database's current state, so that
+/// [`plan`] reads the catalog (and every earlier statement of the migration
+/// must have run first).
+pub fn reads_catalog(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::ChangeColumnType {
+            cast: TypeCast::Auto,
+            ..
+        } | Action::DropEnumValues { .. }
+            | Action::SetColumnIdentity { .. }
+            | Action::SetColumnCollation { .. }
+    )
+}
+
 /// The statements that perform `action`, reading the catalog through
-/// `client` where the SQL depends on the database's current state. The reads
-/// see the migration's own earlier changes (same transaction).
+/// `client` where the SQL depends on the database's current state
+/// ([`reads_catalog`]: an arm below that it does not list is never reached).
+/// The reads see the migration's own earlier changes (same transaction).
 pub async fn plan(action: &Action, client: &tokio_postgres::Client) -> Result<Vec<String>, ActionError> {
     let schema = DEFAULT_SCHEMA;
+    if !reads_catalog(action) {
+        return render(action, schema);
+    }
     match action {
         Action::ChangeColumnType {
             table,

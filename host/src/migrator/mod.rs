@@ -780,7 +780,7 @@ impl Migrator {
             if source.grant.sandboxed() {
                 client.batch_execute(&begin.join("; ")).await.with_context(what)?;
             } else {
-                session = session.opening(begin.join("; "));
+                session = session.opening(begin.join("; ")).pipelined();
             }
         }
         let result = async {

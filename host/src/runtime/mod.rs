@@ -411,7 +411,25 @@ impl Runtime {
             }
             Ok(Ok(returned)) => returned,
         };
-        let state = store.into_data();
+        let mut state = store.into_data();
+        // The pipeline's last statements: a failure among them is reported
+        // as the call's own would have been, had the guest passed it on.
+        if returned.is_ok() && state.first_failure.is_none() && state.session.queued() {
+            if let Err(failure) = state.session.flush().await {
+                let sqlstate = match &failure.error {
+                    crate::actions::ActionError::Database { sqlstate, .. } => sqlstate.clone(),
+                    _ => None,
+                };
+                return Err(RunFailure {
+                    error: RunError::Returned {
+                        direction,
+                        message: failure.to_string(),
+                    },
+                    output,
+                    sqlstate,
+                });
+            }
+        }
         match (returned, state.first_failure) {
             (Err(error), _) => Err(fail(RunError::Returned {
                 direction,

@@ -92,6 +92,14 @@ pub struct Session {
     actions: Vec<Action>,
     /// A sandboxed migration's timeouts, enforced by the host.
     watch: Option<Watch>,
+    /// Pipelined: the statements of actions not sent yet ([`Session::flush`]).
+    queue: Option<Vec<Queued>>,
+}
+
+/// A statement waiting in the pipeline, with the action it performs.
+struct Queued {
+    action: String,
+    sql: String,
 }
 
 impl Session {
@@ -103,6 +111,7 @@ impl Session {
             log: Vec::new(),
             actions: Vec::new(),
             watch: None,
+            queue: None,
         }
     }
 
@@ -114,6 +123,7 @@ impl Session {
             log: Vec::new(),
             actions: Vec::new(),
             watch: None,
+            queue: None,
         }
     }
 
@@ -131,6 +141,21 @@ impl Session {
     /// Statements run under the host's watch (a sandboxed source's).
     pub fn watched(mut self, watch: Watch) -> Self {
         self.watch = Some(watch);
+        self.queue = None;
+        self
+    }
+
+    /// A live session that queues the statements of actions and sends them
+    /// in one message ([`Session::flush`]) before the next `execute` or
+    /// `query`, before an action that reads the catalog, and when the
+    /// migration returns. Inside a transaction any failed statement aborts
+    /// it, so waiting for each reply buys nothing; a failure is reported
+    /// naming its action and SQL, at the next flush. Not for a watched
+    /// session, whose statements are cancelled one by one.
+    pub fn pipelined(mut self) -> Self {
+        if self.mode == Mode::Live && self.watch.is_none() {
+            self.queue = Some(Vec::new());
+        }
         self
     }
 
@@ -207,13 +232,55 @@ impl Session {
         }
     }
 
-    /// Sends the opening now if it has not gone yet: before a statement
-    /// with parameters, which cannot share its message.
-    async fn open(&mut self, client: &Client) -> Result<(), tokio_postgres::Error> {
-        match self.opening.take() {
-            Some(opening) => client.batch_execute(&opening).await,
-            None => Ok(()),
+    /// Sends the opening if it has not gone yet and every queued statement,
+    /// in one message: before a statement with parameters, which cannot
+    /// share it, and when the migration returns. The statements that
+    /// completed are counted, so a failure names the action whose
+    /// statement failed.
+    pub async fn flush(&mut self) -> Result<(), ActionFailure> {
+        let queued = self.queue.as_mut().map(std::mem::take).unwrap_or_default();
+        let Some(client) = self.client.clone().filter(|_| self.mode == Mode::Live) else {
+            return Ok(());
+        };
+        let opening = match (self.opening.take(), queued.is_empty()) {
+            (None, true) => return Ok(()),
+            (opening, _) => opening,
+        };
+        let opening_statements = opening.as_deref().map_or(0, |o| o.split("; ").count());
+        let text: Vec<&str> = opening
+            .as_deref()
+            .into_iter()
+            .chain(queued.iter().map(|q| q.sql.as_str()))
+            .collect();
+        let mut completed: usize = 0;
+        let sent = async {
+            let stream = client.simple_query_raw(&text.join("; ")).await?;
+            let mut stream = std::pin::pin!(stream);
+            while let Some(message) = stream.try_next().await? {
+                if let tokio_postgres::SimpleQueryMessage::CommandComplete(_) = message {
+                    completed += 1;
+                }
+            }
+            Ok::<_, tokio_postgres::Error>(())
         }
+        .await;
+        sent.map_err(|e| match completed.checked_sub(opening_statements).and_then(|i| queued.get(i)) {
+            Some(failed) => ActionFailure {
+                action: failed.action.clone(),
+                sql: Some(failed.sql.clone()),
+                error: database_error(&e),
+            },
+            None => ActionFailure {
+                action: "opening the migration's transaction".into(),
+                sql: opening.clone(),
+                error: database_error(&e),
+            },
+        })
+    }
+
+    /// Whether statements wait in the pipeline.
+    pub fn queued(&self) -> bool {
+        self.queue.as_ref().is_some_and(|q| !q.is_empty())
     }
 
     /// The statements run (or, in a dry run, that would run), in order.
@@ -257,6 +324,10 @@ impl Session {
             sql: sql.cloned(),
             error,
         };
+        // What the catalog says must include the queued statements' work.
+        if self.queue.is_some() && actions::reads_catalog(action) {
+            self.flush().await?;
+        }
         let statements = match actions::plan(action, &client).await {
             Ok(statements) => statements,
             // Only a catalog lookup can fail for want of earlier, unrun
@@ -270,7 +341,12 @@ impl Session {
             Err(error) => return Err(fail(error, None)),
         };
         for sql in &statements {
-            if self.mode == Mode::Live {
+            if let Some(queue) = self.queue.as_mut() {
+                queue.push(Queued {
+                    action: describe.clone(),
+                    sql: sql.clone(),
+                });
+            } else if self.mode == Mode::Live {
                 // The host's own DDL has no parameters: the simple protocol
                 // runs it in one round trip (prepare + execute takes two),
                 // the transaction's opening with it if it has not gone yet.
@@ -299,7 +375,7 @@ impl Session {
         if self.mode == Mode::DryRun {
             return Ok(0);
         }
-        self.open(&client).await.map_err(|e| fail(database_error(&e)))?;
+        self.flush().await?;
         let params: Vec<Param> = params.iter().map(Param).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let run = async { client.execute(sql, &refs).await.map_err(|e| database_error(&e)) };
@@ -333,7 +409,7 @@ impl Session {
             });
         }
         self.log.push(with_params(sql, params));
-        self.open(&client).await.map_err(|e| fail(database_error(&e)))?;
+        self.flush().await?;
         let run = async {
             let statement = client.prepare(sql).await.map_err(|e| database_error(&e))?;
             let params: Vec<Param> = params.iter().map(Param).collect();
