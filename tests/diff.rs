@@ -16,16 +16,22 @@ use migrate_host::schema::{Schema, introspect};
 use migrate_host::testing::TestDatabase;
 use std::path::Path;
 
-/// Runs actions on `db` in one transaction, the way a migration would.
-async fn run(db: &TestDatabase, actions: &[Action]) -> anyhow::Result<()> {
+/// Runs actions on `db` in one transaction, the way a migration would;
+/// the statements each ran. They must be what `plan` prints for the same
+/// steps from the same schema (`from`): plan == apply.
+async fn run(db: &TestDatabase, from: &Schema, actions: &[Action]) -> anyhow::Result<()> {
     let client = db.client();
+    let printed =
+        migrate_host::shadow::rehearse::statements(&migrate_host::testing::server_url(), from, actions).await?;
     client.batch_execute("BEGIN").await?;
+    let mut ran = Vec::new();
     let result = async {
         for action in actions {
-            for sql in plan(action, client)
+            let statements = plan(action, client)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}: {e}", action.describe()))?
-            {
+                .map_err(|e| anyhow::anyhow!("{}: {e}", action.describe()))?;
+            ran.push(statements.clone());
+            for sql in statements {
                 client.execute(sql.as_str(), &[]).await.map_err(|e| {
                     let message = e
                         .as_db_error()
@@ -40,7 +46,15 @@ async fn run(db: &TestDatabase, actions: &[Action]) -> anyhow::Result<()> {
     client
         .batch_execute(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })
         .await?;
-    result
+    result?;
+    for ((action, printed), ran) in actions.iter().zip(&printed).zip(&ran) {
+        anyhow::ensure!(
+            printed == ran,
+            "plan prints other SQL than apply runs for {}:\n  plan:  {printed:?}\n  apply: {ran:?}",
+            action.describe()
+        );
+    }
+    Ok(())
 }
 
 /// The migration `generate` would write for `up` and `down`, parsed back as
@@ -159,7 +173,8 @@ async fn round_trip(a_sql: &str, b_sql: &str) -> Outcome {
     let schema_b = introspect(b.client()).await.unwrap();
     let (dump_a, dump_b) = (support::schema_dump(a.url()), support::schema_dump(b.url()));
     let outcome = async {
-        let up = match diff(&introspect(w.client()).await.unwrap(), &schema_b) {
+        let before = introspect(w.client()).await.unwrap();
+        let up = match diff(&before, &schema_b) {
             Ok(up) => up,
             Err(e) => return Outcome::Unsupported(e.to_string()),
         };
@@ -169,7 +184,7 @@ async fn round_trip(a_sql: &str, b_sql: &str) -> Outcome {
         {
             return Outcome::Failed(format!("codegen: {e}"));
         }
-        if let Err(e) = run(&w, &up).await {
+        if let Err(e) = run(&w, &before, &up).await {
             return Outcome::Failed(format!("up: {e:#}"));
         }
         let after_up = introspect(w.client()).await.unwrap();
@@ -190,7 +205,7 @@ async fn round_trip(a_sql: &str, b_sql: &str) -> Outcome {
             Ok(down) => down,
             Err(e) => return Outcome::Unsupported(format!("down: {e}")),
         };
-        if let Err(e) = run(&w, &down).await {
+        if let Err(e) = run(&w, &after_up, &down).await {
             return Outcome::Failed(format!("down: {e:#}"));
         }
         let after_down = introspect(w.client()).await.unwrap();

@@ -45,8 +45,14 @@ pub fn drop_values(
         .map(|v| literal(v))
         .collect();
     let schema = name.schema.as_deref().unwrap_or(default_schema);
-    // The oid makes the temporary name unique and short whatever the enum's name.
-    let old_name = format!("_migrate_host_old_enum_{}", facts.oid);
+    // A digest of the enum's name makes the temporary name short and
+    // unique whatever the name, and the same in every database (so that
+    // `plan` prints what `apply` runs; an oid would differ).
+    let old_name = {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(format!("{schema}.{}", name.name).as_bytes());
+        format!("_migrate_host_old_enum_{}", hex::encode(&digest[..6]))
+    };
     let old_sql = qualified(&QualifiedName::qualified(schema, &old_name), default_schema, "type")?;
 
     let mut sql = Vec::new();

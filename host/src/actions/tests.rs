@@ -368,13 +368,13 @@ fn drop_enum_values_recreates_in_order_and_converts_every_column() {
         [
             r#"ALTER TABLE "public"."posts" DROP CONSTRAINT "c""#,
             r#"ALTER TABLE "public"."posts" ALTER COLUMN "status" DROP DEFAULT"#,
-            r#"ALTER TYPE "public"."status" RENAME TO "_migrate_host_old_enum_4242""#,
+            r#"ALTER TYPE "public"."status" RENAME TO "_migrate_host_old_enum_95d5d7e05ec1""#,
             r#"CREATE TYPE "public"."status" AS ENUM ('zeta', 'alpha')"#,
             r#"ALTER TABLE "public"."posts" ALTER COLUMN "status" TYPE "public"."status" USING "status"::text::"public"."status""#,
             r#"ALTER TABLE "public"."pages" ALTER COLUMN "status" TYPE "public"."status"[] USING "status"::text[]::"public"."status"[]"#,
             r#"ALTER TABLE "public"."posts" ALTER COLUMN "status" SET DEFAULT 'zeta'::status"#,
             r#"ALTER TABLE "public"."posts" ADD CONSTRAINT "c" CHECK ((status <> 'beta'::status))"#,
-            r#"DROP TYPE "public"."_migrate_host_old_enum_4242""#,
+            r#"DROP TYPE "public"."_migrate_host_old_enum_95d5d7e05ec1""#,
         ]
     );
     let err = enums::drop_values(&t("status"), &["omega".into()], &facts, "public").unwrap_err();

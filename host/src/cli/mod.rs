@@ -499,13 +499,13 @@ async fn plan(
         );
     }
     let hazards = crate::lint::lint_each(&actions);
+    // Exactly what `apply` will run: steps whose SQL reads the catalog are
+    // planned on a throwaway copy of the schema the plan starts from.
+    let statements = crate::shadow::rehearse::statements(shadow_url.unwrap_or(url), from, &actions).await?;
     let steps: Vec<(String, Vec<String>)> = actions
         .iter()
-        .map(|action| {
-            let sql = crate::actions::render(action, crate::actions::DEFAULT_SCHEMA)
-                .unwrap_or_else(|e| e.to_string().lines().map(|l| format!("-- {l}")).collect());
-            (action.describe(), sql)
-        })
+        .zip(statements)
+        .map(|(action, sql)| (action.describe(), sql))
         .collect();
     if json {
         let value = serde_json::json!({

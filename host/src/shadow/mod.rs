@@ -2,13 +2,15 @@
 //! what they include with `\i`; `pg_dump -s` output loads as it is, see
 //! [`script`]) loaded into a throwaway shadow database, introspected exactly like the
 //! live one, and dropped, whatever happened; or, given a database URL, that
-//! database's schema, read in place.
+//! database's schema, read in place. And [`rehearse`]: the SQL of a plan's
+//! steps, planned on a throwaway copy where it depends on the catalog.
 
 use crate::pg::{connect, unique_name, with_database};
 use crate::schema::{Schema, introspect};
 use anyhow::{Context as _, bail};
 use std::path::{Path, PathBuf};
 
+pub mod rehearse;
 mod script;
 
 /// The `.sql` files of `path`: the file itself, or a directory's `*.sql`

@@ -1,0 +1,92 @@
+//! The SQL a plan's steps will run, exactly as `apply` will run it. Most
+//! steps need nothing but their arguments; a step whose SQL depends on the
+//! database's state at that point (an automatic cast of an array column, a
+//! collation change that repeats the column's type, removing enum values)
+//! is planned the way `apply` plans it: on a throwaway copy of the schema
+//! the plan starts from, after the steps before it ran there, inside a
+//! transaction that is rolled back.
+
+use crate::actions::{self, Action};
+use crate::pg::{connect, unique_name, with_database};
+use crate::schema::{Schema, introspect};
+use anyhow::Context as _;
+
+/// Each step's statements, in order. `from` is the schema the steps start
+/// from; the copy is made on the server `admin_url` points at.
+pub async fn statements(admin_url: &str, from: &Schema, steps: &[Action]) -> anyhow::Result<Vec<Vec<String>>> {
+    if !steps.iter().any(actions::reads_catalog) {
+        return Ok(offline(steps));
+    }
+    let admin = connect(admin_url)
+        .await
+        .context("connecting to the server for the shadow database")?;
+    let name = unique_name("migrate_shadow");
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0"))
+        .await
+        .context(
+            "creating a shadow database to plan the steps that read the catalog (the role needs CREATEDB; or pass \
+             --shadow-url)",
+        )?;
+    let result = async {
+        let client = connect(&with_database(admin_url, &name)).await?;
+        client.batch_execute("SET synchronous_commit = off").await?;
+        let empty = introspect(&client).await?;
+        // A schema the diff cannot create from nothing (a kind it does not
+        // support yet, unchanged by the plan) cannot be copied: the steps are
+        // then written without the catalog, as far as they can be.
+        let Ok(setup) = crate::diff::diff(&empty, from) else {
+            return Ok(offline(steps));
+        };
+        run(&client, &setup)
+            .await
+            .context("making a copy of the schema the plan starts from")?;
+        client.batch_execute("BEGIN").await?;
+        let planned = run(&client, steps).await;
+        client.batch_execute("ROLLBACK").await?;
+        planned
+    }
+    .await;
+    let dropped = admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await;
+    let statements = result?;
+    dropped.with_context(|| format!("dropping the shadow database {name}"))?;
+    Ok(statements)
+}
+
+/// Each step's statements without the catalog; a step that needs it says so
+/// in a comment.
+fn offline(steps: &[Action]) -> Vec<Vec<String>> {
+    steps
+        .iter()
+        .map(|step| {
+            actions::render(step, actions::DEFAULT_SCHEMA)
+                .unwrap_or_else(|e| e.to_string().lines().map(|l| format!("-- {l}")).collect())
+        })
+        .collect()
+}
+
+/// Plans and runs each step as a migration does; its statements, in order.
+async fn run(client: &tokio_postgres::Client, steps: &[Action]) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut out = Vec::with_capacity(steps.len());
+    for step in steps {
+        let statements = actions::plan(step, client)
+            .await
+            .with_context(|| format!("planning {}", step.describe()))?;
+        for sql in &statements {
+            client
+                .batch_execute(sql)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        e.as_db_error()
+                            .map_or_else(|| e.to_string(), |d| d.message().to_owned())
+                    )
+                })
+                .with_context(|| format!("{} fails on a copy of the schema\n  SQL: {sql}", step.describe()))?;
+        }
+        out.push(statements);
+    }
+    Ok(out)
+}
