@@ -7,7 +7,7 @@
 //! end, split or escape the migration's transaction.
 
 use super::ActionError;
-use super::facts::Removed;
+use super::removed::Removed;
 use crate::wit::QualifiedName;
 use pg_query::NodeEnum;
 

@@ -18,6 +18,7 @@ mod comments;
 mod enums;
 pub mod facts;
 mod grants;
+mod removed;
 pub mod guard;
 pub mod ident;
 mod sequences;
