@@ -229,19 +229,11 @@ fn differing(have: &Value, want: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{Column, Name, Table, TableConstraint};
+    use crate::schema::{Column, Table, TableConstraint};
     use crate::wit::{DataType, ScalarType};
 
     fn table() -> Table {
         Table {
-            name: Name::new("public", "t"),
-            unlogged: false,
-            partition_key: None,
-            partition_bound: None,
-            inherits: None,
-            parents: 0,
-            row_security: false,
-            force_row_security: false,
             columns: vec![Column {
                 name: "c".into(),
                 type_sql: "text".into(),
@@ -265,6 +257,7 @@ mod tests {
                 initially_deferred: false,
                 local: true,
             }],
+            ..crate::diff::tests::table("t")
         }
     }
 

@@ -82,7 +82,7 @@ fn domains_and_other_unmanaged_types_are_reported() {
     assert!(err.to_string().contains("public.email would be dropped"), "{err}");
 }
 
-fn table(name: &str) -> crate::schema::Table {
+pub(super) fn table(name: &str) -> crate::schema::Table {
     crate::schema::Table {
         name: crate::schema::Name::new("public", name),
         unlogged: false,

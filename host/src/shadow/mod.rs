@@ -61,20 +61,7 @@ pub async fn declared(admin_url: &str, schema: &Path) -> anyhow::Result<Schema> 
 /// (the live server, or `--shadow-url`), introspects it and drops it.
 pub async fn load(admin_url: &str, path: &Path) -> anyhow::Result<Schema> {
     let files = schema_files(path)?;
-    let admin = connect(admin_url)
-        .await
-        .context("connecting to the server for the shadow database")?;
-    let name = unique_name("migrate_shadow");
-    admin
-        .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0"))
-        .await
-        .context(
-            "creating the shadow database (the role needs CREATEDB; or pass --shadow-url for a server where it has it)",
-        )?;
-    let result = async {
-        let client = connect(&with_database(admin_url, &name)).await?;
-        // A throwaway database needs no durability.
-        client.batch_execute("SET synchronous_commit = off").await?;
+    scratch(admin_url, "the shadow database", async |client| {
         for file in &files {
             for piece in script::read(file)? {
                 let sql = &piece.sql;
@@ -91,15 +78,42 @@ pub async fn load(admin_url: &str, path: &Path) -> anyhow::Result<Schema> {
         // What the files set (pg_dump empties search_path) must not change
         // how the catalog is read.
         client.batch_execute("RESET ALL").await?;
-        introspect(&client).await
+        introspect(client).await
+    })
+    .await
+}
+
+/// Runs `work` in a new database on the server `admin_url` points at (the
+/// live server, or `--shadow-url`), and drops the database whatever
+/// happened. `what` names it in errors.
+pub(crate) async fn scratch<T>(
+    admin_url: &str,
+    what: &str,
+    work: impl AsyncFnOnce(&tokio_postgres::Client) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let admin = connect(admin_url)
+        .await
+        .with_context(|| format!("connecting to the server for {what}"))?;
+    let name = unique_name("migrate_shadow");
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0"))
+        .await
+        .with_context(|| {
+            format!("creating {what} (the role needs CREATEDB; or pass --shadow-url for a server where it has it)")
+        })?;
+    let result = async {
+        let client = connect(&with_database(admin_url, &name)).await?;
+        // A throwaway database needs no durability.
+        client.batch_execute("SET synchronous_commit = off").await?;
+        work(&client).await
     }
     .await;
     let dropped = admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
         .await;
-    let schema = result?;
-    dropped.with_context(|| format!("dropping the shadow database {name}"))?;
-    Ok(schema)
+    let value = result?;
+    dropped.with_context(|| format!("dropping {what} {name}"))?;
+    Ok(value)
 }
 
 /// How many statements go to the server at once. One batch is one

@@ -7,7 +7,6 @@
 //! transaction that is rolled back.
 
 use crate::actions::{self, Action};
-use crate::pg::{connect, unique_name, with_database};
 use crate::schema::{Schema, introspect};
 use anyhow::Context as _;
 
@@ -17,42 +16,27 @@ pub async fn statements(admin_url: &str, from: &Schema, steps: &[Action]) -> any
     if !steps.iter().any(actions::reads_catalog) {
         return Ok(offline(steps));
     }
-    let admin = connect(admin_url)
-        .await
-        .context("connecting to the server for the shadow database")?;
-    let name = unique_name("migrate_shadow");
-    admin
-        .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0"))
-        .await
-        .context(
-            "creating a shadow database to plan the steps that read the catalog (the role needs CREATEDB; or pass \
-             --shadow-url)",
-        )?;
-    let result = async {
-        let client = connect(&with_database(admin_url, &name)).await?;
-        client.batch_execute("SET synchronous_commit = off").await?;
-        let empty = introspect(&client).await?;
-        // A schema the diff cannot create from nothing (a kind it does not
-        // support yet, unchanged by the plan) cannot be copied: the steps are
-        // then written without the catalog, as far as they can be.
-        let Ok(setup) = crate::diff::diff(&empty, from) else {
-            return Ok(offline(steps));
-        };
-        run(&client, &setup)
-            .await
-            .context("making a copy of the schema the plan starts from")?;
-        client.batch_execute("BEGIN").await?;
-        let planned = run(&client, steps).await;
-        client.batch_execute("ROLLBACK").await?;
-        planned
-    }
-    .await;
-    let dropped = admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .await;
-    let statements = result?;
-    dropped.with_context(|| format!("dropping the shadow database {name}"))?;
-    Ok(statements)
+    super::scratch(
+        admin_url,
+        "a shadow database to plan the steps that read the catalog",
+        async |client| {
+            let empty = introspect(client).await?;
+            // A schema the diff cannot create from nothing (a kind it does not
+            // support yet, unchanged by the plan) cannot be copied: the steps are
+            // then written without the catalog, as far as they can be.
+            let Ok(setup) = crate::diff::diff(&empty, from) else {
+                return Ok(offline(steps));
+            };
+            run(client, &setup)
+                .await
+                .context("making a copy of the schema the plan starts from")?;
+            client.batch_execute("BEGIN").await?;
+            let planned = run(client, steps).await;
+            client.batch_execute("ROLLBACK").await?;
+            planned
+        },
+    )
+    .await
 }
 
 /// Each step's statements without the catalog; a step that needs it says so
