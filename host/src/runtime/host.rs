@@ -160,221 +160,82 @@ impl wit::migrate::host::types::Host for HostState {}
 
 type Reply<T> = wasmtime::Result<Result<T, wit::Error>>;
 
-impl ActionsHost for HostState {
-    async fn add_table(&mut self, table: QualifiedName, columns: Vec<ColumnDef>, options: TableOptions) -> Reply<()> {
-        self.run(Action::AddTable {
-            table,
-            columns,
-            options,
-        })
-        .await
-    }
-    async fn set_table_logged(&mut self, table: QualifiedName, logged: bool) -> Reply<()> {
-        self.run(Action::SetTableLogged { table, logged }).await
-    }
-    async fn attach_partition(&mut self, parent: QualifiedName, partition: QualifiedName, bound: String) -> Reply<()> {
-        self.run(Action::AttachPartition {
-            parent,
-            partition,
-            bound,
-        })
-        .await
-    }
-    async fn detach_partition(&mut self, parent: QualifiedName, partition: QualifiedName) -> Reply<()> {
-        self.run(Action::DetachPartition { parent, partition }).await
-    }
-    async fn set_row_level_security(&mut self, table: QualifiedName, enabled: bool, forced: bool) -> Reply<()> {
-        self.run(Action::SetRowLevelSecurity { table, enabled, forced }).await
-    }
-    async fn create_policy(&mut self, policy: PolicyDef) -> Reply<()> {
-        self.run(Action::CreatePolicy { policy }).await
-    }
-    async fn drop_policy(&mut self, table: QualifiedName, name: String) -> Reply<()> {
-        self.run(Action::DropPolicy { table, name }).await
-    }
-    async fn create_sequence(&mut self, name: QualifiedName, options: SequenceOptions) -> Reply<()> {
-        self.run(Action::CreateSequence { name, options }).await
-    }
-    async fn alter_sequence(&mut self, name: QualifiedName, options: SequenceOptions) -> Reply<()> {
-        self.run(Action::AlterSequence { name, options }).await
-    }
-    async fn set_sequence_owner(&mut self, name: QualifiedName, owner: Option<TableMember>) -> Reply<()> {
-        self.run(Action::SetSequenceOwner { name, owner }).await
-    }
-    async fn drop_sequence(&mut self, name: QualifiedName) -> Reply<()> {
-        self.run(Action::DropSequence { name }).await
-    }
-    async fn set_column_collation(
-        &mut self,
-        table: QualifiedName,
-        column: String,
-        collation: Option<QualifiedName>,
-    ) -> Reply<()> {
-        self.run(Action::SetColumnCollation {
-            table,
-            column,
-            collation,
-        })
-        .await
-    }
-    async fn create_collation(&mut self, name: QualifiedName, definition: CollationDef) -> Reply<()> {
-        self.run(Action::CreateCollation { name, definition }).await
-    }
-    async fn drop_collation(&mut self, name: QualifiedName) -> Reply<()> {
-        self.run(Action::DropCollation { name }).await
-    }
-    async fn set_comment(&mut self, target: CommentTarget, text: Option<String>) -> Reply<()> {
-        self.run(Action::SetComment { target, text }).await
-    }
-    async fn grant(&mut self, grant: GrantDef) -> Reply<()> {
-        self.run(Action::Grant { grant }).await
-    }
-    async fn revoke(&mut self, grant: GrantDef) -> Reply<()> {
-        self.run(Action::Revoke { grant }).await
-    }
-    async fn drop_table(&mut self, table: QualifiedName) -> Reply<()> {
-        self.run(Action::DropTable { table }).await
-    }
-    async fn rename_table(&mut self, table: QualifiedName, new_name: String) -> Reply<()> {
-        self.run(Action::RenameTable { table, new_name }).await
-    }
-    async fn add_column(&mut self, table: QualifiedName, column: ColumnDef) -> Reply<()> {
-        self.run(Action::AddColumn { table, column }).await
-    }
-    async fn drop_column(&mut self, table: QualifiedName, column: String) -> Reply<()> {
-        self.run(Action::DropColumn { table, column }).await
-    }
-    async fn rename_column(&mut self, table: QualifiedName, column: String, new_name: String) -> Reply<()> {
-        self.run(Action::RenameColumn {
-            table,
-            column,
-            new_name,
-        })
-        .await
-    }
-    async fn change_column_type(
-        &mut self,
-        table: QualifiedName,
-        column: String,
-        new_type: DataType,
-        cast: TypeCast,
-    ) -> Reply<()> {
-        self.run(Action::ChangeColumnType {
-            table,
-            column,
-            new_type,
-            cast,
-        })
-        .await
-    }
-    async fn set_column_identity(
-        &mut self,
-        table: QualifiedName,
-        column: String,
-        identity: Option<IdentityKind>,
-    ) -> Reply<()> {
-        self.run(Action::SetColumnIdentity {
-            table,
-            column,
-            identity,
-        })
-        .await
-    }
-    async fn drop_column_expression(&mut self, table: QualifiedName, column: String) -> Reply<()> {
-        self.run(Action::DropColumnExpression { table, column }).await
-    }
-    async fn add_not_null(&mut self, table: QualifiedName, column: String) -> Reply<()> {
-        self.run(Action::AddNotNull { table, column }).await
-    }
-    async fn drop_not_null(&mut self, table: QualifiedName, column: String) -> Reply<()> {
-        self.run(Action::DropNotNull { table, column }).await
-    }
-    async fn set_column_default(&mut self, table: QualifiedName, column: String, default: ColumnDefault) -> Reply<()> {
-        self.run(Action::SetColumnDefault { table, column, default }).await
-    }
-    async fn drop_column_default(&mut self, table: QualifiedName, column: String) -> Reply<()> {
-        self.run(Action::DropColumnDefault { table, column }).await
-    }
-    async fn add_constraint(&mut self, table: QualifiedName, name: String, constraint: Constraint) -> Reply<()> {
-        self.run(Action::AddConstraint {
-            table,
-            name,
-            constraint,
-        })
-        .await
-    }
-    async fn drop_constraint(&mut self, table: QualifiedName, name: String) -> Reply<()> {
-        self.run(Action::DropConstraint { table, name }).await
-    }
-    async fn add_index(&mut self, index: IndexDef) -> Reply<()> {
-        self.run(Action::AddIndex { index }).await
-    }
-    async fn add_index_sql(&mut self, definition: String) -> Reply<()> {
-        self.run(Action::AddIndexSql { definition }).await
-    }
-    async fn create_view(&mut self, name: QualifiedName, query: String, materialized: bool) -> Reply<()> {
-        self.run(Action::CreateView {
-            name,
-            query,
-            materialized,
-        })
-        .await
-    }
-    async fn drop_view(&mut self, name: QualifiedName, materialized: bool) -> Reply<()> {
-        self.run(Action::DropView { name, materialized }).await
-    }
-    async fn create_extension(&mut self, name: String, schema: Option<String>, version: Option<String>) -> Reply<()> {
-        self.run(Action::CreateExtension { name, schema, version }).await
-    }
-    async fn update_extension(&mut self, name: String, version: String) -> Reply<()> {
-        self.run(Action::UpdateExtension { name, version }).await
-    }
-    async fn drop_extension(&mut self, name: String) -> Reply<()> {
-        self.run(Action::DropExtension { name }).await
-    }
-    async fn create_function(&mut self, definition: String) -> Reply<()> {
-        self.run(Action::CreateFunction { definition }).await
-    }
-    async fn drop_function(&mut self, name: QualifiedName, arguments: String, procedure: bool) -> Reply<()> {
-        self.run(Action::DropFunction {
-            name,
-            arguments,
-            procedure,
-        })
-        .await
-    }
-    async fn create_trigger(&mut self, definition: String) -> Reply<()> {
-        self.run(Action::CreateTrigger { definition }).await
-    }
-    async fn drop_trigger(&mut self, table: QualifiedName, name: String) -> Reply<()> {
-        self.run(Action::DropTrigger { table, name }).await
-    }
-    async fn create_schema(&mut self, name: String) -> Reply<()> {
-        self.run(Action::CreateSchema { name }).await
-    }
-    async fn drop_schema(&mut self, name: String) -> Reply<()> {
-        self.run(Action::DropSchema { name }).await
-    }
-    async fn drop_index(&mut self, index: QualifiedName) -> Reply<()> {
-        self.run(Action::DropIndex { index }).await
-    }
-    async fn create_enum(&mut self, name: QualifiedName, values: Vec<String>) -> Reply<()> {
-        self.run(Action::CreateEnum { name, values }).await
-    }
-    async fn add_enum_values(
-        &mut self,
-        name: QualifiedName,
-        values: Vec<String>,
-        position: Option<EnumPosition>,
-    ) -> Reply<()> {
-        self.run(Action::AddEnumValues { name, values, position }).await
-    }
-    async fn drop_enum_values(&mut self, name: QualifiedName, values: Vec<String>) -> Reply<()> {
-        self.run(Action::DropEnumValues { name, values }).await
-    }
-    async fn drop_type(&mut self, name: QualifiedName) -> Reply<()> {
-        self.run(Action::DropType { name }).await
-    }
+/// Each import of the `actions` interface that is one [`Action`]: the
+/// method, its parameters (named as the variant's fields) and the variant.
+/// Every one goes through [`HostState::run`]: the grant, the
+/// acknowledgement, then the session.
+macro_rules! actions_host {
+    ($($method:ident($($field:ident: $ty:ty),* $(,)?) => $variant:ident;)*) => {
+        impl ActionsHost for HostState {
+            $(async fn $method(&mut self, $($field: $ty),*) -> Reply<()> {
+                self.run(Action::$variant { $($field),* }).await
+            })*
+
+            async fn execute(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<u64> {
+                self.execute(sql, params).await
+            }
+
+            async fn query(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<Rows> {
+                self.query(sql, params).await
+            }
+        }
+    };
+}
+
+actions_host! {
+    add_table(table: QualifiedName, columns: Vec<ColumnDef>, options: TableOptions) => AddTable;
+    set_table_logged(table: QualifiedName, logged: bool) => SetTableLogged;
+    attach_partition(parent: QualifiedName, partition: QualifiedName, bound: String) => AttachPartition;
+    detach_partition(parent: QualifiedName, partition: QualifiedName) => DetachPartition;
+    set_row_level_security(table: QualifiedName, enabled: bool, forced: bool) => SetRowLevelSecurity;
+    create_policy(policy: PolicyDef) => CreatePolicy;
+    drop_policy(table: QualifiedName, name: String) => DropPolicy;
+    create_sequence(name: QualifiedName, options: SequenceOptions) => CreateSequence;
+    alter_sequence(name: QualifiedName, options: SequenceOptions) => AlterSequence;
+    set_sequence_owner(name: QualifiedName, owner: Option<TableMember>) => SetSequenceOwner;
+    drop_sequence(name: QualifiedName) => DropSequence;
+    set_column_collation(table: QualifiedName, column: String, collation: Option<QualifiedName>) => SetColumnCollation;
+    create_collation(name: QualifiedName, definition: CollationDef) => CreateCollation;
+    drop_collation(name: QualifiedName) => DropCollation;
+    set_comment(target: CommentTarget, text: Option<String>) => SetComment;
+    grant(grant: GrantDef) => Grant;
+    revoke(grant: GrantDef) => Revoke;
+    drop_table(table: QualifiedName) => DropTable;
+    rename_table(table: QualifiedName, new_name: String) => RenameTable;
+    add_column(table: QualifiedName, column: ColumnDef) => AddColumn;
+    drop_column(table: QualifiedName, column: String) => DropColumn;
+    rename_column(table: QualifiedName, column: String, new_name: String) => RenameColumn;
+    change_column_type(table: QualifiedName, column: String, new_type: DataType, cast: TypeCast) => ChangeColumnType;
+    set_column_identity(table: QualifiedName, column: String, identity: Option<IdentityKind>) => SetColumnIdentity;
+    drop_column_expression(table: QualifiedName, column: String) => DropColumnExpression;
+    add_not_null(table: QualifiedName, column: String) => AddNotNull;
+    drop_not_null(table: QualifiedName, column: String) => DropNotNull;
+    set_column_default(table: QualifiedName, column: String, default: ColumnDefault) => SetColumnDefault;
+    drop_column_default(table: QualifiedName, column: String) => DropColumnDefault;
+    add_constraint(table: QualifiedName, name: String, constraint: Constraint) => AddConstraint;
+    drop_constraint(table: QualifiedName, name: String) => DropConstraint;
+    add_index(index: IndexDef) => AddIndex;
+    add_index_sql(definition: String) => AddIndexSql;
+    create_view(name: QualifiedName, query: String, materialized: bool) => CreateView;
+    drop_view(name: QualifiedName, materialized: bool) => DropView;
+    create_extension(name: String, schema: Option<String>, version: Option<String>) => CreateExtension;
+    update_extension(name: String, version: String) => UpdateExtension;
+    drop_extension(name: String) => DropExtension;
+    create_function(definition: String) => CreateFunction;
+    drop_function(name: QualifiedName, arguments: String, procedure: bool) => DropFunction;
+    create_trigger(definition: String) => CreateTrigger;
+    drop_trigger(table: QualifiedName, name: String) => DropTrigger;
+    create_schema(name: String) => CreateSchema;
+    drop_schema(name: String) => DropSchema;
+    drop_index(index: QualifiedName) => DropIndex;
+    create_enum(name: QualifiedName, values: Vec<String>) => CreateEnum;
+    add_enum_values(name: QualifiedName, values: Vec<String>, position: Option<EnumPosition>) => AddEnumValues;
+    drop_enum_values(name: QualifiedName, values: Vec<String>) => DropEnumValues;
+    drop_type(name: QualifiedName) => DropType;
+}
+
+impl HostState {
+    /// `execute`: raw SQL, checked against the grant.
     async fn execute(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<u64> {
         self.count(sql.len() + params_size(&params))?;
         if let Err(error) = self.grant.check_sql(&sql, self.unacknowledged.as_deref()) {
@@ -383,6 +244,8 @@ impl ActionsHost for HostState {
         let result = self.session.execute(&sql, &params).await;
         Ok(self.report(result))
     }
+
+    /// `query`: raw SQL that returns rows, checked against the grant.
     async fn query(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<Rows> {
         self.count(sql.len() + params_size(&params))?;
         if let Err(error) = self.grant.check_sql(&sql, self.unacknowledged.as_deref()) {
