@@ -264,18 +264,20 @@ impl Session {
             Ok::<_, tokio_postgres::Error>(())
         }
         .await;
-        sent.map_err(|e| match completed.checked_sub(opening_statements).and_then(|i| queued.get(i)) {
-            Some(failed) => ActionFailure {
-                action: failed.action.clone(),
-                sql: Some(failed.sql.clone()),
-                error: database_error(&e),
+        sent.map_err(
+            |e| match completed.checked_sub(opening_statements).and_then(|i| queued.get(i)) {
+                Some(failed) => ActionFailure {
+                    action: failed.action.clone(),
+                    sql: Some(failed.sql.clone()),
+                    error: database_error(&e),
+                },
+                None => ActionFailure {
+                    action: "opening the migration's transaction".into(),
+                    sql: opening.clone(),
+                    error: database_error(&e),
+                },
             },
-            None => ActionFailure {
-                action: "opening the migration's transaction".into(),
-                sql: opening.clone(),
-                error: database_error(&e),
-            },
-        })
+        )
     }
 
     /// Whether statements wait in the pipeline.
