@@ -18,8 +18,8 @@
 //! - [`history`]: the `migration_info` log, the revision chain, the advisory lock;
 //! - [`lint`]: the hazards of each step;
 //! - [`codegen`]: actions → the Rust source of a migration;
-//! - [`diff`]: schema × schema → actions;
-//! - [`shadow`]: the declared schema loaded into a throwaway database (or read from one);
+//! - [`diff`]: schema × schema → actions, in explicit phases, every field of the model compared;
+//! - [`shadow`]: throwaway databases: the declared schema loaded (or read from a database), a plan rehearsed;
 //! - [`schema`]: the in-memory model of a database and catalog introspection;
 //! - [`actions`]: the `Action` type, its facts (grant, texts, hazard) and the SQL it becomes;
 //! - [`wit`]: the WIT contract's types, as the host uses them;
