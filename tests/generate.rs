@@ -546,3 +546,43 @@ async fn a_crate_that_does_not_build_is_not_left_in_the_directory() {
     std::fs::remove_dir_all(kept).unwrap();
     db.drop().await.unwrap();
 }
+
+/// A type change Postgres has no cast for (`bigint` to `timestamptz`) would
+/// fail at `apply`: `generate` finds out on a copy of the schema first and
+/// refuses, naming the step, the SQL and the database's error, and writes
+/// nothing.
+#[tokio::test]
+async fn a_type_change_with_no_cast_is_refused_before_anything_is_written() {
+    let dir = empty_dir();
+    let before = entries(dir.path());
+    let db = TestDatabase::create(dir.path()).await.unwrap();
+    db.client()
+        .batch_execute("CREATE TABLE events (id int PRIMARY KEY, at bigint)")
+        .await
+        .unwrap();
+    let schema_dir = tempfile::tempdir().unwrap();
+    let schema = schema_dir.path().join("schema.sql");
+    std::fs::write(&schema, "CREATE TABLE events (id int PRIMARY KEY, at timestamptz);").unwrap();
+
+    let out = cli(db.url(), dir.path())
+        .args(["generate", "-q", "-m", "retype", "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        stderr.starts_with("error: the migration's up would fail at apply, so nothing was written"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("change-column-type public.events.at fails on a copy of the schema"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cannot cast type bigint to timestamp with time zone"),
+        "{stderr}"
+    );
+    assert_eq!(entries(dir.path()), before, "nothing written");
+    db.drop().await.unwrap();
+}

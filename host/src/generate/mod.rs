@@ -90,6 +90,20 @@ pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
         return Ok(Generated::UpToDate);
     }
     let down = crate::diff::diff(&declared, &live)?;
+    // A step whose SQL depends on the database there (a cast, say) is
+    // planned and run on a copy first: one that would fail at `apply`
+    // (a type change Postgres has no cast for) is refused now, before
+    // anything is written.
+    let shadow = options.shadow_url.unwrap_or(options.url);
+    for (direction, from, steps) in [("up", &live, &up), ("down", &declared, &down)] {
+        crate::shadow::rehearse::statements(shadow, from, steps)
+            .await
+            .with_context(|| {
+                format!(
+                    "the migration's {direction} would fail at apply, so nothing was written (for a type change with no cast, write the migration by hand with `migrate-host new` and a USING expression)"
+                )
+            })?;
+    }
 
     let crate::workspace::Slot {
         revision,
