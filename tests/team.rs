@@ -447,7 +447,10 @@ fn fill(dir: &Path, revision: &str, up: &str, down: &str) {
     let file = source_of(dir, revision);
     let mut source = std::fs::read_to_string(&file).unwrap();
     for (function, body) in [("fn up() -> Result<()> {", up), ("fn down() -> Result<()> {", down)] {
-        let start = source.find(function).unwrap_or_else(|| panic!("no {function}: {source}")) + function.len();
+        let start = source
+            .find(function)
+            .unwrap_or_else(|| panic!("no {function}: {source}"))
+            + function.len();
         let end = start + source[start..].find("Ok(())").unwrap();
         source.replace_range(start..end, &format!("\n        {body}\n        "));
     }
@@ -517,10 +520,19 @@ async fn squash_replaces_the_first_migrations_on_databases_that_applied_all_part
     let partly = TestDatabase::create(&dir).await.unwrap();
     run(on(&partly, &dir).args(["apply", "--to", &a]), 0);
     let history_before = history(&full).await;
+    // What a pull of the squash leaves in a clone: the component, which git does not track.
+    let component_of = |revision: &str| {
+        let krate = source_of(&dir, revision).parent().unwrap().parent().unwrap().to_owned();
+        dir.join(format!("{}.wasm", krate.file_name().unwrap().to_string_lossy()))
+    };
+    let (leftover, leftover_bytes) = (component_of(&a), std::fs::read(component_of(&a)).unwrap());
 
     let server = migrate_host::testing::server_url();
     let mut squash = bin();
-    squash.arg("--dir").arg(&dir).args(["squash", "--to", &c, "--shadow-url", &server]);
+    squash
+        .arg("--dir")
+        .arg(&dir)
+        .args(["squash", "--to", &c, "--shadow-url", &server]);
     let (stdout, _) = run(&mut squash, 0);
     let s = written_revision(&stdout);
     assert!(
@@ -541,10 +553,25 @@ async fn squash_replaces_the_first_migrations_on_databases_that_applied_all_part
     assert_eq!(squashed.replaces, [a.clone(), b.clone(), c.clone()]);
     assert_eq!(squashed.parent, None);
     assert_eq!(sources::read(&source_of(&dir, &d)).unwrap().parent, Some(c.clone()));
-    assert!(dir.join(format!("{}.wasm", source_of(&dir, &s).parent().unwrap().parent().unwrap().file_name().unwrap().to_string_lossy())).is_file());
+    assert!(component_of(&s).is_file() && !leftover.exists());
     // Nothing to build: the squash is built, and the next migration did not change.
     let (stdout, _) = run(bin().arg("--dir").arg(&dir).arg("build"), 0);
     assert!(!stdout.contains("     built  "), "{stdout}");
+    // A component left behind is named, and `build` removes it.
+    std::fs::write(&leftover, &leftover_bytes).unwrap();
+    let (_, stderr) = run(on(&full, &dir).arg("status"), 1);
+    assert!(
+        stderr.contains(&format!("declares revision {a}, which the squash migration {s}"))
+            && stderr.contains("`migrate-host build`")
+            && !stderr.contains("same parent"),
+        "{stderr}"
+    );
+    let (stdout, _) = run(bin().arg("--dir").arg(&dir).arg("build"), 0);
+    assert!(
+        stdout.contains(&format!("   removed  {} (squashed into {s})", leftover.display())),
+        "{stdout}"
+    );
+    assert!(!leftover.exists());
 
     // Applied it all before: the squash counts as applied, nothing runs, nothing is recorded.
     let (stdout, _) = run(on(&full, &dir).arg("status"), 0);
@@ -552,14 +579,20 @@ async fn squash_replaces_the_first_migrations_on_databases_that_applied_all_part
         stdout.contains(&format!("applied  {s}")) && stdout.contains("(squashed: "),
         "{stdout}"
     );
-    assert!(stdout.contains(&format!("applied  {d}")) && !stdout.contains("MISSING"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("applied  {d}")) && !stdout.contains("MISSING"),
+        "{stdout}"
+    );
     let (stdout, _) = run(on(&full, &dir).args(["status", "--json"]), 0);
     let status = json(&stdout);
     assert_eq!(status["migrations"][0]["revision"], s.as_str());
     assert_eq!(status["migrations"][0]["squashed"], true);
     assert_eq!(status["migrations"][0]["replaces"], serde_json::json!([a, b, c]));
     let (stdout, _) = run(on(&full, &dir).arg("apply"), 0);
-    assert!(stdout.contains(&format!("already up to date (at revision {d})")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("already up to date (at revision {d})")),
+        "{stdout}"
+    );
     assert_eq!(history(&full).await, history_before);
     let (_, stderr) = run(on(&full, &dir).args(["apply", "--to", &b]), 1);
     assert!(stderr.contains(&format!("was squashed into {s}")), "{stderr}");
@@ -568,8 +601,9 @@ async fn squash_replaces_the_first_migrations_on_databases_that_applied_all_part
     for command in ["apply", "rollback"] {
         let (_, stderr) = run(on(&partly, &dir).arg(command), 1);
         assert!(
-            stderr.contains(&format!("squashes the 3 migrations up to {c}, but the database applied only 1 of them ({a})"))
-                && stderr.contains(&format!("`migrate-host apply --to {c}`")),
+            stderr.contains(&format!(
+                "squashes the 3 migrations up to {c}, but the database applied only 1 of them ({a})"
+            )) && stderr.contains(&format!("`migrate-host apply --to {c}`")),
             "{command}: {stderr}"
         );
     }
@@ -578,7 +612,10 @@ async fn squash_replaces_the_first_migrations_on_databases_that_applied_all_part
     // A new database applies the squash alone, then what follows: the same schema.
     let fresh = TestDatabase::create(&dir).await.unwrap();
     let (stdout, _) = run(on(&fresh, &dir).arg("apply"), 0);
-    assert!(stdout.contains(&format!("applied 2 migration(s); now at revision {d}")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("applied 2 migration(s); now at revision {d}")),
+        "{stdout}"
+    );
     assert_eq!(
         history(&fresh).await,
         [(s.clone(), "apply".to_owned()), (d.clone(), "apply".to_owned())]
@@ -590,10 +627,16 @@ async fn squash_replaces_the_first_migrations_on_databases_that_applied_all_part
     assert!(stdout.contains("rolled back 2 migration(s)"), "{stdout}");
     let tail: Vec<(String, String)> = history(&full).await.split_off(history_before.len());
     let rollback = |r: &String| (r.clone(), "rollback".to_owned());
-    assert_eq!(tail, [rollback(&d), rollback(&s), rollback(&c), rollback(&b), rollback(&a)]);
+    assert_eq!(
+        tail,
+        [rollback(&d), rollback(&s), rollback(&c), rollback(&b), rollback(&a)]
+    );
     assert!(!table_exists(&full, "users").await);
     let (stdout, _) = run(on(&full, &dir).arg("status"), 0);
-    assert!(stdout.contains(&format!("pending  {s}")) && !stdout.contains("MISSING"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("pending  {s}")) && !stdout.contains("MISSING"),
+        "{stdout}"
+    );
     run(on(&full, &dir).arg("apply"), 0);
     same_schema(&full, &fresh);
 
@@ -633,17 +676,26 @@ async fn baseline_adopts_a_database_of_many_kinds_and_a_new_database_applies_it(
 
     let (stdout, _) = run(on(&existing, &dir).arg("baseline"), 0);
     let revision = written_revision(&stdout);
-    assert!(stdout.contains(&format!("recorded {revision} as applied here without running it")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("recorded {revision} as applied here without running it")),
+        "{stdout}"
+    );
     assert_eq!(history(&existing).await, [(revision.clone(), "apply".to_owned())]);
     let lib = std::fs::read_to_string(source_of(&dir, &revision)).unwrap();
     assert!(lib.contains("Err(Error::msg("), "{lib}");
     let (stdout, _) = run(on(&existing, &dir).arg("status"), 0);
     assert!(stdout.contains(&format!("applied  {revision}")), "{stdout}");
     let (stdout, _) = run(on(&existing, &dir).arg("apply"), 0);
-    assert!(stdout.contains(&format!("already up to date (at revision {revision})")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("already up to date (at revision {revision})")),
+        "{stdout}"
+    );
     // Its down refuses, saying why; nothing changes.
     let (_, stderr) = run(on(&existing, &dir).arg("rollback"), 1);
-    assert!(stderr.contains("this migration is a baseline") && stderr.contains("--down-drops"), "{stderr}");
+    assert!(
+        stderr.contains("this migration is a baseline") && stderr.contains("--down-drops"),
+        "{stderr}"
+    );
     assert!(table_exists(&existing, "box").await);
     // Again: refused, the database has a history (and the directory a migration).
     let (_, stderr) = run(on(&existing, &dir).arg("baseline"), 1);
@@ -657,7 +709,10 @@ async fn baseline_adopts_a_database_of_many_kinds_and_a_new_database_applies_it(
     // A new database gets the same schema from it.
     let fresh = TestDatabase::create(&dir).await.unwrap();
     let (stdout, _) = run(on(&fresh, &dir).arg("apply"), 0);
-    assert!(stdout.contains(&format!("applied 1 migration(s); now at revision {revision}")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("applied 1 migration(s); now at revision {revision}")),
+        "{stdout}"
+    );
     same_schema(&fresh, &existing);
     fresh.drop().await.unwrap();
     existing.drop().await.unwrap();

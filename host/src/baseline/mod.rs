@@ -121,7 +121,12 @@ pub async fn baseline(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
         scratch
             .apply_component(runtime()?, &name, &bytes)
             .await
-            .with_context(|| format!("applying the baseline migration to an empty database (its source is kept in {})", staged.root().display()))?;
+            .with_context(|| {
+                format!(
+                    "applying the baseline migration to an empty database (its source is kept in {})",
+                    staged.root().display()
+                )
+            })?;
         let (made, original) = (scratch::schema_dump(scratch.url())?, scratch::schema_dump(options.url)?);
         if let Some(difference) = scratch::difference(&made, &original, "what the migration makes", "the database") {
             bail!(

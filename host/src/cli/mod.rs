@@ -347,6 +347,12 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         {
             let built = build::build(&source.dir, cli.quiet)?;
             printer.built(&built);
+            let runtime = Runtime::new(cli.limits.limits()?, cli.limits.cache_dir())?;
+            for (file, squash) in crate::workspace::prune_squashed(&runtime, &source.dir).await? {
+                if !cli.quiet {
+                    println!("   removed  {} (squashed into {squash})", file.display());
+                }
+            }
         }
         return Ok(());
     }
@@ -422,7 +428,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 if done.down_drops {
                     println!("its down drops everything (--down-drops)");
                 } else {
-                    println!("its down refuses (the database existed before it); --down-drops makes it drop everything");
+                    println!(
+                        "its down refuses (the database existed before it); --down-drops makes it drop everything"
+                    );
                 }
                 println!("commit it: a new database gets this schema with `migrate-host apply`");
             }
@@ -504,7 +512,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
 /// `squash`: needs no database, only a server for its scratch databases.
 async fn squash(cli: &Cli, to: &str, message: Option<&str>, shadow_url: Option<&str>) -> anyhow::Result<()> {
     let Some(server) = shadow_url.or(cli.database_url.as_deref()) else {
-        bail!("squash needs a server for its scratch databases: pass --shadow-url or --database-url (or set DATABASE_URL)");
+        bail!(
+            "squash needs a server for its scratch databases: pass --shadow-url or --database-url (or set DATABASE_URL)"
+        );
     };
     let limits = cli.limits.limits()?;
     let sources = sources(cli, &limits)?;
@@ -542,7 +552,10 @@ async fn squash(cli: &Cli, to: &str, message: Option<&str>, shadow_url: Option<&
             println!("   removed  {}", removed.display());
         }
         if let Some(next) = &done.next {
-            println!("{next} now follows {} (its parent, {to}, is replaced by it)", done.revision);
+            println!(
+                "{next} now follows {} (its parent, {to}, is replaced by it)",
+                done.revision
+            );
         }
         println!(
             "commit it; databases that applied them take {} as applied, new ones apply it alone",

@@ -109,7 +109,10 @@ pub fn migration_rs(meta: &Meta, up: &[Action], down: &Down<'_>, origin: &Origin
         )
     };
     let down = match down {
-        Down::Actions(actions) => format!("    fn down() -> Result<()> {{\n{}        Ok(())\n    }}\n", body(actions)),
+        Down::Actions(actions) => format!(
+            "    fn down() -> Result<()> {{\n{}        Ok(())\n    }}\n",
+            body(actions)
+        ),
         Down::Refuse { why } => format!(
             "{}    fn down() -> Result<()> {{\n        Err(Error::msg({}))\n    }}\n",
             doc_lines(why, "    "),

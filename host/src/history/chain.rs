@@ -93,13 +93,19 @@ pub fn order(links: &[Link]) -> Result<Vec<&Link>, ChainError> {
         if let Some(declaring) = by_revision.get(replaced) {
             problems.push(format!(
                 "{} declares revision {replaced}, which the squash migration {} ({}) replaces: delete it (squash \
-                 removes the migrations it replaces; git keeps them)",
+                 removed its source; a component left behind, as build outputs are after a pull, is removed by \
+                 `migrate-host build`)",
                 declaring.origin, squash.revision, squash.origin
             ));
         }
     }
+    // Those are the only problem such a leftover makes.
+    let links: Vec<&Link> = links
+        .iter()
+        .filter(|l| !replaced_by.contains_key(l.revision.as_str()))
+        .collect();
     let mut children: HashMap<Option<&str>, Vec<&Link>> = HashMap::new();
-    for link in links {
+    for &link in &links {
         let parent = effective_parent(link, &replaced_by);
         children.entry(parent).or_default().push(link);
         if let Some(parent) = parent
@@ -190,7 +196,11 @@ fn replaced_by<'l>(links: &'l [Link], problems: &mut Vec<String>) -> HashMap<&'l
 /// that replaces the one it names.
 fn effective_parent<'l>(link: &'l Link, replaced_by: &HashMap<&str, &'l Link>) -> Option<&'l str> {
     let parent = link.parent.as_deref()?;
-    Some(replaced_by.get(parent).map_or(parent, |squash| squash.revision.as_str()))
+    Some(
+        replaced_by
+            .get(parent)
+            .map_or(parent, |squash| squash.revision.as_str()),
+    )
 }
 
 /// The parent each link follows ([`order`]'s view: a parent that a squash
@@ -519,8 +529,11 @@ mod tests {
         assert_eq!(revisions(&chain), ["s", "c", "d"]);
         let states = |applied: &[Applied]| {
             let r = reconcile(&chain, applied);
-            let states: Vec<(String, State, bool)> =
-                r.entries.iter().map(|e| (e.revision.clone(), e.state, e.squashed)).collect();
+            let states: Vec<(String, State, bool)> = r
+                .entries
+                .iter()
+                .map(|e| (e.revision.clone(), e.state, e.squashed))
+                .collect();
             (states, r.problems())
         };
         // Applied before the squash, up to the newest: the squash is applied, nothing is missing.
@@ -550,7 +563,10 @@ mod tests {
         assert!(states(&[]).1.is_empty());
         // What a squash replaces may not be declared still, nor replaced twice.
         let err = |links: &[Link]| order(links).unwrap_err().problems.join("\n");
-        assert!(err(&[squash("s", &["a"]), link("a", None)]).contains("delete it"));
+        // A component left behind: that is the one problem it makes.
+        let leftover = order(&[squash("s", &["a"]), link("a", None), link("b", Some("a"))]).unwrap_err();
+        assert_eq!(leftover.problems.len(), 1, "{leftover}");
+        assert!(leftover.problems[0].contains("delete it"), "{leftover}");
         assert!(err(&[squash("s", &["a"]), squash("t", &["a"])]).contains("replaced by two squash migrations"));
         assert_eq!(effective_parents(&links)["c"].as_deref(), Some("s"));
     }

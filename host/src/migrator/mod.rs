@@ -497,8 +497,15 @@ impl Migrator {
                 } else {
                     Vec::new()
                 };
-                self.run_one(migration, chain.source, Direction::Down, options.dry_run, &also, on_event)
-                    .await?;
+                self.run_one(
+                    migration,
+                    chain.source,
+                    Direction::Down,
+                    options.dry_run,
+                    &also,
+                    on_event,
+                )
+                .await?;
                 report
                     .ran
                     .push((migration.revision().to_owned(), migration.message().to_owned()));
@@ -593,7 +600,10 @@ impl Migrator {
             .flat_map(|c| &c.migrations)
             .find(|m| m.revision() == revision)
         else {
-            bail!("baseline {revision}: no migration in {} has that revision", self.where_());
+            bail!(
+                "baseline {revision}: no migration in {} has that revision",
+                self.where_()
+            );
         };
         self.locked(&mut |_| {}, false, async |_| {
             let rows = history::count(&self.client).await?;

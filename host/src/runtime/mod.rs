@@ -332,7 +332,9 @@ impl Runtime {
                         .ok_or_else(|| wasmtime::format_err!("it exports {SQUASH_INTERFACE} without `replaces`"))?;
                     let replaces = instance
                         .get_typed_func::<(), (Vec<String>,)>(&mut store, &function)
-                        .map_err(|e| wasmtime::format_err!("its {SQUASH_INTERFACE} `replaces` has another type: {e}"))?;
+                        .map_err(|e| {
+                            wasmtime::format_err!("its {SQUASH_INTERFACE} `replaces` has another type: {e}")
+                        })?;
                     replaces.call_async(&mut store, ()).await?.0
                 }
             };

@@ -118,10 +118,7 @@ pub fn schema_dump(url: &str) -> anyhow::Result<Vec<String>> {
             )
         })?;
     if !output.status.success() {
-        bail!(
-            "pg_dump failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim_end()
-        );
+        bail!("pg_dump failed: {}", String::from_utf8_lossy(&output.stderr).trim_end());
     }
     let dump = String::from_utf8(output.stdout).context("pg_dump printed something that is not UTF-8")?;
     statements(&dump)
@@ -210,7 +207,11 @@ pub fn difference(got: &[String], want: &[String], got_name: &str, want_name: &s
     };
     let (extra, missing) = (only(got, want), only(want, got));
     let show = |list: &[String]| {
-        let mut shown: Vec<String> = list.iter().take(5).map(|s| format!("    {}", s.replace('\n', "\n    "))).collect();
+        let mut shown: Vec<String> = list
+            .iter()
+            .take(5)
+            .map(|s| format!("    {}", s.replace('\n', "\n    ")))
+            .collect();
         if list.len() > 5 {
             shown.push(format!("    ... and {} more", list.len() - 5));
         }
@@ -250,6 +251,9 @@ mod tests {
         let b = vec!["A;".to_owned(), "C;".to_owned()];
         assert_eq!(difference(&a, &a, "a", "b"), None);
         let d = difference(&a, &b, "the range", "the squash").unwrap();
-        assert!(d.contains("only in the range:\n    B;") && d.contains("only in the squash:\n    C;"), "{d}");
+        assert!(
+            d.contains("only in the range:\n    B;") && d.contains("only in the squash:\n    C;"),
+            "{d}"
+        );
     }
 }

@@ -95,7 +95,11 @@ pub async fn squash(options: &Options<'_>) -> anyhow::Result<Squashed> {
                 squash.revision
             );
         }
-        bail!("squash --to {}: no migration in {} has that revision", options.to, dir.display());
+        bail!(
+            "squash --to {}: no migration in {} has that revision",
+            options.to,
+            dir.display()
+        );
     };
     if last == 0 {
         bail!(
@@ -149,8 +153,13 @@ pub async fn squash(options: &Options<'_>) -> anyhow::Result<Squashed> {
         fresh
             .apply_component(runtime()?, &name, &bytes)
             .await
-            .with_context(|| format!("applying the squashed migration to an empty database (its source is kept in {kept})"))?;
-        let (want, got) = (scratch::schema_dump(replayed.url())?, scratch::schema_dump(fresh.url())?);
+            .with_context(|| {
+                format!("applying the squashed migration to an empty database (its source is kept in {kept})")
+            })?;
+        let (want, got) = (
+            scratch::schema_dump(replayed.url())?,
+            scratch::schema_dump(fresh.url())?,
+        );
         if let Some(difference) = scratch::difference(&got, &want, "what the squash makes", "what the range makes") {
             bail!(
                 "the squashed migration does not make the schema the {} migrations up to {} make (pg_dump \

@@ -294,6 +294,27 @@ pub async fn migrations(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<Dec
     Ok(declared)
 }
 
+/// Removes from `dir` the components of migrations a squash replaced that
+/// were left behind: a component with no source beside it whose revision
+/// a migration of the directory replaces (`build`'s outputs are not in git,
+/// so a pull that removes a squashed migration's source leaves its
+/// component). Returns each file removed, with the squash that replaces it.
+pub async fn prune_squashed(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let all = migrations(runtime, dir).await?;
+    let replaced: std::collections::HashMap<&str, &str> = all
+        .iter()
+        .flat_map(|d| d.replaces.iter().map(move |r| (r.as_str(), d.revision.as_str())))
+        .collect();
+    let mut removed = Vec::new();
+    for declared in all.iter().filter(|d| !d.has_source) {
+        if let Some(squash) = replaced.get(declared.revision.as_str()) {
+            std::fs::remove_file(&declared.file).with_context(|| format!("removing {}", declared.file.display()))?;
+            removed.push((declared.file.clone(), (*squash).to_owned()));
+        }
+    }
+    Ok(removed)
+}
+
 /// What [`rebase`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rebased {

@@ -132,7 +132,8 @@ fn find(text: &str, lang: Lang) -> anyhow::Result<Found> {
         }
     };
     let replaces = match lang {
-        Lang::Rust => replaces(text, &code).context("`const REPLACES` must be a list of plain string literals, as in `&[\"20261101090000\", \"20261102090000\"]`")?,
+        Lang::Rust => replaces(text, &code)
+            .context("`const REPLACES` must be a list of plain string literals, as in `&[\"20261101090000\"]`")?,
         Lang::Js => Vec::new(),
     };
     Ok(Found {
@@ -387,6 +388,13 @@ mod tests {
                     const MESSAGE: &'static str = r#\"const PARENT\"#;\n    fn up() { let _ = '\"'; }\n}\n";
         let found = find(rust, Lang::Rust).unwrap();
         assert_eq!((found.revision.as_str(), found.parent.as_deref()), ("r2", Some("r1")));
+        assert!(found.replaces.is_empty());
+        let squash = "impl Migration for S {\n    const REVISION: &'static str = \"s\";\n    \
+                      const PARENT: Option<&'static str> = None;\n    // const REPLACES: &[&str] = &[\"x\"];\n    \
+                      const REPLACES: &'static [&'static str] = &[\n        \"r1\", // first\n        \"r2\",\n    ];\n}\n";
+        assert_eq!(find(squash, Lang::Rust).unwrap().replaces, ["r1", "r2"]);
+        let bad = squash.replace("\"r2\",", "R2,");
+        assert!(format!("{:#}", find(&bad, Lang::Rust).unwrap_err()).contains("`const REPLACES` must be a list"));
         let js = "export const migration = { metadata() { return { message: `parent: ${1}`, revision: 'r2', parent:'r1' }; } };";
         let found = find(js, Lang::Js).unwrap();
         assert_eq!((found.revision.as_str(), found.parent.as_deref()), ("r2", Some("r1")));
