@@ -440,3 +440,294 @@ async fn check_replays_a_sandboxed_source_too_and_leaves_no_role_behind() {
     assert!(stdout.contains("  add-table auth.users"), "{stdout}");
     db.drop().await.unwrap();
 }
+
+/// Writes `up` and `down` (SDK calls, each ending in `?;`) into the
+/// migration `new` scaffolded for `revision`.
+fn fill(dir: &Path, revision: &str, up: &str, down: &str) {
+    let file = source_of(dir, revision);
+    let mut source = std::fs::read_to_string(&file).unwrap();
+    for (function, body) in [("fn up() -> Result<()> {", up), ("fn down() -> Result<()> {", down)] {
+        let start = source
+            .find(function)
+            .unwrap_or_else(|| panic!("no {function}: {source}"))
+            + function.len();
+        let end = start + source[start..].find("Ok(())").unwrap();
+        source.replace_range(start..end, &format!("\n        {body}\n        "));
+    }
+    std::fs::write(&file, source).unwrap();
+}
+
+/// The revision a `wrote ... (N step(s), revision R)` line names.
+fn written_revision(stdout: &str) -> String {
+    stdout
+        .split(", revision ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no revision in {stdout}"))
+        .to_owned()
+}
+
+/// The databases' schemas as pg_dump shows them, compared.
+fn same_schema(got: &TestDatabase, want: &TestDatabase) {
+    if let Some(difference) = dump_difference(&schema_dump(got.url()), &schema_dump(want.url())) {
+        panic!("{difference}");
+    }
+}
+
+#[tokio::test]
+async fn squash_replaces_the_first_migrations_on_databases_that_applied_all_part_or_none_of_them() {
+    let (_tmp, dir) = project();
+    let a = new(&dir, "users", "rust");
+    fill(
+        &dir,
+        &a,
+        r#"add_table("users", [column("id", ty::bigint()).not_null(), column("email", ty::text())])?;
+        add_constraint("users", "users_pkey", primary_key(["id"]))?;"#,
+        r#"drop_table("users")?;"#,
+    );
+    let b = new(&dir, "nicknames", "rust");
+    fill(
+        &dir,
+        &b,
+        r#"add_column("users", column("nick", ty::varchar(40)))?;
+        add_index(index("users_nick_idx", "users", ["nick"]))?;"#,
+        r#"drop_index("users_nick_idx")?;
+        drop_column("users", "nick")?;"#,
+    );
+    let c = new(&dir, "notes", "js");
+    std::fs::write(
+        source_of(&dir, &c),
+        std::fs::read_to_string(source_of(&dir, &c)).unwrap().replace(
+            "  up() {\n",
+            "  up() {\n    actions.execute(\"CREATE TABLE notes (id integer PRIMARY KEY, author bigint REFERENCES users (id))\", []);\n",
+        ).replace(
+            "  down() {\n",
+            "  down() {\n    actions.execute(\"DROP TABLE notes\", []);\n",
+        ),
+    )
+    .unwrap();
+    let d = new(&dir, "note bodies", "rust");
+    fill(
+        &dir,
+        &d,
+        r#"add_column("notes", column("body", ty::text()).not_null().default("empty"))?;"#,
+        r#"drop_column("notes", "body")?;"#,
+    );
+    run(bin().arg("--dir").arg(&dir).arg("build"), 0);
+    // Before the squash: one database applied everything, one only the first migration.
+    let full = TestDatabase::create(&dir).await.unwrap();
+    run(on(&full, &dir).arg("apply"), 0);
+    let partly = TestDatabase::create(&dir).await.unwrap();
+    run(on(&partly, &dir).args(["apply", "--to", &a]), 0);
+    let history_before = history(&full).await;
+    // What a pull of the squash leaves in a clone: the component, which git does not track.
+    let component_of = |revision: &str| {
+        let krate = source_of(&dir, revision).parent().unwrap().parent().unwrap().to_owned();
+        dir.join(format!("{}.wasm", krate.file_name().unwrap().to_string_lossy()))
+    };
+    let (leftover, leftover_bytes) = (component_of(&a), std::fs::read(component_of(&a)).unwrap());
+
+    let server = migrate_host::testing::server_url();
+    let mut squash = bin();
+    squash
+        .arg("--dir")
+        .arg(&dir)
+        .args(["squash", "--to", &c, "--shadow-url", &server]);
+    let (stdout, _) = run(&mut squash, 0);
+    let s = written_revision(&stdout);
+    assert!(
+        stdout.contains(&format!("it replaces 3 migration(s): {a}, {b}, {c}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("{d} now follows {s}")), "{stdout}");
+    // The replaced sources and components are gone; the next one is untouched.
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("20"))
+        .collect();
+    for gone in [&a, &b, &c] {
+        assert!(!names.iter().any(|n| n.starts_with(gone.as_str())), "{gone}: {names:?}");
+    }
+    let squashed = sources::read(&source_of(&dir, &s)).unwrap();
+    assert_eq!(squashed.replaces, [a.clone(), b.clone(), c.clone()]);
+    assert_eq!(squashed.parent, None);
+    assert_eq!(sources::read(&source_of(&dir, &d)).unwrap().parent, Some(c.clone()));
+    assert!(component_of(&s).is_file() && !leftover.exists());
+    // Nothing to build: the squash is built, and the next migration did not change.
+    let (stdout, _) = run(bin().arg("--dir").arg(&dir).arg("build"), 0);
+    assert!(!stdout.contains("     built  "), "{stdout}");
+    // A component left behind is named, and `build` removes it.
+    std::fs::write(&leftover, &leftover_bytes).unwrap();
+    let (_, stderr) = run(on(&full, &dir).arg("status"), 1);
+    assert!(
+        stderr.contains(&format!("declares revision {a}, which the squash migration {s}"))
+            && stderr.contains("`migrate-host build`")
+            && !stderr.contains("same parent"),
+        "{stderr}"
+    );
+    let (stdout, _) = run(bin().arg("--dir").arg(&dir).arg("build"), 0);
+    assert!(
+        stdout.contains(&format!("   removed  {} (squashed into {s})", leftover.display())),
+        "{stdout}"
+    );
+    assert!(!leftover.exists());
+
+    // Applied it all before: the squash counts as applied, nothing runs, nothing is recorded.
+    let (stdout, _) = run(on(&full, &dir).arg("status"), 0);
+    assert!(
+        stdout.contains(&format!("applied  {s}")) && stdout.contains("(squashed: "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("applied  {d}")) && !stdout.contains("MISSING"),
+        "{stdout}"
+    );
+    let (stdout, _) = run(on(&full, &dir).args(["status", "--json"]), 0);
+    let status = json(&stdout);
+    assert_eq!(status["migrations"][0]["revision"], s.as_str());
+    assert_eq!(status["migrations"][0]["squashed"], true);
+    assert_eq!(status["migrations"][0]["replaces"], serde_json::json!([a, b, c]));
+    let (stdout, _) = run(on(&full, &dir).arg("apply"), 0);
+    assert!(
+        stdout.contains(&format!("already up to date (at revision {d})")),
+        "{stdout}"
+    );
+    assert_eq!(history(&full).await, history_before);
+    let (_, stderr) = run(on(&full, &dir).args(["apply", "--to", &b]), 1);
+    assert!(stderr.contains(&format!("was squashed into {s}")), "{stderr}");
+
+    // Applied only part of it: refused, saying what to do.
+    for command in ["apply", "rollback"] {
+        let (_, stderr) = run(on(&partly, &dir).arg(command), 1);
+        assert!(
+            stderr.contains(&format!(
+                "squashes the 3 migrations up to {c}, but the database applied only 1 of them ({a})"
+            )) && stderr.contains(&format!("`migrate-host apply --to {c}`")),
+            "{command}: {stderr}"
+        );
+    }
+    assert_eq!(history(&partly).await.len(), 1);
+
+    // A new database applies the squash alone, then what follows: the same schema.
+    let fresh = TestDatabase::create(&dir).await.unwrap();
+    let (stdout, _) = run(on(&fresh, &dir).arg("apply"), 0);
+    assert!(
+        stdout.contains(&format!("applied 2 migration(s); now at revision {d}")),
+        "{stdout}"
+    );
+    assert_eq!(
+        history(&fresh).await,
+        [(s.clone(), "apply".to_owned()), (d.clone(), "apply".to_owned())]
+    );
+    same_schema(&fresh, &full);
+
+    // Rolling the squash back where it never ran rolls back what it replaces with it.
+    let (stdout, _) = run(on(&full, &dir).args(["rollback", "--steps", "2"]), 0);
+    assert!(stdout.contains("rolled back 2 migration(s)"), "{stdout}");
+    let tail: Vec<(String, String)> = history(&full).await.split_off(history_before.len());
+    let rollback = |r: &String| (r.clone(), "rollback".to_owned());
+    assert_eq!(
+        tail,
+        [rollback(&d), rollback(&s), rollback(&c), rollback(&b), rollback(&a)]
+    );
+    assert!(!table_exists(&full, "users").await);
+    let (stdout, _) = run(on(&full, &dir).arg("status"), 0);
+    assert!(
+        stdout.contains(&format!("pending  {s}")) && !stdout.contains("MISSING"),
+        "{stdout}"
+    );
+    run(on(&full, &dir).arg("apply"), 0);
+    same_schema(&full, &fresh);
+
+    // The next migration goes after the head, as before.
+    let e = new(&dir, "after the squash", "rust");
+    assert_eq!(sources::read(&source_of(&dir, &e)).unwrap().parent, Some(d.clone()));
+    for db in [full, partly, fresh] {
+        db.drop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn baseline_adopts_a_database_of_many_kinds_and_a_new_database_applies_it() {
+    let server = TestDatabase::create(example_dir()).await.unwrap();
+    // The role the grants and the policies name (roles are per server).
+    server
+        .client()
+        .batch_execute(
+            "DO $$ BEGIN CREATE ROLE migrate_host_test_reader;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
+        )
+        .await
+        .unwrap();
+    server.drop().await.unwrap();
+    let (_tmp, dir) = project();
+    let existing = TestDatabase::create(&dir).await.unwrap();
+    existing
+        .client()
+        .batch_execute(&format!(
+            "{}{}\nCOMMENT ON TABLE blog.author IS 'who writes';\n\
+             COMMENT ON COLUMN box.label IS 'sorted as numbers';\n",
+            schemas::SCHEMA,
+            schemas::MORE
+        ))
+        .await
+        .unwrap();
+
+    let (stdout, _) = run(on(&existing, &dir).arg("baseline"), 0);
+    let revision = written_revision(&stdout);
+    assert!(
+        stdout.contains(&format!("recorded {revision} as applied here without running it")),
+        "{stdout}"
+    );
+    assert_eq!(history(&existing).await, [(revision.clone(), "apply".to_owned())]);
+    let lib = std::fs::read_to_string(source_of(&dir, &revision)).unwrap();
+    assert!(lib.contains("Err(Error::msg("), "{lib}");
+    let (stdout, _) = run(on(&existing, &dir).arg("status"), 0);
+    assert!(stdout.contains(&format!("applied  {revision}")), "{stdout}");
+    let (stdout, _) = run(on(&existing, &dir).arg("apply"), 0);
+    assert!(
+        stdout.contains(&format!("already up to date (at revision {revision})")),
+        "{stdout}"
+    );
+    // Its down refuses, saying why; nothing changes.
+    let (_, stderr) = run(on(&existing, &dir).arg("rollback"), 1);
+    assert!(
+        stderr.contains("this migration is a baseline") && stderr.contains("--down-drops"),
+        "{stderr}"
+    );
+    assert!(table_exists(&existing, "box").await);
+    // Again: refused, the database has a history (and the directory a migration).
+    let (_, stderr) = run(on(&existing, &dir).arg("baseline"), 1);
+    assert!(stderr.contains("already has a migration history"), "{stderr}");
+    let other = TestDatabase::create(&dir).await.unwrap();
+    other.client().batch_execute("CREATE TABLE t (id int)").await.unwrap();
+    let (_, stderr) = run(on(&other, &dir).arg("baseline"), 1);
+    assert!(stderr.contains("already holds migrations"), "{stderr}");
+    other.drop().await.unwrap();
+
+    // A new database gets the same schema from it.
+    let fresh = TestDatabase::create(&dir).await.unwrap();
+    let (stdout, _) = run(on(&fresh, &dir).arg("apply"), 0);
+    assert!(
+        stdout.contains(&format!("applied 1 migration(s); now at revision {revision}")),
+        "{stdout}"
+    );
+    same_schema(&fresh, &existing);
+    fresh.drop().await.unwrap();
+    existing.drop().await.unwrap();
+
+    // With --down-drops, down drops everything it made.
+    let (_tmp2, dir2) = project();
+    let small = TestDatabase::create(&dir2).await.unwrap();
+    small
+        .client()
+        .batch_execute("CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE t (id int PRIMARY KEY, m mood)")
+        .await
+        .unwrap();
+    let (stdout, _) = run(on(&small, &dir2).args(["baseline", "--down-drops", "-m", "adopt"]), 0);
+    assert!(stdout.contains("its down drops everything"), "{stdout}");
+    run(on(&small, &dir2).arg("rollback"), 0);
+    assert!(!table_exists(&small, "t").await && !type_exists(&small, "mood").await);
+    small.drop().await.unwrap();
+}

@@ -6,6 +6,8 @@
 //! that can only ask for actions. Modules, from the command line down:
 //!
 //! - [`cli`]: the `migrate-host` command line: arguments and the one printer;
+//! - [`squash`]: `squash`: one migration in place of the first ones of the chain, proved in scratch databases;
+//! - [`baseline`]: `baseline`: a database never managed, adopted as the first migration (recorded, not run);
 //! - [`check`]: `check`, for CI: the database, the migrations (replayed into a scratch database) and the declared schema compared;
 //! - [`generate`]: the front half `plan` and `generate` share, and writing a migration crate;
 //! - [`workspace`]: a migrations directory's files: `init`, `new`, the revision and parent each source declares, `rebase`;
@@ -19,6 +21,7 @@
 //! - [`lint`]: the hazards of each step;
 //! - [`codegen`]: actions → the Rust source of a migration;
 //! - [`diff`]: schema × schema → actions, in explicit phases, every field of the model compared;
+//! - [`scratch`]: scratch databases for proofs: made, migrations applied, compared by `pg_dump -s`, dropped;
 //! - [`shadow`]: throwaway databases: the declared schema loaded (or read from a database), a plan rehearsed;
 //! - [`schema`]: the in-memory model of a database and catalog introspection;
 //! - [`actions`]: the `Action` type, its facts (grant, texts, hazard) and the SQL it becomes;
@@ -27,6 +30,7 @@
 //! - [`digest`]: the SHA-256 every identity is made of.
 
 pub mod actions;
+pub mod baseline;
 pub mod build;
 pub mod check;
 pub mod cli;
@@ -41,8 +45,10 @@ pub mod pg;
 pub mod policy;
 pub mod runtime;
 pub mod schema;
+pub mod scratch;
 pub mod shadow;
 pub mod source;
+pub mod squash;
 pub mod testing;
 pub mod wit;
 pub mod workspace;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod schemas;
 
 use migrate_host::actions::Action;
 use migrate_host::runtime::Limits;

@@ -179,6 +179,13 @@ impl Staged {
     /// workspace is removed. When cargo fails, nothing is moved and the
     /// staging workspace is left for a look.
     pub fn build(self, quiet: bool) -> anyhow::Result<Built> {
+        let bytes = self.compile(quiet)?;
+        self.place(&bytes)
+    }
+
+    /// The first half of [`Staged::build`]: the component, its source
+    /// digest embedded, built where the crate is staged; nothing is moved.
+    pub fn compile(&self, quiet: bool) -> anyhow::Result<Vec<u8>> {
         let krate = self.crate_dir();
         let target = self.dir.join(&self.name);
         if target.exists() {
@@ -203,14 +210,24 @@ impl Staged {
             bail!("cargo built no component for {}", krate.display());
         };
         let bytes = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
-        let bytes = identity::embed(&bytes, &digest)
-            .with_context(|| format!("embedding the source digest of {}", krate.display()))?;
+        identity::embed(&bytes, &digest).with_context(|| format!("embedding the source digest of {}", krate.display()))
+    }
+
+    /// The second half of [`Staged::build`]: the crate moved to
+    /// `<dir>/<name>`, `bytes` (what [`Staged::compile`] made) written
+    /// beside it as its component, the staging workspace removed.
+    pub fn place(self, bytes: &[u8]) -> anyhow::Result<Built> {
+        let krate = self.crate_dir();
+        let target = self.dir.join(&self.name);
+        if target.exists() {
+            bail!("{} already exists", target.display());
+        }
         // The crate first: a crate without its component is built by the
         // next `build`, a component without its crate would be a migration
         // with no source.
         move_dir(&krate, &target)?;
         let component = self.dir.join(format!("{}.wasm", self.name));
-        write_if_changed(&bytes, &component)?;
+        write_if_changed(bytes, &component)?;
         // The workspace's first lock file, when it had none: the next build
         // resolves the same versions.
         let lock = self.dir.join("Cargo.lock");

@@ -31,7 +31,9 @@ Examples:
   migrate-host rebase 20261202110000          after a merge, put that migration after the newest one
   migrate-host plan --schema schema.sql       the SQL that would bring the database to schema.sql
   migrate-host generate -m \"add views\"       write and build that migration
-  migrate-host check                          in CI: 0 in sync, 2 the database differs, 3 the migrations do";
+  migrate-host check                          in CI: 0 in sync, 2 the database differs, 3 the migrations do
+  migrate-host squash --to 20261130090000     one migration in place of the first ones, up to that revision
+  migrate-host baseline                       adopt an existing database: its schema as the first migration";
 
 /// PostgreSQL schema migrations as sandboxed WebAssembly components.
 #[derive(Debug, Parser)]
@@ -227,6 +229,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Replace the migrations up to and including REVISION with one that makes the same schema (proved first).
+    Squash {
+        /// The newest migration to replace (the first ones of the chain, up to this one, are replaced).
+        #[arg(long, value_name = "REVISION")]
+        to: String,
+        /// What the new migration says it does [default: "squash of N migrations up to REVISION"].
+        #[arg(short, long)]
+        message: Option<String>,
+        /// Server (connection string) for the two scratch databases [default: the --database-url server].
+        #[arg(long, value_name = "URL")]
+        shadow_url: Option<String>,
+    },
+    /// Adopt a database migrate-host never managed: its schema as the first migration, recorded as applied.
+    Baseline {
+        /// What the migration says it does (also names it).
+        #[arg(short, long, default_value = "baseline")]
+        message: String,
+        /// Make `down` drop everything `up` makes (by default it refuses).
+        #[arg(long)]
+        down_drops: bool,
+        /// Server (connection string) for the scratch database [default: the --database-url server].
+        #[arg(long, value_name = "URL")]
+        shadow_url: Option<String>,
+    },
     /// List migrations: applied, pending, changed since applied, missing (-v: which were rebuilt).
     Status {
         /// Machine-readable output.
@@ -321,8 +347,22 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         {
             let built = build::build(&source.dir, cli.quiet)?;
             printer.built(&built);
+            let runtime = Runtime::new(cli.limits.limits()?, cli.limits.cache_dir())?;
+            for (file, squash) in crate::workspace::prune_squashed(&runtime, &source.dir).await? {
+                if !cli.quiet {
+                    println!("   removed  {} (squashed into {squash})", file.display());
+                }
+            }
         }
         return Ok(());
+    }
+    if let Command::Squash {
+        to,
+        message,
+        shadow_url,
+    } = &cli.command
+    {
+        return squash(&cli, to, message.as_deref(), shadow_url.as_deref()).await;
     }
     let Some(url) = cli.database_url.as_deref() else {
         bail!("no database given: pass --database-url or set DATABASE_URL");
@@ -349,8 +389,51 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         .await?
         .with_lock_retries(cli.limits.lock_retries);
     match cli.command {
-        Command::Init { .. } | Command::New { .. } | Command::Build | Command::Plan { .. } | Command::Check { .. } => {
+        Command::Init { .. }
+        | Command::New { .. }
+        | Command::Build
+        | Command::Plan { .. }
+        | Command::Check { .. }
+        | Command::Squash { .. } => {
             unreachable!("handled above")
+        }
+        Command::Baseline {
+            message,
+            down_drops,
+            shadow_url,
+        } => {
+            let options = crate::baseline::Options {
+                url,
+                shadow_url: shadow_url.as_deref(),
+                message: &message,
+                down_drops,
+                quiet: cli.quiet,
+                limits: cli.limits.limits()?,
+                cache_dir: cli.limits.cache_dir(),
+            };
+            let done = crate::baseline::baseline(&migrator, &options).await?;
+            if !cli.quiet {
+                println!(
+                    "wrote {} ({} step(s), revision {}) and built {}",
+                    done.crate_dir.display(),
+                    done.steps,
+                    done.revision,
+                    done.component.display()
+                );
+                println!(
+                    "applied to an empty database, it makes what pg_dump --schema-only shows of this one; recorded \
+                     {} as applied here without running it",
+                    done.revision
+                );
+                if done.down_drops {
+                    println!("its down drops everything (--down-drops)");
+                } else {
+                    println!(
+                        "its down refuses (the database existed before it); --down-drops makes it drop everything"
+                    );
+                }
+                println!("commit it: a new database gets this schema with `migrate-host apply`");
+            }
         }
         Command::Generate {
             message,
@@ -422,6 +505,62 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 printer.status(&status);
             }
         }
+    }
+    Ok(())
+}
+
+/// `squash`: needs no database, only a server for its scratch databases.
+async fn squash(cli: &Cli, to: &str, message: Option<&str>, shadow_url: Option<&str>) -> anyhow::Result<()> {
+    let Some(server) = shadow_url.or(cli.database_url.as_deref()) else {
+        bail!(
+            "squash needs a server for its scratch databases: pass --shadow-url or --database-url (or set DATABASE_URL)"
+        );
+    };
+    let limits = cli.limits.limits()?;
+    let sources = sources(cli, &limits)?;
+    let Some(source) = sources.iter().find(|s| !s.grant.sandboxed()) else {
+        bail!(
+            "every source in {} is sandboxed: squash rewrites a trusted one",
+            cli.config.display()
+        );
+    };
+    let done = crate::squash::squash(&crate::squash::Options {
+        dir: &source.dir,
+        server,
+        to,
+        message,
+        quiet: cli.quiet,
+        limits,
+        cache_dir: cli.limits.cache_dir(),
+    })
+    .await?;
+    if !cli.quiet {
+        println!(
+            "wrote {} ({} step(s), revision {}) and built {}",
+            done.crate_dir.display(),
+            done.steps,
+            done.revision,
+            done.component.display()
+        );
+        println!(
+            "it replaces {} migration(s): {}; the range replayed and the squash applied give the same pg_dump \
+             --schema-only",
+            done.replaces.len(),
+            done.replaces.join(", ")
+        );
+        for removed in &done.removed {
+            println!("   removed  {}", removed.display());
+        }
+        if let Some(next) = &done.next {
+            println!(
+                "{next} now follows {} (its parent, {to}, is replaced by it)",
+                done.revision
+            );
+        }
+        println!(
+            "commit it; databases that applied them take {} as applied, new ones apply it alone",
+            done.revision
+        );
     }
     Ok(())
 }

@@ -435,7 +435,9 @@ impl Printer {
                     .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
                     .unwrap_or_default();
                 let source = if plain { "" } else { m.source.as_str() };
-                let note = if self.verbose && m.rebuilt {
+                let note = if m.squashed {
+                    "  (squashed: the database applied the migrations it replaces)"
+                } else if self.verbose && m.rebuilt {
                     "  (rebuilt: same source, other bytes)"
                 } else {
                     ""

@@ -145,3 +145,34 @@ pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
         hazards: crate::lint::lint(&up),
     })
 }
+
+/// A migration crate written into a staging workspace of `dir` (made a
+/// workspace first if it is not one) and compiled there, not yet moved in:
+/// the caller checks the component, then [`crate::build::Staged::place`]s
+/// it. Returns the staging workspace and the component's bytes.
+pub fn stage_crate(
+    dir: &Path,
+    crate_name: &str,
+    lib_rs: &str,
+    quiet: bool,
+) -> anyhow::Result<(crate::build::Staged, Vec<u8>)> {
+    crate::workspace::ensure(dir)?;
+    let staged = crate::build::Staged::new(dir, crate_name)?;
+    let staged_dir = staged.crate_dir();
+    std::fs::create_dir_all(staged_dir.join("src")).with_context(|| format!("creating {}", staged_dir.display()))?;
+    let manifest = staged_dir.join("Cargo.toml");
+    std::fs::write(&manifest, codegen::cargo_toml(crate_name))
+        .with_context(|| format!("writing {}", manifest.display()))?;
+    let lib = staged_dir.join("src/lib.rs");
+    std::fs::write(&lib, lib_rs).with_context(|| format!("writing {}", lib.display()))?;
+    crate::workspace::format_source(&lib);
+    let bytes = staged.compile(quiet).with_context(|| {
+        format!(
+            "the written migration did not build, so nothing was added to {}; its source is kept in {} \
+             (please report this: written code should always build)",
+            dir.display(),
+            staged.root().display()
+        )
+    })?;
+    Ok((staged, bytes))
+}

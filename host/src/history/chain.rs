@@ -1,5 +1,11 @@
 //! The revision chain and its reconciliation with what the database has
 //! applied. Pure functions over plain data, tested without Postgres.
+//!
+//! A squash migration ([`Link::replaces`]) stands for the first migrations
+//! of a chain, which are no longer in the directory: a migration whose
+//! parent is one of them follows the squash, a database that applied them
+//! (up to the newest) has the squash applied without having run it, and
+//! their history rows are the squash's, not missing migrations'.
 
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -17,6 +23,8 @@ pub struct Link {
     pub bare_checksum: Option<String>,
     /// Where it came from (a file name), for messages.
     pub origin: String,
+    /// A squash migration's: the revisions it replaces, in chain order.
+    pub replaces: Vec<String>,
 }
 
 /// A revision the database has applied (its latest `apply` record), with
@@ -80,11 +88,28 @@ pub fn order(links: &[Link]) -> Result<Vec<&Link>, ChainError> {
             ));
         }
     }
+    let replaced_by = replaced_by(links, &mut problems);
+    for (replaced, squash) in &replaced_by {
+        if let Some(declaring) = by_revision.get(replaced) {
+            problems.push(format!(
+                "{} declares revision {replaced}, which the squash migration {} ({}) replaces: delete it (squash \
+                 removed its source; a component left behind, as build outputs are after a pull, is removed by \
+                 `migrate-host build`)",
+                declaring.origin, squash.revision, squash.origin
+            ));
+        }
+    }
+    // Those are the only problem such a leftover makes.
+    let links: Vec<&Link> = links
+        .iter()
+        .filter(|l| !replaced_by.contains_key(l.revision.as_str()))
+        .collect();
     let mut children: HashMap<Option<&str>, Vec<&Link>> = HashMap::new();
-    for link in links {
-        children.entry(link.parent.as_deref()).or_default().push(link);
-        if let Some(parent) = &link.parent
-            && !by_revision.contains_key(parent.as_str())
+    for &link in &links {
+        let parent = effective_parent(link, &replaced_by);
+        children.entry(parent).or_default().push(link);
+        if let Some(parent) = parent
+            && !by_revision.contains_key(parent)
         {
             problems.push(format!(
                 "{} (revision {}) has parent {parent}, which no migration declares",
@@ -150,6 +175,44 @@ pub fn order(links: &[Link]) -> Result<Vec<&Link>, ChainError> {
     Ok(chain)
 }
 
+/// Each revision a squash migration replaces, with that migration (a
+/// revision replaced by two is a problem).
+fn replaced_by<'l>(links: &'l [Link], problems: &mut Vec<String>) -> HashMap<&'l str, &'l Link> {
+    let mut replaced_by: HashMap<&str, &Link> = HashMap::new();
+    for link in links {
+        for replaced in &link.replaces {
+            if let Some(other) = replaced_by.insert(replaced, link) {
+                problems.push(format!(
+                    "revision {replaced} is replaced by two squash migrations: {} ({}) and {} ({})",
+                    other.revision, other.origin, link.revision, link.origin
+                ));
+            }
+        }
+    }
+    replaced_by
+}
+
+/// The parent `link` follows: the one it names, or the squash migration
+/// that replaces the one it names.
+fn effective_parent<'l>(link: &'l Link, replaced_by: &HashMap<&str, &'l Link>) -> Option<&'l str> {
+    let parent = link.parent.as_deref()?;
+    Some(
+        replaced_by
+            .get(parent)
+            .map_or(parent, |squash| squash.revision.as_str()),
+    )
+}
+
+/// The parent each link follows ([`order`]'s view: a parent that a squash
+/// migration replaces is that migration), by revision.
+pub fn effective_parents(links: &[Link]) -> HashMap<String, Option<String>> {
+    let replaced_by = replaced_by(links, &mut Vec::new());
+    links
+        .iter()
+        .map(|l| (l.revision.clone(), effective_parent(l, &replaced_by).map(str::to_owned)))
+        .collect()
+}
+
 /// Where one revision stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -172,10 +235,29 @@ pub struct Entry {
     pub state: State,
     /// Index into the chain; none for `Missing`.
     pub chain_index: Option<usize>,
+    /// Its latest `apply` record; for a squash migration applied through
+    /// the revisions it replaces, the newest of theirs.
     pub applied: Option<Applied>,
     /// Applied, from the same source as the component applied, but not its
     /// bytes.
     pub rebuilt: bool,
+    /// A squash migration that the database has through the revisions it
+    /// replaces (applied before the squash), not by running it.
+    pub squashed: bool,
+    /// A squash migration of which the database applied some of the
+    /// revisions it replaces, but not the newest.
+    pub partly: Option<Partly>,
+}
+
+/// What a database has of a squash migration it has only partly.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Partly {
+    /// The replaced revisions it applied, in chain order.
+    pub applied: Vec<String>,
+    /// The newest revision the squash replaces.
+    pub newest: String,
+    /// How many it replaces.
+    pub of: usize,
 }
 
 /// The chain against the database's history.
@@ -199,7 +281,8 @@ impl Reconciled {
     }
 
     /// Problems that make the chain unsafe to move: revisions applied that
-    /// no component declares, and applied revisions after a pending one.
+    /// no component declares, applied revisions after a pending one, and
+    /// squash migrations of which the database applied only a part.
     pub fn problems(&self) -> Vec<String> {
         let mut problems: Vec<String> = self
             .with_state(State::Missing)
@@ -210,6 +293,21 @@ impl Reconciled {
                 )
             })
             .collect();
+        for entry in &self.entries {
+            let Some(partly) = &entry.partly else { continue };
+            problems.push(format!(
+                "revision {} squashes the {} migrations up to {}, but the database applied only {} of them ({}): \
+                 apply the rest with the migrations as they were before the squash (check out the commit before \
+                 it, then `migrate-host build` and `migrate-host apply --to {}`), or roll those back there; then \
+                 this directory's migrations apply",
+                entry.revision,
+                partly.of,
+                partly.newest,
+                partly.applied.len(),
+                partly.applied.join(", "),
+                partly.newest,
+            ));
+        }
         let prefix = self.applied_prefix();
         for entry in self.entries.iter().skip(prefix) {
             if matches!(entry.state, State::Applied | State::Changed) {
@@ -229,29 +327,54 @@ pub fn reconcile(chain: &[&Link], applied: &[Applied]) -> Reconciled {
         .iter()
         .enumerate()
         .map(|(i, link)| {
-            let applied = by_revision.get(link.revision.as_str()).map(|a| (*a).clone());
-            let (state, rebuilt) = match applied.as_ref().map(|a| a.identifies(link)) {
-                Some(Some(rebuilt)) => (State::Applied, rebuilt == Rebuilt::Yes),
-                Some(None) => (State::Changed, false),
-                None => (State::Pending, false),
-            };
-            Entry {
+            let mut entry = Entry {
                 revision: link.revision.clone(),
-                state,
+                state: State::Pending,
                 chain_index: Some(i),
-                applied,
-                rebuilt,
+                applied: by_revision.get(link.revision.as_str()).map(|a| (*a).clone()),
+                rebuilt: false,
+                squashed: false,
+                partly: None,
+            };
+            match entry.applied.as_ref().map(|a| a.identifies(link)) {
+                Some(Some(rebuilt)) => (entry.state, entry.rebuilt) = (State::Applied, rebuilt == Rebuilt::Yes),
+                Some(None) => entry.state = State::Changed,
+                // A squash not run here: applied if what it replaces is,
+                // up to the newest (they were applied in chain order).
+                None => {
+                    let done: Vec<String> = link
+                        .replaces
+                        .iter()
+                        .filter(|r| by_revision.contains_key(r.as_str()))
+                        .cloned()
+                        .collect();
+                    let newest = link.replaces.last().and_then(|r| by_revision.get(r.as_str()));
+                    if let Some(newest) = newest {
+                        (entry.state, entry.squashed) = (State::Applied, true);
+                        entry.applied = Some((*newest).clone());
+                    } else if !done.is_empty() {
+                        entry.partly = Some(Partly {
+                            applied: done,
+                            newest: link.replaces.last().cloned().unwrap_or_default(),
+                            of: link.replaces.len(),
+                        });
+                    }
+                }
             }
+            entry
         })
         .collect();
     for a in applied {
-        if !chain.iter().any(|l| l.revision == a.revision) {
+        let known = |l: &&&Link| l.revision == a.revision || l.replaces.contains(&a.revision);
+        if !chain.iter().any(|l| known(&l)) {
             entries.push(Entry {
                 revision: a.revision.clone(),
                 state: State::Missing,
                 chain_index: None,
                 applied: Some(a.clone()),
                 rebuilt: false,
+                squashed: false,
+                partly: None,
             });
         }
     }
@@ -270,6 +393,7 @@ mod tests {
             source_digest: None,
             bare_checksum: None,
             origin: format!("{revision}.wasm"),
+            replaces: Vec::new(),
         }
     }
 
@@ -391,5 +515,59 @@ mod tests {
             state(&built("a", "x", Some("d1")), &recorded("bare-x", None)),
             (State::Applied, false)
         );
+    }
+
+    #[test]
+    fn a_squash_stands_for_what_it_replaces() {
+        let squash = |revision: &str, replaces: &[&str]| Link {
+            replaces: replaces.iter().map(|r| r.to_string()).collect(),
+            ..link(revision, None)
+        };
+        // The migration after the range names the newest replaced one as its parent.
+        let links = [squash("s", &["a", "b"]), link("c", Some("b")), link("d", Some("c"))];
+        let chain = order(&links).unwrap();
+        assert_eq!(revisions(&chain), ["s", "c", "d"]);
+        let states = |applied: &[Applied]| {
+            let r = reconcile(&chain, applied);
+            let states: Vec<(String, State, bool)> = r
+                .entries
+                .iter()
+                .map(|e| (e.revision.clone(), e.state, e.squashed))
+                .collect();
+            (states, r.problems())
+        };
+        // Applied before the squash, up to the newest: the squash is applied, nothing is missing.
+        let (got, problems) = states(&[applied("a", "sum-a"), applied("b", "sum-b"), applied("c", "sum-c")]);
+        assert_eq!(
+            got,
+            [
+                ("s".into(), State::Applied, true),
+                ("c".into(), State::Applied, false),
+                ("d".into(), State::Pending, false)
+            ]
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        // Run itself on a fresh database.
+        let (got, _) = states(&[applied("s", "sum-s")]);
+        assert_eq!(got[0], ("s".into(), State::Applied, false));
+        // Only part of the range: a problem naming what to do.
+        let (got, problems) = states(&[applied("a", "sum-a")]);
+        assert_eq!(got[0], ("s".into(), State::Pending, false));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("squashes the 2 migrations up to b") && problems[0].contains("apply --to b"),
+            "{}",
+            problems[0]
+        );
+        // Nothing applied: pending, no problem.
+        assert!(states(&[]).1.is_empty());
+        // What a squash replaces may not be declared still, nor replaced twice.
+        let err = |links: &[Link]| order(links).unwrap_err().problems.join("\n");
+        // A component left behind: that is the one problem it makes.
+        let leftover = order(&[squash("s", &["a"]), link("a", None), link("b", Some("a"))]).unwrap_err();
+        assert_eq!(leftover.problems.len(), 1, "{leftover}");
+        assert!(leftover.problems[0].contains("delete it"), "{leftover}");
+        assert!(err(&[squash("s", &["a"]), squash("t", &["a"])]).contains("replaced by two squash migrations"));
+        assert_eq!(effective_parents(&links)["c"].as_deref(), Some("s"));
     }
 }

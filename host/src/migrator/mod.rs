@@ -104,6 +104,12 @@ pub struct StatusLine {
     pub execution_ms: Option<f64>,
     /// When a changed component was last accepted as the applied one.
     pub accepted_at: Option<chrono::DateTime<Utc>>,
+    /// A squash migration's: the revisions it replaces.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replaces: Vec<String>,
+    /// Applied through the revisions it replaces (applied before the
+    /// squash), not by running it here.
+    pub squashed: bool,
 }
 
 /// What `accept` did for one revision.
@@ -254,6 +260,15 @@ impl Migrator {
                 .await
                 .map_err(context)?;
             if source.grant.sandboxed() {
+                // Its history rows could be taken for another source's.
+                if let Some(squash) = migrations.iter().find(|m| !m.replaces().is_empty()) {
+                    return Err(context(anyhow!(
+                        "{} is a squash migration (it replaces {}): a sandboxed source's migrations may not stand \
+                         for others, since the history does not say which source applied a revision",
+                        squash.file_name(),
+                        squash.replaces().join(", ")
+                    )));
+                }
                 // Its vendor could have embedded any digest: its components
                 // are identified by their bytes.
                 for migration in &mut migrations {
@@ -290,7 +305,12 @@ impl Migrator {
     /// and (for the first) those that no source declares, so that they are
     /// reported as missing.
     fn reconcile_all(chains: &[Chain], applied: &[chain::Applied]) -> Vec<Reconciled> {
-        let declared = |revision: &str, chain: &Chain| chain.migrations.iter().any(|m| m.revision() == revision);
+        let declared = |revision: &str, chain: &Chain| {
+            chain
+                .migrations
+                .iter()
+                .any(|m| m.revision() == revision || m.replaces().iter().any(|r| r == revision))
+        };
         chains
             .iter()
             .enumerate()
@@ -339,7 +359,7 @@ impl Migrator {
                     .iter()
                     .enumerate()
                     .find_map(|(c, chain)| chain.migrations.iter().position(|m| m.revision() == to).map(|i| (c, i)))
-                    .ok_or_else(|| anyhow!("--to {to}: no migration in {} has that revision", self.where_()))?,
+                    .ok_or_else(|| self.unknown_revision(&chains, to))?,
             ),
             None => None,
         };
@@ -370,7 +390,7 @@ impl Migrator {
             }
             let _ahead = self.prepare_ahead(todo.iter().map(|(_, m)| *m));
             for (chain, migration) in todo {
-                self.run_one(migration, chain.source, Direction::Up, options.dry_run, on_event)
+                self.run_one(migration, chain.source, Direction::Up, options.dry_run, &[], on_event)
                     .await?;
                 report
                     .ran
@@ -399,17 +419,32 @@ impl Migrator {
                         .map(|i| (c, i))
                 })
             };
-            let applied_order: Vec<(usize, usize)> = applied
+            // A squash migration the database has through what it replaces
+            // stands where the newest of those was applied.
+            let squashed = |revision: &str| {
+                chains.iter().enumerate().find_map(|(c, chain)| {
+                    chain
+                        .migrations
+                        .iter()
+                        .position(|m| m.replaces().last().is_some_and(|r| r == revision))
+                        .filter(|&i| reconciled[c].entries[i].squashed)
+                        .map(|i| (c, i))
+                })
+            };
+            let mut applied_order: Vec<(usize, usize)> = Vec::new();
+            for position in applied
                 .iter()
-                .filter_map(|a| find(&a.revision))
+                .filter_map(|a| find(&a.revision).or_else(|| squashed(&a.revision)))
                 .filter(|&(c, i)| i < reconciled[c].applied_prefix())
-                .collect();
+            {
+                applied_order.retain(|&p| p != position);
+                applied_order.push(position);
+            }
             let keep = match &options.target {
                 RollbackTarget::Steps(n) => applied_order.len().saturating_sub(*n),
                 RollbackTarget::All => 0,
                 RollbackTarget::To(to) => {
-                    let (c, i) = find(to)
-                        .ok_or_else(|| anyhow!("--to {to}: no migration in {} has that revision", self.where_()))?;
+                    let (c, i) = find(to).ok_or_else(|| self.unknown_revision(&chains, to))?;
                     let position = applied_order.iter().position(|&p| p == (c, i)).ok_or_else(|| {
                         anyhow!("--to {to}: that revision is not applied, so there is nothing to roll back to")
                     })?;
@@ -441,8 +476,36 @@ impl Migrator {
             let _ahead = self.prepare_ahead(undo.iter().rev().map(|&(c, i)| &chains[c].migrations[i]));
             for &(c, i) in undo.iter().rev() {
                 let (chain, migration) = (&chains[c], &chains[c].migrations[i]);
-                self.run_one(migration, chain.source, Direction::Down, options.dry_run, on_event)
-                    .await?;
+                // A squash undone where it was never run: what it replaces
+                // is rolled back with it, in the same transaction.
+                let also: Vec<Record> = if reconciled[c].entries[i].squashed {
+                    applied
+                        .iter()
+                        .rev()
+                        .filter(|a| migration.replaces().contains(&a.revision))
+                        .map(|a| Record {
+                            revision: a.revision.clone(),
+                            parent: a.parent.clone(),
+                            message: a.message.clone(),
+                            checksum: a.checksum.clone(),
+                            source_digest: a.source_digest.clone(),
+                            operation: Operation::Rollback,
+                            applied_at: Utc::now(),
+                            execution_ms: 0.0,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                self.run_one(
+                    migration,
+                    chain.source,
+                    Direction::Down,
+                    options.dry_run,
+                    &also,
+                    on_event,
+                )
+                .await?;
                 report
                     .ran
                     .push((migration.revision().to_owned(), migration.message().to_owned()));
@@ -527,12 +590,67 @@ impl Migrator {
         .await
     }
 
+    /// Records `revision` as applied without running it: `baseline`'s
+    /// migration, which describes what the database already holds. Refused
+    /// when the history has any row (the database is managed already).
+    pub async fn record_baseline(&self, revision: &str) -> anyhow::Result<()> {
+        let chains = self.load_chains().await?;
+        let Some(migration) = chains
+            .iter()
+            .flat_map(|c| &c.migrations)
+            .find(|m| m.revision() == revision)
+        else {
+            bail!(
+                "baseline {revision}: no migration in {} has that revision",
+                self.where_()
+            );
+        };
+        self.locked(&mut |_| {}, false, async |_| {
+            let rows = history::count(&self.client).await?;
+            if rows > 0 {
+                bail!(
+                    "the database already has a migration history ({rows} row(s) in public.migration_info): \
+                     baseline is for a database migrate-host has never managed"
+                );
+            }
+            let record = Record {
+                revision: revision.to_owned(),
+                parent: migration.parent().map(str::to_owned),
+                message: migration.message().to_owned(),
+                checksum: migration.checksum.clone(),
+                source_digest: migration.source_digest.clone(),
+                operation: Operation::Apply,
+                applied_at: Utc::now(),
+                execution_ms: 0.0,
+            };
+            history::record(&self.client, &record).await
+        })
+        .await
+    }
+
     /// The components about to run, compiled (or mapped from the cache) on
     /// another thread while the first ones run, so that their loading
     /// overlaps the database's work.
     fn prepare_ahead<'m>(&self, migrations: impl Iterator<Item = &'m Migration>) -> crate::runtime::PrepareAhead {
         self.runtime
             .prepare_ahead(migrations.map(|m| m.component.clone()).collect())
+    }
+
+    /// `--to REV` names no migration: said so, or which squash replaced it.
+    fn unknown_revision(&self, chains: &[Chain], to: &str) -> anyhow::Error {
+        let squash = chains
+            .iter()
+            .flat_map(|c| &c.migrations)
+            .find(|m| m.replaces().iter().any(|r| r == to));
+        match squash {
+            Some(squash) => anyhow!(
+                "--to {to}: that revision was squashed into {} ({}), which replaces it; name {} instead",
+                squash.revision(),
+                squash.file_name(),
+                squash.revision()
+            ),
+            None => anyhow!("--to {to}: no migration in {} has that revision", self.where_()),
+        }
     }
 
     /// Where migrations come from, for messages.
@@ -686,11 +804,14 @@ impl Migrator {
         source: &Source,
         direction: Direction,
         dry_run: bool,
+        also: &[Record],
         on_event: &mut dyn FnMut(Event),
     ) -> anyhow::Result<()> {
         let mut attempt = 0;
         loop {
-            let result = self.run_once(migration, source, direction, dry_run, on_event).await;
+            let result = self
+                .run_once(migration, source, direction, dry_run, also, on_event)
+                .await;
             let locked = result.as_ref().err().is_some_and(|e| {
                 e.chain().any(|cause| {
                     cause
@@ -725,14 +846,16 @@ impl Migrator {
         }
     }
 
-    /// One migration in one transaction, with its history record. A dry run
-    /// opens no transaction and records nothing.
+    /// One migration in one transaction, with its history record (and the
+    /// records `also`, after it). A dry run opens no transaction and records
+    /// nothing.
     async fn run_once(
         &self,
         migration: &Migration,
         source: &Source,
         direction: Direction,
         dry_run: bool,
+        also: &[Record],
         on_event: &mut dyn FnMut(Event),
     ) -> anyhow::Result<()> {
         let (revision, message) = (migration.revision(), migration.message());
@@ -822,15 +945,22 @@ impl Migrator {
                     Some(opening) => format!("{opening}; "),
                     None => String::new(),
                 };
+                let records = std::iter::once(&record).chain(also);
                 match history_rows {
-                    // The record, checked to be the only row the migration added.
+                    // The records, checked to be the only rows the migration added.
                     Some(before) => {
-                        history::record(&client, &record).await?;
-                        if history::count(&client).await? != before + 1 {
+                        for record in records {
+                            history::record(&client, record).await?;
+                        }
+                        if history::count(&client).await? != before + 1 + also.len() as i64 {
                             bail!("the migration wrote to migration_info itself: refused");
                         }
                     }
-                    None => finish.push_str(&format!("{}; ", history::record_sql(&record)?)),
+                    None => {
+                        for record in records {
+                            finish.push_str(&format!("{}; ", history::record_sql(record)?));
+                        }
+                    }
                 }
                 // Recorded and committed, then whatever session state the
                 // migration set (a setting, a role, temporary tables, advisory
@@ -917,6 +1047,7 @@ fn links(migrations: &[Migration]) -> Vec<Link> {
             source_digest: m.source_digest.clone(),
             bare_checksum: m.bare_checksum.clone(),
             origin: m.file_name(),
+            replaces: m.replaces().to_vec(),
         })
         .collect()
 }
@@ -1042,6 +1173,8 @@ fn status_lines(chain: &Chain, reconciled: &Reconciled) -> Vec<StatusLine> {
                 applied_at: e.applied.as_ref().map(|a| a.applied_at),
                 execution_ms: e.applied.as_ref().map(|a| a.execution_ms),
                 accepted_at: e.applied.as_ref().and_then(|a| a.accepted_at),
+                replaces: m.map(|m| m.replaces().to_vec()).unwrap_or_default(),
+                squashed: e.squashed,
             }
         })
         .collect()

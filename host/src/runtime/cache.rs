@@ -21,6 +21,13 @@ use std::path::{Path, PathBuf};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
+/// What the metadata file holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    info: RevisionInfo,
+    replaces: Vec<String>,
+}
+
 pub struct ComponentCache {
     dir: PathBuf,
     /// The engine's compatibility hash, as hex, for file names.
@@ -50,18 +57,24 @@ impl ComponentCache {
             .join(format!("{sha256}-{}-{}.json", self.engine, self.contract))
     }
 
-    /// The component's metadata, if a run of this host stored it.
-    pub fn info(&self, sha256: &str) -> Option<RevisionInfo> {
-        serde_json::from_slice(&std::fs::read(self.info_path(sha256)).ok()?).ok()
+    /// The component's metadata (and the revisions it replaces), if a run
+    /// of this host stored it.
+    pub fn info(&self, sha256: &str) -> Option<(RevisionInfo, Vec<String>)> {
+        let stored: Stored = serde_json::from_slice(&std::fs::read(self.info_path(sha256)).ok()?).ok()?;
+        Some((stored.info, stored.replaces))
     }
 
     /// Keeps `info` for the next run (best effort, like the artifacts).
-    pub fn store_info(&self, sha256: &str, info: &RevisionInfo) {
+    pub fn store_info(&self, sha256: &str, info: &RevisionInfo, replaces: &[String]) {
         let path = self.info_path(sha256);
         if path.is_file() {
             return;
         }
-        if let Ok(json) = serde_json::to_vec(info) {
+        let stored = Stored {
+            info: info.clone(),
+            replaces: replaces.to_vec(),
+        };
+        if let Ok(json) = serde_json::to_vec(&stored) {
             let _ = write_atomically(&path, &json);
         }
     }

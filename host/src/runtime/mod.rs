@@ -64,6 +64,9 @@ pub struct CompiledComponent {
 /// little more than hashing it.
 pub struct LoadedComponent {
     pub info: RevisionInfo,
+    /// The revisions it replaces (a squash migration's; exported through
+    /// the optional `squash` interface), in chain order; empty for others.
+    pub replaces: Vec<String>,
     sha256: String,
     /// The component's file, read again (and checked against `sha256`) only
     /// if the cache no longer holds its compiled code. None: `pre` is set.
@@ -227,13 +230,14 @@ impl Runtime {
     /// keeps it in the cache (by content, engine and contract) so that the
     /// next run can skip both halves until the component runs.
     pub async fn finish(&self, compiled: CompiledComponent, limits: &Limits) -> anyhow::Result<LoadedComponent> {
-        let info = self.read_metadata(&compiled.pre, limits).await?;
-        validate_info(&info)?;
+        let (info, replaces) = self.read_metadata(&compiled.pre, limits).await?;
+        validate_info(&info, &replaces)?;
         if let Some(cache) = &self.cache {
-            cache.store_info(&compiled.sha256, &info);
+            cache.store_info(&compiled.sha256, &info, &replaces);
         }
         Ok(LoadedComponent {
             info,
+            replaces,
             sha256: compiled.sha256,
             file: None,
             pre: compiled.pre.into(),
@@ -244,10 +248,11 @@ impl Runtime {
     /// has its metadata: checked against this contract when it was stored,
     /// and compiled later, when it runs ([`Runtime::prepare`]).
     pub fn cached(&self, sha256: &str, file: &std::path::Path) -> Option<LoadedComponent> {
-        let info = self.cache.as_ref()?.info(sha256)?;
-        validate_info(&info).ok()?;
+        let (info, replaces) = self.cache.as_ref()?.info(sha256)?;
+        validate_info(&info, &replaces).ok()?;
         Some(LoadedComponent {
             info,
+            replaces,
             sha256: sha256.to_owned(),
             file: Some(file.to_owned()),
             pre: std::sync::OnceLock::new(),
@@ -307,16 +312,33 @@ impl Runtime {
     }
 
     /// Instantiates the component afresh and calls its `metadata` export,
-    /// under the same limits as `up` and `down`.
+    /// and `squash.replaces` if it exports that, under the same limits as
+    /// `up` and `down`.
     async fn read_metadata(
         &self,
         pre: &MigrationComponentPre<HostState>,
         limits: &Limits,
-    ) -> anyhow::Result<RevisionInfo> {
+    ) -> anyhow::Result<(RevisionInfo, Vec<String>)> {
         let mut store = self.store(Session::detached(), &Grant::trusted(limits.clone()))?;
         let info = async {
-            let instance = pre.instantiate_async(&mut store).await?;
-            instance.migrate_host_migration().call_metadata(&mut store).await
+            let instance = pre.instance_pre().instantiate_async(&mut store).await?;
+            let bindings = MigrationComponent::new(&mut store, &instance)?;
+            let info = bindings.migrate_host_migration().call_metadata(&mut store).await?;
+            let replaces = match instance.get_export_index(&mut store, None, SQUASH_INTERFACE) {
+                None => Vec::new(),
+                Some(interface) => {
+                    let function = instance
+                        .get_export_index(&mut store, Some(&interface), "replaces")
+                        .ok_or_else(|| wasmtime::format_err!("it exports {SQUASH_INTERFACE} without `replaces`"))?;
+                    let replaces = instance
+                        .get_typed_func::<(), (Vec<String>,)>(&mut store, &function)
+                        .map_err(|e| {
+                            wasmtime::format_err!("its {SQUASH_INTERFACE} `replaces` has another type: {e}")
+                        })?;
+                    replaces.call_async(&mut store, ()).await?.0
+                }
+            };
+            Ok::<_, wasmtime::Error>((info, replaces))
         };
         tokio::time::timeout(limits.timeout, info)
             .await
@@ -327,7 +349,7 @@ impl Runtime {
     /// Instantiates a loaded component and reads its metadata again: the
     /// per-run cost once compilation is done (for benchmarks).
     pub async fn instantiate(&self, component: &LoadedComponent) -> anyhow::Result<RevisionInfo> {
-        self.read_metadata(self.prepare(component)?, &self.limits).await
+        Ok(self.read_metadata(self.prepare(component)?, &self.limits).await?.0)
     }
 
     /// Runs `up` or `down` in a fresh instance. SQL goes through `session`,
@@ -497,7 +519,11 @@ pub fn moves_the_terminal(c: char) -> bool {
     c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-fn validate_info(info: &RevisionInfo) -> anyhow::Result<()> {
+/// The optional interface through which a squash migration names the
+/// revisions it replaces.
+const SQUASH_INTERFACE: &str = "migrate:host/squash@0.1.0";
+
+fn validate_info(info: &RevisionInfo, replaces: &[String]) -> anyhow::Result<()> {
     let check = |what: &str, value: &str| -> anyhow::Result<()> {
         if value.is_empty() || value.len() > 128 || value.chars().any(moves_the_terminal) {
             anyhow::bail!(
@@ -515,6 +541,18 @@ fn validate_info(info: &RevisionInfo) -> anyhow::Result<()> {
     }
     if info.message.len() > 4096 {
         anyhow::bail!("its message is {} bytes long; at most 4096", info.message.len());
+    }
+    for (i, replaced) in replaces.iter().enumerate() {
+        check("replaced revision", replaced)?;
+        if replaced == &info.revision || Some(replaced) == info.parent.as_ref() {
+            anyhow::bail!(
+                "it replaces {replaced:?}, which is its own revision or its parent (a squash replaces the migrations \
+                 before it)"
+            );
+        }
+        if replaces[..i].contains(replaced) {
+            anyhow::bail!("it names {replaced:?} twice among the revisions it replaces");
+        }
     }
     Ok(())
 }

@@ -41,6 +41,11 @@ impl Migration {
         &self.component.info.message
     }
 
+    /// A squash migration's: the revisions it replaces, in chain order.
+    pub fn replaces(&self) -> &[String] {
+        &self.component.replaces
+    }
+
     /// The file name, for messages.
     pub fn file_name(&self) -> String {
         self.file

@@ -259,6 +259,8 @@ pub struct Declared {
     pub file: PathBuf,
     /// Whether `file` is a source that [`sources::set_parent`] can rewrite.
     pub has_source: bool,
+    /// A squash migration's: the revisions it replaces, in chain order.
+    pub replaces: Vec<String>,
 }
 
 /// Every migration in `dir`: each crate and `.js` file by what its source
@@ -286,9 +288,31 @@ pub async fn migrations(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<Dec
             parent: migration.parent().map(str::to_owned),
             file: migration.file.clone(),
             has_source: false,
+            replaces: migration.replaces().to_vec(),
         });
     }
     Ok(declared)
+}
+
+/// Removes from `dir` the components of migrations a squash replaced that
+/// were left behind: a component with no source beside it whose revision
+/// a migration of the directory replaces (`build`'s outputs are not in git,
+/// so a pull that removes a squashed migration's source leaves its
+/// component). Returns each file removed, with the squash that replaces it.
+pub async fn prune_squashed(runtime: &Runtime, dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let all = migrations(runtime, dir).await?;
+    let replaced: std::collections::HashMap<&str, &str> = all
+        .iter()
+        .flat_map(|d| d.replaces.iter().map(move |r| (r.as_str(), d.revision.as_str())))
+        .collect();
+    let mut removed = Vec::new();
+    for declared in all.iter().filter(|d| !d.has_source) {
+        if let Some(squash) = replaced.get(declared.revision.as_str()) {
+            std::fs::remove_file(&declared.file).with_context(|| format!("removing {}", declared.file.display()))?;
+            removed.push((declared.file.clone(), (*squash).to_owned()));
+        }
+    }
+    Ok(removed)
 }
 
 /// What [`rebase`] did.
@@ -331,11 +355,13 @@ pub async fn rebase(runtime: &Runtime, dir: &Path, revision: &str, applied: &[St
         );
     }
     // It and what is built on it move together.
+    let links: Vec<Link> = all.iter().map(link).collect();
+    let parents = chain::effective_parents(&links);
     let mut moving = std::collections::HashSet::from([revision.to_owned()]);
     loop {
         let before = moving.len();
         for d in &all {
-            if d.parent.as_ref().is_some_and(|p| moving.contains(p)) {
+            if parents[&d.revision].as_ref().is_some_and(|p| moving.contains(p)) {
                 moving.insert(d.revision.clone());
             }
         }
@@ -366,6 +392,17 @@ pub fn head(migrations: &[Declared]) -> anyhow::Result<Option<String>> {
     Ok(order.last().map(|l| l.revision.clone()))
 }
 
+/// `migrations` in chain order, first to newest; an error naming every
+/// problem when they do not form one chain.
+pub fn ordered(migrations: &[Declared]) -> anyhow::Result<Vec<Declared>> {
+    let links: Vec<Link> = migrations.iter().map(link).collect();
+    let order = chain::order(&links)?;
+    Ok(order
+        .iter()
+        .filter_map(|l| migrations.iter().find(|d| d.revision == l.revision).cloned())
+        .collect())
+}
+
 fn link(declared: &Declared) -> Link {
     Link {
         revision: declared.revision.clone(),
@@ -378,6 +415,7 @@ fn link(declared: &Declared) -> Link {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
+        replaces: declared.replaces.clone(),
     }
 }
 
@@ -427,6 +465,7 @@ mod tests {
             parent: parent.map(str::to_owned),
             file: PathBuf::from(format!("{revision}.js")),
             has_source: true,
+            replaces: Vec::new(),
         };
         assert_eq!(head(&[]).unwrap(), None);
         assert_eq!(

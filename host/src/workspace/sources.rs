@@ -3,7 +3,9 @@
 //! the crate's `src/lib.rs`; in JavaScript, the `revision` and `parent`
 //! properties its `metadata()` returns. Comments and the insides of string
 //! literals are skipped, so a message that mentions `parent:` does not
-//! count; each must be declared exactly once, as a literal.
+//! count; each must be declared exactly once, as a literal. A Rust
+//! squash migration also declares `const REPLACES: &'static [&'static str]`,
+//! a list of literals (optional: none, it replaces nothing).
 
 use super::Declared;
 use anyhow::{Context as _, bail};
@@ -35,6 +37,7 @@ pub fn read(file: &Path) -> anyhow::Result<Declared> {
         parent: found.parent,
         file: file.to_owned(),
         has_source: true,
+        replaces: found.replaces,
     })
 }
 
@@ -68,6 +71,8 @@ struct Found {
     parent: Option<String>,
     /// Where the parent's value (`Some("..")`/`None`, `".."`/`null`) lies.
     parent_span: Range<usize>,
+    /// `const REPLACES` (Rust only).
+    replaces: Vec<String>,
 }
 
 fn find(text: &str, lang: Lang) -> anyhow::Result<Found> {
@@ -126,11 +131,52 @@ fn find(text: &str, lang: Lang) -> anyhow::Result<Found> {
             (Some(value), end)
         }
     };
+    let replaces = match lang {
+        Lang::Rust => replaces(text, &code)
+            .context("`const REPLACES` must be a list of plain string literals, as in `&[\"20261101090000\"]`")?,
+        Lang::Js => Vec::new(),
+    };
     Ok(Found {
         revision,
         parent,
         parent_span: parent_start..parent_end,
+        replaces,
     })
+}
+
+/// The literals of `const REPLACES: &'static [&'static str] = &[...];`, if
+/// the source declares it.
+fn replaces(text: &str, code: &str) -> anyhow::Result<Vec<String>> {
+    let key = "const REPLACES";
+    let at = match only(code, key, Lang::Rust) {
+        Ok(at) => at,
+        Err(_) if !code.contains(key) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let rest = &code[at.end..];
+    let equals = rest.find('=').context("no `=`")? + at.end + 1;
+    let after = code[equals..].trim_start();
+    let list = after
+        .strip_prefix('&')
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix('['))
+        .context("not `&[...]`")?;
+    let mut i = code.len() - list.len();
+    let mut out = Vec::new();
+    loop {
+        i += code[i..].len() - code[i..].trim_start().len();
+        if code[i..].starts_with(']') {
+            return Ok(out);
+        }
+        let (value, end) = literal(text, code, i, Lang::Rust)?;
+        out.push(value);
+        i = end + (code[end..].len() - code[end..].trim_start().len());
+        match code[i..].chars().next() {
+            Some(',') => i += 1,
+            Some(']') => return Ok(out),
+            _ => bail!("expected `,` or `]` after a literal"),
+        }
+    }
 }
 
 /// The one place `key` appears in the code as whole words.
@@ -342,6 +388,13 @@ mod tests {
                     const MESSAGE: &'static str = r#\"const PARENT\"#;\n    fn up() { let _ = '\"'; }\n}\n";
         let found = find(rust, Lang::Rust).unwrap();
         assert_eq!((found.revision.as_str(), found.parent.as_deref()), ("r2", Some("r1")));
+        assert!(found.replaces.is_empty());
+        let squash = "impl Migration for S {\n    const REVISION: &'static str = \"s\";\n    \
+                      const PARENT: Option<&'static str> = None;\n    // const REPLACES: &[&str] = &[\"x\"];\n    \
+                      const REPLACES: &'static [&'static str] = &[\n        \"r1\", // first\n        \"r2\",\n    ];\n}\n";
+        assert_eq!(find(squash, Lang::Rust).unwrap().replaces, ["r1", "r2"]);
+        let bad = squash.replace("\"r2\",", "R2,");
+        assert!(format!("{:#}", find(&bad, Lang::Rust).unwrap_err()).contains("`const REPLACES` must be a list"));
         let js = "export const migration = { metadata() { return { message: `parent: ${1}`, revision: 'r2', parent:'r1' }; } };";
         let found = find(js, Lang::Js).unwrap();
         assert_eq!((found.revision.as_str(), found.parent.as_deref()), ("r2", Some("r1")));

@@ -41,12 +41,14 @@
 
 #![forbid(unsafe_op_in_unsafe_fn)]
 
-/// The raw wit-bindgen bindings of the `migration-component` world.
+/// The raw wit-bindgen bindings of the `squash-component` world: the
+/// `migration-component` world, and the `squash` interface (the revisions a
+/// migration replaces; none unless [`Migration::REPLACES`] says so).
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
-        world: "migration-component",
+        world: "squash-component",
         pub_export_macro: true,
         export_macro_name: "__export_migration_component",
         default_bindings_module: "migrate_plugin::bindings",
@@ -89,6 +91,11 @@ pub trait Migration {
     const PARENT: Option<&'static str>;
     /// What the migration does, for humans.
     const MESSAGE: &'static str;
+    /// The revisions this migration replaces, oldest first: set by
+    /// `migrate-host squash`, which writes one migration in place of the
+    /// first ones of a chain. A database that applied them takes this one
+    /// as applied. Empty for every other migration.
+    const REPLACES: &'static [&'static str] = &[];
 
     /// Moves the database forward.
     fn up() -> Result<()>;
@@ -115,6 +122,12 @@ impl From<&str> for Error {
     }
 }
 
+#[doc(hidden)]
+pub mod __private {
+    pub use std::string::String;
+    pub use std::vec::Vec;
+}
+
 /// Exports a type implementing [`Migration`] as this component's migration.
 /// Use it once per crate.
 #[macro_export]
@@ -136,6 +149,12 @@ macro_rules! migration {
                 }
                 fn down() -> $crate::Result<()> {
                     <$ty as $crate::Migration>::down()
+                }
+            }
+
+            impl $crate::bindings::exports::migrate::host::squash::Guest for __MigrateExport {
+                fn replaces() -> $crate::__private::Vec<$crate::__private::String> {
+                    <$ty as $crate::Migration>::REPLACES.iter().map(|r| (*r).into()).collect()
                 }
             }
 
