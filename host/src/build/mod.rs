@@ -27,7 +27,7 @@
 
 mod js;
 
-pub use js::{SDK_DIR, ensure_js, scripts};
+pub use js::{JS_FILES, SDK_DIR, SDK_IMPORT, ensure_js, scripts};
 
 use crate::source::identity;
 use anyhow::{Context as _, bail};
