@@ -20,6 +20,7 @@
 //! file is the same migration.
 
 use super::{Built, write_if_changed};
+use crate::progress::{Finish, Progress};
 use crate::source::identity;
 use anyhow::{Context as _, bail};
 use std::path::{Path, PathBuf};
@@ -55,7 +56,7 @@ pub fn current(script: &Path) -> anyhow::Result<(PathBuf, String, bool)> {
 }
 
 /// Builds each of `scripts` whose component is not current.
-pub fn build(dir: &Path, scripts: Vec<PathBuf>, quiet: bool) -> anyhow::Result<Vec<Built>> {
+pub fn build(dir: &Path, scripts: Vec<PathBuf>, quiet: bool, progress: &dyn Progress) -> anyhow::Result<Vec<Built>> {
     let mut built = Vec::new();
     let mut stale = Vec::new();
     for script in scripts {
@@ -75,7 +76,11 @@ pub fn build(dir: &Path, scripts: Vec<PathBuf>, quiet: bool) -> anyhow::Result<V
     }
     let (tools, wit) = ensure_js(dir)?;
     let componentize = install(&tools, quiet)?;
+    progress.start("building JavaScript migrations", stale.len() as u64);
+    let _finish = Finish(progress);
     for (script, component, digest) in stale {
+        let name = script.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        progress.advance(0, &name);
         let tmp = component.with_extension(format!("wasm.qjs{}", std::process::id()));
         let output = Command::new(&componentize)
             .args(["--sync", "--world", "migration-component", "--wit"])
@@ -109,6 +114,7 @@ pub fn build(dir: &Path, scripts: Vec<PathBuf>, quiet: bool) -> anyhow::Result<V
             component,
             changed,
         });
+        progress.advance(1, &name);
     }
     Ok(built)
 }

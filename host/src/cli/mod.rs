@@ -319,7 +319,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             .iter()
             .filter(|s| !s.grant.sandboxed())
         {
-            let built = build::build(&source.dir, cli.quiet)?;
+            let built = build::build_with(&source.dir, cli.quiet, printer)?;
             printer.built(&built);
         }
         return Ok(());
@@ -334,7 +334,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         json,
     } = &cli.command
     {
-        return plan(url, schema, shadow_url.as_deref(), *down, *json, cli.verbose).await;
+        return plan(url, schema, shadow_url.as_deref(), *down, *json, cli.verbose, printer).await;
     }
     let limits = cli.limits.limits()?;
     let mut sources = sources(&cli, &limits)?;
@@ -364,7 +364,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 message: &message,
                 quiet: cli.quiet,
             };
-            printer.generated(&crate::generate::generate(&migrator, &options).await?);
+            printer.generated(&crate::generate::generate_with(&migrator, &options, printer).await?);
         }
         Command::Apply { to, dry_run, force } => {
             let report = migrator
@@ -405,7 +405,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             let rebased = crate::workspace::rebase(&runtime, &dir, &revision, &applied).await?;
             printer.rebased(&revision, &rebased);
             if rebased.moved() {
-                let built = build::build(&dir, cli.quiet)?;
+                let built = build::build_with(&dir, cli.quiet, printer)?;
                 printer.built(&built);
                 printer.rebased_next();
             }
@@ -462,6 +462,7 @@ async fn plan(
     down: bool,
     json: bool,
     verbose: bool,
+    progress: &dyn crate::progress::Progress,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     // The live database is read while the declared schema is loaded (or,
@@ -477,7 +478,11 @@ async fn plan(
                 .await
                 .context("introspecting the database")
         })),
-        timed(Box::pin(crate::shadow::declared(shadow_url.unwrap_or(url), schema)))
+        timed(Box::pin(crate::shadow::declared_with(
+            shadow_url.unwrap_or(url),
+            schema,
+            progress
+        )))
     );
     let ((live, introspected), (declared, loaded)) = (live?, declared?);
     let diffing = std::time::Instant::now();
