@@ -7,7 +7,7 @@
 //! The JavaScript SDK (`plugins/js/migrate.js`) is tested the way a
 //! migrations directory uses it: vendored by the host into
 //! `.migrate-sdk/js/` and built by `migrate-host build`. A migration that
-//! calls every helper (`tests/fixtures/js/every_helper.js`) applies, makes
+//! calls every helper (`tests/js/every_helper.js`) applies, makes
 //! exactly the schema `every_helper.sql` declares (compared with pg_dump),
 //! and rolls back to an empty database; errors reach the host as the
 //! contract's error; `new --lang js` scaffolds one that builds and applies;
@@ -187,7 +187,7 @@ fn tsc(file: &Path) -> (bool, String) {
     (out.status.success(), printed)
 }
 
-const EVERY_HELPER: &str = include_str!("fixtures/js/every_helper.js");
+const EVERY_HELPER: &str = include_str!("js/every_helper.js");
 
 #[tokio::test]
 async fn a_javascript_migration_using_every_sdk_helper_makes_its_schema_and_rolls_back() {
@@ -205,7 +205,7 @@ async fn a_javascript_migration_using_every_sdk_helper_makes_its_schema_and_roll
     let expected = TestDatabase::create(scratch.path()).await.unwrap();
     expected
         .client()
-        .batch_execute(include_str!("fixtures/js/every_helper.sql"))
+        .batch_execute(include_str!("js/every_helper.sql"))
         .await
         .unwrap();
     let (got, want) = (schema_dump(db.url()), schema_dump(expected.url()));
