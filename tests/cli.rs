@@ -540,3 +540,47 @@ async fn a_lock_timeout_is_retried_then_reported() {
     assert_eq!(columns, 2);
     db.drop().await.unwrap();
 }
+
+/// What the progress display writes: indicatif's redraws (a carriage
+/// return, ANSI escapes) and the bar's own line (`applying [===`).
+fn has_progress(text: &str) -> bool {
+    text.contains('\r') || text.contains('\u{1b}') || text.contains("applying [") || text.contains("rolling back [")
+}
+
+#[tokio::test]
+async fn progress_is_drawn_on_a_terminal_only_and_never_with_quiet() {
+    let scratch = Scratch::with_example();
+    let db = TestDatabase::create(scratch.path()).await.unwrap();
+    let dir = scratch.path();
+
+    // Captured output (not a terminal): the results, nothing of a bar.
+    let out = cli(db.url(), dir).arg("apply").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("applied 4 migration(s)"), "{}", stdout(&out));
+    assert!(!has_progress(&stdout(&out)) && !has_progress(&stderr(&out)), "{out:?}");
+    let out = cli(db.url(), dir).args(["rollback", "--all"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!has_progress(&stdout(&out)) && !has_progress(&stderr(&out)), "{out:?}");
+
+    // On a terminal (a pseudo-terminal from util-linux's `script`): a bar;
+    // with -q, none.
+    let binary = assert_cmd::cargo::cargo_bin("migrate-host");
+    let on_a_terminal = |args: &str| {
+        let command = format!("{} --dir {} {args}", binary.display(), dir.display());
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("DATABASE_URL", db.url())
+            .output()
+            .expect("running script (util-linux), which gives the command a terminal");
+        assert!(out.status.success(), "{command}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let shown = on_a_terminal("apply");
+    assert!(shown.contains("applied 4 migration(s)"), "{shown}");
+    assert!(shown.contains("applying ["), "no bar on a terminal: {shown:?}");
+    // (A terminal ends lines with CR LF.)
+    let quiet = on_a_terminal("-q rollback --all").replace("\r\n", "\n");
+    assert!(!has_progress(&quiet), "{quiet:?}");
+    assert_eq!(history(&db).await.len(), 16);
+    db.drop().await.unwrap();
+}

@@ -17,6 +17,7 @@
 //! - [`source`]: a directory of `.wasm` files → migrations with metadata and identity;
 //! - [`runtime`]: wasmtime, the store and its limits, the compiled-component cache, the imported `actions`;
 //! - [`policy`]: `migrate.toml`, sources, grants and their limits, the check of every call and of what is stored;
+//! - [`progress`]: how long work (builds, the shadow database, runs of many migrations) reports how far it got;
 //! - [`history`]: the `migration_info` log, the revision chain, the advisory lock;
 //! - [`lint`]: the hazards of each step;
 //! - [`codegen`]: actions → the Rust source of a migration;
@@ -43,6 +44,7 @@ pub mod lint;
 pub mod migrator;
 pub mod pg;
 pub mod policy;
+pub mod progress;
 pub mod runtime;
 pub mod schema;
 pub mod scratch;

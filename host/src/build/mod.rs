@@ -27,8 +27,9 @@
 
 mod js;
 
-pub use js::{SDK_DIR, ensure_js, scripts};
+pub use js::{JS_FILES, SDK_DIR, SDK_IMPORT, ensure_js, scripts};
 
+use crate::progress::{Progress, Silent};
 use crate::source::identity;
 use anyhow::{Context as _, bail};
 use std::collections::BTreeMap;
@@ -202,6 +203,8 @@ impl Staged {
             Some(Some(vec![package])),
             &remap_flags(&self.dir)?,
             quiet,
+            false,
+            &mut |_| {},
         )?;
         let canonical = krate
             .canonicalize()
@@ -290,6 +293,12 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
 /// componentize-qjs), and writes each component next to its source with
 /// the digest embedded. Cargo's own progress and errors go to stderr.
 pub fn build(dir: &Path, quiet: bool) -> anyhow::Result<Vec<Built>> {
+    build_with(dir, quiet, &Silent)
+}
+
+/// [`build`], reporting to `progress` each migration built (cargo's own
+/// progress lines are left out while it is shown).
+pub fn build_with(dir: &Path, quiet: bool, progress: &dyn Progress) -> anyhow::Result<Vec<Built>> {
     let crates = crates(dir)?;
     let scripts = scripts(dir)?;
     if crates.is_empty() && scripts.is_empty() {
@@ -301,9 +310,9 @@ pub fn build(dir: &Path, quiet: bool) -> anyhow::Result<Vec<Built>> {
     let mut built = if crates.is_empty() {
         Vec::new()
     } else {
-        build_crates(dir, crates, quiet)?
+        build_crates(dir, crates, quiet, progress)?
     };
-    built.extend(js::build(dir, scripts, quiet)?);
+    built.extend(js::build(dir, scripts, quiet, progress)?);
     built.sort_by(|a, b| a.crate_dir.cmp(&b.crate_dir));
     Ok(built)
 }
@@ -348,7 +357,7 @@ fn component_of(dir: &Path, krate: &Path) -> PathBuf {
 }
 
 /// [`build`] for the crates.
-fn build_crates(dir: &Path, crates: Vec<PathBuf>, quiet: bool) -> anyhow::Result<Vec<Built>> {
+fn build_crates(dir: &Path, crates: Vec<PathBuf>, quiet: bool, progress: &dyn Progress) -> anyhow::Result<Vec<Built>> {
     let mut built = Vec::new();
     let mut stale = Vec::new();
     for krate in crates {
@@ -374,9 +383,30 @@ fn build_crates(dir: &Path, crates: Vec<PathBuf>, quiet: bool) -> anyhow::Result
     let workspace = dir.join("Cargo.toml");
     let remap = remap_flags(dir)?;
     let mut artifacts = BTreeMap::new();
+    progress.start("building migration crates", stale.len() as u64);
+    let finish = crate::progress::Finish(progress);
+    // Each migration crate cargo finishes is a step (its dependencies are not).
+    let stale_dirs: Vec<PathBuf> = stale
+        .iter()
+        .map(|(krate, ..)| krate.canonicalize().unwrap_or_else(|_| krate.clone()))
+        .collect();
+    let mut on_artifact = |crate_dir: &Path| {
+        if let Some(krate) = stale_dirs.iter().find(|k| *k == crate_dir) {
+            let name = krate.file_name().unwrap_or_default().to_string_lossy();
+            progress.advance(1, &name);
+        }
+    };
     if workspace.is_file() {
         let packages: Option<Vec<String>> = stale.iter().map(|(krate, ..)| package_name(krate)).collect();
-        artifacts.extend(cargo_build(&workspace, &target_dir, Some(packages), &remap, quiet)?);
+        artifacts.extend(cargo_build(
+            &workspace,
+            &target_dir,
+            Some(packages),
+            &remap,
+            quiet,
+            progress.shown(),
+            &mut on_artifact,
+        )?);
     } else {
         for (krate, ..) in &stale {
             artifacts.extend(cargo_build(
@@ -385,9 +415,12 @@ fn build_crates(dir: &Path, crates: Vec<PathBuf>, quiet: bool) -> anyhow::Result
                 None,
                 &remap,
                 quiet,
+                progress.shown(),
+                &mut on_artifact,
             )?);
         }
     }
+    drop(finish);
     // Every crate must have produced a component before any is written.
     let mut outputs = Vec::new();
     for (krate, component, digest) in stale {
@@ -477,13 +510,18 @@ fn remap_flags(dir: &Path) -> anyhow::Result<Vec<String>> {
 
 /// Runs cargo and returns crate directory → built `.wasm`, from cargo's JSON messages.
 /// In a workspace, `packages` are the ones to build (all of them when a
-/// name could not be read).
+/// name could not be read). `on_artifact` hears of each crate directory
+/// whose component cargo finished, as it finishes; with `no_status`
+/// (our progress is on the terminal), cargo prints its diagnostics but not
+/// its own progress.
 fn cargo_build(
     manifest: &Path,
     target_dir: &Path,
     packages: Option<Option<Vec<String>>>,
     remap: &[String],
     quiet: bool,
+    no_status: bool,
+    on_artifact: &mut dyn FnMut(&Path),
 ) -> anyhow::Result<BTreeMap<PathBuf, PathBuf>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
@@ -513,14 +551,36 @@ fn cargo_build(
         None => {}
     }
     add_rustflags(&mut command, remap);
-    if quiet {
+    if quiet || no_status {
         command.arg("--quiet");
     }
-    let output = command
-        .output()
+    let mut child = command
+        .spawn()
         .context("running cargo (is the Rust toolchain installed?)")?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    // Piped stderr is read on its own thread, so that neither pipe fills
+    // while the other is read.
+    let stderr_reader = child.stderr.take().map(|mut stderr| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut stderr, &mut text);
+            text
+        })
+    });
+    let mut artifacts = BTreeMap::new();
+    let stdout = child.stdout.take().expect("cargo's stdout is piped");
+    for line in std::io::BufRead::split(std::io::BufReader::new(stdout), b'\n') {
+        let line = line.context("reading cargo's output")?;
+        if let Some((crate_dir, wasm)) = cdylib_artifact(&line) {
+            on_artifact(&crate_dir);
+            artifacts.insert(crate_dir, wasm);
+        }
+    }
+    let status = child.wait().context("waiting for cargo")?;
+    let stderr = stderr_reader
+        .map(|reader| reader.join().unwrap_or_default())
+        .unwrap_or_default();
+    if !status.success() {
+        let stderr = String::from_utf8_lossy(&stderr);
         bail!(
             "cargo build failed for {}{}",
             manifest.display(),
@@ -531,30 +591,31 @@ fn cargo_build(
             }
         );
     }
-    let mut artifacts = BTreeMap::new();
-    for line in output.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-        let Ok(message) = serde_json::from_slice::<serde_json::Value>(line) else {
-            continue;
-        };
-        if message["reason"] != "compiler-artifact" {
-            continue;
-        }
-        let is_cdylib = message["target"]["kind"]
-            .as_array()
-            .is_some_and(|k| k.iter().any(|k| k == "cdylib"));
-        let wasm = message["filenames"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|f| f.as_str())
-            .find(|f| f.ends_with(".wasm"));
-        let crate_dir = message["manifest_path"].as_str().and_then(|m| Path::new(m).parent());
-        if let (true, Some(wasm), Some(crate_dir)) = (is_cdylib, wasm, crate_dir) {
-            let crate_dir = crate_dir.canonicalize().unwrap_or_else(|_| crate_dir.to_owned());
-            artifacts.insert(crate_dir, PathBuf::from(wasm));
-        }
-    }
     Ok(artifacts)
+}
+
+/// The crate directory and the `.wasm` of a `compiler-artifact` message
+/// of cargo for a `cdylib`.
+fn cdylib_artifact(line: &[u8]) -> Option<(PathBuf, PathBuf)> {
+    let message = serde_json::from_slice::<serde_json::Value>(line).ok()?;
+    if message["reason"] != "compiler-artifact" {
+        return None;
+    }
+    let is_cdylib = message["target"]["kind"]
+        .as_array()
+        .is_some_and(|k| k.iter().any(|k| k == "cdylib"));
+    let wasm = message["filenames"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.as_str())
+        .find(|f| f.ends_with(".wasm"))?;
+    let crate_dir = message["manifest_path"].as_str().and_then(|m| Path::new(m).parent())?;
+    if !is_cdylib {
+        return None;
+    }
+    let crate_dir = crate_dir.canonicalize().unwrap_or_else(|_| crate_dir.to_owned());
+    Some((crate_dir, PathBuf::from(wasm)))
 }
 
 /// Adds `flags` to the rustflags of the build for [`TARGET`], keeping the

@@ -345,7 +345,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             .iter()
             .filter(|s| !s.grant.sandboxed())
         {
-            let built = build::build(&source.dir, cli.quiet)?;
+            let built = build::build_with(&source.dir, cli.quiet, printer)?;
             printer.built(&built);
             let runtime = Runtime::new(cli.limits.limits()?, cli.limits.cache_dir())?;
             for (file, squash) in crate::workspace::prune_squashed(&runtime, &source.dir).await? {
@@ -374,7 +374,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         json,
     } = &cli.command
     {
-        return plan(url, schema, shadow_url.as_deref(), *down, *json, cli.verbose).await;
+        return plan(url, schema, shadow_url.as_deref(), *down, *json, cli.verbose, printer).await;
     }
     let limits = cli.limits.limits()?;
     let mut sources = sources(&cli, &limits)?;
@@ -447,7 +447,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 message: &message,
                 quiet: cli.quiet,
             };
-            printer.generated(&crate::generate::generate(&migrator, &options).await?);
+            printer.generated(&crate::generate::generate_with(&migrator, &options, printer).await?);
         }
         Command::Apply { to, dry_run, force } => {
             let report = migrator
@@ -488,7 +488,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             let rebased = crate::workspace::rebase(&runtime, &dir, &revision, &applied).await?;
             printer.rebased(&revision, &rebased);
             if rebased.moved() {
-                let built = build::build(&dir, cli.quiet)?;
+                let built = build::build_with(&dir, cli.quiet, printer)?;
                 printer.built(&built);
                 printer.rebased_next();
             }
@@ -601,6 +601,7 @@ async fn plan(
     down: bool,
     json: bool,
     verbose: bool,
+    progress: &dyn crate::progress::Progress,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     // The live database is read while the declared schema is loaded (or,
@@ -616,7 +617,11 @@ async fn plan(
                 .await
                 .context("introspecting the database")
         })),
-        timed(Box::pin(crate::shadow::declared(shadow_url.unwrap_or(url), schema)))
+        timed(Box::pin(crate::shadow::declared_with(
+            shadow_url.unwrap_or(url),
+            schema,
+            progress
+        )))
     );
     let ((live, introspected), (declared, loaded)) = (live?, declared?);
     let diffing = std::time::Instant::now();

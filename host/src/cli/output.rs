@@ -1,29 +1,84 @@
 //! What the CLI prints: progress to stderr, results to stdout, errors as
-//! one `error:` message with its causes.
+//! one `error:` message with its causes. The [`Printer`] is also the one
+//! place that decides whether long work shows a progress bar
+//! ([`shows_progress`]: on a terminal, without `-q`), and draws it
+//! (indicatif, on stderr).
 
 use crate::build::Built;
 use crate::generate::Generated;
 use crate::history::chain::State;
 use crate::migrator::{Accepted, Event, Report, Status};
+use crate::progress::Progress;
 use crate::runtime::Direction;
 use crate::workspace::{Made, Written};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 pub struct Printer {
     quiet: bool,
     verbose: bool,
+    /// Whether long work shows a progress bar ([`shows_progress`]).
+    progress: bool,
+    /// The bar of the work in progress, while one is drawn.
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+/// Whether long work (building many migrations, loading a declared schema
+/// into the shadow database, applying many migrations) shows progress:
+/// never with `-q`, and only when stderr is a terminal, so that output a
+/// program, a pipe or a log captures holds nothing of it.
+pub fn shows_progress(quiet: bool, stderr_is_terminal: bool) -> bool {
+    !quiet && stderr_is_terminal
 }
 
 impl Printer {
     pub fn new(quiet: bool, verbose: bool) -> Self {
-        Printer { quiet, verbose }
+        Self::with_progress(quiet, verbose, shows_progress(quiet, std::io::stderr().is_terminal()))
+    }
+
+    fn with_progress(quiet: bool, verbose: bool, progress: bool) -> Self {
+        Printer {
+            quiet,
+            verbose,
+            progress,
+            bar: Mutex::new(None),
+        }
+    }
+
+    /// Runs `print` with the bar (if one is drawn) lifted off the terminal,
+    /// so that lines go above it.
+    fn out(&self, print: impl FnOnce()) {
+        let bar = self.bar.lock().unwrap_or_else(|e| e.into_inner());
+        match bar.as_ref() {
+            Some(bar) => bar.suspend(print),
+            None => print(),
+        }
+    }
+
+    /// Starts a bar of `total` units in `style`, when progress is shown and
+    /// there is more than one unit of work.
+    fn start_bar(&self, what: &str, total: u64, template: &str) {
+        self.finish();
+        if !self.progress || total < 2 {
+            return;
+        }
+        let style = ProgressStyle::with_template(template)
+            .expect("the templates are valid")
+            .progress_chars("=> ");
+        let bar = ProgressBar::new(total).with_style(style).with_prefix(what.to_owned());
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
     }
 
     pub fn error(&self, error: &anyhow::Error) {
+        self.finish();
         eprintln!("error: {}", lines(&format!("{error:#}")));
     }
 
     pub fn built(&self, built: &[Built]) {
+        self.finish();
         if self.quiet {
             return;
         }
@@ -266,28 +321,40 @@ impl Printer {
     pub fn event(&self, event: &Event, dry_run: bool) {
         match event {
             Event::WaitingForLock if !self.quiet => {
-                eprintln!("waiting for another migrate-host run on this database to finish...")
+                self.out(|| eprintln!("waiting for another migrate-host run on this database to finish..."))
             }
             Event::WaitingForLock => {}
-            Event::Forced { revisions } if !self.quiet => eprintln!(
-                "warning: going ahead over changed migration(s) {} because of --force, for this run only; \
-                 after reviewing them, `migrate-host accept {}` records them so that later runs need no --force",
-                revisions.join(", "),
-                revisions.join(" ")
-            ),
+            Event::Forced { revisions } if !self.quiet => self.out(|| {
+                eprintln!(
+                    "warning: going ahead over changed migration(s) {} because of --force, for this run only; \
+                     after reviewing them, `migrate-host accept {}` records them so that later runs need no --force",
+                    revisions.join(", "),
+                    revisions.join(" ")
+                )
+            }),
             Event::Forced { .. } => {}
-            Event::Started { .. } => {}
+            Event::Planned { direction, count } => {
+                let what = if *direction == Direction::Up {
+                    "applying"
+                } else {
+                    "rolling back"
+                };
+                self.start(what, *count as u64);
+            }
+            Event::Started { revision, .. } => self.advance(0, revision),
             Event::Retrying {
                 revision,
                 attempt,
                 retries,
                 wait,
-            } if !self.quiet => eprintln!(
-                "{}: waited for a lock past its lock_timeout; rolled back, trying again in {} (retry {attempt} of \
-                 {retries})",
-                line(revision),
-                humantime::format_duration(*wait)
-            ),
+            } if !self.quiet => self.out(|| {
+                eprintln!(
+                    "{}: waited for a lock past its lock_timeout; rolled back, trying again in {} (retry {attempt} of \
+                     {retries})",
+                    line(revision),
+                    humantime::format_duration(*wait)
+                )
+            }),
             Event::Retrying { .. } => {}
             Event::Finished {
                 direction,
@@ -298,20 +365,23 @@ impl Printer {
                 output,
                 hazards,
             } => {
+                self.advance(1, revision);
                 if dry_run {
                     let verb = if *direction == Direction::Up {
                         "apply"
                     } else {
                         "roll back"
                     };
-                    println!("-- {verb} {}: {}", line(revision), line(message));
-                    for hazard in hazards.iter() {
-                        println!("-- HAZARD {}", line(&hazard.to_string()));
-                    }
-                    for sql in statements.iter() {
-                        println!("{}", lines(&as_script(sql)));
-                    }
-                    println!();
+                    self.out(|| {
+                        println!("-- {verb} {}: {}", line(revision), line(message));
+                        for hazard in hazards.iter() {
+                            println!("-- HAZARD {}", line(&hazard.to_string()));
+                        }
+                        for sql in statements.iter() {
+                            println!("{}", lines(&as_script(sql)));
+                        }
+                        println!();
+                    });
                     return;
                 }
                 if self.quiet {
@@ -322,22 +392,25 @@ impl Printer {
                 } else {
                     "rolled back"
                 };
-                println!("{verb:>11}  {}  {}  ({millis:.1} ms)", line(revision), line(message));
-                if self.verbose {
-                    for sql in statements.iter() {
-                        for sql_line in as_script(sql).lines() {
-                            println!("             {}", line(sql_line));
+                self.out(|| {
+                    println!("{verb:>11}  {}  {}  ({millis:.1} ms)", line(revision), line(message));
+                    if self.verbose {
+                        for sql in statements.iter() {
+                            for sql_line in as_script(sql).lines() {
+                                println!("             {}", line(sql_line));
+                            }
+                        }
+                        for output_line in output.lines() {
+                            println!("           | {}", line(output_line));
                         }
                     }
-                    for output_line in output.lines() {
-                        println!("           | {}", line(output_line));
-                    }
-                }
+                });
             }
         }
     }
 
     pub fn applied(&self, report: &Report, dry_run: bool) {
+        self.finish();
         if self.quiet {
             return;
         }
@@ -355,6 +428,7 @@ impl Printer {
     }
 
     pub fn rolled_back(&self, report: &Report, dry_run: bool) {
+        self.finish();
         if self.quiet {
             return;
         }
@@ -466,6 +540,37 @@ impl Printer {
     }
 }
 
+/// A bar's line: what, the bar, how far, and what is being worked on.
+const COUNT_TEMPLATE: &str = "{prefix} [{bar:30}] {pos}/{len} {wide_msg}";
+const BYTES_TEMPLATE: &str = "{prefix} [{bar:30}] {binary_bytes}/{binary_total_bytes} {wide_msg}";
+
+impl Progress for Printer {
+    fn shown(&self) -> bool {
+        self.bar.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+
+    fn start(&self, what: &str, total: u64) {
+        self.start_bar(what, total, COUNT_TEMPLATE);
+    }
+
+    fn start_bytes(&self, what: &str, total: u64) {
+        self.start_bar(what, total, BYTES_TEMPLATE);
+    }
+
+    fn advance(&self, done: u64, item: &str) {
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            bar.set_message(line(item).into_owned());
+            bar.inc(done);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Text from a migration (its message, what it printed, its errors, its
 /// SQL) as one line that is safe on a terminal: every control character
 /// (an ANSI escape, a carriage return, a newline) and every bidirectional
@@ -519,7 +624,35 @@ fn as_script(logged: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{as_script, line, lines};
+    use super::{Printer, Progress as _, as_script, line, lines, shows_progress};
+
+    #[test]
+    fn progress_shows_only_on_a_terminal_and_never_with_quiet() {
+        assert!(shows_progress(false, true));
+        assert!(!shows_progress(true, true));
+        assert!(!shows_progress(false, false));
+        assert!(!shows_progress(true, false));
+    }
+
+    #[test]
+    fn a_bar_is_drawn_for_more_than_one_unit_of_work_and_goes_when_it_is_over() {
+        let printer = Printer::with_progress(false, false, true);
+        printer.start("applying", 1);
+        assert!(!printer.shown(), "one migration needs no bar");
+        printer.start("applying", 3);
+        assert!(printer.shown());
+        printer.advance(1, "20261201000000");
+        printer.finish();
+        assert!(!printer.shown());
+        printer.start_bytes("loading schema.sql", 1 << 20);
+        assert!(printer.shown());
+        // An error ends it before it is printed.
+        printer.error(&anyhow::anyhow!("it failed"));
+        assert!(!printer.shown());
+        let quiet = Printer::with_progress(true, false, false);
+        quiet.start("applying", 3);
+        assert!(!quiet.shown());
+    }
 
     #[test]
     fn text_from_a_migration_cannot_move_the_terminal() {

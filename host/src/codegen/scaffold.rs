@@ -39,8 +39,8 @@ pub fn rust_scaffold(meta: &Meta) -> String {
     literal::finish(&source)
 }
 
-/// A new JavaScript migration (one ES module, built by `migrate-host build`
-/// with componentize-qjs).
+/// A new JavaScript migration (an ES module using the vendored SDK, built
+/// by `migrate-host build` with componentize-qjs).
 pub fn js_scaffold(meta: &Meta) -> String {
     // JSON strings are JavaScript string literals (U+2028 and U+2029
     // included, since ES2019).
@@ -49,28 +49,27 @@ pub fn js_scaffold(meta: &Meta) -> String {
     format!(
         "// {title}\n//\n\
          // Written by `migrate-host new --lang js`: fill in `up`, and `down` to undo it.\n\
-         // `migrate-host build` turns this file into a component beside it. The\n\
-         // contract is wit/migrate.wit (vendored in .migrate-sdk/wit): WIT names\n\
-         // become camelCase, records are objects, variants {{ tag, val }}, an option\n\
-         // is a value or null, and a failed action throws (the migration is rolled back).\n\
-         import actions from \"migrate:host/actions@0.1.0\";\n\n\
-         export const migration = {{\n\
-         \x20 metadata() {{\n\
-         \x20   return {{\n\
-         \x20     revision: {revision},\n\
-         \x20     parent: {parent},\n\
-         \x20     message: {message},\n\
-         \x20   }};\n\
-         \x20 }},\n\n\
+         // `migrate-host build` turns this file into a component beside it. The SDK\n\
+         // (.migrate-sdk/js/migrate.js) has the Rust prelude's helpers: column(), ty.*,\n\
+         // primaryKey(), index(), one function per action, execute() and query();\n\
+         // migrate.d.ts beside it declares them for your editor. A failed action\n\
+         // throws, and the migration is rolled back.\n\
+         // @ts-check\n\
+         import {{ defineMigration, column, ty, addColumn, dropColumn }} from {sdk};\n\n\
+         export const migration = defineMigration({{\n\
+         \x20 revision: {revision},\n\
+         \x20 parent: {parent},\n\
+         \x20 message: {message},\n\n\
          \x20 up() {{\n\
          \x20   // For example:\n\
-         \x20   // actions.execute(\"UPDATE users SET nickname = $1 WHERE nickname IS NULL\", [{{ tag: \"text\", val: \"anonymous\" }}]);\n\
+         \x20   // addColumn(\"users\", column(\"nickname\", ty.text()));\n\
          \x20 }},\n\n\
          \x20 down() {{\n\
-         \x20   // Undo what up() did.\n\
+         \x20   // dropColumn(\"users\", \"nickname\");\n\
          \x20 }},\n\
-         }};\n",
+         }});\n",
         title = comment_line(&meta.message),
+        sdk = json(crate::build::SDK_IMPORT),
         revision = json(&meta.revision),
         message = json(&meta.message),
     )

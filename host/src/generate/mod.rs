@@ -38,6 +38,16 @@ pub struct Options<'a> {
 }
 
 pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Result<Generated> {
+    generate_with(migrator, options, &crate::progress::Silent).await
+}
+
+/// [`generate`], loading the declared schema into the shadow database with
+/// its progress reported to `progress`.
+pub async fn generate_with(
+    migrator: &Migrator,
+    options: &Options<'_>,
+    progress: &dyn crate::progress::Progress,
+) -> anyhow::Result<Generated> {
     let dir = migrator.dir().to_owned();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let status = migrator.status().await?;
@@ -81,7 +91,7 @@ pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Res
     // The live database is read while the shadow one is loaded.
     let (live, declared) = tokio::join!(
         crate::schema::introspect(migrator.client()),
-        crate::shadow::declared(options.shadow_url.unwrap_or(options.url), options.schema)
+        crate::shadow::declared_with(options.shadow_url.unwrap_or(options.url), options.schema, progress)
     );
     let live = live.context("introspecting the database")?;
     let declared = declared?;

@@ -54,6 +54,12 @@ pub enum Event<'a> {
     Forced {
         revisions: &'a [String],
     },
+    /// How many migrations this run is about to run, before the first
+    /// starts (for a progress display).
+    Planned {
+        direction: Direction,
+        count: usize,
+    },
     Started {
         direction: Direction,
         revision: &'a str,
@@ -389,6 +395,10 @@ impl Migrator {
                 todo.extend(chain.migrations.iter().take(end).skip(start).map(|m| (chain, m)));
             }
             let _ahead = self.prepare_ahead(todo.iter().map(|(_, m)| *m));
+            on_event(Event::Planned {
+                direction: Direction::Up,
+                count: todo.len(),
+            });
             for (chain, migration) in todo {
                 self.run_one(migration, chain.source, Direction::Up, options.dry_run, &[], on_event)
                     .await?;
@@ -474,6 +484,10 @@ impl Migrator {
                 ..Report::default()
             };
             let _ahead = self.prepare_ahead(undo.iter().rev().map(|&(c, i)| &chains[c].migrations[i]));
+            on_event(Event::Planned {
+                direction: Direction::Down,
+                count: undo.len(),
+            });
             for &(c, i) in undo.iter().rev() {
                 let (chain, migration) = (&chains[c], &chains[c].migrations[i]);
                 // A squash undone where it was never run: what it replaces

@@ -6,6 +6,7 @@
 //! steps, planned on a throwaway copy where it depends on the catalog.
 
 use crate::pg::{connect, unique_name, with_database};
+use crate::progress::{Finish, Progress, Silent};
 use crate::schema::{Schema, introspect};
 use anyhow::{Context as _, bail};
 use std::path::{Path, PathBuf};
@@ -45,8 +46,14 @@ pub fn is_database_url(schema: &Path) -> bool {
 /// place, read-only) or the files' (through a shadow database on the server
 /// `admin_url` points at).
 pub async fn declared(admin_url: &str, schema: &Path) -> anyhow::Result<Schema> {
+    declared_with(admin_url, schema, &Silent).await
+}
+
+/// [`declared`], reporting how much of the files the shadow database has
+/// loaded to `progress`.
+pub async fn declared_with(admin_url: &str, schema: &Path, progress: &dyn Progress) -> anyhow::Result<Schema> {
     if !is_database_url(schema) {
-        return load(admin_url, schema).await;
+        return load_with(admin_url, schema, progress).await;
     }
     let url = schema.to_str().expect("a URL is UTF-8");
     let client = connect(url)
@@ -60,20 +67,35 @@ pub async fn declared(admin_url: &str, schema: &Path) -> anyhow::Result<Schema> 
 /// Loads `path` into a new database on the server `admin_url` points at
 /// (the live server, or `--shadow-url`), introspects it and drops it.
 pub async fn load(admin_url: &str, path: &Path) -> anyhow::Result<Schema> {
+    load_with(admin_url, path, &Silent).await
+}
+
+/// [`load`], reporting to `progress` how many bytes of SQL the shadow
+/// database has run (a large schema takes a while).
+pub async fn load_with(admin_url: &str, path: &Path, progress: &dyn Progress) -> anyhow::Result<Schema> {
     let files = schema_files(path)?;
+    let mut pieces = Vec::new();
+    for file in &files {
+        pieces.extend(script::read(file)?);
+    }
     scratch(admin_url, "the shadow database", async |client| {
-        for file in &files {
-            for piece in script::read(file)? {
-                let sql = &piece.sql;
-                for (start, end) in batches(sql) {
-                    let batch = &sql[start..end];
-                    let line = piece.lines_before + sql[..start].matches('\n').count();
-                    client
-                        .batch_execute(batch)
-                        .await
-                        .map_err(|e| located(e, &piece.file, batch, line))?;
-                }
+        let total: usize = pieces.iter().map(|p| p.sql.len()).sum();
+        progress.start_bytes(&format!("loading {}", path.display()), total as u64);
+        let _finish = Finish(progress);
+        for piece in &pieces {
+            let sql = &piece.sql;
+            let mut done = 0;
+            for (start, end) in batches(sql) {
+                let batch = &sql[start..end];
+                let line = piece.lines_before + sql[..start].matches('\n').count();
+                client
+                    .batch_execute(batch)
+                    .await
+                    .map_err(|e| located(e, &piece.file, batch, line))?;
+                progress.advance((end - done) as u64, &piece.file.display().to_string());
+                done = end;
             }
+            progress.advance((sql.len() - done) as u64, &piece.file.display().to_string());
         }
         // What the files set (pg_dump empties search_path) must not change
         // how the catalog is read.

@@ -1,0 +1,231 @@
+// Generated from wit/migrate.wit by plugins/js/tools/types.mjs (jco guest-types, s64/u64 as number).
+// Do not edit: run plugins/js/build.sh after changing the WIT.
+/// <reference path="./migrate-host-types.d.ts" />
+declare module 'migrate:host/actions@0.1.0' {
+  /**
+   * `CREATE [UNLOGGED] TABLE name (columns...) [PARTITION BY ...]`, or
+   * `... PARTITION OF parent ...`, or `... INHERITS (...)`; `columns` may
+   * be empty.
+   */
+  export function addTable(table: QualifiedName, columns: Array<ColumnDef>, options: TableOptions): void;
+  /**
+   * `DROP TABLE name`.
+   */
+  export function dropTable(table: QualifiedName): void;
+  /**
+   * `ALTER TABLE table RENAME TO new-name` (the schema stays).
+   */
+  export function renameTable(table: QualifiedName, newName: string): void;
+  export function addColumn(table: QualifiedName, column: ColumnDef): void;
+  export function dropColumn(table: QualifiedName, column: string): void;
+  export function renameColumn(table: QualifiedName, column: string, newName: string): void;
+  /**
+   * `ALTER COLUMN ... TYPE ... [USING ...]`.
+   */
+  export function changeColumnType(table: QualifiedName, column: string, newType: DataType, cast: TypeCast): void;
+  /**
+   * Makes a column an identity column, changes its kind, or (none) stops
+   * it being one: `ADD GENERATED ... AS IDENTITY`, `SET GENERATED ...` or
+   * `DROP IDENTITY`, whichever the column's current state needs. A new
+   * identity column must be NOT NULL and have no default.
+   */
+  export function setColumnIdentity(table: QualifiedName, column: string, identity: IdentityKind | undefined): void;
+  /**
+   * `ALTER COLUMN ... DROP EXPRESSION`: a generated column becomes an
+   * ordinary one, keeping its values.
+   */
+  export function dropColumnExpression(table: QualifiedName, column: string): void;
+  export function addNotNull(table: QualifiedName, column: string): void;
+  export function dropNotNull(table: QualifiedName, column: string): void;
+  export function setColumnDefault(table: QualifiedName, column: string, default_: ColumnDefault): void;
+  export function dropColumnDefault(table: QualifiedName, column: string): void;
+  /**
+   * `ALTER TABLE table ADD CONSTRAINT name ...`.
+   */
+  export function addConstraint(table: QualifiedName, name: string, constraint: Constraint): void;
+  export function dropConstraint(table: QualifiedName, name: string): void;
+  /**
+   * `CREATE [UNIQUE] INDEX name ON table USING method (columns) [WHERE ...]`.
+   */
+  export function addIndex(index: IndexDef): void;
+  /**
+   * A whole `CREATE [UNIQUE] INDEX` statement as Postgres prints it
+   * (`pg_get_indexdef`), for indexes `add-index` cannot express:
+   * expressions, `INCLUDE`, sort orders, operator classes. It must parse
+   * as exactly one non-concurrent `CREATE INDEX`.
+   */
+  export function addIndexSql(definition: string): void;
+  /**
+   * `DROP INDEX schema.name`.
+   */
+  export function dropIndex(index: QualifiedName): void;
+  /**
+   * `CREATE [MATERIALIZED] VIEW name AS query`. The query must parse as
+   * exactly one `SELECT` (or `VALUES`, or `WITH ... SELECT`).
+   */
+  export function createView(name: QualifiedName, query: string, materialized: boolean): void;
+  /**
+   * `DROP [MATERIALIZED] VIEW name`.
+   */
+  export function dropView(name: QualifiedName, materialized: boolean): void;
+  /**
+   * `CREATE EXTENSION name [SCHEMA schema] [VERSION version]`.
+   */
+  export function createExtension(name: string, schema: string | undefined, version: string | undefined): void;
+  /**
+   * `ALTER EXTENSION name UPDATE TO version`.
+   */
+  export function updateExtension(name: string, version: string): void;
+  /**
+   * `DROP EXTENSION name`.
+   */
+  export function dropExtension(name: string): void;
+  /**
+   * A whole `CREATE [OR REPLACE] FUNCTION` or `PROCEDURE` statement
+   * (as `pg_get_functiondef` prints it). Bodies are checked when first
+   * called, not at creation, so a function may come before the tables it reads.
+   */
+  export function createFunction(definition: string): void;
+  /**
+   * `DROP FUNCTION|PROCEDURE name(arguments)`, `arguments` as
+   * `pg_get_function_identity_arguments` prints them (`a integer, b text`).
+   */
+  export function dropFunction(name: QualifiedName, arguments: string, procedure: boolean): void;
+  /**
+   * A whole `CREATE TRIGGER` statement (as `pg_get_triggerdef` prints it).
+   */
+  export function createTrigger(definition: string): void;
+  /**
+   * `DROP TRIGGER name ON table`.
+   */
+  export function dropTrigger(table: QualifiedName, name: string): void;
+  /**
+   * `ALTER TABLE table SET LOGGED` or `SET UNLOGGED` (rewrites the table).
+   */
+  export function setTableLogged(table: QualifiedName, logged: boolean): void;
+  /**
+   * `ALTER TABLE parent ATTACH PARTITION partition <bound>`; the bound is
+   * `FOR VALUES ...` or `DEFAULT`.
+   */
+  export function attachPartition(parent: QualifiedName, partition: QualifiedName, bound: string): void;
+  /**
+   * `ALTER TABLE parent DETACH PARTITION partition`: it stays as a table.
+   */
+  export function detachPartition(parent: QualifiedName, partition: QualifiedName): void;
+  /**
+   * `ALTER TABLE table ENABLE|DISABLE ROW LEVEL SECURITY` and
+   * `[NO] FORCE ROW LEVEL SECURITY` (forced: the owner is bound too).
+   */
+  export function setRowLevelSecurity(table: QualifiedName, enabled: boolean, forced: boolean): void;
+  /**
+   * `CREATE POLICY ...`.
+   */
+  export function createPolicy(policy: PolicyDef): void;
+  /**
+   * `DROP POLICY name ON table`.
+   */
+  export function dropPolicy(table: QualifiedName, name: string): void;
+  /**
+   * `CREATE SEQUENCE name ...`.
+   */
+  export function createSequence(name: QualifiedName, options: SequenceOptions): void;
+  /**
+   * `ALTER SEQUENCE name ...` with the settings given.
+   */
+  export function alterSequence(name: QualifiedName, options: SequenceOptions): void;
+  /**
+   * `ALTER SEQUENCE name OWNED BY table.column`, or (none) `OWNED BY NONE`.
+   * An owned sequence is dropped with its column.
+   */
+  export function setSequenceOwner(name: QualifiedName, owner: TableMember | undefined): void;
+  /**
+   * `DROP SEQUENCE name`.
+   */
+  export function dropSequence(name: QualifiedName): void;
+  /**
+   * Changes a column's collation (none: the type's default), keeping its
+   * type: `ALTER COLUMN ... TYPE <its type> COLLATE ...`.
+   */
+  export function setColumnCollation(table: QualifiedName, column: string, collation: QualifiedName | undefined): void;
+  /**
+   * `CREATE COLLATION name (provider = ..., ...)`.
+   */
+  export function createCollation(name: QualifiedName, definition: CollationDef): void;
+  /**
+   * `DROP COLLATION name`.
+   */
+  export function dropCollation(name: QualifiedName): void;
+  /**
+   * `COMMENT ON <target> IS text`, or (none) `IS NULL`, which removes it.
+   */
+  export function setComment(target: CommentTarget, text: string | undefined): void;
+  /**
+   * `GRANT privileges ON TABLE|SEQUENCE on TO grantee`.
+   */
+  export function grant(grant: GrantDef): void;
+  /**
+   * `REVOKE privileges ON ... FROM grantee`.
+   */
+  export function revoke(grant: GrantDef): void;
+  /**
+   * `CREATE SCHEMA name`.
+   */
+  export function createSchema(name: string): void;
+  /**
+   * `DROP SCHEMA name` (it must be empty).
+   */
+  export function dropSchema(name: string): void;
+  /**
+   * `CREATE TYPE name AS ENUM (values...)`, in the order given.
+   */
+  export function createEnum(name: QualifiedName, values: Array<string>): void;
+  /**
+   * `ALTER TYPE name ADD VALUE ...` for each value, in order; with a
+   * position the first value goes there and each next one after the one
+   * before. A value added in a migration cannot be used by that same
+   * migration (a Postgres rule); use it in the next one.
+   */
+  export function addEnumValues(name: QualifiedName, values: Array<string>, position: EnumPosition | undefined): void;
+  /**
+   * Removes values from an enum. Postgres cannot do that in place, so the
+   * host re-creates the type with the remaining values in their existing
+   * order and converts every column that uses it (arrays too, defaults
+   * kept). Fails, naming the table and column, when a row still holds a
+   * removed value.
+   */
+  export function dropEnumValues(name: QualifiedName, values: Array<string>): void;
+  /**
+   * `DROP TYPE name`.
+   */
+  export function dropType(name: QualifiedName): void;
+  /**
+   * Runs one SQL statement with bind parameters (`$1`, `$2`, ...) and
+   * returns the number of rows it affected. Transaction control (`BEGIN`,
+   * `COMMIT`, `ROLLBACK`, `SAVEPOINT`, ...) and several statements in one
+   * string are refused.
+   */
+  export function execute(sql: string, params: Array<SqlValue>): number;
+  /**
+   * Runs one SQL statement with bind parameters and returns its rows.
+   */
+  export function query(sql: string, params: Array<SqlValue>): Rows;
+  export type QualifiedName = import('migrate:host/types@0.1.0').QualifiedName;
+  export type ColumnDef = import('migrate:host/types@0.1.0').ColumnDef;
+  export type DataType = import('migrate:host/types@0.1.0').DataType;
+  export type ColumnDefault = import('migrate:host/types@0.1.0').ColumnDefault;
+  export type TypeCast = import('migrate:host/types@0.1.0').TypeCast;
+  export type IdentityKind = import('migrate:host/types@0.1.0').IdentityKind;
+  export type Constraint = import('migrate:host/types@0.1.0').Constraint;
+  export type IndexDef = import('migrate:host/types@0.1.0').IndexDef;
+  export type EnumPosition = import('migrate:host/types@0.1.0').EnumPosition;
+  export type SqlValue = import('migrate:host/types@0.1.0').SqlValue;
+  export type Rows = import('migrate:host/types@0.1.0').Rows;
+  export type Error = import('migrate:host/types@0.1.0').Error;
+  export type TableMember = import('migrate:host/types@0.1.0').TableMember;
+  export type TableOptions = import('migrate:host/types@0.1.0').TableOptions;
+  export type SequenceOptions = import('migrate:host/types@0.1.0').SequenceOptions;
+  export type CollationDef = import('migrate:host/types@0.1.0').CollationDef;
+  export type CommentTarget = import('migrate:host/types@0.1.0').CommentTarget;
+  export type GrantDef = import('migrate:host/types@0.1.0').GrantDef;
+  export type PolicyDef = import('migrate:host/types@0.1.0').PolicyDef;
+}
