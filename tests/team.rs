@@ -498,11 +498,14 @@ async fn squash_replaces_the_first_migrations_on_databases_that_applied_all_part
     std::fs::write(
         source_of(&dir, &c),
         std::fs::read_to_string(source_of(&dir, &c)).unwrap().replace(
+            "import { defineMigration,",
+            "import { defineMigration, execute,",
+        ).replace(
             "  up() {\n",
-            "  up() {\n    actions.execute(\"CREATE TABLE notes (id integer PRIMARY KEY, author bigint REFERENCES users (id))\", []);\n",
+            "  up() {\n    execute(\"CREATE TABLE notes (id integer PRIMARY KEY, author bigint REFERENCES users (id))\");\n",
         ).replace(
             "  down() {\n",
-            "  down() {\n    actions.execute(\"DROP TABLE notes\", []);\n",
+            "  down() {\n    execute(\"DROP TABLE notes\");\n",
         ),
     )
     .unwrap();
