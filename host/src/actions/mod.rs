@@ -255,6 +255,16 @@ pub enum ActionError {
     Database { message: String, sqlstate: Option<String> },
 }
 
+impl ActionError {
+    /// The SQLSTATE of a database error (`55P03`, `23505`...).
+    pub fn sqlstate(&self) -> Option<&str> {
+        match self {
+            ActionError::Database { sqlstate, .. } => sqlstate.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 impl Action {
     /// The WIT name of the action and the object it targets, for messages:
     /// `add-column public.posts.slug`.

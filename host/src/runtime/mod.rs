@@ -399,14 +399,12 @@ impl Runtime {
         };
         let result = tokio::time::timeout(limits.timeout, call).await;
         let output = store.data().output.text();
-        let failed_sqlstate = |state: &HostState| match &state.first_failure {
-            Some(ActionFailure {
-                error: crate::actions::ActionError::Database { sqlstate, .. },
-                ..
-            }) => sqlstate.clone(),
-            _ => None,
-        };
-        let sqlstate = failed_sqlstate(store.data());
+        let sqlstate = store
+            .data()
+            .first_failure
+            .as_ref()
+            .and_then(|f| f.error.sqlstate())
+            .map(str::to_owned);
         let fail = |error| RunFailure {
             error,
             output: output.clone(),
@@ -438,10 +436,7 @@ impl Runtime {
         // as the call's own would have been, had the guest passed it on.
         if returned.is_ok() && state.first_failure.is_none() && state.session.queued() {
             if let Err(failure) = state.session.flush().await {
-                let sqlstate = match &failure.error {
-                    crate::actions::ActionError::Database { sqlstate, .. } => sqlstate.clone(),
-                    _ => None,
-                };
+                let sqlstate = failure.error.sqlstate().map(str::to_owned);
                 return Err(RunFailure {
                     error: RunError::Returned {
                         direction,
