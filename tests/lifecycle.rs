@@ -6,7 +6,7 @@ mod support;
 
 use migrate_host::actions::Action;
 use migrate_host::history::chain::State;
-use migrate_host::migrator::{ApplyOptions, Event, Migrator, RollbackOptions, RollbackTarget};
+use migrate_host::migrator::{ApplyOptions, Error, Event, Migrator, RollbackOptions, RollbackTarget};
 use migrate_host::runtime::{Limits, Runtime, default_cache_dir};
 use migrate_host::testing::TestDatabase;
 use support::*;
@@ -172,7 +172,20 @@ async fn a_migration_that_fails_halfway_leaves_nothing_behind() {
         })],
     )
     .await;
-    let err = message(&db.apply_all().await.unwrap_err());
+    let error = db.apply_all().await.unwrap_err();
+    // What committed before the failure is in the error.
+    match &error {
+        Error::Failed {
+            revision, report, ..
+        } => {
+            assert_eq!(revision, "r2");
+            assert_eq!(report.ran.len(), 1, "{report:?}");
+            assert_eq!(report.ran[0].0, "r1");
+            assert_eq!(report.head.as_deref(), Some("r1"));
+        }
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    let err = message(&error);
     assert!(err.contains("applying r2 (fail halfway, halfway.wasm)"), "{err}");
     assert!(
         err.contains("up returned an error: failing on purpose after two actions"),
@@ -253,7 +266,9 @@ async fn a_broken_chain_is_reported_before_anything_runs() {
             })],
         )
         .await;
-        let err = message(&db.apply_all().await.unwrap_err());
+        let error = db.apply_all().await.unwrap_err();
+        assert!(matches!(error, Error::BrokenChain { .. }), "{error:?}");
+        let err = message(&error);
         assert!(err.contains("the migrations do not form a single chain"), "{err}");
         assert!(err.contains(expected), "{fixtures:?}: {err}");
         assert!(!table_exists(&db, "should_not_exist").await);
@@ -334,7 +349,12 @@ async fn a_changed_component_is_refused_unless_forced() {
         })],
     )
     .await;
-    let err = message(&db.apply_all().await.unwrap_err());
+    let error = db.apply_all().await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Changed { revisions, .. } if revisions == &["r1"]),
+        "{error:?}"
+    );
+    let err = message(&error);
     assert!(
         err.contains("applied migration(s) r1 changed since they were applied"),
         "{err}"
@@ -370,7 +390,9 @@ async fn applied_revisions_missing_from_the_directory_block_apply() {
         [("r1", State::Applied), ("r2", State::Missing)]
     );
     assert_eq!(status.problems.len(), 1, "{:?}", status.problems);
-    let err = message(&db.apply_all().await.unwrap_err());
+    let error = db.apply_all().await.unwrap_err();
+    assert!(matches!(error, Error::HistoryMismatch { .. }), "{error:?}");
+    let err = message(&error);
     assert!(
         err.contains("revision r2 is applied in the database but no migration in the directory declares it"),
         "{err}"
@@ -426,9 +448,16 @@ async fn dry_runs_change_nothing() {
 async fn apply_to_an_unknown_revision_is_refused() {
     let scratch = Scratch::with_example();
     let db = TestDatabase::create(scratch.path()).await.unwrap();
-    let err = message(&db.apply_to("nope").await.unwrap_err());
+    let error = db.apply_to("nope").await.unwrap_err();
+    assert!(
+        matches!(&error, Error::UnknownRevision { revision, squashed_into: None, .. } if revision == "nope"),
+        "{error:?}"
+    );
+    let err = message(&error);
     assert!(err.contains("--to nope: no migration in"), "{err}");
-    let err = message(&db.rollback_to("20261101090000").await.unwrap_err());
+    let error = db.rollback_to("20261101090000").await.unwrap_err();
+    assert!(matches!(error, Error::NotApplied { .. }), "{error:?}");
+    let err = message(&error);
     assert!(err.contains("that revision is not applied"), "{err}");
     assert!(
         db.rollback(1).await.unwrap().ran.is_empty(),
@@ -468,8 +497,9 @@ async fn a_transaction_opens_with_its_first_statement() {
         .unwrap();
     let error = db.apply_all().await.unwrap_err();
     assert!(
-        format!("{error:#}").contains(r#"relation "users_email_key" already exists"#),
-        "{error:#}"
+        message(&error).contains(r#"relation "users_email_key" already exists"#),
+        "{}",
+        message(&error)
     );
     assert!(!table_exists(&db, "users").await);
     assert!(history(&db).await.is_empty());

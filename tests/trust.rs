@@ -45,7 +45,7 @@ impl Project {
 
 /// The role the `auth` source runs as in this test's database.
 fn sandbox_role(db: &TestDatabase) -> String {
-    migrate_host::policy::Grant::trusted(Default::default()).role("auth", db.name())
+    migrate_host::migrator::role_name("auth", db.name())
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -11,7 +11,7 @@
 //! - [`check`]: `check`, for CI: the database, the migrations (replayed into a scratch database) and the declared schema compared;
 //! - [`generate`]: the front half `plan` and `generate` share, and writing a migration crate;
 //! - [`workspace`]: a migrations directory's files: `init`, `new`, the revision and parent each source declares, `rebase`;
-//! - [`migrator`]: apply / rollback / status / accept over the sources, one transaction each;
+//! - [`migrator`]: apply / rollback / status / accept over the sources: pure planning over the history, the transaction protocol, sandbox roles, typed errors;
 //! - [`testing`]: scratch databases for testing migrations from `cargo test`;
 //! - [`build`]: migration crates (cargo) and `.js` files (componentize-qjs) → components, with their source digest;
 //! - [`source`]: a directory of `.wasm` files → migrations with metadata and identity;

@@ -261,8 +261,31 @@ pub async fn history(db: &TestDatabase) -> Vec<(String, String)> {
 }
 
 /// The error chain as the CLI prints it.
-pub fn message(e: &anyhow::Error) -> String {
-    format!("{e:#}")
+pub fn message(e: &impl ErrorText) -> String {
+    e.text()
+}
+
+/// An error with its causes, as a user sees it (`{e:#}` through anyhow).
+pub trait ErrorText {
+    fn text(&self) -> String;
+}
+
+impl ErrorText for anyhow::Error {
+    fn text(&self) -> String {
+        format!("{self:#}")
+    }
+}
+
+impl ErrorText for migrate_host::migrator::Error {
+    fn text(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            text.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        text
+    }
 }
 
 /// `pg_dump --schema-only` of a database, normalized so that two databases

@@ -24,7 +24,7 @@
 //! database, nothing is built.
 
 use crate::actions::Action;
-use crate::history::chain::{ChainError, State};
+use crate::history::chain::State;
 use crate::migrator::{ApplyOptions, Migrator, Status};
 use crate::policy::Source;
 use crate::runtime::{Limits, Runtime};
@@ -147,10 +147,8 @@ pub async fn check(options: Options<'_>) -> anyhow::Result<Report> {
         let migrator = Migrator::connect_sources(runtime, url, options.sources.clone()).await?;
         let status = match migrator.status().await {
             Ok(status) => Ok(status),
-            Err(e) => match e.downcast_ref::<ChainError>() {
-                Some(chain) => Err(chain.problems.clone()),
-                None => return Err(e),
-            },
+            Err(crate::migrator::Error::BrokenChain { error, .. }) => Err(error.problems),
+            Err(e) => return Err(e.into()),
         };
         let schema = crate::schema::introspect(migrator.client())
             .await
@@ -250,9 +248,9 @@ async fn replay(server: &str, options: &Options<'_>) -> anyhow::Result<Result<Sc
             .await
             .context("connecting to the scratch database")?;
         if let Err(e) = migrator.apply(&ApplyOptions::default(), &mut |_| {}).await {
-            return Ok(Err(match e.downcast_ref::<ChainError>() {
-                Some(chain) => Failed::Chain(chain.problems.clone()),
-                None => Failed::Migration(format!("{e:#}")),
+            return Ok(Err(match e {
+                crate::migrator::Error::BrokenChain { error, .. } => Failed::Chain(error.problems),
+                e => Failed::Migration(format!("{:#}", anyhow::Error::new(e))),
             }));
         }
         let schema = crate::schema::introspect(migrator.client())
@@ -265,10 +263,7 @@ async fn replay(server: &str, options: &Options<'_>) -> anyhow::Result<Result<Sc
         .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
         .await;
     // Roles are per server: those made for the scratch database go with it.
-    for source in options.sources.iter().filter(|s| s.grant.sandboxed()) {
-        let role = crate::actions::ident::quote(&source.grant.role(&source.name, &name));
-        let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {role}")).await;
-    }
+    let _ = crate::migrator::drop_roles(&admin, &name).await;
     let result = result?;
     dropped.with_context(|| format!("dropping the scratch database {name}"))?;
     Ok(result)

@@ -69,16 +69,6 @@ impl Grant {
         self.trust == Trust::Sandboxed
     }
 
-    /// The role a sandboxed source's SQL runs as in `database`: roles are
-    /// per server, so each database gets its own (runs on one database are
-    /// serialized by the advisory lock; runs on two must not share a role
-    /// whose password each sets).
-    pub fn role(&self, source: &str, database: &str) -> String {
-        use sha2::Digest;
-        let database = hex::encode(&sha2::Sha256::digest(database.as_bytes())[..4]);
-        format!("migrate_host_{source}_{database}")
-    }
-
     /// Checks one action against the grant; the error names what is missing.
     pub fn check(&self, action: &Action) -> Result<(), ActionError> {
         if !self.sandboxed() {

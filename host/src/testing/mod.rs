@@ -16,7 +16,7 @@
 //! `DATABASE_URL`, else `postgres://postgres@127.0.0.1:5432/postgres`; the
 //! role must be allowed to create databases.
 
-use crate::migrator::{ApplyOptions, Migrator, Report, RollbackOptions, RollbackTarget};
+use crate::migrator::{ApplyOptions, Error, Migrator, Report, RollbackOptions, RollbackTarget};
 use crate::runtime::{Limits, Runtime, default_cache_dir};
 use anyhow::Context as _;
 use std::path::PathBuf;
@@ -84,12 +84,12 @@ impl TestDatabase {
         &self.migrator
     }
 
-    pub async fn apply_all(&self) -> anyhow::Result<Report> {
+    pub async fn apply_all(&self) -> Result<Report, Error> {
         self.migrator.apply(&ApplyOptions::default(), &mut |_| {}).await
     }
 
     /// Applies every pending migration up to and including `revision`.
-    pub async fn apply_to(&self, revision: &str) -> anyhow::Result<Report> {
+    pub async fn apply_to(&self, revision: &str) -> Result<Report, Error> {
         self.migrator
             .apply(
                 &ApplyOptions {
@@ -102,7 +102,7 @@ impl TestDatabase {
     }
 
     /// Rolls back the newest `steps` migrations.
-    pub async fn rollback(&self, steps: usize) -> anyhow::Result<Report> {
+    pub async fn rollback(&self, steps: usize) -> Result<Report, Error> {
         let options = RollbackOptions {
             target: RollbackTarget::Steps(steps),
             dry_run: false,
@@ -112,7 +112,7 @@ impl TestDatabase {
     }
 
     /// Rolls back until `revision` is the newest applied one.
-    pub async fn rollback_to(&self, revision: &str) -> anyhow::Result<Report> {
+    pub async fn rollback_to(&self, revision: &str) -> Result<Report, Error> {
         let options = RollbackOptions {
             target: RollbackTarget::To(revision.into()),
             dry_run: false,
@@ -153,20 +153,7 @@ async fn drop_database(server: &str, name: &str) -> anyhow::Result<()> {
         .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
         .await
         .with_context(|| format!("dropping database {name}"))?;
-    // The sandbox roles made for this database (roles outlive databases).
-    let suffix = crate::policy::Grant::trusted(Default::default()).role("", name);
-    let suffix = suffix.trim_start_matches("migrate_host_");
-    let roles = admin
-        .query(
-            "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'migrate\\_host\\_%' AND right(rolname, length($1)) = $1",
-            &[&suffix],
-        )
-        .await?;
-    for role in roles {
-        let role: String = role.get(0);
-        let _ = admin
-            .batch_execute(&format!("DROP ROLE IF EXISTS {}", crate::actions::ident::quote(&role)))
-            .await;
-    }
+    // Roles outlive databases; one left behind is harmless to the next test.
+    let _ = crate::migrator::drop_roles(&admin, name).await;
     Ok(())
 }
