@@ -140,6 +140,8 @@ async fn generate_apply_regenerate_and_roll_back() {
         schema: &schema,
         message,
         quiet: true,
+        renames: &[],
+        allow_drop: false,
     };
 
     let Generated::Written {
@@ -337,6 +339,8 @@ async fn every_stored_text_reaches_the_database_byte_for_byte() {
         schema: &schema,
         message,
         quiet: true,
+        renames: &[],
+        allow_drop: false,
     };
     let plan_is_empty = async || {
         let declared = migrate_host::shadow::load(db.url(), &schema).await.unwrap();
@@ -584,5 +588,129 @@ async fn a_type_change_with_no_cast_is_refused_before_anything_is_written() {
         "{stderr}"
     );
     assert_eq!(entries(dir.path()), before, "nothing written");
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_declared_rename_keeps_every_row_both_ways() {
+    let dir = empty_dir();
+    let db = TestDatabase::create(dir.path()).await.unwrap();
+    db.client()
+        .batch_execute(
+            "CREATE TABLE posts (id int CONSTRAINT posts_pkey PRIMARY KEY,
+                 title text NOT NULL CONSTRAINT posts_title_check CHECK (length(title) > 0));
+             CREATE INDEX posts_title_idx ON posts (lower(title));
+             CREATE VIEW titles AS SELECT title FROM posts;
+             INSERT INTO posts VALUES (1, 'one'), (2, 'two'), (3, 'three');",
+        )
+        .await
+        .unwrap();
+    let schema_dir = tempfile::tempdir().unwrap();
+    let schema = schema_dir.path().join("schema.sql");
+    std::fs::write(
+        &schema,
+        "CREATE TABLE articles ( -- migrate:renamed-from posts
+             id int CONSTRAINT posts_pkey PRIMARY KEY,
+             headline text NOT NULL CONSTRAINT posts_title_check CHECK (length(headline) > 0) -- migrate:renamed-from title
+         );
+         CREATE INDEX posts_title_idx ON articles (lower(headline));
+         CREATE VIEW titles AS SELECT headline AS title FROM articles;",
+    )
+    .unwrap();
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+
+    // The plan renames, and nothing is dropped: the constraint, the index
+    // and the view follow the rename in the database.
+    let out = cli(db.url(), dir.path()).arg("plan").arg("--schema").arg(&schema).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let plan = text(&out.stdout);
+    assert!(plan.contains(r#"ALTER TABLE "public"."posts" RENAME TO "articles""#), "{plan}");
+    assert!(plan.contains(r#"ALTER TABLE "public"."articles" RENAME COLUMN "title" TO "headline""#), "{plan}");
+    assert!(!plan.contains("DROP"), "{plan}");
+
+    let out = cli(db.url(), dir.path())
+        .args(["generate", "-q", "-m", "rename posts", "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    db.apply_all().await.unwrap();
+    let rows: Vec<(i32, String)> = db
+        .client()
+        .query("SELECT id, headline FROM articles ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(rows, [(1, "one".into()), (2, "two".into()), (3, "three".into())]);
+    // The annotations may stay: the database has the renames now.
+    let out = cli(db.url(), dir.path()).arg("plan").arg("--schema").arg(&schema).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("ALTER"), "{}", text(&out.stdout));
+
+    db.rollback(1).await.unwrap();
+    let titles: Vec<String> = db
+        .client()
+        .query("SELECT title FROM posts ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(titles, ["one", "two", "three"]);
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn what_looks_renamed_is_refused_unless_declared_or_allowed() {
+    let dir = empty_dir();
+    let db = TestDatabase::create(dir.path()).await.unwrap();
+    db.client()
+        .batch_execute("CREATE TABLE t (id int, title text); CREATE TABLE old_t (a int, b text);")
+        .await
+        .unwrap();
+    let schema_dir = tempfile::tempdir().unwrap();
+    let schema = schema_dir.path().join("schema.sql");
+    std::fs::write(&schema, "CREATE TABLE t (id int, headline text); CREATE TABLE new_t (a int, b text);").unwrap();
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let plan = |args: &[&str]| {
+        cli(db.url(), dir.path())
+            .arg("plan")
+            .arg("--schema")
+            .arg(&schema)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let out = plan(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("error: the plan would drop what looks renamed, losing its data"), "{err}");
+    assert!(err.contains("table public.t loses column title (text) and gains headline (text)"), "{err}");
+    assert!(err.contains("--rename public.t.title=headline"), "{err}");
+    assert!(err.contains("table public.old_t goes and table public.new_t comes with the same columns"), "{err}");
+    assert!(err.contains("--rename public.old_t=new_t"), "{err}");
+    assert!(err.contains("--allow-drop"), "{err}");
+
+    let out = plan(&["--rename", "public.t.title=headline", "--rename", "old_t=new_t"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let sql = text(&out.stdout);
+    assert!(sql.contains(r#"RENAME COLUMN "title" TO "headline""#), "{sql}");
+    assert!(sql.contains(r#"ALTER TABLE "public"."old_t" RENAME TO "new_t""#), "{sql}");
+    assert!(!sql.contains("DROP"), "{sql}");
+
+    let out = plan(&["--allow-drop"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("DROP COLUMN"), "{}", text(&out.stdout));
+
+    let out = plan(&["--rename", "t.nope=x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("table public.t has no column nope in the database"),
+        "{}",
+        text(&out.stderr)
+    );
     db.drop().await.unwrap();
 }

@@ -200,6 +200,12 @@ pub enum Command {
         /// Server (connection string) for the throwaway shadow database [default: the --database-url server].
         #[arg(long, value_name = "URL")]
         shadow_url: Option<String>,
+        /// A rename the schema does not annotate: TABLE=NEW or TABLE.COLUMN=NEW (repeatable).
+        #[arg(long, value_name = "OLD=NEW")]
+        rename: Vec<String>,
+        /// Drop what looks renamed (a column or table that goes while a like one comes), losing its data.
+        #[arg(long)]
+        allow_drop: bool,
     },
     /// Print the SQL that would turn the database into the declared schema; write nothing.
     Plan {
@@ -212,6 +218,12 @@ pub enum Command {
         /// Print the way back (declared schema → database) instead.
         #[arg(long)]
         down: bool,
+        /// A rename the schema does not annotate: TABLE=NEW or TABLE.COLUMN=NEW (repeatable).
+        #[arg(long, value_name = "OLD=NEW")]
+        rename: Vec<String>,
+        /// Drop what looks renamed (a column or table that goes while a like one comes), losing its data.
+        #[arg(long)]
+        allow_drop: bool,
         /// Machine-readable output: the actions and their SQL.
         #[arg(long)]
         json: bool,
@@ -372,9 +384,18 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         shadow_url,
         down,
         json,
+        rename,
+        allow_drop,
     } = &cli.command
     {
-        return plan(url, schema, shadow_url.as_deref(), *down, *json, cli.verbose, printer).await;
+        let options = PlanOptions {
+            shadow_url: shadow_url.as_deref(),
+            down: *down,
+            json: *json,
+            renames: rename,
+            allow_drop: *allow_drop,
+        };
+        return plan(url, schema, &options, cli.verbose, printer).await;
     }
     let limits = cli.limits.limits()?;
     let mut sources = sources(&cli, &limits)?;
@@ -439,6 +460,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             message,
             schema,
             shadow_url,
+            rename,
+            allow_drop,
         } => {
             let options = crate::generate::Options {
                 url,
@@ -446,6 +469,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 schema: &schema,
                 message: &message,
                 quiet: cli.quiet,
+                renames: &rename,
+                allow_drop,
             };
             printer.generated(&crate::generate::generate_with(&migrator, &options, printer).await?);
         }
@@ -454,7 +479,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 .apply(&ApplyOptions { to, dry_run, force }, &mut |e| {
                     printer.event(&e, dry_run)
                 })
-                .await?;
+                .await
+                .map_err(|e| stopped(e, dry_run))?;
             printer.applied(&report, dry_run);
         }
         Command::Rollback {
@@ -473,7 +499,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 .rollback(&RollbackOptions { target, dry_run, force }, &mut |e| {
                     printer.event(&e, dry_run)
                 })
-                .await?;
+                .await
+                .map_err(|e| stopped(e, dry_run))?;
             printer.rolled_back(&report, dry_run);
         }
         Command::Rebase { revision } => {
@@ -507,6 +534,31 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A run that stopped at a failed migration after others committed says
+/// first what it kept, so that even `-q` tells where the database is.
+fn stopped(error: crate::migrator::Error, dry_run: bool) -> anyhow::Error {
+    let kept = match error.stopped() {
+        Some((direction, report)) if !dry_run && !report.ran.is_empty() => {
+            let verb = match direction {
+                crate::runtime::Direction::Up => "applied",
+                crate::runtime::Direction::Down => "rolled back",
+            };
+            let what = match report.ran.as_slice() {
+                few if few.len() <= 5 => few.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>().join(", "),
+                many => format!("{} migrations", many.len()),
+            };
+            let head = report.head.as_deref().unwrap_or("(none)");
+            Some(format!("{verb} {what} (now at revision {head}), then stopped"))
+        }
+        _ => None,
+    };
+    let error = anyhow::Error::new(error);
+    match kept {
+        Some(kept) => error.context(kept),
+        None => error,
+    }
 }
 
 /// `squash`: needs no database, only a server for its scratch databases.
@@ -594,39 +646,48 @@ async fn check(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
 }
 
 /// `plan`: the diff between the live database and the declared schema, as SQL.
+struct PlanOptions<'a> {
+    shadow_url: Option<&'a str>,
+    down: bool,
+    json: bool,
+    renames: &'a [String],
+    allow_drop: bool,
+}
+
 async fn plan(
     url: &str,
     schema: &std::path::Path,
-    shadow_url: Option<&str>,
-    down: bool,
-    json: bool,
+    options: &PlanOptions<'_>,
     verbose: bool,
     progress: &dyn crate::progress::Progress,
 ) -> anyhow::Result<()> {
+    let PlanOptions {
+        shadow_url,
+        down,
+        json,
+        ..
+    } = *options;
     let started = std::time::Instant::now();
-    // The live database is read while the declared schema is loaded (or,
-    // given as a database, read at the same time).
-    let timed = async |f: std::pin::Pin<Box<dyn Future<Output = anyhow::Result<crate::schema::Schema>> + '_>>| {
-        let begun = std::time::Instant::now();
-        f.await.map(|schema| (schema, begun.elapsed()))
-    };
-    let (live, declared) = tokio::join!(
-        timed(Box::pin(async {
-            let client = crate::migrator::connect(url).await?;
-            crate::schema::introspect(&client)
-                .await
-                .context("introspecting the database")
-        })),
-        timed(Box::pin(crate::shadow::declared_with(
-            shadow_url.unwrap_or(url),
-            schema,
-            progress
-        )))
-    );
-    let ((live, introspected), (declared, loaded)) = (live?, declared?);
-    let diffing = std::time::Instant::now();
-    let (from, to) = if down { (&declared, &live) } else { (&live, &declared) };
-    let actions = crate::diff::diff(from, to)?;
+    let client = crate::migrator::connect(url).await?;
+    let changes = crate::generate::changes(
+        &client,
+        shadow_url.unwrap_or(url),
+        schema,
+        options.renames,
+        options.allow_drop,
+        progress,
+    )
+    .await?;
+    let crate::generate::Changes {
+        live,
+        declared,
+        up,
+        down: back,
+        introspected,
+        loaded,
+        diffed,
+    } = changes;
+    let (from, actions) = if down { (&declared, back) } else { (&live, up) };
     if verbose {
         eprintln!(
             "introspected the database in {:.2} s; {} the declared schema in {:.2} s; \
@@ -638,7 +699,7 @@ async fn plan(
                 "loaded and introspected"
             },
             loaded.as_secs_f64(),
-            diffing.elapsed().as_secs_f64(),
+            diffed.as_secs_f64(),
             started.elapsed().as_secs_f64()
         );
     }

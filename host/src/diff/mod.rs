@@ -20,6 +20,7 @@ mod comments;
 mod coverage;
 mod enums;
 mod indexes;
+pub mod renames;
 mod routines;
 mod sequences;
 mod tables;

@@ -8,7 +8,10 @@
 //! vendored into `.migrate-sdk/`, so generated crates build anywhere, not
 //! only inside this repository.
 
+use crate::actions::Action;
 use crate::codegen::{self, Meta};
+use crate::diff::renames;
+use crate::schema::Schema;
 use crate::history::chain::State;
 use crate::migrator::Migrator;
 use anyhow::{Context as _, bail};
@@ -35,6 +38,88 @@ pub struct Options<'a> {
     pub schema: &'a Path,
     pub message: &'a str,
     pub quiet: bool,
+    /// `--rename` values, beside the schema's own annotations.
+    pub renames: &'a [String],
+    /// Let a drop and an add that look like a rename through.
+    pub allow_drop: bool,
+}
+
+/// What `plan` and `generate` both compute: the live schema, the declared
+/// one, and the steps between them both ways.
+pub struct Changes {
+    pub live: Schema,
+    pub declared: Schema,
+    /// Declared renames first, then the diff.
+    pub up: Vec<Action>,
+    /// The diff back, then the renames undone.
+    pub down: Vec<Action>,
+    /// How long reading each side took, and diffing them.
+    pub introspected: std::time::Duration,
+    pub loaded: std::time::Duration,
+    pub diffed: std::time::Duration,
+}
+
+/// The front half of `plan` and `generate`: the live database (`client`)
+/// read while the declared schema is loaded (through a shadow database on
+/// `admin_url`'s server), the declared renames made first (never a drop and
+/// an add), then the diff. A drop and an add that look like a rename nobody
+/// declared are refused unless `allow_drop`.
+pub async fn changes(
+    client: &tokio_postgres::Client,
+    admin_url: &str,
+    schema: &Path,
+    flags: &[String],
+    allow_drop: bool,
+    progress: &dyn crate::progress::Progress,
+) -> anyhow::Result<Changes> {
+    let timed = async |f: std::pin::Pin<Box<dyn Future<Output = anyhow::Result<Schema>> + '_>>| {
+        let begun = std::time::Instant::now();
+        f.await.map(|schema| (schema, begun.elapsed()))
+    };
+    let (live, declared) = tokio::join!(
+        timed(Box::pin(async {
+            crate::schema::introspect(client)
+                .await
+                .context("introspecting the database")
+        })),
+        timed(Box::pin(crate::shadow::declared_with(admin_url, schema, progress)))
+    );
+    let ((live, introspected), (declared, loaded)) = (live?, declared?);
+    let diffing = std::time::Instant::now();
+    let mut renames = crate::shadow::declared_renames(schema)?;
+    for flag in flags {
+        renames.push(renames::parse_flag(flag, &live).map_err(anyhow::Error::msg)?);
+    }
+    let (rename_up, rename_down) =
+        renames::steps(&live, &declared, &renames).map_err(|e| anyhow::anyhow!("declared renames:\n  {}", e.replace('\n', "\n  ")))?;
+    // The diff starts from the database as the renames leave it, read back
+    // from a copy (definitions that name a renamed column change with it).
+    let renamed = if rename_up.is_empty() {
+        None
+    } else {
+        Some(crate::shadow::rehearse::after(admin_url, &live, &rename_up).await?)
+    };
+    let start = renamed.as_ref().unwrap_or(&live);
+    let up = crate::diff::diff(start, &declared)?;
+    if !allow_drop {
+        let suspected = renames::suspected(start, &declared, &up);
+        if !suspected.is_empty() {
+            bail!(
+                "the plan would drop what looks renamed, losing its data:\n  {}",
+                suspected.join("\n  ")
+            );
+        }
+    }
+    let down = crate::diff::diff(&declared, start)?;
+    Ok(Changes {
+        up: rename_up.into_iter().chain(up).collect(),
+        down: down.into_iter().chain(rename_down).collect(),
+        live,
+        declared,
+        introspected,
+        loaded,
+        diffed: diffing.elapsed(),
+    })
 }
 
 pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Result<Generated> {
@@ -88,23 +173,29 @@ pub async fn generate_with(
         .rfind(|m| matches!(m.state, State::Applied | State::Changed))
         .map(|m| m.revision.clone());
 
-    // The live database is read while the shadow one is loaded.
-    let (live, declared) = tokio::join!(
-        crate::schema::introspect(migrator.client()),
-        crate::shadow::declared_with(options.shadow_url.unwrap_or(options.url), options.schema, progress)
-    );
-    let live = live.context("introspecting the database")?;
-    let declared = declared?;
-    let up = crate::diff::diff(&live, &declared)?;
+    let shadow = options.shadow_url.unwrap_or(options.url);
+    let Changes {
+        live,
+        declared,
+        up,
+        down,
+        ..
+    } = changes(
+        migrator.client(),
+        shadow,
+        options.schema,
+        options.renames,
+        options.allow_drop,
+        progress,
+    )
+    .await?;
     if up.is_empty() {
         return Ok(Generated::UpToDate);
     }
-    let down = crate::diff::diff(&declared, &live)?;
     // A step whose SQL depends on the database there (a cast, say) is
     // planned and run on a copy first: one that would fail at `apply`
     // (a type change Postgres has no cast for) is refused now, before
     // anything is written.
-    let shadow = options.shadow_url.unwrap_or(options.url);
     for (direction, from, steps) in [("up", &live, &up), ("down", &declared, &down)] {
         crate::shadow::rehearse::statements(shadow, from, steps)
             .await

@@ -12,6 +12,7 @@ use anyhow::{Context as _, bail};
 use std::path::{Path, PathBuf};
 
 pub mod rehearse;
+mod renames;
 mod script;
 
 /// The `.sql` files of `path`: the file itself, or a directory's `*.sql`
@@ -62,6 +63,19 @@ pub async fn declared_with(admin_url: &str, schema: &Path, progress: &dyn Progre
     introspect(&client)
         .await
         .context("introspecting the database given as --schema")
+}
+
+/// The renames the schema files declare (`-- migrate:renamed-from OLD`,
+/// see [`renames`]); none for a schema given as a database.
+pub fn declared_renames(schema: &Path) -> anyhow::Result<Vec<crate::diff::renames::Rename>> {
+    if is_database_url(schema) {
+        return Ok(Vec::new());
+    }
+    let mut pieces = Vec::new();
+    for file in schema_files(schema)? {
+        pieces.extend(script::read(&file)?);
+    }
+    renames::declared(&pieces)
 }
 
 /// Loads `path` into a new database on the server `admin_url` points at

@@ -39,6 +39,26 @@ pub async fn statements(admin_url: &str, from: &Schema, steps: &[Action]) -> any
     .await
 }
 
+/// The schema `from` becomes once `steps` ran: they run on a throwaway copy
+/// and the copy is introspected, so every definition reads as Postgres
+/// rewrites it (a renamed column inside a constraint, a view, an index).
+pub async fn after(admin_url: &str, from: &Schema, steps: &[Action]) -> anyhow::Result<Schema> {
+    super::scratch(admin_url, "a shadow database to rehearse the renames", async |client| {
+        let empty = introspect(client).await?;
+        let setup = crate::diff::diff(&empty, from).map_err(|e| {
+            anyhow::anyhow!(
+                "a declared rename is planned on a copy of the database's schema, and this schema cannot be copied                  yet: {e}. Write the rename by hand (`migrate-host new`, then rename_table / rename_column)"
+            )
+        })?;
+        run(client, &setup)
+            .await
+            .context("making a copy of the database's schema")?;
+        run(client, steps).await.context("renaming on the copy")?;
+        introspect(client).await
+    })
+    .await
+}
+
 /// Each step's statements without the catalog; a step that needs it says so
 /// in a comment.
 fn offline(steps: &[Action]) -> Vec<Vec<String>> {
