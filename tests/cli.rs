@@ -142,6 +142,26 @@ async fn failures_are_one_clear_line_and_exit_1() {
     db.drop().await.unwrap();
 }
 
+#[tokio::test]
+async fn a_run_that_stops_says_first_what_it_kept() {
+    let (db, scratch) = interp_db(&["interp_1", "halfway"]).await;
+    // -q: the error is the only output, so it must say where the database is.
+    let out = cli(db.url(), scratch.path()).args(["-q", "apply"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(
+            "error: applied r1 (now at revision r1), then stopped: applying r2 (fail halfway, halfway.wasm): up \
+             returned an error: failing on purpose after two actions"
+        ),
+        "{err}"
+    );
+    // Nothing ran before the failure: the error alone.
+    let out = cli(db.url(), scratch.path()).args(["-q", "apply"]).output().unwrap();
+    assert!(stderr(&out).starts_with("error: applying r2 ("), "{}", stderr(&out));
+    db.drop().await.unwrap();
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let out = Command::cargo_bin("migrate-host")

@@ -621,11 +621,22 @@ async fn a_declared_rename_keeps_every_row_both_ways() {
 
     // The plan renames, and nothing is dropped: the constraint, the index
     // and the view follow the rename in the database.
-    let out = cli(db.url(), dir.path()).arg("plan").arg("--schema").arg(&schema).output().unwrap();
+    let out = cli(db.url(), dir.path())
+        .arg("plan")
+        .arg("--schema")
+        .arg(&schema)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let plan = text(&out.stdout);
-    assert!(plan.contains(r#"ALTER TABLE "public"."posts" RENAME TO "articles""#), "{plan}");
-    assert!(plan.contains(r#"ALTER TABLE "public"."articles" RENAME COLUMN "title" TO "headline""#), "{plan}");
+    assert!(
+        plan.contains(r#"ALTER TABLE "public"."posts" RENAME TO "articles""#),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(r#"ALTER TABLE "public"."articles" RENAME COLUMN "title" TO "headline""#),
+        "{plan}"
+    );
     assert!(!plan.contains("DROP"), "{plan}");
 
     let out = cli(db.url(), dir.path())
@@ -645,7 +656,12 @@ async fn a_declared_rename_keeps_every_row_both_ways() {
         .collect();
     assert_eq!(rows, [(1, "one".into()), (2, "two".into()), (3, "three".into())]);
     // The annotations may stay: the database has the renames now.
-    let out = cli(db.url(), dir.path()).arg("plan").arg("--schema").arg(&schema).output().unwrap();
+    let out = cli(db.url(), dir.path())
+        .arg("plan")
+        .arg("--schema")
+        .arg(&schema)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!text(&out.stdout).contains("ALTER"), "{}", text(&out.stdout));
 
@@ -672,7 +688,11 @@ async fn what_looks_renamed_is_refused_unless_declared_or_allowed() {
         .unwrap();
     let schema_dir = tempfile::tempdir().unwrap();
     let schema = schema_dir.path().join("schema.sql");
-    std::fs::write(&schema, "CREATE TABLE t (id int, headline text); CREATE TABLE new_t (a int, b text);").unwrap();
+    std::fs::write(
+        &schema,
+        "CREATE TABLE t (id int, headline text); CREATE TABLE new_t (a int, b text);",
+    )
+    .unwrap();
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
     let plan = |args: &[&str]| {
         cli(db.url(), dir.path())
@@ -687,10 +707,19 @@ async fn what_looks_renamed_is_refused_unless_declared_or_allowed() {
     let out = plan(&[]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.starts_with("error: the plan would drop what looks renamed, losing its data"), "{err}");
-    assert!(err.contains("table public.t loses column title (text) and gains headline (text)"), "{err}");
+    assert!(
+        err.starts_with("error: the plan would drop what looks renamed, losing its data"),
+        "{err}"
+    );
+    assert!(
+        err.contains("table public.t loses column title (text) and gains headline (text)"),
+        "{err}"
+    );
     assert!(err.contains("--rename public.t.title=headline"), "{err}");
-    assert!(err.contains("table public.old_t goes and table public.new_t comes with the same columns"), "{err}");
+    assert!(
+        err.contains("table public.old_t goes and table public.new_t comes with the same columns"),
+        "{err}"
+    );
     assert!(err.contains("--rename public.old_t=new_t"), "{err}");
     assert!(err.contains("--allow-drop"), "{err}");
 
@@ -698,7 +727,10 @@ async fn what_looks_renamed_is_refused_unless_declared_or_allowed() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let sql = text(&out.stdout);
     assert!(sql.contains(r#"RENAME COLUMN "title" TO "headline""#), "{sql}");
-    assert!(sql.contains(r#"ALTER TABLE "public"."old_t" RENAME TO "new_t""#), "{sql}");
+    assert!(
+        sql.contains(r#"ALTER TABLE "public"."old_t" RENAME TO "new_t""#),
+        "{sql}"
+    );
     assert!(!sql.contains("DROP"), "{sql}");
 
     let out = plan(&["--allow-drop"]);

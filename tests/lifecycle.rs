@@ -175,9 +175,7 @@ async fn a_migration_that_fails_halfway_leaves_nothing_behind() {
     let error = db.apply_all().await.unwrap_err();
     // What committed before the failure is in the error.
     match &error {
-        Error::Failed {
-            revision, report, ..
-        } => {
+        Error::Failed { revision, report, .. } => {
             assert_eq!(revision, "r2");
             assert_eq!(report.ran.len(), 1, "{report:?}");
             assert_eq!(report.ran[0].0, "r1");

@@ -718,7 +718,7 @@ async fn what_a_migration_prints_cannot_move_the_terminal() {
         cmd
     };
     let printed = json!({ "Print": { "text": "done\u{1b}[2J\u{1b}[1A\rall migrations verified" } });
-    queue(&db, "ansi", "up", &[printed.clone()]).await;
+    queue(&db, "ansi", "up", std::slice::from_ref(&printed)).await;
     let out = cli().args(["-v", "apply"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let mut shown = Vec::new();

@@ -662,10 +662,7 @@ async fn plan(
     progress: &dyn crate::progress::Progress,
 ) -> anyhow::Result<()> {
     let PlanOptions {
-        shadow_url,
-        down,
-        json,
-        ..
+        shadow_url, down, json, ..
     } = *options;
     let started = std::time::Instant::now();
     let client = crate::migrator::connect(url).await?;

@@ -12,9 +12,16 @@ use crate::wit::QualifiedName;
 /// name in the declared schema.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rename {
-    Table { to: Name, from: String },
+    Table {
+        to: Name,
+        from: String,
+    },
     /// `table` is the table's declared name (after its own rename, if any).
-    Column { table: Name, to: String, from: String },
+    Column {
+        table: Name,
+        to: String,
+        from: String,
+    },
 }
 
 impl Rename {
@@ -94,7 +101,11 @@ pub fn steps(current: &Schema, target: &Schema, renames: &[Rename]) -> Result<(V
                     )),
                 }
             }
-            Rename::Column { table: declared, to, from } => {
+            Rename::Column {
+                table: declared,
+                to,
+                from,
+            } => {
                 // The table as the database names it now.
                 let live_name = pending
                     .iter()
@@ -259,19 +270,20 @@ pub fn parse_flag(flag: &str, current: &Schema) -> Result<Rename, String> {
     };
     // A rename applied already names the new object: the column or table
     // under its new name is then fine, and `steps` finds nothing to do.
-    found.or_else(|| match parts.as_slice() {
-        [t] => Some(table_rename(Name::new("public", *t))),
-        [a, b] => Some(Rename::Column {
-            table: Name::new("public", *a),
-            to: new.to_owned(),
-            from: (*b).to_owned(),
-        }),
-        [s, t, c] => Some(Rename::Column {
-            table: Name::new(*s, *t),
-            to: new.to_owned(),
-            from: (*c).to_owned(),
-        }),
-        _ => None,
-    })
-    .ok_or_else(|| bad("no such table or column in the database"))
+    found
+        .or_else(|| match parts.as_slice() {
+            [t] => Some(table_rename(Name::new("public", *t))),
+            [a, b] => Some(Rename::Column {
+                table: Name::new("public", *a),
+                to: new.to_owned(),
+                from: (*b).to_owned(),
+            }),
+            [s, t, c] => Some(Rename::Column {
+                table: Name::new(*s, *t),
+                to: new.to_owned(),
+                from: (*c).to_owned(),
+            }),
+            _ => None,
+        })
+        .ok_or_else(|| bad("no such table or column in the database"))
 }

@@ -268,7 +268,7 @@ fn alter(
     // becomes the child's own is added once the parent has dropped it (parents
     // are altered first); one that the parent will provide is dropped from the
     // child early, before the parent adds it.
-    let inherited = |c: &Column| !c.local && !was_partition.is_some() && !is_partition.is_some();
+    let inherited = |c: &Column| !c.local && was_partition.is_none() && is_partition.is_none();
     for column in wanted.columns.iter().filter(|c| !partitioned_columns || c.local) {
         match have.column(&column.name) {
             None if inherited(column) => {}

@@ -11,9 +11,9 @@
 use crate::actions::Action;
 use crate::codegen::{self, Meta};
 use crate::diff::renames;
-use crate::schema::Schema;
 use crate::history::chain::State;
 use crate::migrator::Migrator;
+use crate::schema::Schema;
 use anyhow::{Context as _, bail};
 use std::path::{Path, PathBuf};
 
@@ -90,8 +90,8 @@ pub async fn changes(
     for flag in flags {
         renames.push(renames::parse_flag(flag, &live).map_err(anyhow::Error::msg)?);
     }
-    let (rename_up, rename_down) =
-        renames::steps(&live, &declared, &renames).map_err(|e| anyhow::anyhow!("declared renames:\n  {}", e.replace('\n', "\n  ")))?;
+    let (rename_up, rename_down) = renames::steps(&live, &declared, &renames)
+        .map_err(|e| anyhow::anyhow!("declared renames:\n  {}", e.replace('\n', "\n  ")))?;
     // The diff starts from the database as the renames leave it, read back
     // from a copy (definitions that name a renamed column change with it).
     let renamed = if rename_up.is_empty() {

@@ -297,7 +297,9 @@ impl Migrator {
             let ledger = self.ledger(&chains, history::applied(&self.client).await?);
             let plan = ledger.plan_apply(options.to.as_deref(), options.force)?;
             if !plan.forced.is_empty() {
-                on_event(Event::Forced { revisions: &plan.forced });
+                on_event(Event::Forced {
+                    revisions: &plan.forced,
+                });
             }
             let mut report = Report {
                 head: plan.head,
@@ -337,7 +339,9 @@ impl Migrator {
             let ledger = self.ledger(&chains, history::applied(&self.client).await?);
             let plan = ledger.plan_rollback(&options.target, options.force)?;
             if !plan.forced.is_empty() {
-                on_event(Event::Forced { revisions: &plan.forced });
+                on_event(Event::Forced {
+                    revisions: &plan.forced,
+                });
             }
             let mut report = Report {
                 head: plan.head,

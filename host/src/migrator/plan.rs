@@ -4,8 +4,8 @@
 //! unit-tested here. The migrator reads the history, plans, then runs the
 //! plan's migrations through the transaction protocol.
 
-use super::error::{Error, Result};
 use super::RollbackTarget;
+use super::error::{Error, Result};
 use crate::history::chain::{self, Applied, Link, Reconciled, State};
 
 /// One source's chain as planning sees it.
@@ -152,7 +152,9 @@ impl Ledger {
     /// Everything pending, source by source; with `to`, the sources before
     /// its source in full and its own up to it.
     pub fn plan_apply(&self, to: Option<&str>, force: bool) -> Result<ApplyPlan> {
-        let target = to.map(|to| self.find(to).ok_or_else(|| self.unknown_revision(to))).transpose()?;
+        let target = to
+            .map(|to| self.find(to).ok_or_else(|| self.unknown_revision(to)))
+            .transpose()?;
         let mut forced = Vec::new();
         for (chain, r) in self.chains.iter().zip(&self.reconciled) {
             forced.extend(check(&chain.at, r, &r.entries, force)?);
@@ -205,9 +207,10 @@ impl Ledger {
             RollbackTarget::All => 0,
             RollbackTarget::To(to) => {
                 let p = self.find(to).ok_or_else(|| self.unknown_revision(to))?;
-                let at = order.iter().position(|&o| o == p).ok_or_else(|| Error::NotApplied {
-                    revision: to.clone(),
-                })?;
+                let at = order
+                    .iter()
+                    .position(|&o| o == p)
+                    .ok_or_else(|| Error::NotApplied { revision: to.clone() })?;
                 at + 1
             }
         };
@@ -255,10 +258,18 @@ impl Ledger {
     /// The position of an applied revision for `accept`, and whether its
     /// component changed (true: there is something to record).
     pub fn plan_accept(&self, revision: &str) -> anyhow::Result<(Position, bool)> {
-        let found = self.chains.iter().zip(&self.reconciled).enumerate().find_map(|(c, (chain, r))| {
-            let index = chain.links.iter().position(|l| l.revision == revision)?;
-            Some((Position { chain: c, index }, r.entries.iter().find(|e| e.chain_index == Some(index))?))
-        });
+        let found = self
+            .chains
+            .iter()
+            .zip(&self.reconciled)
+            .enumerate()
+            .find_map(|(c, (chain, r))| {
+                let index = chain.links.iter().position(|l| l.revision == revision)?;
+                Some((
+                    Position { chain: c, index },
+                    r.entries.iter().find(|e| e.chain_index == Some(index))?,
+                ))
+            });
         let Some((position, entry)) = found else {
             anyhow::bail!("accept {revision}: no migration in {} has that revision", self.origin);
         };
@@ -363,7 +374,10 @@ mod tests {
         assert_eq!(plan.head.as_deref(), Some("r2"));
         assert!(plan.forced.is_empty());
         assert_eq!(l.plan_apply(Some("r3"), false).unwrap().run, [at(0, 2)]);
-        assert!(l.plan_apply(Some("r2"), false).unwrap().run.is_empty(), "--to an applied revision");
+        assert!(
+            l.plan_apply(Some("r2"), false).unwrap().run.is_empty(),
+            "--to an applied revision"
+        );
     }
 
     #[test]
@@ -383,7 +397,10 @@ mod tests {
             matches!(&err, Error::UnknownRevision { revision, squashed_into: None, .. } if revision == "nope"),
             "{err:?}"
         );
-        assert_eq!(err.to_string(), "--to nope: no migration in migrations/ has that revision");
+        assert_eq!(
+            err.to_string(),
+            "--to nope: no migration in migrations/ has that revision"
+        );
 
         let mut squashed = chain("app", "r", 0);
         let mut s = link("s", None);
@@ -411,9 +428,15 @@ mod tests {
         assert_eq!(plan.forced, ["r1"]);
         assert_eq!(plan.run, [at(0, 2)]);
         // Rolling back what is unchanged needs no force; reaching r1 does.
-        assert_eq!(undone(&l.plan_rollback(&RollbackTarget::Steps(1), false).unwrap()), [at(0, 1)]);
+        assert_eq!(
+            undone(&l.plan_rollback(&RollbackTarget::Steps(1), false).unwrap()),
+            [at(0, 1)]
+        );
         let err = l.plan_rollback(&RollbackTarget::All, false).unwrap_err();
-        assert!(matches!(&err, Error::Changed { revisions, .. } if revisions == &["r1"]), "{err:?}");
+        assert!(
+            matches!(&err, Error::Changed { revisions, .. } if revisions == &["r1"]),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -449,7 +472,12 @@ mod tests {
         let plan = l.plan_rollback(&RollbackTarget::All, false).unwrap();
         assert_eq!(undone(&plan), [at(0, 1), at(1, 0), at(0, 0)]);
         assert_eq!(plan.run[2].head_after, None);
-        assert!(l.plan_rollback(&RollbackTarget::Steps(0), false).unwrap().run.is_empty());
+        assert!(
+            l.plan_rollback(&RollbackTarget::Steps(0), false)
+                .unwrap()
+                .run
+                .is_empty()
+        );
         assert_eq!(l.plan_rollback(&RollbackTarget::Steps(9), false).unwrap().run.len(), 3);
     }
 
@@ -457,7 +485,10 @@ mod tests {
     fn rollback_to_a_pending_revision_is_refused() {
         let l = ledger(vec![chain("app", "r", 3)], &["r1"]);
         let err = l.plan_rollback(&RollbackTarget::To("r3".into()), false).unwrap_err();
-        assert!(matches!(&err, Error::NotApplied { revision } if revision == "r3"), "{err:?}");
+        assert!(
+            matches!(&err, Error::NotApplied { revision } if revision == "r3"),
+            "{err:?}"
+        );
     }
 
     #[test]

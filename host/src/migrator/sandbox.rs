@@ -210,9 +210,18 @@ mod tests {
     fn the_role_gets_no_right_on_the_history_but_reading_and_inserting() {
         let sql = provision_sql("migrate_host_v_1", "pw", &["public".into(), "vendor".into()]);
         let last = sql.last().unwrap();
-        assert_eq!(last, r#"GRANT SELECT, INSERT ON public.migration_info TO "migrate_host_v_1""#);
-        assert!(sql.iter().any(|s| s.contains("REVOKE ALL ON SEQUENCE public.migration_info_id_seq")));
-        assert!(sql.iter().any(|s| s == r#"CREATE SCHEMA IF NOT EXISTS "vendor" AUTHORIZATION "migrate_host_v_1""#));
+        assert_eq!(
+            last,
+            r#"GRANT SELECT, INSERT ON public.migration_info TO "migrate_host_v_1""#
+        );
+        assert!(
+            sql.iter()
+                .any(|s| s.contains("REVOKE ALL ON SEQUENCE public.migration_info_id_seq"))
+        );
+        assert!(
+            sql.iter()
+                .any(|s| s == r#"CREATE SCHEMA IF NOT EXISTS "vendor" AUTHORIZATION "migrate_host_v_1""#)
+        );
         assert!(sql[1].contains("NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"));
     }
 }

@@ -67,7 +67,9 @@ pub(super) fn source_line(source: &Source, database: &str) -> SourceLine {
         trust: grant.trust,
         schemas: grant.schemas.clone(),
         allow: grant.capabilities.clone(),
-        role: grant.sandboxed().then(|| super::sandbox::role_name(&source.name, database)),
+        role: grant
+            .sandboxed()
+            .then(|| super::sandbox::role_name(&source.name, database)),
         statement_timeout: duration(grant.statement_timeout),
         lock_timeout: duration(grant.lock_timeout),
         data_dir: grant.data_dir.as_ref().map(|d| d.display().to_string()),

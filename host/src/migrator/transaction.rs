@@ -71,10 +71,9 @@ impl Migrator {
         loop {
             let result = self.run_once(step, on_event).await;
             let Err(cause) = result else { return Ok(()) };
-            let locked = cause.chain().any(|c| {
-                c.downcast_ref::<RunFailure>()
-                    .is_some_and(RunFailure::is_lock_timeout)
-            });
+            let locked = cause
+                .chain()
+                .any(|c| c.downcast_ref::<RunFailure>().is_some_and(RunFailure::is_lock_timeout));
             if locked && !step.dry_run && attempt < self.lock_retries {
                 attempt += 1;
                 let wait = lock_backoff(attempt);
@@ -112,7 +111,12 @@ impl Migrator {
 
     /// `applying r2 (its message, its file[ from source S])`.
     fn describe(&self, step: Step) -> String {
-        let Step { migration, source, direction, .. } = step;
+        let Step {
+            migration,
+            source,
+            direction,
+            ..
+        } = step;
         let verb = match direction {
             Direction::Up => "applying",
             Direction::Down => "rolling back",
@@ -122,7 +126,12 @@ impl Migrator {
         } else {
             String::new()
         };
-        format!("{verb} {} ({}, {}{from})", migration.revision(), migration.message(), migration.file_name())
+        format!(
+            "{verb} {} ({}, {}{from})",
+            migration.revision(),
+            migration.message(),
+            migration.file_name()
+        )
     }
 
     /// One migration in one transaction, with its history record (and the

@@ -33,7 +33,9 @@ fn in_piece(piece: &Piece) -> anyhow::Result<Vec<Rename>> {
         // The shadow database reports where the file is broken.
         Err(_) => return Ok(Vec::new()),
     };
-    let Ok(parsed) = pg_query::parse(sql) else { return Ok(Vec::new()) };
+    let Ok(parsed) = pg_query::parse(sql) else {
+        return Ok(Vec::new());
+    };
     let mut renames = Vec::new();
     for token in tokens
         .iter()
@@ -155,6 +157,10 @@ mod tests {
         assert!(format!("{err:#}").starts_with("schema.sql:3: "), "{err:#}");
         let err = renames("CREATE TABLE t (id int -- migrate:renamed-from\n);").unwrap_err();
         assert!(format!("{err:#}").contains("needs the old name"), "{err:#}");
-        assert!(renames("CREATE TABLE t (id int); -- a comment, not an annotation\n").unwrap().is_empty());
+        assert!(
+            renames("CREATE TABLE t (id int); -- a comment, not an annotation\n")
+                .unwrap()
+                .is_empty()
+        );
     }
 }
