@@ -597,47 +597,60 @@ async fn a_declared_rename_keeps_every_row_both_ways() {
     let db = TestDatabase::create(dir.path()).await.unwrap();
     db.client()
         .batch_execute(
-            "CREATE TABLE posts (id int CONSTRAINT posts_pkey PRIMARY KEY,
-                 title text NOT NULL CONSTRAINT posts_title_check CHECK (length(title) > 0));
+            "CREATE TYPE mood AS ENUM ('happy', 'meh');
+             CREATE TABLE posts (id int PRIMARY KEY,
+                 title text NOT NULL CHECK (length(title) > 0), mood mood NOT NULL DEFAULT 'meh');
              CREATE INDEX posts_title_idx ON posts (lower(title));
              CREATE VIEW titles AS SELECT title FROM posts;
-             INSERT INTO posts VALUES (1, 'one'), (2, 'two'), (3, 'three');",
+             INSERT INTO posts VALUES (1, 'one', 'happy'), (2, 'two', 'meh'), (3, 'three', 'meh');",
         )
         .await
         .unwrap();
     let schema_dir = tempfile::tempdir().unwrap();
     let schema = schema_dir.path().join("schema.sql");
+    // The key, the check and the index get the names Postgres gives them on
+    // the renamed table: they follow, they are not rebuilt.
     std::fs::write(
         &schema,
-        "CREATE TABLE articles ( -- migrate:renamed-from posts
-             id int CONSTRAINT posts_pkey PRIMARY KEY,
-             headline text NOT NULL CONSTRAINT posts_title_check CHECK (length(headline) > 0) -- migrate:renamed-from title
+        "CREATE TYPE mood AS ENUM (
+             'happy',
+             'so-so' -- migrate:renamed-from 'meh'
          );
-         CREATE INDEX posts_title_idx ON articles (lower(headline));
+         CREATE TABLE articles ( -- migrate:renamed-from posts
+             id int PRIMARY KEY,
+             headline text NOT NULL CHECK (length(headline) > 0), -- migrate:renamed-from title
+             mood mood NOT NULL DEFAULT 'so-so'
+         );
+         CREATE INDEX articles_lower_idx ON articles (lower(headline));
          CREATE VIEW titles AS SELECT headline AS title FROM articles;",
     )
     .unwrap();
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let plan = || {
+        let out = cli(db.url(), dir.path())
+            .arg("plan")
+            .arg("--schema")
+            .arg(&schema)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
 
-    // The plan renames, and nothing is dropped: the constraint, the index
-    // and the view follow the rename in the database.
-    let out = cli(db.url(), dir.path())
-        .arg("plan")
-        .arg("--schema")
-        .arg(&schema)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let plan = text(&out.stdout);
-    assert!(
-        plan.contains(r#"ALTER TABLE "public"."posts" RENAME TO "articles""#),
-        "{plan}"
-    );
-    assert!(
-        plan.contains(r#"ALTER TABLE "public"."articles" RENAME COLUMN "title" TO "headline""#),
-        "{plan}"
-    );
-    assert!(!plan.contains("DROP"), "{plan}");
+    // The plan renames, and nothing is dropped or added: the default, the
+    // view and the constraints follow the renames in the database.
+    let sql = plan();
+    for expected in [
+        r#"ALTER TABLE "public"."posts" RENAME TO "articles""#,
+        r#"ALTER TABLE "public"."articles" RENAME COLUMN "title" TO "headline""#,
+        r#"ALTER TYPE "public"."mood" RENAME VALUE 'meh' TO 'so-so'"#,
+        r#"ALTER TABLE "public"."articles" RENAME CONSTRAINT "posts_pkey" TO "articles_pkey""#,
+        r#"RENAME CONSTRAINT "posts_title_check" TO "articles_headline_check""#,
+        r#"ALTER INDEX "public"."posts_title_idx" RENAME TO "articles_lower_idx""#,
+    ] {
+        assert!(sql.contains(expected), "{expected}\n{sql}");
+    }
+    assert!(!sql.contains("DROP") && !sql.contains(" ADD "), "{sql}");
 
     let out = cli(db.url(), dir.path())
         .args(["generate", "-q", "-m", "rename posts", "--schema"])
@@ -646,35 +659,43 @@ async fn a_declared_rename_keeps_every_row_both_ways() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     db.apply_all().await.unwrap();
-    let rows: Vec<(i32, String)> = db
+    let rows: Vec<(i32, String, String)> = db
         .client()
-        .query("SELECT id, headline FROM articles ORDER BY id", &[])
+        .query("SELECT id, headline, mood::text FROM articles ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (1, "one".into(), "happy".into()),
+            (2, "two".into(), "so-so".into()),
+            (3, "three".into(), "so-so".into())
+        ]
+    );
+    // The annotations may stay: the database has the renames now.
+    let sql = plan();
+    assert!(!sql.contains("ALTER"), "{sql}");
+
+    db.rollback(1).await.unwrap();
+    let rows: Vec<(String, String)> = db
+        .client()
+        .query("SELECT title, mood::text FROM posts ORDER BY id", &[])
         .await
         .unwrap()
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    assert_eq!(rows, [(1, "one".into()), (2, "two".into()), (3, "three".into())]);
-    // The annotations may stay: the database has the renames now.
-    let out = cli(db.url(), dir.path())
-        .arg("plan")
-        .arg("--schema")
-        .arg(&schema)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(!text(&out.stdout).contains("ALTER"), "{}", text(&out.stdout));
-
-    db.rollback(1).await.unwrap();
-    let titles: Vec<String> = db
-        .client()
-        .query("SELECT title FROM posts ORDER BY id", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(titles, ["one", "two", "three"]);
+    assert_eq!(
+        rows,
+        [
+            ("one".into(), "happy".into()),
+            ("two".into(), "meh".into()),
+            ("three".into(), "meh".into())
+        ]
+    );
     db.drop().await.unwrap();
 }
 

@@ -342,9 +342,11 @@ export declare function setColumnCollation(table: Name, columnName: string, coll
 
 export declare function addConstraint(table: Name, constraintName: string, constraint: Constraint): void;
 export declare function dropConstraint(table: Name, constraintName: string): void;
+export declare function renameConstraint(table: Name, constraintName: string, newName: string): void;
 export declare function addIndex(indexDef: IndexDef): void;
 export declare function addIndexSql(definition: string): void;
 export declare function dropIndex(indexName: Name): void;
+export declare function renameIndex(indexName: Name, newName: string): void;
 
 export declare function createView(view: Name, query: string): void;
 export declare function createMaterializedView(view: Name, query: string): void;
@@ -431,6 +433,7 @@ export interface EnumPositionOptions {
 
 export declare function addEnumValues(enumName: Name, values: readonly string[], options?: EnumPositionOptions): void;
 export declare function dropEnumValues(enumName: Name, values: readonly string[]): void;
+export declare function renameEnumValue(enumName: Name, value: string, newValue: string): void;
 export declare function dropType(typeName: Name): void;
 
 /** Runs one statement with bind parameters; returns the number of rows affected. */

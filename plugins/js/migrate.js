@@ -561,6 +561,11 @@ export function dropConstraint(table, constraintName) {
   actions.dropConstraint(name(table), constraintName);
 }
 
+/** `ALTER TABLE table RENAME CONSTRAINT constraintName TO newName`. */
+export function renameConstraint(table, constraintName, newName) {
+  actions.renameConstraint(name(table), constraintName, newName);
+}
+
 /** `CREATE [UNIQUE] INDEX ...`; see `index()`. */
 export function addIndex(indexDef) {
   actions.addIndex(indexDef);
@@ -574,6 +579,11 @@ export function addIndexSql(definition) {
 /** `DROP INDEX name` (qualified by the table's schema when it is not the default one). */
 export function dropIndex(indexName) {
   actions.dropIndex(name(indexName));
+}
+
+/** `ALTER INDEX indexName RENAME TO newName`. */
+export function renameIndex(indexName, newName) {
+  actions.renameIndex(name(indexName), newName);
 }
 
 // --- actions: views, extensions, functions, triggers --------------------------
@@ -793,6 +803,11 @@ export function addEnumValues(enumName, values, options = {}) {
 /** Removes values from an enum, converting every column that uses it. */
 export function dropEnumValues(enumName, values) {
   actions.dropEnumValues(name(enumName), [...values]);
+}
+
+/** `ALTER TYPE enumName RENAME VALUE value TO newValue`: rows keep their value under its new label. */
+export function renameEnumValue(enumName, value, newValue) {
+  actions.renameEnumValue(name(enumName), value, newValue);
 }
 
 /** `DROP TYPE typeName`. */

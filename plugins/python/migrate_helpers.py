@@ -57,11 +57,12 @@ __all__ = [
     "add_table", "add_partition", "drop_table", "rename_table",
     "add_column", "drop_column", "rename_column", "change_column_type", "set_column_identity",
     "add_not_null", "drop_not_null", "set_column_default", "drop_column_default",
-    "add_constraint", "drop_constraint", "add_index", "add_index_sql", "drop_index",
+    "add_constraint", "drop_constraint", "rename_constraint", "add_index", "add_index_sql", "drop_index",
+    "rename_index",
     "create_view", "create_materialized_view", "drop_view", "drop_materialized_view",
     "create_extension", "drop_extension", "create_function", "drop_function", "drop_procedure",
     "create_trigger", "drop_trigger", "create_schema", "drop_schema",
-    "create_enum", "add_enum_values", "drop_enum_values", "drop_type",
+    "create_enum", "add_enum_values", "drop_enum_values", "rename_enum_value", "drop_type",
     "execute", "query",
 ]
 
@@ -367,6 +368,10 @@ def drop_constraint(table, constraint_name):
     actions.drop_constraint(name(table), constraint_name)
 
 
+def rename_constraint(table, constraint_name, new_name):
+    actions.rename_constraint(name(table), constraint_name, new_name)
+
+
 def add_index(index_def):
     actions.add_index(index_def)
 
@@ -377,6 +382,10 @@ def add_index_sql(definition):
 
 def drop_index(index_name):
     actions.drop_index(name(index_name))
+
+
+def rename_index(index_name, new_name):
+    actions.rename_index(name(index_name), new_name)
 
 
 def create_view(view, query_sql):
@@ -447,6 +456,11 @@ def add_enum_values(enum, values, *, before=None, after=None):
 
 def drop_enum_values(enum, values):
     actions.drop_enum_values(name(enum), list(values))
+
+
+def rename_enum_value(enum, value, new_value):
+    """``ALTER TYPE ... RENAME VALUE``: rows keep their value under its new label."""
+    actions.rename_enum_value(name(enum), value, new_value)
 
 
 def drop_type(type_name):

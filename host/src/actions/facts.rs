@@ -411,6 +411,7 @@ impl Action {
                 removes: Some(Removed::Constraint),
                 ..facts(Alter, vec![s(table)], table_subject(table))
             },
+            Action::RenameConstraint { table, .. } => facts(Alter, vec![s(table)], table_subject(table)),
             Action::AddIndex { index } => Facts {
                 texts: index
                     .predicate
@@ -443,6 +444,7 @@ impl Action {
                 removes: Some(Removed::Index),
                 ..facts(Drop, vec![s(index)], "indexes".into())
             },
+            Action::RenameIndex { index, .. } => facts(Alter, vec![s(index)], "indexes".into()),
             Action::CreateView { name, query, .. } => Facts {
                 texts: vec![text(query, TextKind::Query, "a view's query")],
                 ..facts(Create, vec![s(name)], format!("view {}", q(name)))
@@ -488,6 +490,7 @@ impl Action {
             Action::CreateEnum { name, .. } | Action::AddEnumValues { name, .. } => {
                 facts(Create, vec![s(name)], format!("type {}", q(name)))
             }
+            Action::RenameEnumValue { name, .. } => facts(Alter, vec![s(name)], format!("type {}", q(name))),
             Action::DropEnumValues { name, .. } => Facts {
                 removes: Some(Removed::EnumValues),
                 hazard: hazard(

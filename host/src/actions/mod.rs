@@ -170,6 +170,11 @@ pub enum Action {
         table: QualifiedName,
         name: String,
     },
+    RenameConstraint {
+        table: QualifiedName,
+        name: String,
+        new_name: String,
+    },
     AddIndex {
         index: IndexDef,
     },
@@ -178,6 +183,10 @@ pub enum Action {
     },
     DropIndex {
         index: QualifiedName,
+    },
+    RenameIndex {
+        index: QualifiedName,
+        new_name: String,
     },
     CreateView {
         name: QualifiedName,
@@ -233,6 +242,11 @@ pub enum Action {
     DropEnumValues {
         name: QualifiedName,
         values: Vec<String>,
+    },
+    RenameEnumValue {
+        name: QualifiedName,
+        value: String,
+        new_value: String,
     },
     DropType {
         name: QualifiedName,
@@ -326,6 +340,9 @@ impl Action {
             Action::DropConstraint { table, name } => {
                 format!("drop-constraint {name} on {}", q(table))
             }
+            Action::RenameConstraint { table, name, new_name } => {
+                format!("rename-constraint {name} on {} to {new_name}", q(table))
+            }
             Action::AddIndex { index } => {
                 format!("add-index {} on {}", index.name, q(&index.table))
             }
@@ -333,6 +350,7 @@ impl Action {
                 format!("add-index-sql {}", guard::index_name(definition).unwrap_or_default())
             }
             Action::DropIndex { index } => format!("drop-index {}", q(index)),
+            Action::RenameIndex { index, new_name } => format!("rename-index {} to {new_name}", q(index)),
             Action::CreateView { name, .. } => format!("create-view {}", q(name)),
             Action::DropView { name, .. } => format!("drop-view {}", q(name)),
             Action::CreateExtension { name, .. } => format!("create-extension {name}"),
@@ -354,6 +372,9 @@ impl Action {
             Action::CreateEnum { name, .. } => format!("create-enum {}", q(name)),
             Action::AddEnumValues { name, .. } => format!("add-enum-values {}", q(name)),
             Action::DropEnumValues { name, .. } => format!("drop-enum-values {}", q(name)),
+            Action::RenameEnumValue { name, value, new_value } => {
+                format!("rename-enum-value {} {value} to {new_value}", q(name))
+            }
             Action::DropType { name } => format!("drop-type {}", q(name)),
         }
     }
@@ -548,12 +569,23 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
             table_name(table)?,
             ident(name, "constraint")?
         )),
+        Action::RenameConstraint { table, name, new_name } => one(format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+            table_name(table)?,
+            ident(name, "constraint")?,
+            ident(new_name, "constraint")?
+        )),
         Action::AddIndex { index } => one(index_sql(index, schema)?),
         Action::AddIndexSql { definition } => {
             guard::index_statement(definition)?;
             one(definition.clone())
         }
         Action::DropIndex { index } => one(format!("DROP INDEX {}", qualified(index, schema, "index")?)),
+        Action::RenameIndex { index, new_name } => one(format!(
+            "ALTER INDEX {} RENAME TO {}",
+            qualified(index, schema, "index")?,
+            ident(new_name, "index")?
+        )),
         Action::CreateView {
             name,
             query,
@@ -656,6 +688,12 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
             }
             Ok(statements)
         }
+        Action::RenameEnumValue { name, value, new_value } => one(format!(
+            "ALTER TYPE {} RENAME VALUE {} TO {}",
+            qualified(name, schema, "type")?,
+            enum_label(value)?,
+            enum_label(new_value)?
+        )),
         Action::DropEnumValues { name, values } => Err(ActionError::InvalidArgument(format!(
             "removes {} from {}: the type is re-created and its columns converted; the SQL depends on the columns \
              that use it when the migration runs",

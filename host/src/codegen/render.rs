@@ -210,6 +210,27 @@ pub fn action_call(action: &Action) -> String {
         Action::AddIndex { index: i } => format!("add_index({})?;", index(i)),
         Action::AddIndexSql { definition } => format!("add_index_sql({})?;", lit(definition)),
         Action::DropIndex { index } => format!("drop_index({})?;", name(index)),
+        Action::RenameIndex { index, new_name } => format!("rename_index({}, {})?;", name(index), lit(new_name)),
+        Action::RenameConstraint {
+            table,
+            name: constraint,
+            new_name,
+        } => format!(
+            "rename_constraint({}, {}, {})?;",
+            name(table),
+            lit(constraint),
+            lit(new_name)
+        ),
+        Action::RenameEnumValue {
+            name: type_name,
+            value,
+            new_value,
+        } => format!(
+            "rename_enum_value({}, {}, {})?;",
+            name(type_name),
+            lit(value),
+            lit(new_value)
+        ),
         Action::CreateEnum { name: n, values } => format!("create_enum({}, {})?;", name(n), list(values)),
         Action::AddEnumValues {
             name: n,

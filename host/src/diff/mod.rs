@@ -65,6 +65,9 @@ pub(super) enum Phase {
     /// Before the columns they are on change or go.
     DropConstraints,
     DropIndexes,
+    /// A constraint or index that only changed its name is renamed, not
+    /// rebuilt: after the drops that may free the name it takes.
+    RenameConstraintsAndIndexes,
     /// A table that becomes (or stops being) partitioned, after its own
     /// indexes and constraints were dropped, before it is created again.
     DropTablesToRecreate,

@@ -22,6 +22,12 @@ pub enum Rename {
         to: String,
         from: String,
     },
+    /// Rows that hold the value hold the new label.
+    EnumValue {
+        enum_type: Name,
+        to: String,
+        from: String,
+    },
 }
 
 impl Rename {
@@ -30,6 +36,7 @@ impl Rename {
         match self {
             Rename::Table { to, from } => format!("table {}.{from} → {}", to.schema, to.name),
             Rename::Column { table, to, from } => format!("column {table}.{from} → {to}"),
+            Rename::EnumValue { enum_type, to, from } => format!("enum value {enum_type} '{from}' → '{to}'"),
         }
     }
 
@@ -59,6 +66,18 @@ impl Rename {
                     new_name: from.clone(),
                 },
             ),
+            Rename::EnumValue { enum_type, to, from } => (
+                Action::RenameEnumValue {
+                    name: q(&enum_type.schema, &enum_type.name),
+                    value: from.clone(),
+                    new_value: to.clone(),
+                },
+                Action::RenameEnumValue {
+                    name: q(&enum_type.schema, &enum_type.name),
+                    value: to.clone(),
+                    new_value: from.clone(),
+                },
+            ),
         }
     }
 }
@@ -74,7 +93,7 @@ pub fn steps(current: &Schema, target: &Schema, renames: &[Rename]) -> Result<(V
     let mut problems = Vec::new();
     // Tables first: a column's rename is read under its table's old name.
     let mut ordered: Vec<&Rename> = renames.iter().filter(|r| matches!(r, Rename::Table { .. })).collect();
-    ordered.extend(renames.iter().filter(|r| matches!(r, Rename::Column { .. })));
+    ordered.extend(renames.iter().filter(|r| !matches!(r, Rename::Table { .. })));
     for rename in ordered {
         if pending.contains(&rename) {
             continue;
@@ -97,6 +116,31 @@ pub fn steps(current: &Schema, target: &Schema, renames: &[Rename]) -> Result<(V
                     (false, false) => problems.push(format!(
                         "{}: the database has no table {old} (is the old name right? remove the annotation once the \
                          rename is applied everywhere)",
+                        rename.describe()
+                    )),
+                }
+            }
+            Rename::EnumValue { enum_type, to, from } => {
+                let values = |s: &Schema| {
+                    s.enums
+                        .iter()
+                        .find(|e| &e.name == enum_type)
+                        .map(|e| (e.values.contains(from), e.values.contains(to)))
+                };
+                match (values(current), values(target)) {
+                    (Some((true, false)), Some((false, true))) => pending.push(rename),
+                    (Some((false, true)), _) => {} // done already
+                    (None, _) => problems.push(format!("{}: the database has no enum {enum_type}", rename.describe())),
+                    (Some((true, true)), _) => problems.push(format!(
+                        "{}: the enum has both values in the database; remove the annotation",
+                        rename.describe()
+                    )),
+                    (Some((false, false)), _) => problems.push(format!(
+                        "{}: the enum has no value '{from}' in the database (is the old value right?)",
+                        rename.describe()
+                    )),
+                    (Some((true, false)), _) => problems.push(format!(
+                        "{}: the declared enum keeps '{from}' (or lacks '{to}'); a value cannot be renamed and kept",
                         rename.describe()
                     )),
                 }

@@ -245,13 +245,27 @@ fn alter(
             },
         );
     }
+    // A constraint that only changed its name is renamed, not dropped and
+    // added again (which would scan or rebuild its index).
+    let renamed = renamed_constraints(have, wanted);
+    for (old, new) in &renamed {
+        plan.push(
+            Phase::RenameConstraintsAndIndexes,
+            Action::RenameConstraint {
+                table: table.clone(),
+                name: old.clone(),
+                new_name: new.clone(),
+            },
+        );
+    }
     // Constraints first come off (changed ones are re-added below), so that
     // column changes and drops are not blocked by them.
     for old in &have.constraints {
         let kept = wanted
             .constraints
             .iter()
-            .any(|c| c.name == old.name && c.definition == old.definition);
+            .any(|c| c.name == old.name && c.definition == old.definition)
+            || renamed.iter().any(|(o, _)| o == &old.name);
         if !kept && old.local {
             let drop = Action::DropConstraint {
                 table: table.clone(),
@@ -334,7 +348,8 @@ fn alter(
         let kept = have
             .constraints
             .iter()
-            .any(|c| c.name == constraint.name && c.definition == constraint.definition);
+            .any(|c| c.name == constraint.name && c.definition == constraint.definition)
+            || renamed.iter().any(|(_, n)| n == &constraint.name);
         if !kept && constraint.local {
             add_constraint(wanted, constraint, plan);
         }
@@ -553,6 +568,41 @@ fn default_shaped(sequence: &Sequence) -> bool {
         && sequence.max == max
         && sequence.cache == 1
         && !sequence.cycle
+}
+
+/// Constraints of `have` that `wanted` holds under another name and nothing
+/// else changed (kind, definition, deferrability), as (old, new): only where
+/// the match is unambiguous both ways.
+fn renamed_constraints(have: &Table, wanted: &Table) -> Vec<(String, String)> {
+    let same = |a: &TableConstraint, b: &TableConstraint| {
+        a.kind == b.kind
+            && a.definition == b.definition
+            && a.deferrable == b.deferrable
+            && a.initially_deferred == b.initially_deferred
+            && a.local
+            && b.local
+    };
+    let gone: Vec<&TableConstraint> = have
+        .constraints
+        .iter()
+        .filter(|c| !wanted.constraints.iter().any(|w| w.name == c.name))
+        .collect();
+    let came: Vec<&TableConstraint> = wanted
+        .constraints
+        .iter()
+        .filter(|w| !have.constraints.iter().any(|c| c.name == w.name))
+        .collect();
+    gone.iter()
+        .filter_map(|old| {
+            let [new] = came.iter().filter(|w| same(old, w)).collect::<Vec<_>>()[..] else {
+                return None;
+            };
+            let [_] = gone.iter().filter(|o| same(o, new)).collect::<Vec<_>>()[..] else {
+                return None;
+            };
+            Some((old.name.clone(), new.name.clone()))
+        })
+        .collect()
 }
 
 /// The action that adds `constraint`: typed where the contract can say it,

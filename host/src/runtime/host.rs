@@ -214,6 +214,7 @@ actions_host! {
     drop_column_default(table: QualifiedName, column: String) => DropColumnDefault;
     add_constraint(table: QualifiedName, name: String, constraint: Constraint) => AddConstraint;
     drop_constraint(table: QualifiedName, name: String) => DropConstraint;
+    rename_constraint(table: QualifiedName, name: String, new_name: String) => RenameConstraint;
     add_index(index: IndexDef) => AddIndex;
     add_index_sql(definition: String) => AddIndexSql;
     create_view(name: QualifiedName, query: String, materialized: bool) => CreateView;
@@ -228,9 +229,11 @@ actions_host! {
     create_schema(name: String) => CreateSchema;
     drop_schema(name: String) => DropSchema;
     drop_index(index: QualifiedName) => DropIndex;
+    rename_index(index: QualifiedName, new_name: String) => RenameIndex;
     create_enum(name: QualifiedName, values: Vec<String>) => CreateEnum;
     add_enum_values(name: QualifiedName, values: Vec<String>, position: Option<EnumPosition>) => AddEnumValues;
     drop_enum_values(name: QualifiedName, values: Vec<String>) => DropEnumValues;
+    rename_enum_value(name: QualifiedName, value: String, new_value: String) => RenameEnumValue;
     drop_type(name: QualifiedName) => DropType;
 }
 

@@ -47,7 +47,8 @@ pub async fn after(admin_url: &str, from: &Schema, steps: &[Action]) -> anyhow::
         let empty = introspect(client).await?;
         let setup = crate::diff::diff(&empty, from).map_err(|e| {
             anyhow::anyhow!(
-                "a declared rename is planned on a copy of the database's schema, and this schema cannot be copied                  yet: {e}. Write the rename by hand (`migrate-host new`, then rename_table / rename_column)"
+                "a declared rename is planned on a copy of the database's schema, and this schema cannot be copied \
+                 yet: {e}. Write the rename by hand (`migrate-host new`, then rename_table / rename_column)"
             )
         })?;
         run(client, &setup)

@@ -1,6 +1,9 @@
 //! Renames declared in the schema files: `-- migrate:renamed-from OLD` at
-//! the end of the line that names a table (its `CREATE TABLE` line) or a
-//! column (its definition's line). The annotation stays true after the
+//! the end of the line that names a table (its `CREATE TABLE` line), a
+//! column (its definition's line) or an enum value (the value's line in
+//! `CREATE TYPE ... AS ENUM`; `OLD` may be quoted as a string there).
+//! Constraints and indexes need none: one whose definition is unchanged
+//! follows its new name in the diff. The annotation stays true after the
 //! rename is applied, so it may be left in place; `OLD` is an identifier,
 //! double-quoted if it needs to be.
 
@@ -51,10 +54,10 @@ fn in_piece(piece: &Piece) -> anyhow::Result<Vec<Rename>> {
             )
         })?;
         let line = line_of(start);
-        let Some(rename) = object_on_line(&parsed, line, &line_of, from) else {
+        let Some(rename) = object_on_line(&parsed, &tokens, sql, line, &line_of, from) else {
             bail!(
-                "{}: `{MARK}` must end the line of a CREATE TABLE (a table's rename) or of a column's definition \
-                 (a column's); this line is neither",
+                "{}: `{MARK}` must end the line of a CREATE TABLE (a table's rename), of a column's definition \
+                 (a column's) or of an enum value (the value's); this line is none of them",
                 place(start)
             );
         };
@@ -63,8 +66,15 @@ fn in_piece(piece: &Piece) -> anyhow::Result<Vec<Rename>> {
     Ok(renames)
 }
 
-/// `old`, `"Old Name"`: the name, unquoted; nothing after it.
+/// `old`, `"Old Name"`, `'old value'`: the name, unquoted; nothing after it.
 fn old_name(text: &str) -> Option<String> {
+    if let Some(quoted) = text.strip_prefix('\'') {
+        let end = quoted.rfind('\'')?;
+        return quoted[end + 1..]
+            .trim()
+            .is_empty()
+            .then(|| quoted[..end].replace("''", "'"));
+    }
     if let Some(quoted) = text.strip_prefix('"') {
         let end = quoted.find('"')?;
         return quoted[end + 1..].trim().is_empty().then(|| quoted[..end].to_owned());
@@ -76,12 +86,47 @@ fn old_name(text: &str) -> Option<String> {
 /// The table or column whose definition starts on `line`.
 fn object_on_line(
     parsed: &pg_query::ParseResult,
+    tokens: &[pg_query::protobuf::ScanToken],
+    sql: &str,
     line: usize,
     line_of: &dyn Fn(usize) -> usize,
     from: String,
 ) -> Option<Rename> {
     for raw in &parsed.protobuf.stmts {
-        let Some(NodeEnum::CreateStmt(create)) = raw.stmt.as_ref().and_then(|s| s.node.as_ref()) else {
+        let node = raw.stmt.as_ref().and_then(|s| s.node.as_ref());
+        if let Some(NodeEnum::CreateEnumStmt(create)) = node {
+            let (start, end) = (raw.stmt_location as usize, (raw.stmt_location + raw.stmt_len) as usize);
+            let values: Vec<&pg_query::protobuf::ScanToken> = tokens
+                .iter()
+                .filter(|t| {
+                    t.token() == pg_query::protobuf::Token::Sconst
+                        && (t.start as usize) >= start
+                        && (raw.stmt_len == 0 || (t.start as usize) < end)
+                        && line_of(t.start as usize) == line
+                })
+                .collect();
+            let [value] = values[..] else { continue };
+            let names: Vec<String> = create
+                .type_name
+                .iter()
+                .filter_map(|n| match n.node.as_ref() {
+                    Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                    _ => None,
+                })
+                .collect();
+            let enum_type = match names.as_slice() {
+                [name] => Name::new("public", name),
+                [schema, name] => Name::new(schema, name),
+                _ => continue,
+            };
+            let text = &sql[value.start as usize..value.end as usize];
+            return Some(Rename::EnumValue {
+                enum_type,
+                to: text.trim_matches('\'').replace("''", "'"),
+                from,
+            });
+        }
+        let Some(NodeEnum::CreateStmt(create)) = node else {
             continue;
         };
         let relation = create.relation.as_ref()?;
@@ -148,6 +193,19 @@ mod tests {
                     from: "Old Body".into()
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn an_enum_value_is_renamed_on_its_line() {
+        let sql = "CREATE TYPE app.mood AS ENUM (\n  'happy',\n  'so-so' -- migrate:renamed-from 'meh'\n);\n";
+        assert_eq!(
+            renames(sql).unwrap(),
+            [Rename::EnumValue {
+                enum_type: Name::new("app", "mood"),
+                to: "so-so".into(),
+                from: "meh".into()
+            }]
         );
     }
 

@@ -195,6 +195,11 @@ pub fn drop_constraint(table: impl Into<QualifiedName>, name: &str) -> Result<()
     wit::drop_constraint(&table.into(), name)
 }
 
+/// `ALTER TABLE table RENAME CONSTRAINT name TO new_name`.
+pub fn rename_constraint(table: impl Into<QualifiedName>, name: &str, new_name: &str) -> Result<()> {
+    wit::rename_constraint(&table.into(), name, new_name)
+}
+
 /// `CREATE INDEX ...`; see [`index`](crate::index).
 pub fn add_index(index: impl Into<IndexDef>) -> Result<()> {
     wit::add_index(&index.into())
@@ -282,6 +287,11 @@ pub fn drop_index(name: impl Into<QualifiedName>) -> Result<()> {
     wit::drop_index(&name.into())
 }
 
+/// `ALTER INDEX name RENAME TO new_name`.
+pub fn rename_index(name: impl Into<QualifiedName>, new_name: &str) -> Result<()> {
+    wit::rename_index(&name.into(), new_name)
+}
+
 /// `CREATE TYPE name AS ENUM (values...)`.
 pub fn create_enum<'a>(name: impl Into<QualifiedName>, values: impl IntoIterator<Item = &'a str>) -> Result<()> {
     wit::create_enum(&name.into(), &strings(values))
@@ -290,6 +300,12 @@ pub fn create_enum<'a>(name: impl Into<QualifiedName>, values: impl IntoIterator
 /// Appends values to an enum (`ALTER TYPE name ADD VALUE ...`).
 pub fn add_enum_values<'a>(name: impl Into<QualifiedName>, values: impl IntoIterator<Item = &'a str>) -> Result<()> {
     wit::add_enum_values(&name.into(), &strings(values), None)
+}
+
+/// `ALTER TYPE name RENAME VALUE 'value' TO 'new_value'`: rows keep their
+/// value under its new label.
+pub fn rename_enum_value(name: impl Into<QualifiedName>, value: &str, new_value: &str) -> Result<()> {
+    wit::rename_enum_value(&name.into(), value, new_value)
 }
 
 /// Inserts values into an enum before or after an existing one.

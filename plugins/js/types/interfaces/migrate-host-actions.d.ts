@@ -45,6 +45,11 @@ declare module 'migrate:host/actions@0.1.0' {
   export function addConstraint(table: QualifiedName, name: string, constraint: Constraint): void;
   export function dropConstraint(table: QualifiedName, name: string): void;
   /**
+   * `ALTER TABLE table RENAME CONSTRAINT name TO new-name` (a unique or
+   * primary key's index is renamed with it).
+   */
+  export function renameConstraint(table: QualifiedName, name: string, newName: string): void;
+  /**
    * `CREATE [UNIQUE] INDEX name ON table USING method (columns) [WHERE ...]`.
    */
   export function addIndex(index: IndexDef): void;
@@ -59,6 +64,10 @@ declare module 'migrate:host/actions@0.1.0' {
    * `DROP INDEX schema.name`.
    */
   export function dropIndex(index: QualifiedName): void;
+  /**
+   * `ALTER INDEX index RENAME TO new-name` (the schema stays).
+   */
+  export function renameIndex(index: QualifiedName, newName: string): void;
   /**
    * `CREATE [MATERIALIZED] VIEW name AS query`. The query must parse as
    * exactly one `SELECT` (or `VALUES`, or `WITH ... SELECT`).
@@ -186,6 +195,11 @@ declare module 'migrate:host/actions@0.1.0' {
    * migration (a Postgres rule); use it in the next one.
    */
   export function addEnumValues(name: QualifiedName, values: Array<string>, position: EnumPosition | undefined): void;
+  /**
+   * `ALTER TYPE name RENAME VALUE 'value' TO 'new-value'`: rows that hold
+   * the value hold the new one (the label changes, not the data).
+   */
+  export function renameEnumValue(name: QualifiedName, value: string, newValue: string): void;
   /**
    * Removes values from an enum. Postgres cannot do that in place, so the
    * host re-creates the type with the remaining values in their existing
