@@ -8,8 +8,11 @@
 //! tables before the foreign keys that join them, foreign keys dropped
 //! before what they point at, drops after creates). A difference in a part
 //! of the model no generator reads is refused by name (`coverage`).
-//! Names of constraints and indexes are kept exactly. Nothing is renamed by
-//! guessing: a renamed object is a drop and a create.
+//! A constraint or index whose definition is unchanged but whose name
+//! differs is renamed, where the match is unambiguous. Tables, columns and
+//! enum values are never renamed by guessing: a rename is declared
+//! ([`renames`]), and a drop and add that look like one are refused by
+//! `generate` and `plan` unless allowed.
 //!
 //! A difference this module cannot express yet is an error naming it
 //! ([`Unsupported`]), never a silent omission.
