@@ -27,6 +27,7 @@
 //! - [`schema`]: the in-memory model of a database and catalog introspection;
 //! - [`actions`]: the `Action` type, its facts (grant, texts, hazard) and the SQL it becomes;
 //! - [`wit`]: the WIT contract's types, as the host uses them;
+//! - [`model`]: the host's own types of database objects, SQL values and revision info, independent of the generated bindings;
 //! - [`pg`]: connecting (TLS included), cancelling, scratch-database names;
 //! - [`digest`]: the SHA-256 every identity is made of.
 
@@ -42,6 +43,7 @@ pub mod generate;
 pub mod history;
 pub mod lint;
 pub mod migrator;
+pub mod model;
 pub mod pg;
 pub mod policy;
 pub mod progress;
