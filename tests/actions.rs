@@ -6,7 +6,7 @@
 mod support;
 
 use migrate_host::actions::Action;
-use migrate_host::wit::{
+use migrate_host::model::{
     ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ForeignKey, ForeignKeyAction, IndexDef, IndexMethod,
     NumericPrecision, QualifiedName, ScalarType, SqlValue, TimeOptions, TypeCast,
 };
@@ -1025,7 +1025,7 @@ fn type_sql(scalar: &ScalarType) -> String {
 
 #[tokio::test]
 async fn schemas_identity_generated_collation_and_sql_escape_hatches() {
-    use migrate_host::wit::IdentityKind;
+    use migrate_host::model::IdentityKind;
     let (db, _dir) = interp_db(&["interp_1", "interp_2"]).await;
     let table = QualifiedName::qualified("shop", "item");
     queue(
@@ -1374,7 +1374,7 @@ async fn functions_and_triggers() {
 
 #[tokio::test]
 async fn identity_and_generated_columns_change_in_place() {
-    use migrate_host::wit::IdentityKind;
+    use migrate_host::model::IdentityKind;
     let (db, _dir) = interp_db(&["interp_1", "interp_2"]).await;
     queue(
         &db,
@@ -1452,7 +1452,7 @@ async fn identity_and_generated_columns_change_in_place() {
 /// comments and a grant. Rolling back undoes all of it.
 #[tokio::test]
 async fn partitions_sequences_collations_policies_comments_and_grants() {
-    use migrate_host::wit::{
+    use migrate_host::model::{
         CollationDef, CollationProvider, CommentTarget, GrantDef, PartitionOf, PolicyCommand, PolicyDef, Privilege,
         SequenceOptions, TableMember, TableOptions,
     };
@@ -1522,7 +1522,7 @@ async fn partitions_sequences_collations_policies_comments_and_grants() {
         act(Action::AddColumn {
             table: t("m1"),
             column: ColumnDef {
-                default: Some(migrate_host::wit::ColumnDefault::Expression(
+                default: Some(migrate_host::model::ColumnDefault::Expression(
                     "nextval('counter')".into(),
                 )),
                 ..col("n", ScalarType::Bigint)

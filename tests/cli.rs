@@ -510,7 +510,7 @@ async fn a_lock_timeout_is_retried_then_reported() {
         "up",
         &[act(migrate_host::actions::Action::AddColumn {
             table: t("busy"),
-            column: col("note", migrate_host::wit::ScalarType::Text),
+            column: col("note", migrate_host::model::ScalarType::Text),
         })],
     )
     .await;

@@ -5,9 +5,9 @@
 
 mod support;
 
+use migrate_host::model::{DataType, NumericPrecision, QualifiedName, ScalarType};
 use migrate_host::schema::{ConstraintKind, Identity, Name, introspect};
 use migrate_host::testing::TestDatabase;
-use migrate_host::wit::{DataType, NumericPrecision, QualifiedName, ScalarType};
 use support::schemas::{MORE, SCHEMA};
 
 #[tokio::test]

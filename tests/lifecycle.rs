@@ -87,10 +87,10 @@ async fn a_queued_action_that_fails_is_named_with_its_sql() {
     let missing = || {
         act(Action::AddColumn {
             table: t("missing"),
-            column: migrate_host::wit::ColumnDef::new(
+            column: migrate_host::model::ColumnDef::new(
                 "c",
-                migrate_host::wit::DataType {
-                    scalar: migrate_host::wit::ScalarType::Text,
+                migrate_host::model::DataType {
+                    scalar: migrate_host::model::ScalarType::Text,
                     is_array: false,
                 },
             ),

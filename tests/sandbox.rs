@@ -184,7 +184,7 @@ async fn a_flood_of_calls_hits_the_call_limit() {
 #[tokio::test]
 async fn injection_through_names_values_and_expressions_goes_nowhere() {
     use migrate_host::actions::Action;
-    use migrate_host::wit::{ColumnDef, ColumnDefault, Constraint};
+    use migrate_host::model::{ColumnDef, ColumnDefault, Constraint};
     let (db, _dir) = interp_db(&["interp_1"]).await;
     let evil_table = "x\"; DROP TABLE interp_ops; --";
     let evil_label = "a'); DROP TABLE interp_ops; --";
@@ -202,7 +202,7 @@ async fn injection_through_names_values_and_expressions_goes_nowhere() {
                 table: t(evil_table),
                 columns: vec![ColumnDef {
                     default: Some(ColumnDefault::Value(text(evil_default))),
-                    ..col("note", migrate_host::wit::ScalarType::Text)
+                    ..col("note", migrate_host::model::ScalarType::Text)
                 }],
                 options: Default::default(),
             }),
@@ -242,7 +242,7 @@ async fn injection_through_names_values_and_expressions_goes_nowhere() {
         &[
             act(Action::AddTable {
                 table: t("t"),
-                columns: vec![col("n", migrate_host::wit::ScalarType::Integer)],
+                columns: vec![col("n", migrate_host::model::ScalarType::Integer)],
                 options: Default::default(),
             }),
             act(Action::AddConstraint {

@@ -348,7 +348,7 @@ async fn a_sandboxed_migration_cannot_forge_the_history() {
 // applied, refused, and leaves the database and the history as they were.
 
 use migrate_host::actions::Action;
-use migrate_host::wit::{ColumnDef, ColumnDefault, Constraint, DataType, QualifiedName, ScalarType};
+use migrate_host::model::{ColumnDef, ColumnDefault, Constraint, DataType, QualifiedName, ScalarType};
 use serde_json::{Value, json};
 
 /// The app's objects a vendor must not reach: a table, a function, a

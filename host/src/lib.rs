@@ -15,7 +15,7 @@
 //! - [`testing`]: scratch databases for testing migrations from `cargo test`;
 //! - [`build`]: migration crates (cargo) and `.js` files (componentize-qjs) → components, with their source digest;
 //! - [`source`]: a directory of `.wasm` files → migrations with metadata and identity;
-//! - [`runtime`]: wasmtime, the store and its limits, the compiled-component cache, the imported `actions`;
+//! - [`runtime`]: wasmtime, the store and its limits, the compiled-component cache, the imported `actions`, the WIT bindings and their conversion;
 //! - [`policy`]: `migrate.toml`, sources, grants and their limits, the check of every call and of what is stored;
 //! - [`progress`]: how long work (builds, the shadow database, runs of many migrations) reports how far it got;
 //! - [`history`]: the `migration_info` log, the revision chain, the advisory lock;
@@ -26,7 +26,7 @@
 //! - [`shadow`]: throwaway databases: the declared schema loaded (or read from a database), a plan rehearsed;
 //! - [`schema`]: the in-memory model of a database and catalog introspection;
 //! - [`actions`]: the `Action` type, its facts (grant, texts, hazard) and the SQL it becomes;
-//! - [`wit`]: the WIT contract's types, as the host uses them;
+//! - [`model`]: the host's own types of database objects, SQL values and revision info, independent of the generated bindings;
 //! - [`pg`]: connecting (TLS included), cancelling, scratch-database names;
 //! - [`digest`]: the SHA-256 every identity is made of.
 
@@ -42,6 +42,7 @@ pub mod generate;
 pub mod history;
 pub mod lint;
 pub mod migrator;
+pub mod model;
 pub mod pg;
 pub mod policy;
 pub mod progress;
@@ -52,5 +53,4 @@ pub mod shadow;
 pub mod source;
 pub mod squash;
 pub mod testing;
-pub mod wit;
 pub mod workspace;

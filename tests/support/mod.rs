@@ -7,9 +7,9 @@ pub mod cluster;
 pub mod schemas;
 
 use migrate_host::actions::Action;
+use migrate_host::model::{ColumnDef, DataType, QualifiedName, ScalarType, SqlValue};
 use migrate_host::runtime::Limits;
 use migrate_host::testing::TestDatabase;
-use migrate_host::wit::{ColumnDef, DataType, QualifiedName, ScalarType, SqlValue};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

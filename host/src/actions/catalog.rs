@@ -2,7 +2,7 @@
 
 use super::ActionError;
 use super::ident::{ident, qualified};
-use crate::wit::QualifiedName;
+use crate::model::QualifiedName;
 use tokio_postgres::Client;
 
 fn db_error(e: tokio_postgres::Error) -> ActionError {
@@ -50,7 +50,7 @@ pub async fn column_identity(
     table: &QualifiedName,
     column: &str,
     default_schema: &str,
-) -> Result<Option<crate::wit::IdentityKind>, ActionError> {
+) -> Result<Option<crate::model::IdentityKind>, ActionError> {
     let schema = table.schema.as_deref().unwrap_or(default_schema);
     let row = client
         .query_opt(
@@ -62,8 +62,8 @@ pub async fn column_identity(
         .await
         .map_err(db_error)?;
     match row.map(|r| r.get::<_, String>(0)) {
-        Some(kind) if kind == "a" => Ok(Some(crate::wit::IdentityKind::Always)),
-        Some(kind) if kind == "d" => Ok(Some(crate::wit::IdentityKind::ByDefault)),
+        Some(kind) if kind == "a" => Ok(Some(crate::model::IdentityKind::Always)),
+        Some(kind) if kind == "d" => Ok(Some(crate::model::IdentityKind::ByDefault)),
         Some(_) => Ok(None),
         None => Err(ActionError::Database {
             message: format!(

@@ -2,7 +2,7 @@
 
 use super::ActionError;
 use super::ident::{literal, qualified};
-use crate::wit::{CollationDef, CollationProvider, QualifiedName};
+use crate::model::{CollationDef, CollationProvider, QualifiedName};
 
 pub fn create(name: &QualifiedName, definition: &CollationDef, schema: &str) -> Result<String, ActionError> {
     let mut settings = match definition.provider {

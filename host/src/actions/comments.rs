@@ -3,7 +3,7 @@
 use super::ActionError;
 use super::guard;
 use super::ident::{ident, literal, qualified};
-use crate::wit::{CommentTarget, TableMember};
+use crate::model::{CommentTarget, TableMember};
 
 pub fn set(target: &CommentTarget, text: &Option<String>, schema: &str) -> Result<String, ActionError> {
     let member = |m: &TableMember, what: &str| -> Result<String, ActionError> {
@@ -50,8 +50,9 @@ pub fn set(target: &CommentTarget, text: &Option<String>, schema: &str) -> Resul
 
 /// The commented object, for messages: `column public.t.a`.
 pub fn describe(target: &CommentTarget) -> String {
-    let q =
-        |n: &crate::wit::QualifiedName| format!("{}.{}", n.schema.as_deref().unwrap_or(super::DEFAULT_SCHEMA), n.name);
+    let q = |n: &crate::model::QualifiedName| {
+        format!("{}.{}", n.schema.as_deref().unwrap_or(super::DEFAULT_SCHEMA), n.name)
+    };
     match target {
         CommentTarget::Schema(name) => format!("schema {name}"),
         CommentTarget::Table(name) => format!("table {}", q(name)),

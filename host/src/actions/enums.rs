@@ -8,7 +8,7 @@
 use super::ActionError;
 use super::catalog::EnumFacts;
 use super::ident::{ident, literal, qualified};
-use crate::wit::QualifiedName;
+use crate::model::QualifiedName;
 
 pub fn drop_values(
     name: &QualifiedName,

@@ -7,7 +7,7 @@
 
 pub use super::removed::Removed;
 use super::{Action, guard};
-use crate::wit::{ColumnDef, ColumnDefault, CommentTarget, Constraint, QualifiedName, TypeCast};
+use crate::model::{ColumnDef, ColumnDefault, CommentTarget, Constraint, QualifiedName, TypeCast};
 
 /// A kind of action a grant can allow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -550,7 +550,7 @@ fn comment_schema(target: &CommentTarget) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wit::{ColumnDef, DataType, ScalarType};
+    use crate::model::{ColumnDef, DataType, ScalarType};
 
     fn t(name: &str) -> QualifiedName {
         QualifiedName::unqualified(name)

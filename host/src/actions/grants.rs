@@ -3,7 +3,7 @@
 use super::ActionError;
 use super::ident::qualified;
 use super::tables::role;
-use crate::wit::{GrantDef, Privilege};
+use crate::model::{GrantDef, Privilege};
 
 pub fn grant(grant: &GrantDef, schema: &str) -> Result<String, ActionError> {
     let (privileges, on, grantee) = parts(grant, schema)?;

@@ -8,7 +8,7 @@
 
 use super::ActionError;
 use super::removed::Removed;
-use crate::wit::QualifiedName;
+use crate::model::QualifiedName;
 use pg_query::NodeEnum;
 
 /// Checks that `expression` is exactly one scalar SQL expression, so that

@@ -3,7 +3,7 @@
 //! so that they read the same whatever `standard_conforming_strings` is.
 
 use super::ActionError;
-use crate::wit::QualifiedName;
+use crate::model::QualifiedName;
 
 /// Postgres truncates longer identifiers silently (NAMEDATALEN - 1), which
 /// would make two different names collide: refuse them instead.

@@ -26,7 +26,7 @@ mod tables;
 pub mod types;
 pub mod values;
 
-use crate::wit::{
+use crate::model::{
     CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, ForeignKeyAction,
     GrantDef, IdentityKind, IndexDef, IndexMethod, PolicyDef, QualifiedName, SequenceOptions, SqlValue, TableMember,
     TableOptions, TypeCast,
@@ -817,7 +817,7 @@ fn auto_cast(
 ) -> Result<Option<String>, ActionError> {
     let col = ident(column, "column")?;
     let scalar = types::render_scalar(&target.scalar, schema)?;
-    let through_text = matches!(target.scalar, crate::wit::ScalarType::Named(_));
+    let through_text = matches!(target.scalar, crate::model::ScalarType::Named(_));
     Ok(Some(match (current_is_array, target.is_array) {
         (false, false) if through_text => format!("{col}::text::{scalar}"),
         (false, false) => format!("{col}::{scalar}"),

@@ -4,7 +4,7 @@
 
 use super::ActionError;
 use super::ident::{ident, qualified};
-use crate::wit::{QualifiedName, SequenceOptions, SequenceType, TableMember};
+use crate::model::{QualifiedName, SequenceOptions, SequenceType, TableMember};
 
 pub fn create(name: &QualifiedName, options: &SequenceOptions, schema: &str) -> Result<String, ActionError> {
     Ok(format!(

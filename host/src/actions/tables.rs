@@ -6,7 +6,7 @@
 use super::ActionError;
 use super::guard;
 use super::ident::{ident, qualified};
-use crate::wit::{PolicyCommand, PolicyDef, QualifiedName, TableOptions};
+use crate::model::{PolicyCommand, PolicyDef, QualifiedName, TableOptions};
 
 /// `CREATE [UNLOGGED] TABLE ...`, the column definitions already rendered.
 pub fn create_table(

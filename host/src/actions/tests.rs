@@ -2,7 +2,7 @@
 
 use super::catalog::{EnumFacts, EnumUsage};
 use super::*;
-use crate::wit::{ForeignKey, NumericPrecision, ScalarType};
+use crate::model::{ForeignKey, NumericPrecision, ScalarType};
 
 fn t(name: &str) -> QualifiedName {
     QualifiedName::unqualified(name)
@@ -435,7 +435,7 @@ fn tables_unlogged_partitioned_partitions_and_children() {
         [r#"CREATE UNLOGGED TABLE "public"."m" ("d" date) PARTITION BY RANGE (d)"#]
     );
     let partition = TableOptions {
-        partition_of: Some(crate::wit::PartitionOf {
+        partition_of: Some(crate::model::PartitionOf {
             parent: t("m"),
             bound: "FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')".into(),
         }),
@@ -539,7 +539,7 @@ fn row_level_security_and_policies() {
         name: "mine".into(),
         table: t("t"),
         permissive: false,
-        command: crate::wit::PolicyCommand::Update,
+        command: crate::model::PolicyCommand::Update,
         roles: vec!["reader".into(), "public".into()],
         using: Some("owner = current_user".into()),
         with_check: Some("v > 0".into()),
@@ -567,7 +567,7 @@ fn row_level_security_and_policies() {
 #[test]
 fn sequences() {
     let options = SequenceOptions {
-        data_type: Some(crate::wit::SequenceType::Integer),
+        data_type: Some(crate::model::SequenceType::Integer),
         start: Some(5),
         increment: Some(-1),
         min_value: Some(-10),
@@ -629,7 +629,7 @@ fn sequences() {
 #[test]
 fn collations() {
     let icu = CollationDef {
-        provider: crate::wit::CollationProvider::Icu,
+        provider: crate::model::CollationProvider::Icu,
         locale: "en-u-kn-true".into(),
         lc_ctype: None,
         deterministic: false,
@@ -642,7 +642,7 @@ fn collations() {
         [r#"CREATE COLLATION "public"."n" (provider = icu, locale = 'en-u-kn-true', deterministic = false)"#]
     );
     let libc = CollationDef {
-        provider: crate::wit::CollationProvider::Libc,
+        provider: crate::model::CollationProvider::Libc,
         locale: "it's".into(),
         lc_ctype: None,
         deterministic: true,
@@ -681,7 +681,7 @@ fn comments_escape_their_text_and_name_their_object() {
         }),
         [r#"COMMENT ON COLUMN "public"."t"."a" IS E'it''s \\ here'"#]
     );
-    let function = CommentTarget::Function(crate::wit::FunctionRef {
+    let function = CommentTarget::Function(crate::model::FunctionRef {
         name: t("f"),
         arguments: "a integer".into(),
         procedure: false,
@@ -693,7 +693,7 @@ fn comments_escape_their_text_and_name_their_object() {
         }),
         [r#"COMMENT ON FUNCTION "public"."f"(a integer) IS NULL"#]
     );
-    let smuggled = CommentTarget::Function(crate::wit::FunctionRef {
+    let smuggled = CommentTarget::Function(crate::model::FunctionRef {
         name: t("f"),
         arguments: "int) IS NULL; DROP TABLE t; --".into(),
         procedure: false,
@@ -725,7 +725,7 @@ fn comments_escape_their_text_and_name_their_object() {
 fn grants_and_revokes() {
     let grant = GrantDef {
         on: t("t"),
-        privileges: vec![crate::wit::Privilege::Select, crate::wit::Privilege::Update],
+        privileges: vec![crate::model::Privilege::Select, crate::model::Privilege::Update],
         grantee: "reader".into(),
         grant_option: true,
     };

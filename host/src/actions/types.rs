@@ -2,7 +2,7 @@
 
 use super::ActionError;
 use super::ident::qualified;
-use crate::wit::{DataType, ScalarType, TimeOptions};
+use crate::model::{DataType, ScalarType, TimeOptions};
 
 /// Postgres's own bounds (see `numeric`, `varchar`, `bit` in its docs).
 const MAX_NUMERIC_PRECISION: u32 = 1000;
@@ -129,7 +129,7 @@ fn timed(base: &str, options: &TimeOptions) -> Result<String, ActionError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wit::{NumericPrecision, QualifiedName};
+    use crate::model::{NumericPrecision, QualifiedName};
 
     fn r(scalar: ScalarType, is_array: bool) -> Result<String, ActionError> {
         render(&DataType { scalar, is_array }, "public", TypeUse::NewColumn)

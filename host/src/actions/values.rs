@@ -4,7 +4,7 @@
 
 use super::ActionError;
 use super::ident::literal as text_literal;
-use crate::wit::SqlValue;
+use crate::model::SqlValue;
 use bytes::{BufMut, BytesMut};
 use postgres_types::{FromSql, IsNull, Kind, ToSql, Type, to_sql_checked};
 use std::error::Error as StdError;

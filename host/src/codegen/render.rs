@@ -2,7 +2,7 @@
 
 use super::literal;
 use crate::actions::Action;
-use crate::wit::{
+use crate::model::{
     CollationProvider, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, ForeignKeyAction,
     GrantDef, IdentityKind, IndexDef, IndexMethod, PolicyCommand, Privilege, QualifiedName, ScalarType,
     SequenceOptions, SequenceType, SqlValue, TableMember, TableOptions, TypeCast,

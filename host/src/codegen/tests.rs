@@ -1,7 +1,7 @@
 //! Snapshots of generated migrations (review changes with `cargo insta review`).
 
 use super::*;
-use crate::wit::{
+use crate::model::{
     ColumnDef, ColumnDefault, Constraint, DataType, EnumPosition, ForeignKey, ForeignKeyAction, IdentityKind, IndexDef,
     IndexMethod, NumericPrecision, QualifiedName, ScalarType, TypeCast,
 };
@@ -281,7 +281,7 @@ fn a_generated_migration_reads_like_a_hand_written_one() {
 
 #[test]
 fn tables_sequences_collations_policies_comments_and_grants() {
-    use crate::wit::{
+    use crate::model::{
         CollationDef, CollationProvider, CommentTarget, GrantDef, PartitionOf, PolicyCommand, PolicyDef, Privilege,
         SequenceOptions, SequenceType, TableMember, TableOptions,
     };
@@ -423,7 +423,7 @@ fn literal_values(source: &str) -> Vec<String> {
 
 #[test]
 fn texts_reach_the_code_byte_for_byte() {
-    use crate::wit::{CommentTarget, FunctionRef, PolicyCommand, PolicyDef};
+    use crate::model::{CommentTarget, FunctionRef, PolicyCommand, PolicyDef};
     let body = "CREATE OR REPLACE FUNCTION public.f(x text)\n RETURNS text\n LANGUAGE plpgsql\nAS $function$\n\
                 BEGIN\n\t-- a tab, trailing spaces:   \n\n\n\tRETURN x || '\"#' || $$two\n    lines$$ || 'ü ✓';\nEND\n\
                 $function$\n";
@@ -507,7 +507,7 @@ fn texts_reach_the_code_byte_for_byte() {
 
 #[test]
 fn float_defaults_that_are_not_numbers_are_still_rust() {
-    use crate::wit::SqlValue;
+    use crate::model::SqlValue;
     for (value, code) in [
         (f64::NAN, "f64::NAN"),
         (f64::INFINITY, "f64::INFINITY"),

@@ -5,8 +5,8 @@
 
 use super::{Context, Phase, Plan, qualified};
 use crate::actions::Action;
+use crate::model::{GrantDef, PolicyCommand, PolicyDef, Privilege};
 use crate::schema::{Grant, Name, Policy, Schema};
-use crate::wit::{GrantDef, PolicyCommand, PolicyDef, Privilege};
 use std::collections::{BTreeMap, HashSet};
 
 /// The policies of a re-created relation go back; those of a retyped

@@ -2,8 +2,8 @@
 
 use super::{Phase, Plan, qualified};
 use crate::actions::Action;
+use crate::model::{CollationDef, CollationProvider};
 use crate::schema::{Collation, Schema};
-use crate::wit::{CollationDef, CollationProvider};
 
 pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan, unsupported: &mut Vec<String>) {
     for wanted in &target.collations {

@@ -4,8 +4,8 @@
 
 use super::{Phase, Plan, qualified};
 use crate::actions::Action;
+use crate::model::{CommentTarget, FunctionRef, QualifiedName, TableMember};
 use crate::schema::{Comment, Name, Schema};
-use crate::wit::{CommentTarget, FunctionRef, QualifiedName, TableMember};
 use std::collections::{HashMap, HashSet};
 
 /// A comment's object: (kind, object, member).

@@ -229,8 +229,8 @@ fn differing(have: &Value, want: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{DataType, ScalarType};
     use crate::schema::{Column, Table, TableConstraint};
-    use crate::wit::{DataType, ScalarType};
 
     fn table() -> Table {
         Table {

@@ -3,8 +3,8 @@
 
 use super::{Phase, Plan, qualified};
 use crate::actions::Action;
+use crate::model::EnumPosition;
 use crate::schema::Schema;
-use crate::wit::EnumPosition;
 
 pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan, unsupported: &mut Vec<String>) {
     for wanted in &target.enums {

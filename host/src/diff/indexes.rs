@@ -2,8 +2,8 @@
 
 use super::{Phase, Plan, qualified};
 use crate::actions::Action;
+use crate::model::{IndexDef, IndexMethod};
 use crate::schema::{Index, Name, Schema};
-use crate::wit::{IndexDef, IndexMethod};
 use std::collections::{HashMap, HashSet};
 
 pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan) {

@@ -30,8 +30,8 @@ mod tables;
 mod views;
 
 use crate::actions::Action;
+use crate::model::QualifiedName;
 use crate::schema::{Name, Schema};
-use crate::wit::QualifiedName;
 use std::collections::HashSet;
 
 /// Differences the diff cannot turn into actions yet.

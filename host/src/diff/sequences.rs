@@ -6,8 +6,8 @@
 
 use super::{Phase, Plan, qualified, tables};
 use crate::actions::Action;
+use crate::model::{SequenceOptions, SequenceType, TableMember};
 use crate::schema::{Name, Schema, Sequence};
-use crate::wit::{SequenceOptions, SequenceType, TableMember};
 use std::collections::HashMap;
 
 pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan) {
@@ -83,7 +83,7 @@ fn column_exists(schema: &Schema, column: &Option<(Name, String)>) -> bool {
         .is_some_and(|(table, column)| schema.table(table).is_some_and(|t| t.column(column).is_some()))
 }
 
-fn owned_by(name: &crate::wit::QualifiedName, owner: Option<&(Name, String)>) -> Action {
+fn owned_by(name: &crate::model::QualifiedName, owner: Option<&(Name, String)>) -> Action {
     Action::SetSequenceOwner {
         name: name.clone(),
         owner: owner.map(|(table, column)| TableMember {

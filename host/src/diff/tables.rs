@@ -2,11 +2,11 @@
 
 use super::{Phase, Plan, qualified};
 use crate::actions::Action;
-use crate::schema::{Column, ConstraintKind, Identity, Name, Schema, Sequence, Table, TableConstraint};
-use crate::wit::{
+use crate::model::{
     ColumnDef, ColumnDefault, Constraint, DataType, ForeignKey, ForeignKeyAction, IdentityKind, PartitionOf,
     QualifiedName, ScalarType, TableOptions, TypeCast,
 };
+use crate::schema::{Column, ConstraintKind, Identity, Name, Schema, Sequence, Table, TableConstraint};
 use std::collections::HashMap;
 
 pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan, unsupported: &mut Vec<String>) {

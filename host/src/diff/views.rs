@@ -10,8 +10,8 @@
 
 use super::{Phase, Plan, indexes, qualified};
 use crate::actions::Action;
+use crate::model::ScalarType;
 use crate::schema::{ConstraintKind, Name, Schema, View};
-use crate::wit::ScalarType;
 use std::collections::{BTreeSet, HashMap};
 
 pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan) {
@@ -127,7 +127,7 @@ fn by_name(schema: &Schema) -> HashMap<&Name, &View> {
 /// dropped or retyped, the primary key dropped (a view grouping by the key
 /// depends on it), or a column of an enum that loses values.
 fn affected_relations(current: &Schema, plan: &Plan) -> BTreeSet<Name> {
-    let name = |q: &crate::wit::QualifiedName| {
+    let name = |q: &crate::model::QualifiedName| {
         Name::new(
             q.schema
                 .clone()

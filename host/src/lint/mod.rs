@@ -8,7 +8,7 @@
 pub use crate::actions::facts::HazardKind;
 
 use crate::actions::{Action, DEFAULT_SCHEMA};
-use crate::wit::QualifiedName;
+use crate::model::QualifiedName;
 use std::collections::HashSet;
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]

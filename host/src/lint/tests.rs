@@ -1,5 +1,5 @@
 use super::*;
-use crate::wit::{ColumnDef, Constraint, DataType, ScalarType, TypeCast};
+use crate::model::{ColumnDef, Constraint, DataType, ScalarType, TypeCast};
 
 fn t(name: &str) -> QualifiedName {
     QualifiedName::unqualified(name)
@@ -30,7 +30,7 @@ fn drops_rewrites_and_locks_are_flagged_with_what_to_do_instead() {
         Action::SetColumnDefault {
             table: t("users"),
             column: "email".into(),
-            default: crate::wit::ColumnDefault::Expression("''".into()),
+            default: crate::model::ColumnDefault::Expression("''".into()),
         },
     ]);
     let kinds: Vec<HazardKind> = hazards.iter().map(|h| h.kind).collect();

@@ -1,7 +1,7 @@
 //! The grant checks, without a database.
 
 use super::*;
-use crate::wit::QualifiedName;
+use crate::model::QualifiedName;
 
 fn sandboxed(schemas: &[&str], capabilities: &[Capability]) -> Grant {
     Grant {
@@ -214,7 +214,7 @@ fn config_resolves_sources_with_defaults_and_refuses_mistakes() {
 
 #[test]
 fn sandboxed_expressions_cannot_call_set_config_either() {
-    use crate::wit::{ColumnDef, ColumnDefault, Constraint, DataType, ScalarType, TypeCast};
+    use crate::model::{ColumnDef, ColumnDefault, Constraint, DataType, ScalarType, TypeCast};
     let grant = sandboxed(&["auth"], &[Capability::Create, Capability::Alter]);
     let table = QualifiedName::qualified("auth", "t");
     let escape = "set_config('role', 'postgres', true) IS NOT NULL";
@@ -271,7 +271,7 @@ fn sandboxed_expressions_cannot_call_set_config_either() {
 
 #[test]
 fn sandboxed_stored_expressions_call_only_value_functions() {
-    use crate::wit::{ColumnDef, ColumnDefault, Constraint, DataType, PartitionOf, ScalarType};
+    use crate::model::{ColumnDef, ColumnDefault, Constraint, DataType, PartitionOf, ScalarType};
     let grant = sandboxed(&["auth"], &[Capability::Create, Capability::Alter]);
     let table = QualifiedName::qualified("auth", "t");
     let text = DataType {
@@ -311,7 +311,7 @@ fn sandboxed_stored_expressions_call_only_value_functions() {
     let partition = Action::AddTable {
         table: QualifiedName::qualified("auth", "c"),
         columns: vec![],
-        options: crate::wit::TableOptions {
+        options: crate::model::TableOptions {
             partition_of: Some(PartitionOf {
                 parent: table,
                 bound: "FOR VALUES IN (set_config('role', 'none', false))".into(),
@@ -324,7 +324,7 @@ fn sandboxed_stored_expressions_call_only_value_functions() {
 
 #[test]
 fn every_text_an_action_stores_is_held_to_the_allow_list() {
-    use crate::wit::{ColumnDef, ColumnDefault, Constraint, DataType, ScalarType, TableOptions};
+    use crate::model::{ColumnDef, ColumnDefault, Constraint, DataType, ScalarType, TableOptions};
     let grant = sandboxed(&["auth"], &[Capability::Create, Capability::Alter]);
     let table = QualifiedName::qualified("auth", "t");
     let text = DataType {
@@ -512,7 +512,7 @@ fn sandboxed_ddl_may_not_lock_or_call_into_other_schemas() {
 
 #[test]
 fn a_drop_through_execute_needs_what_the_same_drop_action_needs() {
-    use crate::wit::QualifiedName as Q;
+    use crate::model::QualifiedName as Q;
     let with_drop = sandboxed(&["auth"], &[Capability::Sql, Capability::Drop]);
     let without = sandboxed(&["auth"], &[Capability::Sql]);
     let unacknowledged = Some("v3");

@@ -14,7 +14,7 @@
 //! run reads that instead of instantiating the component, and maps the
 //! artifact only when the migration runs.
 
-use crate::wit::RevisionInfo;
+use crate::model::RevisionInfo;
 use anyhow::Context as _;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};

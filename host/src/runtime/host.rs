@@ -1,17 +1,19 @@
 //! The store's data for one run of a migration, and the host side of the
-//! WIT `actions` interface: each import checks its limits, becomes an
-//! [`Action`] (or a raw statement) and goes to the [`Session`].
+//! WIT `actions` interface: each import's arguments become the host's model
+//! types, it checks its limits, becomes an [`Action`] (or a raw statement)
+//! and goes to the [`Session`]; its result goes back as the generated types.
 
+use super::convert::Convert;
 use super::limits::{LimitExceeded, MemoryLimiter};
 use super::session::{ActionFailure, Session};
-use crate::actions::{Action, ActionError};
-use crate::policy::Grant;
-use crate::wit::{self, migrate::host::actions::Host as ActionsHost};
-use crate::wit::{
-    CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, ErrorKind, GrantDef,
-    IdentityKind, IndexDef, PolicyDef, QualifiedName, Rows, SequenceOptions, SqlValue, TableMember, TableOptions,
-    TypeCast,
+use super::wit::{self, migrate::host::actions::Host as ActionsHost};
+use super::wit::{
+    CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, GrantDef, IdentityKind,
+    IndexDef, PolicyDef, QualifiedName, SequenceOptions, TableMember, TableOptions, TypeCast,
 };
+use crate::actions::{Action, ActionError};
+use crate::model::{self, ErrorKind, Rows, SqlValue};
+use crate::policy::Grant;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -78,7 +80,7 @@ impl HostState {
         Ok(())
     }
 
-    async fn run(&mut self, action: Action) -> wasmtime::Result<Result<(), wit::Error>> {
+    async fn run(&mut self, action: Action) -> Reply<()> {
         self.count(approximate_size(&action))?;
         // The grant first: a refused action never reaches SQL.
         if let Err(error) = self.grant.check(&action) {
@@ -99,7 +101,7 @@ impl HostState {
     }
 
     /// A call the grant refuses, reported like a failed one.
-    fn refuse<T>(&mut self, what: &str, error: ActionError) -> Result<T, wit::Error> {
+    fn refuse<T>(&mut self, what: &str, error: ActionError) -> Result<T, model::Error> {
         self.report(Err(ActionFailure {
             action: what.to_owned(),
             sql: None,
@@ -107,23 +109,23 @@ impl HostState {
         }))
     }
 
-    fn report<T>(&mut self, result: Result<T, ActionFailure>) -> Result<T, wit::Error> {
+    fn report<T>(&mut self, result: Result<T, ActionFailure>) -> Result<T, model::Error> {
         result.map_err(|failure| {
-            let error = to_wit_error(&failure);
+            let error = to_guest_error(&failure);
             self.first_failure.get_or_insert(failure);
             error
         })
     }
 }
 
-fn to_wit_error(failure: &ActionFailure) -> wit::Error {
+fn to_guest_error(failure: &ActionFailure) -> model::Error {
     let (kind, sqlstate) = match &failure.error {
         ActionError::InvalidIdentifier(_) => (ErrorKind::InvalidIdentifier, None),
         ActionError::InvalidArgument(_) | ActionError::Refused(_) => (ErrorKind::InvalidArgument, None),
         ActionError::NotPermitted(_) => (ErrorKind::NotPermitted, None),
         ActionError::Database { sqlstate, .. } => (ErrorKind::Database, sqlstate.clone()),
     };
-    wit::Error {
+    model::Error {
         kind,
         message: failure.to_string(),
         sqlstate,
@@ -158,25 +160,32 @@ impl WasiView for HostState {
 
 impl wit::migrate::host::types::Host for HostState {}
 
-type Reply<T> = wasmtime::Result<Result<T, wit::Error>>;
+/// What the host's side of an import answers, in the model's types: a
+/// trap, or the call's result.
+type Reply<T> = wasmtime::Result<Result<T, model::Error>>;
+
+/// The same answer as the generated trait returns it.
+type WitReply<T> = wasmtime::Result<Result<T, wit::Error>>;
 
 /// Each import of the `actions` interface that is one [`Action`]: the
-/// method, its parameters (named as the variant's fields) and the variant.
-/// Every one goes through [`HostState::run`]: the grant, the
-/// acknowledgement, then the session.
+/// method, its parameters (named as the variant's fields, typed as the
+/// generated bindings give them) and the variant. Every argument becomes
+/// the model's type here, and every one goes through [`HostState::run`]:
+/// the grant, the acknowledgement, then the session.
 macro_rules! actions_host {
     ($($method:ident($($field:ident: $ty:ty),* $(,)?) => $variant:ident;)*) => {
         impl ActionsHost for HostState {
-            $(async fn $method(&mut self, $($field: $ty),*) -> Reply<()> {
-                self.run(Action::$variant { $($field),* }).await
+            $(async fn $method(&mut self, $($field: $ty),*) -> WitReply<()> {
+                let action = Action::$variant { $($field: $field.convert()),* };
+                Ok(self.run(action).await?.convert())
             })*
 
-            async fn execute(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<u64> {
-                self.execute(sql, params).await
+            async fn execute(&mut self, sql: String, params: Vec<wit::SqlValue>) -> WitReply<u64> {
+                Ok(self.execute(sql, params.convert()).await?.convert())
             }
 
-            async fn query(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<Rows> {
-                self.query(sql, params).await
+            async fn query(&mut self, sql: String, params: Vec<wit::SqlValue>) -> WitReply<wit::Rows> {
+                Ok(self.query(sql, params.convert()).await?.convert())
             }
         }
     };

@@ -9,19 +9,27 @@
 //! verbose mode. Budgets ([`Limits`]): fuel for CPU, a memory cap, a
 //! wall-clock deadline (epoch interruption) and caps on host calls.
 //!
+//! It owns the WIT bindings ([`wit`], wasmtime's `bindgen!`) and their
+//! conversion to and from the host's [`crate::model`] ([`convert`]): the
+//! generated types stop at the imports' arguments and results and the
+//! exports' returns, and the rest of the host never sees them.
+//!
 //! This module does not open transactions or record history (that is
 //! `migrator/`), and builds no SQL (that is `actions/`).
 
 mod cache;
+mod convert;
 mod host;
 pub mod limits;
 mod output;
 pub mod session;
+mod wit;
 
+use crate::model::RevisionInfo;
 use crate::policy::Grant;
 pub use crate::policy::Limits;
-use crate::wit::{MigrationComponent, MigrationComponentPre, RevisionInfo};
 use anyhow::Context as _;
+use convert::Convert as _;
 use host::HostState;
 pub use limits::LimitExceeded;
 use session::{ActionFailure, Session};
@@ -30,6 +38,7 @@ use std::time::Duration;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx};
+use wit::{MigrationComponent, MigrationComponentPre};
 
 /// How often the epoch advances; the wall-clock deadline's resolution.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -323,7 +332,11 @@ impl Runtime {
         let info = async {
             let instance = pre.instance_pre().instantiate_async(&mut store).await?;
             let bindings = MigrationComponent::new(&mut store, &instance)?;
-            let info = bindings.migrate_host_migration().call_metadata(&mut store).await?;
+            let info: RevisionInfo = bindings
+                .migrate_host_migration()
+                .call_metadata(&mut store)
+                .await?
+                .convert();
             let replaces = match instance.get_export_index(&mut store, None, SQUASH_INTERFACE) {
                 None => Vec::new(),
                 Some(interface) => {
@@ -431,6 +444,7 @@ impl Runtime {
             }
             Ok(Ok(returned)) => returned,
         };
+        let returned: Result<(), crate::model::Error> = returned.convert();
         let mut state = store.into_data();
         // The pipeline's last statements: a failure among them is reported
         // as the call's own would have been, had the guest passed it on.

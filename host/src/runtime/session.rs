@@ -4,7 +4,7 @@
 
 use crate::actions::values::{Out, Param};
 use crate::actions::{self, Action, ActionError, guard};
-use crate::wit::{Rows, SqlValue};
+use crate::model::{Rows, SqlValue};
 use futures_util::TryStreamExt;
 use postgres_types::ToSql;
 use std::sync::Arc;

@@ -14,7 +14,7 @@ pub mod types;
 
 pub use introspect::introspect;
 
-use crate::wit::DataType;
+use crate::model::DataType;
 use serde::Serialize;
 
 /// A schema-qualified name; the schema is always known once introspected.

@@ -1,6 +1,6 @@
 //! Catalog types to the contract's typed [`DataType`].
 
-use crate::wit::{DataType, NumericPrecision, QualifiedName, ScalarType, TimeOptions};
+use crate::model::{DataType, NumericPrecision, QualifiedName, ScalarType, TimeOptions};
 
 /// The typed form of a column's type, from the (element) type's name and
 /// schema, its typmod and whether the column is an array. Types the contract
