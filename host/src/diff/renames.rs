@@ -6,7 +6,7 @@
 
 use crate::actions::Action;
 use crate::schema::{Name, Schema, Table};
-use crate::wit::QualifiedName;
+use crate::model::QualifiedName;
 
 /// One object renamed: `from` is its name in the database, the rest its
 /// name in the declared schema.
