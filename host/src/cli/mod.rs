@@ -724,7 +724,7 @@ async fn plan(
     }
     for ((description, sql), hazard) in steps.into_iter().zip(&hazards) {
         if let Some(hazard) = hazard {
-            println!("-- HAZARD ({}): {}", hazard.kind.label(), hazard.why);
+            println!("-- HAZARD ({}): {}", hazard.label(), hazard.why);
             println!("--   instead: {}", hazard.instead);
         }
         println!("-- {description}");

@@ -195,7 +195,7 @@ impl Printer {
         let steps = |steps: &[crate::check::Step]| {
             for step in steps {
                 match &step.hazard {
-                    Some(hazard) => println!("  {}  (HAZARD: {})", line(&step.description), hazard.kind.label()),
+                    Some(hazard) => println!("  {}  (HAZARD: {})", line(&step.description), hazard.label()),
                     None => println!("  {}", line(&step.description)),
                 }
                 if self.verbose {
@@ -363,7 +363,7 @@ impl Printer {
                 millis,
                 statements,
                 output,
-                hazards,
+                lint,
             } => {
                 self.advance(1, revision);
                 if dry_run {
@@ -374,7 +374,7 @@ impl Printer {
                     };
                     self.out(|| {
                         println!("-- {verb} {}: {}", line(revision), line(message));
-                        for hazard in hazards.iter() {
+                        for hazard in lint.hazards() {
                             println!("-- HAZARD {}", line(&hazard.to_string()));
                         }
                         for sql in statements.iter() {

@@ -87,9 +87,9 @@ pub struct Session {
     /// statement did ([`Session::into_parts`] hands it back).
     opening: Option<String>,
     log: Vec<String>,
-    /// In a dry run, every action the guest called, in order (for the
-    /// hazard lint, which only a dry run prints).
-    actions: Vec<Action>,
+    /// In a dry run, every step the guest took, in order (for the lint,
+    /// which only a dry run runs).
+    steps: Vec<crate::lint::Step>,
     /// A sandboxed migration's timeouts, enforced by the host.
     watch: Option<Watch>,
     /// Pipelined: the statements of actions not sent yet ([`Session::flush`]).
@@ -109,7 +109,7 @@ impl Session {
             mode,
             opening: None,
             log: Vec::new(),
-            actions: Vec::new(),
+            steps: Vec::new(),
             watch: None,
             queue: None,
         }
@@ -121,7 +121,7 @@ impl Session {
             mode: Mode::Detached,
             opening: None,
             log: Vec::new(),
-            actions: Vec::new(),
+            steps: Vec::new(),
             watch: None,
             queue: None,
         }
@@ -290,10 +290,18 @@ impl Session {
         self.log
     }
 
-    /// The statements, (in a dry run) the actions called, and the opening
+    /// The statements, (in a dry run) the steps taken, and the opening
     /// if no statement took it.
-    pub fn into_parts(self) -> (Vec<String>, Vec<Action>, Option<String>) {
-        (self.log, self.actions, self.opening)
+    pub fn into_parts(self) -> (Vec<String>, Vec<crate::lint::Step>, Option<String>) {
+        (self.log, self.steps, self.opening)
+    }
+
+    /// The migration suppresses a lint rule for its later steps (only a
+    /// dry run lints, so only a dry run keeps it).
+    pub fn allow(&mut self, code: crate::lint::Code, reason: String) {
+        if self.mode == Mode::DryRun {
+            self.steps.push(crate::lint::Step::Allow { code, reason });
+        }
     }
 
     pub fn client(&self) -> Option<&Arc<Client>> {
@@ -317,7 +325,7 @@ impl Session {
     /// Plans and runs one action.
     pub async fn action(&mut self, action: &Action) -> Result<(), ActionFailure> {
         if self.mode == Mode::DryRun {
-            self.actions.push(action.clone());
+            self.steps.push(crate::lint::Step::Action(action.clone()));
         }
         let describe = action.describe();
         let client = self.connected(&describe)?;
@@ -375,6 +383,7 @@ impl Session {
         guard::raw_statement(sql).map_err(fail)?;
         self.log.push(with_params(sql, params));
         if self.mode == Mode::DryRun {
+            self.steps.push(crate::lint::Step::Sql(sql.to_owned()));
             return Ok(0);
         }
         self.flush().await?;
