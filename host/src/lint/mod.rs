@@ -129,6 +129,16 @@ impl Report {
     }
 }
 
+/// The lint of one migration (or of a plan), as `migrate-host lint` reports it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Linted {
+    /// None: a plan.
+    pub revision: Option<String>,
+    pub message: String,
+    #[serde(flatten)]
+    pub report: Report,
+}
+
 /// The hazards of a migration's steps, in order (see [`Report::hazards`]).
 pub fn lint(actions: &[Action]) -> Vec<Hazard> {
     let steps: Vec<Step> = actions.iter().cloned().map(Step::Action).collect();
