@@ -348,6 +348,14 @@ fn one(node: &NodeEnum, a: &mut Analysis) {
             };
             push(a, Code::MH506, dotted(&list));
         }
+        NodeEnum::AlterEnumStmt(e) if !e.old_val.is_empty() => {
+            let list = pg_query::protobuf::Node {
+                node: Some(NodeEnum::List(pg_query::protobuf::List {
+                    items: e.type_name.clone(),
+                })),
+            };
+            push(a, Code::MH205, dotted(&list));
+        }
         NodeEnum::VariableSetStmt(set) if set.name.eq_ignore_ascii_case("lock_timeout") => {
             // `0`, `'0'`, `'0s'`, RESET and DEFAULT (no argument): no limit.
             let off = set.args.iter().all(|arg| {

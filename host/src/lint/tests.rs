@@ -271,6 +271,22 @@ fn cases() -> Vec<(Code, Context, Vec<Step>, bool)> {
         ),
         (Code::MH205, c, vec![sql("ALTER TABLE users RENAME TO people")], true),
         (
+            Code::MH205,
+            c,
+            vec![sql("ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'")],
+            false,
+        ),
+        (
+            Code::MH205,
+            c,
+            vec![act(Action::RenameEnumValue {
+                name: t("mood"),
+                value: "sad".into(),
+                new_value: "blue".into(),
+            })],
+            false,
+        ),
+        (
             Code::MH206,
             c,
             vec![act(Action::DropNotNull {
