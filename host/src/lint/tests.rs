@@ -665,3 +665,27 @@ fn an_enum_value_with_a_position_or_on_a_new_enum_is_no_finding() {
     );
     assert_eq!(report.findings, vec![]);
 }
+
+/// The README's rule table is this table, row for row: the docs cannot
+/// drift from the codes a suppression names.
+#[test]
+fn the_readme_lists_every_rule_as_the_table_defines_it() {
+    let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+    for rule in RULES {
+        let kind = match rule.kind {
+            Some(HazardKind::Lock) => "long lock",
+            Some(HazardKind::Rewrite) => "rewrite",
+            Some(HazardKind::DataLoss) => "loses data",
+            None => "—",
+        };
+        let severity = match rule.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let row = format!(
+            "| `{}` | `{}` | {severity} | {kind} | {} | {} | {} |",
+            rule.code, rule.name, rule.why, rule.instead, rule.peers
+        );
+        assert!(readme.contains(&row), "README.md lacks the row\n{row}");
+    }
+}
