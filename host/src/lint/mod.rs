@@ -28,6 +28,9 @@ use crate::model::QualifiedName;
 use std::collections::{HashMap, HashSet};
 
 /// One step of a migration, as the lint reads it.
+// Nearly every step is an action: boxing them would add an allocation
+// each and save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
     Action(Action),
@@ -37,6 +40,14 @@ pub enum Step {
     Allow {
         code: Code,
         reason: String,
+    },
+    /// What the live data says of the step before: `rows` offend `code`
+    /// ([`Code::MH302`], [`Code::MH303`]); the dry run counted them.
+    Violation {
+        code: Code,
+        step: String,
+        rows: i64,
+        counts: String,
     },
 }
 
@@ -216,6 +227,28 @@ fn findings(steps: &[Step], context: Context) -> Vec<(usize, Hazard)> {
                 allowed.insert(*code, reason.clone());
                 continue;
             }
+            Step::Violation {
+                code,
+                step,
+                rows,
+                counts,
+            } => {
+                let r = code.rule();
+                out.push((
+                    i,
+                    Hazard {
+                        code: *code,
+                        name: r.name,
+                        severity: r.severity,
+                        kind: r.kind,
+                        step: step.clone(),
+                        why: format!("{rows} {counts} now: {}", r.why),
+                        instead: r.instead.into(),
+                        suppressed: allowed.get(code).cloned(),
+                    },
+                ));
+                continue;
+            }
             Step::Action(action) => {
                 let facts = action.facts().hazards;
                 (action.describe(), facts, None)
@@ -302,7 +335,7 @@ fn findings(steps: &[Step], context: Context) -> Vec<(usize, Hazard)> {
                     lock_timeout = set;
                 }
             }
-            Step::Allow { .. } => {}
+            Step::Allow { .. } | Step::Violation { .. } => {}
         }
     }
     out

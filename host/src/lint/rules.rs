@@ -188,6 +188,16 @@ rules! {
         why "adds a NOT NULL column without a default, which fails on a table that has rows"
         instead "add it nullable (or with a default), backfill it, then set NOT NULL"
         peers "Sq adding-required-field · At MF103";
+    MH302 "not-null-violated" Error - false
+        why "rows of the table hold NULL in the column, so SET NOT NULL fails, after scanning the table under its \
+             lock"
+        instead "backfill the NULLs (in batches) in this migration or the one before, then set NOT NULL"
+        peers "At MF103, MF104";
+    MH303 "unique-violated" Error - false
+        why "values of the columns appear more than once, so the unique index or constraint fails to build, after \
+             scanning the table under its lock"
+        instead "remove or merge the duplicates first, in this migration or the one before"
+        peers "At MF101, MF102";
     MH401 "non-transactional-in-transaction" Error - false
         why "a migration runs in one transaction, and this statement (CONCURRENTLY, VACUUM, ...) cannot run in one: \
              the migration fails"

@@ -343,6 +343,29 @@ fn cases() -> Vec<(Code, Context, Vec<Step>, bool)> {
             false,
         ),
         (Code::MH401, c, vec![sql("VACUUM users")], false),
+        // As the dry run records what it counted in the live table.
+        (
+            Code::MH302,
+            c,
+            vec![Step::Violation {
+                code: Code::MH302,
+                step: "add-not-null public.users.email".into(),
+                rows: 3,
+                counts: "row(s) hold NULL in \"email\"".into(),
+            }],
+            false,
+        ),
+        (
+            Code::MH303,
+            c,
+            vec![Step::Violation {
+                code: Code::MH303,
+                step: "add-constraint users_email_key on public.users".into(),
+                rows: 1,
+                counts: "value(s) of (\"email\") appear more than once".into(),
+            }],
+            false,
+        ),
         (
             Code::MH402,
             c,
@@ -688,4 +711,42 @@ fn the_readme_lists_every_rule_as_the_table_defines_it() {
         );
         assert!(readme.contains(&row), "README.md lacks the row\n{row}");
     }
+}
+
+#[test]
+fn the_data_checks_count_nulls_and_duplicates_before_the_ddl() {
+    let check = crate::actions::data_check(
+        &Action::AddNotNull {
+            table: t("users"),
+            column: "email".into(),
+        },
+        DEFAULT_SCHEMA,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(check.rule, Code::MH302);
+    assert_eq!(
+        check.sql,
+        r#"SELECT count(*) FROM "public"."users" WHERE "email" IS NULL"#
+    );
+    let index = IndexDef {
+        name: "users_email".into(),
+        table: QualifiedName::qualified("app", "users"),
+        columns: vec!["org".into(), "email".into()],
+        unique: true,
+        method: IndexMethod::Btree,
+        predicate: Some("deleted_at IS NULL".into()),
+    };
+    let check = crate::actions::data_check(&Action::AddIndex { index: index.clone() }, DEFAULT_SCHEMA)
+        .unwrap()
+        .unwrap();
+    assert_eq!(check.rule, Code::MH303);
+    assert_eq!(
+        check.sql,
+        r#"SELECT count(*) FROM (SELECT 1 FROM "app"."users" WHERE "org" IS NOT NULL AND "email" IS NOT NULL AND (deleted_at IS NULL) GROUP BY "org", "email" HAVING count(*) > 1) AS duplicated"#
+    );
+    let plain = Action::AddIndex {
+        index: IndexDef { unique: false, ..index },
+    };
+    assert!(crate::actions::data_check(&plain, DEFAULT_SCHEMA).unwrap().is_none());
 }

@@ -334,6 +334,7 @@ impl Session {
             sql: sql.cloned(),
             error,
         };
+        self.check_data(action, &client, &describe).await?;
         // What the catalog says must include the queued statements' work.
         if self.queue.is_some() && actions::reads_catalog(action) {
             self.flush().await?;
@@ -370,6 +371,74 @@ impl Session {
             self.log.push(sql.clone());
         }
         Ok(())
+    }
+
+    /// Before a step that adds NOT NULL or a unique index or constraint:
+    /// counts the rows that would make it fail. Live, such rows fail the
+    /// step before its DDL takes its lock and scans, naming how many; in a
+    /// dry run they are recorded for the lint (when the table and columns
+    /// exist yet: a dry run has not made what earlier steps add).
+    async fn check_data(&mut self, action: &Action, client: &Client, describe: &str) -> Result<(), ActionFailure> {
+        let fail = |error, sql: Option<&String>| ActionFailure {
+            action: describe.to_owned(),
+            sql: sql.cloned(),
+            error,
+        };
+        let Some(check) = actions::data_check(action, actions::DEFAULT_SCHEMA).map_err(|e| fail(e, None))? else {
+            return Ok(());
+        };
+        if self.mode == Mode::DryRun {
+            let present = async {
+                let row = client
+                    .query_one(
+                        "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = ANY($2) \
+                         AND NOT attisdropped",
+                        &[&check.table, &check.columns],
+                    )
+                    .await
+                    .map_err(|e| database_error(&e))?;
+                Ok(row.get::<_, i64>(0) == check.columns.len() as i64)
+            };
+            if !self.guarded(client, present).await.map_err(|e| fail(e, None))? {
+                return Ok(());
+            }
+        } else {
+            // The count must see what the queued statements did.
+            self.flush().await?;
+        }
+        let count = async {
+            let row = client
+                .query_one(&check.sql, &[])
+                .await
+                .map_err(|e| database_error(&e))?;
+            Ok(row.get::<_, i64>(0))
+        };
+        let rows = self
+            .guarded(client, count)
+            .await
+            .map_err(|e| fail(e, Some(&check.sql)))?;
+        if rows == 0 {
+            return Ok(());
+        }
+        if self.mode == Mode::DryRun {
+            self.log
+                .push(comment(&format!("{describe}: {rows} {} now", check.counts)));
+            self.steps.push(crate::lint::Step::Violation {
+                code: check.rule,
+                step: describe.to_owned(),
+                rows,
+                counts: check.counts,
+            });
+            return Ok(());
+        }
+        let rule = check.rule.rule();
+        Err(fail(
+            ActionError::Refused(format!(
+                "{} {}: {rows} {}, so the step would fail; not run. Instead: {}",
+                check.rule, rule.name, check.counts, rule.instead
+            )),
+            Some(&check.sql),
+        ))
     }
 
     /// `execute`: one guest statement with bind parameters.
