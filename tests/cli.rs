@@ -604,3 +604,143 @@ async fn progress_is_drawn_on_a_terminal_only_and_never_with_quiet() {
     assert_eq!(history(&db).await.len(), 16);
     db.drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn lint_names_each_rule_exits_1_on_an_error_and_lists_suppressions() {
+    let scratch = Scratch::with_fixtures(&["lint_1", "lint_2"]);
+    let db = TestDatabase::create(scratch.path()).await.unwrap();
+    let dir = scratch.path();
+
+    // The first migration only works on the table it creates.
+    let out = cli(db.url(), dir).args(["lint", "--to", "l1"]).output().unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("l1  accounts\n  no findings\n"), "{text}");
+    assert!(
+        text.contains("lint: 1 migration(s) linted, 0 error(s), 0 warning(s), 0 suppressed (exit 0)"),
+        "{text}"
+    );
+
+    // The second, on the table in use, which holds a duplicated email: an
+    // index, a unique constraint (whose data check counts the duplicates)
+    // and an `execute` SET NOT NULL are errors; the drop it suppressed is
+    // listed with its reason.
+    let out = cli(db.url(), dir).args(["apply", "--to", "l1"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    db.client()
+        .batch_execute("INSERT INTO accounts VALUES (1, 'a@x', NULL), (2, 'a@x', NULL), (3, 'b@x', NULL)")
+        .await
+        .unwrap();
+    let out = cli(db.url(), dir).arg("lint").output().unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    for expected in [
+        "l2  tighten accounts\n",
+        "  allowed MH202 drop-column  drop-column public.accounts.legacy: drops the column's values\n",
+        "  warning MH404 statements-under-access-exclusive  add-index accounts_email on public.accounts: ",
+        "  error   MH101 index-without-concurrently  add-index accounts_email on public.accounts: builds the index",
+        "          instead: on a big table, create it with CREATE INDEX CONCURRENTLY",
+        "  error   MH104 unique-without-index  add-constraint accounts_email_key on public.accounts: ",
+        "  error   MH303 unique-violated  add-constraint accounts_email_key on public.accounts: 1 value(s) of \
+         (\"email\") appear more than once now: ",
+        "  error   MH107 set-not-null  execute: ALTER TABLE accounts ALTER COLUMN email SET NOT NULL: SET NOT NULL scans",
+        "  suppressed MH202 drop-column (1 finding(s)): legacy has been unread since v3; backed up in ticket 42\n",
+        "lint: 1 migration(s) linted, 4 error(s), 1 warning(s), 1 suppressed (exit 1)",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+
+    let out = cli(db.url(), dir).args(["lint", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["exit_code"], 1);
+    let l2 = &report["migrations"][0];
+    assert_eq!(l2["revision"], "l2");
+    assert_eq!(l2["suppressions"][0]["code"], "MH202");
+    assert_eq!(
+        l2["suppressions"][0]["reason"],
+        "legacy has been unread since v3; backed up in ticket 42"
+    );
+    let codes: Vec<(&str, &str, bool)> = l2["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f.get("suppressed").is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("MH202", "error", true),
+            ("MH404", "warning", false),
+            ("MH101", "error", false),
+            ("MH104", "error", false),
+            ("MH303", "error", false),
+            ("MH107", "error", false)
+        ]
+    );
+
+    // Applied, the data check stops the unique constraint before its DDL,
+    // naming the count; the migration is rolled back whole.
+    let out = cli(db.url(), dir).arg("apply").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "MH303 unique-violated: 1 value(s) of (\"email\") appear more than once, so the step would fail; not run."
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = cli(db.url(), dir).args(["status", "--json"]).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["migrations"][1]["state"], "pending");
+
+    // Without the duplicate it applies; then nothing is pending, nothing to lint.
+    db.client()
+        .batch_execute("DELETE FROM accounts WHERE id = 2")
+        .await
+        .unwrap();
+    let out = cli(db.url(), dir).arg("apply").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cli(db.url(), dir).arg("lint").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("lint: no pending migration linted"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A plan: an index on the table in use is an error, a nullable column no finding.
+    let schema = scratch.path().join("schema.sql");
+    std::fs::write(
+        &schema,
+        "CREATE TABLE accounts (id bigint NOT NULL, email text NOT NULL, nickname text, \
+         CONSTRAINT accounts_email_key UNIQUE (email));\n\
+         CREATE INDEX accounts_id ON accounts (id);\n\
+         CREATE INDEX accounts_email ON accounts (email);\n\
+         CREATE INDEX accounts_nickname ON accounts (nickname);\n",
+    )
+    .unwrap();
+    let out = cli(db.url(), dir)
+        .args(["lint", "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains(&format!("plan to {}\n", schema.display())), "{text}");
+    assert!(
+        text.contains("  error   MH101 index-without-concurrently  add-index accounts_nickname on public.accounts: "),
+        "{text}"
+    );
+    assert!(
+        text.contains("lint: the plan linted, 1 error(s), 0 warning(s), 0 suppressed (exit 1)"),
+        "{text}"
+    );
+    db.drop().await.unwrap();
+}

@@ -167,7 +167,7 @@ async fn generate_apply_regenerate_and_roll_back() {
     assert!(
         hazards
             .iter()
-            .any(|h| h.kind == migrate_host::lint::HazardKind::DataLoss && h.step == "drop-table public.tags"),
+            .any(|h| h.kind == Some(migrate_host::lint::HazardKind::DataLoss) && h.step == "drop-table public.tags"),
         "{hazards:?}"
     );
     assert!(steps.len() >= 5, "{steps:?}");

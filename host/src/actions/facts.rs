@@ -7,7 +7,10 @@
 
 pub use super::removed::Removed;
 use super::{Action, guard};
-use crate::model::{ColumnDef, ColumnDefault, CommentTarget, Constraint, QualifiedName, TypeCast};
+use crate::lint::rules::Code;
+use crate::model::{
+    ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, QualifiedName, ScalarType, TypeCast,
+};
 
 /// A kind of action a grant can allow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -77,17 +80,22 @@ impl HazardKind {
     }
 }
 
-/// A step's hazard, before the lint knows which tables the migration
-/// itself creates.
+/// A rule a step triggers, before the lint knows which objects the
+/// migration itself creates. The rule's reason and advice are in
+/// [`crate::lint::rules`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct HazardFact {
-    pub kind: HazardKind,
-    pub why: &'static str,
-    /// What to do instead.
-    pub instead: &'static str,
-    /// `Some(table)`: a hazard only when `table` existed before the
-    /// migration (one it creates is new and empty); `None`: always.
+    pub rule: Code,
+    /// `Some(name)`: a finding only when the table, type or index `name`
+    /// existed before the migration (one it creates is new and empty);
+    /// `None`: always.
     pub on_existing: Option<QualifiedName>,
+}
+
+impl HazardFact {
+    pub fn kind(&self) -> Option<HazardKind> {
+        self.rule.rule().kind
+    }
 }
 
 /// SQL text an action splices into its statements.
@@ -141,7 +149,8 @@ pub struct Facts<'a> {
     pub removes: Option<Removed>,
     /// The SQL text it splices into its statements.
     pub texts: Vec<SqlText<'a>>,
-    pub hazard: Option<HazardFact>,
+    /// The lint rules it triggers, in the order they are reported.
+    pub hazards: Vec<HazardFact>,
     /// When the step fails, for the comment above it in a generated
     /// migration (hazards have their own).
     pub caveat: Option<&'static str>,
@@ -154,7 +163,7 @@ impl Facts<'_> {
     /// its project to acknowledge. (A removal loses data exactly when
     /// [`Removed::loses_data`] says so; a unit test holds the two together.)
     pub fn loses_data(&self) -> bool {
-        self.hazard.as_ref().is_some_and(|h| h.kind == HazardKind::DataLoss)
+        self.hazards.iter().any(|h| h.kind() == Some(HazardKind::DataLoss))
     }
 }
 
@@ -162,27 +171,22 @@ impl Action {
     /// This action's facts (see the module doc).
     pub fn facts(&self) -> Facts<'_> {
         use Capability::*;
-        use HazardKind::*;
         let s = |n: &QualifiedName| n.schema.clone();
         let q = |n: &QualifiedName| match &n.schema {
             Some(s) => format!("{s}.{}", n.name),
             None => n.name.clone(),
         };
         let table_subject = |n: &QualifiedName| format!("table {}", q(n));
-        let hazard = |kind, why, instead, on_existing: Option<&QualifiedName>| {
-            Some(HazardFact {
-                kind,
-                why,
-                instead,
-                on_existing: on_existing.cloned(),
-            })
+        let hazard = |rule, on_existing: Option<&QualifiedName>| HazardFact {
+            rule,
+            on_existing: on_existing.cloned(),
         };
         let facts = |capability, schemas, subject| Facts {
             capability,
             schemas,
             removes: None,
             texts: Vec::new(),
-            hazard: None,
+            hazards: Vec::new(),
             caveat: None,
             subject,
         };
@@ -208,18 +212,16 @@ impl Action {
                         .iter()
                         .map(|p| text(&p.bound, TextKind::PartitionBound, "a partition bound")),
                 );
+                let mut hazards = Vec::new();
+                columns.iter().for_each(|c| type_hazards(&c.data_type, &mut hazards));
                 Facts {
                     texts,
+                    hazards,
                     ..facts(Create, schemas, table_subject(table))
                 }
             }
             Action::SetTableLogged { table, .. } => Facts {
-                hazard: hazard(
-                    Rewrite,
-                    "changes persistence: Postgres copies every row into a new file",
-                    "do it while the table is small, or in a maintenance window",
-                    Some(table),
-                ),
+                hazards: vec![hazard(Code::MH112, Some(table))],
                 ..facts(Alter, vec![s(table)], table_subject(table))
             },
             Action::AttachPartition {
@@ -230,9 +232,10 @@ impl Action {
                 texts: vec![text(bound, TextKind::PartitionBound, "a partition bound")],
                 ..facts(Alter, vec![s(parent), s(partition)], table_subject(parent))
             },
-            Action::DetachPartition { parent, partition } => {
-                facts(Alter, vec![s(parent), s(partition)], table_subject(parent))
-            }
+            Action::DetachPartition { parent, partition } => Facts {
+                hazards: vec![hazard(Code::MH103, Some(parent))],
+                ..facts(Alter, vec![s(parent), s(partition)], table_subject(parent))
+            },
             Action::SetRowLevelSecurity { table, .. } => facts(Privileges, vec![s(table)], table_subject(table)),
             Action::CreatePolicy { policy } => {
                 let mut texts: Vec<_> = policy
@@ -264,15 +267,11 @@ impl Action {
             }
             Action::DropSequence { name } => Facts {
                 removes: Some(Removed::Sequence),
-                hazard: hazard(
-                    DataLoss,
-                    "drops the sequence and its current value",
-                    "keep it until nothing calls nextval on it",
-                    None,
-                ),
+                hazards: vec![hazard(Code::MH211, None)],
                 ..facts(Drop, vec![s(name)], format!("sequence {}", q(name)))
             },
             Action::SetColumnCollation { table, .. } => Facts {
+                hazards: vec![hazard(Code::MH111, Some(table))],
                 caveat: Some("Rebuilds the table's indexes on the column."),
                 ..facts(Alter, vec![s(table)], table_subject(table))
             },
@@ -289,91 +288,57 @@ impl Action {
             ),
             Action::DropTable { table } => Facts {
                 removes: Some(Removed::Table),
-                hazard: hazard(
-                    DataLoss,
-                    "drops the table and every row in it",
-                    "copy or rename it first and drop it in a later release, once nothing reads it",
-                    Some(table),
-                ),
+                hazards: vec![hazard(Code::MH201, Some(table))],
                 ..facts(Drop, vec![s(table)], table_subject(table))
             },
-            Action::RenameTable { table, .. } | Action::RenameColumn { table, .. } => {
-                facts(Alter, vec![s(table)], table_subject(table))
-            }
+            Action::RenameTable { table, .. } | Action::RenameColumn { table, .. } => Facts {
+                hazards: vec![hazard(Code::MH205, Some(table))],
+                ..facts(Alter, vec![s(table)], table_subject(table))
+            },
             Action::AddColumn { table, column } => {
                 let mut texts = Vec::new();
                 column_texts(column, &mut texts);
                 Facts {
                     texts,
-                    hazard: match column.generated {
-                        Some(_) => hazard(
-                            Rewrite,
-                            "adds a stored generated column, which rewrites the table",
-                            "add a plain column, backfill it in batches, and keep it current with a trigger",
-                            Some(table),
-                        ),
-                        None => None,
-                    },
+                    hazards: added_column_hazards(column, table),
                     ..facts(Create, vec![s(table)], table_subject(table))
                 }
             }
             Action::DropColumn { table, .. } => Facts {
                 removes: Some(Removed::Column),
-                hazard: hazard(
-                    DataLoss,
-                    "drops the column's values",
-                    "stop writing and reading it in one release, back it up, drop it in the next",
-                    Some(table),
-                ),
+                hazards: vec![hazard(Code::MH202, Some(table))],
                 ..facts(Drop, vec![s(table)], table_subject(table))
             },
-            Action::ChangeColumnType { table, cast, .. } => Facts {
+            Action::ChangeColumnType {
+                table, cast, new_type, ..
+            } => Facts {
                 texts: match cast {
                     TypeCast::Using(e) => vec![text(e, TextKind::Expression, "a USING cast")],
                     TypeCast::Auto | TypeCast::None => Vec::new(),
                 },
-                hazard: match cast {
-                    // The expression decides every value: `USING NULL` keeps none.
-                    TypeCast::Using(_) => hazard(
-                        DataLoss,
-                        "converts every value with a USING expression, which may discard them (and rewrites the \
-                         table)",
-                        "check the expression on a copy of the data first; keep the old column until the new one is \
-                         verified",
-                        None,
-                    ),
-                    TypeCast::None => hazard(
-                        Rewrite,
-                        "changes the column's type: unless the change is binary-coercible (varchar to text, a \
-                         longer varchar) Postgres rewrites the table under an ACCESS EXCLUSIVE lock",
-                        REWRITE_INSTEAD,
-                        Some(table),
-                    ),
-                    TypeCast::Auto => hazard(
-                        Rewrite,
-                        "changes the column's type with a cast: Postgres rewrites the table under an ACCESS \
-                         EXCLUSIVE lock",
-                        REWRITE_INSTEAD,
-                        Some(table),
-                    ),
+                hazards: {
+                    let mut hazards = vec![match cast {
+                        // The expression decides every value: `USING NULL` keeps none.
+                        TypeCast::Using(_) => hazard(Code::MH209, None),
+                        TypeCast::None | TypeCast::Auto => hazard(Code::MH110, Some(table)),
+                    }];
+                    type_hazards(new_type, &mut hazards);
+                    hazards
                 },
                 caveat: Some("Fails on values that do not convert."),
                 ..facts(Alter, vec![s(table)], table_subject(table))
             },
             Action::AddNotNull { table, .. } => Facts {
-                hazard: hazard(
-                    Lock,
-                    "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock",
-                    "add CHECK (column IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later migration, then SET \
-                     NOT NULL (Postgres then skips the scan)",
-                    Some(table),
-                ),
+                hazards: vec![hazard(Code::MH107, Some(table))],
                 caveat: Some("Fails while the column holds NULLs."),
+                ..facts(Alter, vec![s(table)], table_subject(table))
+            },
+            Action::DropNotNull { table, .. } => Facts {
+                hazards: vec![hazard(Code::MH206, Some(table))],
                 ..facts(Alter, vec![s(table)], table_subject(table))
             },
             Action::SetColumnIdentity { table, .. }
             | Action::DropColumnExpression { table, .. }
-            | Action::DropNotNull { table, .. }
             | Action::DropColumnDefault { table, .. } => facts(Alter, vec![s(table)], table_subject(table)),
             Action::SetColumnDefault { table, default, .. } => Facts {
                 texts: match default {
@@ -388,27 +353,20 @@ impl Action {
                     Constraint::Sql(d) => vec![text(d, TextKind::TableConstraint, "a constraint")],
                     Constraint::PrimaryKey(_) | Constraint::Unique(_) | Constraint::ForeignKey(_) => Vec::new(),
                 },
-                hazard: match constraint {
-                    Constraint::ForeignKey(_) | Constraint::Check(_) => hazard(
-                        Lock,
-                        "validates every row while it holds a lock on the table",
-                        "add it NOT VALID (Constraint::Sql(\"... NOT VALID\")), then VALIDATE CONSTRAINT in a later \
-                         migration, which takes a weaker lock",
-                        Some(table),
-                    ),
-                    Constraint::PrimaryKey(_) | Constraint::Unique(_) => hazard(
-                        Lock,
-                        "builds a unique index under a lock that blocks writes",
-                        "create the unique index CONCURRENTLY outside a migration, then add the constraint USING \
-                         INDEX",
-                        Some(table),
-                    ),
-                    Constraint::Sql(_) => None,
+                hazards: match constraint {
+                    Constraint::ForeignKey(_) | Constraint::Check(_) => vec![hazard(Code::MH106, Some(table))],
+                    Constraint::PrimaryKey(_) | Constraint::Unique(_) => vec![hazard(Code::MH104, Some(table))],
+                    // Written by the migration: the statement linter reads it.
+                    Constraint::Sql(definition) => crate::lint::sql::table_constraint(definition)
+                        .into_iter()
+                        .map(|rule| hazard(rule, Some(table)))
+                        .collect(),
                 },
                 ..facts(Create, vec![s(table)], table_subject(table))
             },
             Action::DropConstraint { table, .. } => Facts {
                 removes: Some(Removed::Constraint),
+                hazards: vec![hazard(Code::MH204, Some(table))],
                 ..facts(Alter, vec![s(table)], table_subject(table))
             },
             Action::RenameConstraint { table, .. } => facts(Alter, vec![s(table)], table_subject(table)),
@@ -418,30 +376,20 @@ impl Action {
                     .iter()
                     .map(|p| text(p, TextKind::Expression, "an index predicate"))
                     .collect(),
-                hazard: hazard(
-                    Lock,
-                    "builds the index under a lock that blocks writes to the table",
-                    "on a big table, create it with CREATE INDEX CONCURRENTLY outside a migration (it cannot run in \
-                     a transaction), then let the migration find it",
-                    Some(&index.table),
-                ),
+                hazards: vec![hazard(Code::MH101, Some(&index.table))],
                 ..facts(Create, vec![s(&index.table)], table_subject(&index.table))
             },
             Action::AddIndexSql { definition } => {
                 let table = guard::index_table(definition);
                 Facts {
                     texts: vec![text(definition, TextKind::Statement, "an index definition")],
-                    hazard: hazard(
-                        Lock,
-                        "builds the index under a lock that blocks writes to its table",
-                        "on a big table, create it with CREATE INDEX CONCURRENTLY outside a migration",
-                        table.as_ref(),
-                    ),
+                    hazards: vec![hazard(Code::MH101, table.as_ref())],
                     ..facts(Create, vec![table.and_then(|t| t.schema)], "indexes".into())
                 }
             }
             Action::DropIndex { index } => Facts {
                 removes: Some(Removed::Index),
+                hazards: vec![hazard(Code::MH102, Some(index))],
                 ..facts(Drop, vec![s(index)], "indexes".into())
             },
             Action::RenameIndex { index, .. } => facts(Alter, vec![s(index)], "indexes".into()),
@@ -472,6 +420,10 @@ impl Action {
             },
             Action::CreateTrigger { definition } => Facts {
                 texts: vec![text(definition, TextKind::Code, "a definition")],
+                hazards: guard::trigger_table(definition)
+                    .map(|table| hazard(Code::MH113, Some(&table)))
+                    .into_iter()
+                    .collect(),
                 ..facts(
                     Functions,
                     vec![guard::trigger_table_schema(definition)],
@@ -485,39 +437,83 @@ impl Action {
             Action::CreateSchema { name } => facts(Create, vec![Some(name.clone())], format!("schema {name}")),
             Action::DropSchema { name } => Facts {
                 removes: Some(Removed::Schema),
+                hazards: vec![hazard(Code::MH203, None)],
                 ..facts(Drop, vec![Some(name.clone())], format!("schema {name}"))
             },
-            Action::CreateEnum { name, .. } | Action::AddEnumValues { name, .. } => {
-                facts(Create, vec![s(name)], format!("type {}", q(name)))
-            }
-            Action::RenameEnumValue { name, .. } => facts(Alter, vec![s(name)], format!("type {}", q(name))),
+            Action::CreateEnum { name, .. } => facts(Create, vec![s(name)], format!("type {}", q(name))),
+            Action::AddEnumValues { name, position, .. } => Facts {
+                hazards: match position {
+                    None => vec![hazard(Code::MH506, Some(name))],
+                    Some(_) => Vec::new(),
+                },
+                ..facts(Create, vec![s(name)], format!("type {}", q(name)))
+            },
+            Action::RenameEnumValue { name, .. } => Facts {
+                hazards: vec![hazard(Code::MH205, Some(name))],
+                ..facts(Alter, vec![s(name)], format!("type {}", q(name)))
+            },
             Action::DropEnumValues { name, .. } => Facts {
                 removes: Some(Removed::EnumValues),
-                hazard: hazard(
-                    DataLoss,
-                    "removes enum values (the migration fails while rows hold them)",
-                    "move rows off the values first, in the same migration or the one before",
-                    None,
-                ),
+                hazards: vec![hazard(Code::MH210, Some(name))],
                 ..facts(Drop, vec![s(name)], format!("type {}", q(name)))
             },
             Action::DropType { name } => Facts {
                 removes: Some(Removed::Type),
                 caveat: Some("Fails while a column, function or cast still uses it."),
-                hazard: hazard(
-                    DataLoss,
-                    "drops the type",
-                    "make sure no column, function or cast still uses it",
-                    None,
-                ),
+                hazards: vec![hazard(Code::MH210, Some(name))],
                 ..facts(Drop, vec![s(name)], format!("type {}", q(name)))
             },
         }
     }
 }
 
-const REWRITE_INSTEAD: &str =
-    "on a big table, add a new column, backfill it in batches, switch readers, then drop the old one";
+/// The rules a column's type triggers wherever the column is added (they
+/// judge the type, not what adding it costs).
+fn type_hazards(data_type: &DataType, out: &mut Vec<HazardFact>) {
+    let mut add = |rule| {
+        out.push(HazardFact {
+            rule,
+            on_existing: None,
+        })
+    };
+    match &data_type.scalar {
+        ScalarType::Smallint | ScalarType::Integer => add(Code::MH501),
+        ScalarType::Smallserial | ScalarType::Serial => {
+            add(Code::MH501);
+            add(Code::MH502)
+        }
+        ScalarType::Bigserial => add(Code::MH502),
+        ScalarType::Char(_) | ScalarType::Varchar(Some(_)) => add(Code::MH503),
+        ScalarType::Timestamp(t) if !t.with_time_zone => add(Code::MH504),
+        ScalarType::Json => add(Code::MH208),
+        _ => {}
+    }
+}
+
+/// `add-column`'s rules: the column's type, and what adding it does to a
+/// table that has rows.
+fn added_column_hazards(column: &ColumnDef, table: &QualifiedName) -> Vec<HazardFact> {
+    let on = |rule| HazardFact {
+        rule,
+        on_existing: Some(table.clone()),
+    };
+    let mut out = Vec::new();
+    let serial = matches!(
+        column.data_type.scalar,
+        ScalarType::Smallserial | ScalarType::Serial | ScalarType::Bigserial
+    );
+    if column.generated.is_some() || column.identity.is_some() || serial {
+        out.push(on(Code::MH109));
+    } else if let Some(ColumnDefault::Expression(e)) = &column.default
+        && crate::lint::sql::volatile(e)
+    {
+        out.push(on(Code::MH108));
+    } else if !column.nullable && column.default.is_none() {
+        out.push(on(Code::MH301));
+    }
+    type_hazards(&column.data_type, &mut out);
+    out
+}
 
 fn text<'a>(text: &'a str, kind: TextKind, what: &'static str) -> SqlText<'a> {
     SqlText { text, kind, what }
@@ -550,7 +546,6 @@ fn comment_schema(target: &CommentTarget) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ColumnDef, DataType, ScalarType};
 
     fn t(name: &str) -> QualifiedName {
         QualifiedName::unqualified(name)
@@ -645,7 +640,7 @@ mod tests {
         let facts = action.facts();
         assert_eq!(facts.schemas, [Some("blog".to_owned())]);
         assert_eq!(
-            facts.hazard.and_then(|h| h.on_existing),
+            facts.hazards.into_iter().next().and_then(|h| h.on_existing),
             Some(QualifiedName::qualified("blog", "posts"))
         );
     }

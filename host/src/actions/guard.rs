@@ -250,9 +250,17 @@ pub fn function_schema(definition: &str) -> Option<String> {
 
 /// The schema of the table a `CREATE TRIGGER` statement is on (`None`: unqualified).
 pub fn trigger_table_schema(definition: &str) -> Option<String> {
+    trigger_table(definition)?.schema
+}
+
+/// The table a `CREATE TRIGGER` statement is on (`None`: the text is not one).
+pub fn trigger_table(definition: &str) -> Option<QualifiedName> {
     let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());
     match single_statement(definition.trim_end().trim_end_matches(';'), &bad).ok()? {
-        NodeEnum::CreateTrigStmt(t) => t.relation.map(|r| r.schemaname).filter(|s| !s.is_empty()),
+        NodeEnum::CreateTrigStmt(t) => t.relation.map(|r| QualifiedName {
+            schema: Some(r.schemaname).filter(|schema| !schema.is_empty()),
+            name: r.relname,
+        }),
         _ => None,
     }
 }

@@ -380,6 +380,66 @@ impl Action {
     }
 }
 
+/// A step the current data would make fail, as a query to ask first: the
+/// rule, the query (one row, one `bigint`: how many offend), what the
+/// count counts, and the table and columns that must exist for the query
+/// to run (a dry run has not made what earlier steps add).
+pub struct DataCheck {
+    pub rule: crate::lint::Code,
+    pub sql: String,
+    /// `row(s) hold NULL in "email"`, after the count.
+    pub counts: String,
+    pub table: String,
+    pub columns: Vec<String>,
+}
+
+/// The [`DataCheck`] of a step that adds `NOT NULL` or a unique index or
+/// constraint (none for other steps, and for an index written as SQL,
+/// whose columns may be expressions).
+pub fn data_check(action: &Action, schema: &str) -> Result<Option<DataCheck>, ActionError> {
+    let duplicates = |table: &QualifiedName, columns: &[String], predicate: Option<&str>| {
+        let t = qualified(table, schema, "table")?;
+        let list = column_list(columns, "column")?;
+        let mut filter: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{} IS NOT NULL", ident::quote(c)))
+            .collect();
+        filter.extend(predicate.map(|p| format!("({p})")));
+        Ok::<_, ActionError>(Some(DataCheck {
+            rule: crate::lint::Code::MH303,
+            sql: format!(
+                "SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {} GROUP BY {list} HAVING count(*) > 1) AS duplicated",
+                filter.join(" AND ")
+            ),
+            counts: format!("value(s) of ({list}) appear more than once"),
+            table: t,
+            columns: columns.to_vec(),
+        }))
+    };
+    match action {
+        Action::AddNotNull { table, column } => {
+            let t = qualified(table, schema, "table")?;
+            let c = ident(column, "column")?;
+            Ok(Some(DataCheck {
+                rule: crate::lint::Code::MH302,
+                sql: format!("SELECT count(*) FROM {t} WHERE {c} IS NULL"),
+                counts: format!("row(s) hold NULL in {c}"),
+                table: t,
+                columns: vec![column.clone()],
+            }))
+        }
+        Action::AddConstraint {
+            table,
+            constraint: Constraint::PrimaryKey(columns) | Constraint::Unique(columns),
+            ..
+        } => duplicates(table, columns, None),
+        Action::AddIndex { index } if index.unique => {
+            duplicates(&index.table, &index.columns, index.predicate.as_deref())
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Whether `action`'s SQL depends on the database's current state, so that
 /// [`plan`] reads the catalog (and every earlier statement of the migration
 /// must have run first).

@@ -32,6 +32,7 @@ Examples:
   migrate-host plan --schema schema.sql       the SQL that would bring the database to schema.sql
   migrate-host generate -m \"add views\"       write and build that migration
   migrate-host check                          in CI: 0 in sync, 2 the database differs, 3 the migrations do
+  migrate-host lint --json                    in CI: the lint of the pending migrations, exit 1 on an error
   migrate-host squash --to 20261130090000     one migration in place of the first ones, up to that revision
   migrate-host baseline                       adopt an existing database: its schema as the first migration";
 
@@ -265,6 +266,28 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         shadow_url: Option<String>,
     },
+    /// For CI: the lint of the pending migrations (run as in a dry run) or, with --schema, of the plan;
+    /// exit 1 on an error no migration suppressed.
+    Lint {
+        /// Lint the pending migrations up to and including this revision only.
+        #[arg(long, value_name = "REVISION", conflicts_with = "schema")]
+        to: Option<String>,
+        /// Lint the plan from the database to this declared schema (a .sql file, a directory, postgres://...).
+        #[arg(long, value_name = "PATH")]
+        schema: Option<PathBuf>,
+        /// Server (connection string) for the throwaway shadow database [default: the --database-url server].
+        #[arg(long, value_name = "URL", requires = "schema")]
+        shadow_url: Option<String>,
+        /// With --schema: a rename the schema does not annotate, TABLE=NEW or TABLE.COLUMN=NEW (repeatable).
+        #[arg(long, value_name = "OLD=NEW", requires = "schema")]
+        rename: Vec<String>,
+        /// With --schema: plan drops of what looks renamed, as `plan --allow-drop` does.
+        #[arg(long, requires = "schema")]
+        allow_drop: bool,
+        /// Machine-readable output (the exit code is the same).
+        #[arg(long)]
+        json: bool,
+    },
     /// List migrations: applied, pending, changed since applied, missing (-v: which were rebuilt).
     Status {
         /// Machine-readable output.
@@ -290,6 +313,8 @@ pub fn main() -> ExitCode {
     };
     let result = if let Command::Check { .. } = cli.command {
         runtime.block_on(check(cli, &printer))
+    } else if let Command::Lint { .. } = cli.command {
+        runtime.block_on(lint(cli, &printer))
     } else {
         runtime.block_on(run(cli, &printer)).map(|()| 0)
     };
@@ -397,24 +422,14 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         };
         return plan(url, schema, &options, cli.verbose, printer).await;
     }
-    let limits = cli.limits.limits()?;
-    let mut sources = sources(&cli, &limits)?;
-    // Trusted sources without a lock_timeout of their own take the command line's.
-    for source in sources.iter_mut().filter(|s| !s.grant.sandboxed()) {
-        if source.grant.lock_timeout.is_none() && !cli.limits.lock_timeout.is_zero() {
-            source.grant.lock_timeout = Some(cli.limits.lock_timeout);
-        }
-    }
-    let runtime = Runtime::new(limits, cli.limits.cache_dir())?;
-    let migrator = Migrator::connect_sources(runtime, url, sources)
-        .await?
-        .with_lock_retries(cli.limits.lock_retries);
+    let migrator = migrator(&cli, url).await?;
     match cli.command {
         Command::Init { .. }
         | Command::New { .. }
         | Command::Build
         | Command::Plan { .. }
         | Command::Check { .. }
+        | Command::Lint { .. }
         | Command::Squash { .. } => {
             unreachable!("handled above")
         }
@@ -645,6 +660,96 @@ async fn check(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
     Ok(report.exit_code)
 }
 
+/// `lint`: the exit code is 1 when an error is left unsuppressed, else 0.
+async fn lint(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
+    let Command::Lint {
+        to,
+        schema,
+        shadow_url,
+        rename,
+        allow_drop,
+        json,
+    } = &cli.command
+    else {
+        unreachable!("called for lint only")
+    };
+    let Some(url) = cli.database_url.as_deref() else {
+        bail!("no database given: pass --database-url or set DATABASE_URL");
+    };
+    let mut linted: Vec<crate::lint::Linted> = Vec::new();
+    if let Some(schema) = schema {
+        let client = crate::migrator::connect(url).await?;
+        let changes = crate::generate::changes(
+            &client,
+            shadow_url.as_deref().unwrap_or(url),
+            schema,
+            rename,
+            *allow_drop,
+            printer,
+        )
+        .await?;
+        let steps: Vec<crate::lint::Step> = changes.up.into_iter().map(crate::lint::Step::Action).collect();
+        // The plan runs as `apply` runs a trusted migration.
+        let context = crate::lint::Context {
+            lock_timeout: !cli.limits.lock_timeout.is_zero(),
+        };
+        linted.push(crate::lint::Linted {
+            revision: None,
+            message: format!("plan to {}", schema.display()),
+            report: crate::lint::lint_steps(&steps, context),
+        });
+    } else {
+        let migrator = migrator(&cli, url).await?;
+        let options = ApplyOptions {
+            to: to.clone(),
+            dry_run: true,
+            force: false,
+        };
+        migrator
+            .apply(&options, &mut |event| {
+                if let crate::migrator::Event::Finished {
+                    revision,
+                    message,
+                    lint,
+                    ..
+                } = event
+                {
+                    linted.push(crate::lint::Linted {
+                        revision: Some(revision.to_owned()),
+                        message: message.to_owned(),
+                        report: lint.clone(),
+                    });
+                }
+            })
+            .await
+            .context("running the pending migrations as a dry run")?;
+    }
+    let code = u8::from(linted.iter().any(|l| l.report.errors() > 0));
+    if *json {
+        let value = serde_json::json!({ "exit_code": code, "migrations": linted });
+        println!("{}", serde_json::to_string_pretty(&value).context("writing JSON")?);
+    } else {
+        printer.linted(&linted, code);
+    }
+    Ok(code)
+}
+
+/// The migrator over the sources, trusted ones under the command line's
+/// lock timeout unless they set their own.
+async fn migrator(cli: &Cli, url: &str) -> anyhow::Result<Migrator> {
+    let limits = cli.limits.limits()?;
+    let mut sources = sources(cli, &limits)?;
+    for source in sources.iter_mut().filter(|s| !s.grant.sandboxed()) {
+        if source.grant.lock_timeout.is_none() && !cli.limits.lock_timeout.is_zero() {
+            source.grant.lock_timeout = Some(cli.limits.lock_timeout);
+        }
+    }
+    let runtime = Runtime::new(limits, cli.limits.cache_dir())?;
+    Ok(Migrator::connect_sources(runtime, url, sources)
+        .await?
+        .with_lock_retries(cli.limits.lock_retries))
+}
+
 /// `plan`: the diff between the live database and the declared schema, as SQL.
 struct PlanOptions<'a> {
     shadow_url: Option<&'a str>,
@@ -724,7 +829,7 @@ async fn plan(
     }
     for ((description, sql), hazard) in steps.into_iter().zip(&hazards) {
         if let Some(hazard) = hazard {
-            println!("-- HAZARD ({}): {}", hazard.kind.label(), hazard.why);
+            println!("-- HAZARD ({}): {}", hazard.label(), hazard.why);
             println!("--   instead: {}", hazard.instead);
         }
         println!("-- {description}");

@@ -184,6 +184,66 @@ impl Printer {
         println!("fill in up() and down(), then run `migrate-host build` and `migrate-host apply`");
     }
 
+    /// `lint`'s report: each migration (or the plan) with its findings,
+    /// one per line with the advice under it, then its suppressions, then
+    /// the verdict.
+    pub fn linted(&self, linted: &[crate::lint::Linted], code: u8) {
+        if self.quiet {
+            return;
+        }
+        let (mut errors, mut warnings, mut suppressed) = (0, 0, 0);
+        for one in linted {
+            match &one.revision {
+                Some(revision) => println!("{}  {}", line(revision), line(&one.message)),
+                None => println!("{}", line(&one.message)),
+            }
+            if one.report.findings.is_empty() {
+                println!("  no findings");
+            }
+            for finding in &one.report.findings {
+                let severity = match (&finding.suppressed, finding.severity) {
+                    (Some(_), _) => {
+                        suppressed += 1;
+                        "allowed"
+                    }
+                    (None, crate::lint::Severity::Error) => {
+                        errors += 1;
+                        "error"
+                    }
+                    (None, crate::lint::Severity::Warning) => {
+                        warnings += 1;
+                        "warning"
+                    }
+                };
+                println!(
+                    "  {severity:<8}{} {}  {}: {}",
+                    finding.code,
+                    finding.name,
+                    line(&finding.step),
+                    finding.why
+                );
+                println!("          instead: {}", finding.instead);
+            }
+            for s in &one.report.suppressions {
+                println!(
+                    "  suppressed {} {} ({} finding(s)): {}",
+                    s.code,
+                    s.name,
+                    s.hid,
+                    line(&s.reason)
+                );
+            }
+        }
+        let what = match linted {
+            [] => "no pending migration".to_owned(),
+            [one] if one.revision.is_none() => "the plan".to_owned(),
+            many => format!("{} migration(s)", many.len()),
+        };
+        println!(
+            "lint: {what} linted, {errors} error(s), {warnings} warning(s), {suppressed} suppressed (exit {code})"
+        );
+    }
+
     /// `check`'s report: each comparison with what differs, then the
     /// verdict; plain lines that read well in a pull request. `-v` adds
     /// the SQL of each step.
@@ -195,7 +255,7 @@ impl Printer {
         let steps = |steps: &[crate::check::Step]| {
             for step in steps {
                 match &step.hazard {
-                    Some(hazard) => println!("  {}  (HAZARD: {})", line(&step.description), hazard.kind.label()),
+                    Some(hazard) => println!("  {}  (HAZARD: {})", line(&step.description), hazard.label()),
                     None => println!("  {}", line(&step.description)),
                 }
                 if self.verbose {
@@ -363,7 +423,7 @@ impl Printer {
                 millis,
                 statements,
                 output,
-                hazards,
+                lint,
             } => {
                 self.advance(1, revision);
                 if dry_run {
@@ -374,7 +434,7 @@ impl Printer {
                     };
                     self.out(|| {
                         println!("-- {verb} {}: {}", line(revision), line(message));
-                        for hazard in hazards.iter() {
+                        for hazard in lint.hazards() {
                             println!("-- HAZARD {}", line(&hazard.to_string()));
                         }
                         for sql in statements.iter() {

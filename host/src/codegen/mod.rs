@@ -177,7 +177,7 @@ fn body(actions: &[Action]) -> String {
             subject = Some(facts.subject);
         }
         if let Some(hazard) = hazard {
-            let label = hazard.kind.label();
+            let label = hazard.label();
             comment(
                 &mut out,
                 &format!("{}{}: {}.", label[..1].to_uppercase(), &label[1..], hazard.why),

@@ -5,8 +5,8 @@
 //! refused, naming both ways out.
 
 use crate::actions::Action;
-use crate::schema::{Name, Schema, Table};
 use crate::model::QualifiedName;
+use crate::schema::{Name, Schema, Table};
 
 /// One object renamed: `from` is its name in the database, the rest its
 /// name in the declared schema.

@@ -93,8 +93,8 @@ pub enum Event<'a> {
         millis: f64,
         statements: &'a [String],
         output: &'a str,
-        /// In a dry run, what the hazard lint flags in the steps the migration took.
-        hazards: &'a [crate::lint::Hazard],
+        /// In a dry run, the lint of the steps the migration took.
+        lint: &'a crate::lint::Report,
     },
 }
 

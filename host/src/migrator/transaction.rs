@@ -293,7 +293,11 @@ impl Migrator {
             Err(error) => return Err(error),
         };
         let (statements, output) = (&outcome.statements, &outcome.output);
-        let hazards = crate::lint::lint(&outcome.actions); // empty unless a dry run
+        // Empty unless a dry run, which records the steps.
+        let context = crate::lint::Context {
+            lock_timeout: source.grant.lock_timeout.is_some(),
+        };
+        let lint = crate::lint::lint_steps(&outcome.steps, context);
         on_event(Event::Finished {
             direction,
             revision,
@@ -301,7 +305,7 @@ impl Migrator {
             millis,
             statements,
             output,
-            hazards: &hazards,
+            lint: &lint,
         });
         Ok(())
     }

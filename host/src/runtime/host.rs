@@ -187,6 +187,10 @@ macro_rules! actions_host {
             async fn query(&mut self, sql: String, params: Vec<wit::SqlValue>) -> WitReply<wit::Rows> {
                 Ok(self.query(sql, params.convert()).await?.convert())
             }
+
+            async fn lint_allow(&mut self, code: String, reason: String) -> WitReply<()> {
+                Ok(self.lint_allow(code, reason)?.convert())
+            }
         }
     };
 }
@@ -247,6 +251,32 @@ actions_host! {
 }
 
 impl HostState {
+    /// `lint-allow`: a suppression for the lint, which only a dry run keeps.
+    /// A bad code is the guest's error, not a failed step: the transaction
+    /// is fine, so it is not the run's first failure.
+    fn lint_allow(&mut self, code: String, reason: String) -> Reply<()> {
+        self.count(code.len() + reason.len())?;
+        let Some(rule) = crate::lint::Code::parse(code.trim()) else {
+            return Ok(Err(model::Error {
+                kind: ErrorKind::InvalidArgument,
+                message: format!(
+                    "lint-allow: no lint rule is called {code:?} (codes are MH101..., as `migrate-host lint` prints \
+                     them)"
+                ),
+                sqlstate: None,
+            }));
+        };
+        if reason.trim().is_empty() {
+            return Ok(Err(model::Error {
+                kind: ErrorKind::InvalidArgument,
+                message: format!("lint-allow {rule}: give the reason a reviewer reads"),
+                sqlstate: None,
+            }));
+        }
+        self.session.allow(rule, reason);
+        Ok(Ok(()))
+    }
+
     /// `execute`: raw SQL, checked against the grant.
     async fn execute(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<u64> {
         self.count(sql.len() + params_size(&params))?;

@@ -90,8 +90,9 @@ pub struct RunOutcome {
     pub statements: Vec<String>,
     /// What the guest printed.
     pub output: String,
-    /// In a dry run, the actions the guest called, in order.
-    pub actions: Vec<crate::actions::Action>,
+    /// In a dry run, the steps the guest took (actions, `execute`
+    /// statements, lint suppressions), in order, for the lint.
+    pub steps: Vec<crate::lint::Step>,
     /// The session's transaction opening, if no statement sent it (the
     /// caller sends it before it commits).
     pub unsent_opening: Option<String>,
@@ -468,11 +469,11 @@ impl Runtime {
             })),
             (Ok(()), Some(failure)) => Err(fail(RunError::IgnoredFailure { direction, failure })),
             (Ok(()), None) => {
-                let (statements, actions, unsent_opening) = state.session.into_parts();
+                let (statements, steps, unsent_opening) = state.session.into_parts();
                 Ok(RunOutcome {
                     statements,
                     output,
-                    actions,
+                    steps,
                     unsent_opening,
                 })
             }

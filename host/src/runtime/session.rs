@@ -87,9 +87,9 @@ pub struct Session {
     /// statement did ([`Session::into_parts`] hands it back).
     opening: Option<String>,
     log: Vec<String>,
-    /// In a dry run, every action the guest called, in order (for the
-    /// hazard lint, which only a dry run prints).
-    actions: Vec<Action>,
+    /// In a dry run, every step the guest took, in order (for the lint,
+    /// which only a dry run runs).
+    steps: Vec<crate::lint::Step>,
     /// A sandboxed migration's timeouts, enforced by the host.
     watch: Option<Watch>,
     /// Pipelined: the statements of actions not sent yet ([`Session::flush`]).
@@ -109,7 +109,7 @@ impl Session {
             mode,
             opening: None,
             log: Vec::new(),
-            actions: Vec::new(),
+            steps: Vec::new(),
             watch: None,
             queue: None,
         }
@@ -121,7 +121,7 @@ impl Session {
             mode: Mode::Detached,
             opening: None,
             log: Vec::new(),
-            actions: Vec::new(),
+            steps: Vec::new(),
             watch: None,
             queue: None,
         }
@@ -290,10 +290,18 @@ impl Session {
         self.log
     }
 
-    /// The statements, (in a dry run) the actions called, and the opening
+    /// The statements, (in a dry run) the steps taken, and the opening
     /// if no statement took it.
-    pub fn into_parts(self) -> (Vec<String>, Vec<Action>, Option<String>) {
-        (self.log, self.actions, self.opening)
+    pub fn into_parts(self) -> (Vec<String>, Vec<crate::lint::Step>, Option<String>) {
+        (self.log, self.steps, self.opening)
+    }
+
+    /// The migration suppresses a lint rule for its later steps (only a
+    /// dry run lints, so only a dry run keeps it).
+    pub fn allow(&mut self, code: crate::lint::Code, reason: String) {
+        if self.mode == Mode::DryRun {
+            self.steps.push(crate::lint::Step::Allow { code, reason });
+        }
     }
 
     pub fn client(&self) -> Option<&Arc<Client>> {
@@ -317,7 +325,7 @@ impl Session {
     /// Plans and runs one action.
     pub async fn action(&mut self, action: &Action) -> Result<(), ActionFailure> {
         if self.mode == Mode::DryRun {
-            self.actions.push(action.clone());
+            self.steps.push(crate::lint::Step::Action(action.clone()));
         }
         let describe = action.describe();
         let client = self.connected(&describe)?;
@@ -326,6 +334,7 @@ impl Session {
             sql: sql.cloned(),
             error,
         };
+        self.check_data(action, &client, &describe).await?;
         // What the catalog says must include the queued statements' work.
         if self.queue.is_some() && actions::reads_catalog(action) {
             self.flush().await?;
@@ -364,6 +373,74 @@ impl Session {
         Ok(())
     }
 
+    /// Before a step that adds NOT NULL or a unique index or constraint:
+    /// counts the rows that would make it fail. Live, such rows fail the
+    /// step before its DDL takes its lock and scans, naming how many; in a
+    /// dry run they are recorded for the lint (when the table and columns
+    /// exist yet: a dry run has not made what earlier steps add).
+    async fn check_data(&mut self, action: &Action, client: &Client, describe: &str) -> Result<(), ActionFailure> {
+        let fail = |error, sql: Option<&String>| ActionFailure {
+            action: describe.to_owned(),
+            sql: sql.cloned(),
+            error,
+        };
+        let Some(check) = actions::data_check(action, actions::DEFAULT_SCHEMA).map_err(|e| fail(e, None))? else {
+            return Ok(());
+        };
+        if self.mode == Mode::DryRun {
+            let present = async {
+                let row = client
+                    .query_one(
+                        "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = ANY($2) \
+                         AND NOT attisdropped",
+                        &[&check.table, &check.columns],
+                    )
+                    .await
+                    .map_err(|e| database_error(&e))?;
+                Ok(row.get::<_, i64>(0) == check.columns.len() as i64)
+            };
+            if !self.guarded(client, present).await.map_err(|e| fail(e, None))? {
+                return Ok(());
+            }
+        } else {
+            // The count must see what the queued statements did.
+            self.flush().await?;
+        }
+        let count = async {
+            let row = client
+                .query_one(&check.sql, &[])
+                .await
+                .map_err(|e| database_error(&e))?;
+            Ok(row.get::<_, i64>(0))
+        };
+        let rows = self
+            .guarded(client, count)
+            .await
+            .map_err(|e| fail(e, Some(&check.sql)))?;
+        if rows == 0 {
+            return Ok(());
+        }
+        if self.mode == Mode::DryRun {
+            self.log
+                .push(comment(&format!("{describe}: {rows} {} now", check.counts)));
+            self.steps.push(crate::lint::Step::Violation {
+                code: check.rule,
+                step: describe.to_owned(),
+                rows,
+                counts: check.counts,
+            });
+            return Ok(());
+        }
+        let rule = check.rule.rule();
+        Err(fail(
+            ActionError::Refused(format!(
+                "{} {}: {rows} {}, so the step would fail; not run. Instead: {}",
+                check.rule, rule.name, check.counts, rule.instead
+            )),
+            Some(&check.sql),
+        ))
+    }
+
     /// `execute`: one guest statement with bind parameters.
     pub async fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, ActionFailure> {
         let client = self.connected("execute")?;
@@ -375,6 +452,7 @@ impl Session {
         guard::raw_statement(sql).map_err(fail)?;
         self.log.push(with_params(sql, params));
         if self.mode == Mode::DryRun {
+            self.steps.push(crate::lint::Step::Sql(sql.to_owned()));
             return Ok(0);
         }
         self.flush().await?;

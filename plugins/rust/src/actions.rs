@@ -338,6 +338,13 @@ pub fn query(sql: &str, params: &[SqlValue]) -> Result<Rows> {
     wit::query(sql, params)
 }
 
+/// Suppresses the lint rule `code` (`"MH101"`, or its name) for the steps
+/// after this call, with the reason `migrate-host lint` lists beside it.
+/// Changes nothing in the database.
+pub fn lint_allow(code: &str, reason: &str) -> Result<()> {
+    wit::lint_allow(code, reason)
+}
+
 fn strings<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     values.into_iter().map(str::to_owned).collect()
 }

@@ -223,6 +223,14 @@ declare module 'migrate:host/actions@0.1.0' {
    * Runs one SQL statement with bind parameters and returns its rows.
    */
   export function query(sql: string, params: Array<SqlValue>): Rows;
+  /**
+   * Suppresses the lint rule `code` (`MH101`, or its name,
+   * `index-without-concurrently`) for the steps this migration takes
+   * after the call, with the reason a reviewer reads in `migrate-host
+   * lint`'s output. Changes nothing in the database; an unknown code or
+   * an empty reason is an `invalid-argument` error.
+   */
+  export function lintAllow(code: string, reason: string): void;
   export type QualifiedName = import('migrate:host/types@0.1.0').QualifiedName;
   export type ColumnDef = import('migrate:host/types@0.1.0').ColumnDef;
   export type DataType = import('migrate:host/types@0.1.0').DataType;
