@@ -382,10 +382,12 @@ pub fn reconcile(chain: &[&Link], applied: &[Applied]) -> Reconciled {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn link(revision: &str, parent: Option<&str>) -> Link {
+    /// A link whose checksum and file are named after its revision (the
+    /// migrator's planning tests use it too).
+    pub(crate) fn link(revision: &str, parent: Option<&str>) -> Link {
         Link {
             revision: revision.into(),
             parent: parent.map(Into::into),

@@ -310,18 +310,7 @@ fn check(at: &str, reconciled: &Reconciled, entries: &[chain::Entry], force: boo
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn link(revision: &str, parent: Option<&str>) -> Link {
-        Link {
-            revision: revision.into(),
-            parent: parent.map(Into::into),
-            checksum: format!("sum-{revision}"),
-            source_digest: None,
-            bare_checksum: None,
-            origin: format!("{revision}.wasm"),
-            replaces: Vec::new(),
-        }
-    }
+    use crate::history::chain::tests::link;
 
     /// A chain r1 <- r2 <- ... of `n` links, named with `prefix`.
     fn chain(name: &str, prefix: &str, n: usize) -> ChainLinks {
