@@ -7,7 +7,7 @@
 
 pub use super::removed::Removed;
 use super::{Action, guard};
-use crate::lint::rules::Code;
+use super::rules::Code;
 use crate::model::{
     ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, QualifiedName, ScalarType, TypeCast,
 };
@@ -357,7 +357,7 @@ impl Action {
                     Constraint::ForeignKey(_) | Constraint::Check(_) => vec![hazard(Code::MH106, Some(table))],
                     Constraint::PrimaryKey(_) | Constraint::Unique(_) => vec![hazard(Code::MH104, Some(table))],
                     // Written by the migration: the statement linter reads it.
-                    Constraint::Sql(definition) => crate::lint::sql::table_constraint(definition)
+                    Constraint::Sql(definition) => super::sql_rules::table_constraint(definition)
                         .into_iter()
                         .map(|rule| hazard(rule, Some(table)))
                         .collect(),
@@ -505,7 +505,7 @@ fn added_column_hazards(column: &ColumnDef, table: &QualifiedName) -> Vec<Hazard
     if column.generated.is_some() || column.identity.is_some() || serial {
         out.push(on(Code::MH109));
     } else if let Some(ColumnDefault::Expression(e)) = &column.default
-        && crate::lint::sql::volatile(e)
+        && super::sql_rules::volatile(e)
     {
         out.push(on(Code::MH108));
     } else if !column.nullable && column.default.is_none() {

@@ -20,6 +20,8 @@ pub mod facts;
 mod grants;
 pub mod guard;
 pub mod ident;
+pub mod rules;
+pub mod sql_rules;
 mod removed;
 mod sequences;
 mod tables;
@@ -385,7 +387,7 @@ impl Action {
 /// count counts, and the table and columns that must exist for the query
 /// to run (a dry run has not made what earlier steps add).
 pub struct DataCheck {
-    pub rule: crate::lint::Code,
+    pub rule: rules::Code,
     pub sql: String,
     /// `row(s) hold NULL in "email"`, after the count.
     pub counts: String,
@@ -406,7 +408,7 @@ pub fn data_check(action: &Action, schema: &str) -> Result<Option<DataCheck>, Ac
             .collect();
         filter.extend(predicate.map(|p| format!("({p})")));
         Ok::<_, ActionError>(Some(DataCheck {
-            rule: crate::lint::Code::MH303,
+            rule: rules::Code::MH303,
             sql: format!(
                 "SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {} GROUP BY {list} HAVING count(*) > 1) AS duplicated",
                 filter.join(" AND ")
@@ -421,7 +423,7 @@ pub fn data_check(action: &Action, schema: &str) -> Result<Option<DataCheck>, Ac
             let t = qualified(table, schema, "table")?;
             let c = ident(column, "column")?;
             Ok(Some(DataCheck {
-                rule: crate::lint::Code::MH302,
+                rule: rules::Code::MH302,
                 sql: format!("SELECT count(*) FROM {t} WHERE {c} IS NULL"),
                 counts: format!("row(s) hold NULL in {c}"),
                 table: t,

@@ -16,11 +16,10 @@
 //! sandboxed source's data-loss steps are refused unless the project
 //! acknowledged the revision ([`data_loss`]).
 
-pub mod rules;
-pub mod sql;
 
 pub use crate::actions::facts::HazardKind;
-pub use rules::{Code, RULES, Rule, Severity};
+pub use crate::actions::rules::{self, Code, RULES, Rule, Severity};
+pub use crate::actions::sql_rules as sql;
 
 use crate::actions::facts::HazardFact;
 use crate::actions::{Action, DEFAULT_SCHEMA};

@@ -1,7 +1,7 @@
 //! The lint's rules: the one table of codes, names, severities, reasons and
 //! advice. Which step triggers which rule is decided elsewhere, in one place
 //! each: [`Action::facts`](crate::actions::Action::facts) for actions, and
-//! [`super::sql`] for the statements a migration sends through `execute`.
+//! [`super::sql_rules`] for the statements a migration sends through `execute`.
 //!
 //! Codes are stable: a suppression names one, so a code is never reused for
 //! another rule. The hundreds group them: 1 locks and rewrites, 2 breaking
