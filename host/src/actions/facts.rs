@@ -6,8 +6,8 @@
 //! not compile until its facts are written.
 
 pub use super::removed::Removed;
-use super::{Action, guard};
 use super::rules::Code;
+use super::{Action, guard};
 use crate::model::{
     ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, QualifiedName, ScalarType, TypeCast,
 };

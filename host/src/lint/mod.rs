@@ -16,7 +16,6 @@
 //! sandboxed source's data-loss steps are refused unless the project
 //! acknowledged the revision ([`data_loss`]).
 
-
 pub use crate::actions::facts::HazardKind;
 pub use crate::actions::rules::{self, Code, RULES, Rule, Severity};
 pub use crate::actions::sql_rules as sql;
