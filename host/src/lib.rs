@@ -19,7 +19,7 @@
 //! - [`policy`]: `migrate.toml`, sources, grants and their limits, the check of every call and of what is stored;
 //! - [`progress`]: how long work (builds, the shadow database, runs of many migrations) reports how far it got;
 //! - [`history`]: the `migration_info` log, the revision chain, the advisory lock;
-//! - [`lint`]: the hazards of each step;
+//! - [`lint`]: the lint over a migration's steps and statements (its rules live with the actions' facts);
 //! - [`codegen`]: actions → the Rust source of a migration;
 //! - [`diff`]: schema × schema → actions, in explicit phases, every field of the model compared;
 //! - [`scratch`]: scratch databases for proofs: made, migrations applied, compared by `pg_dump -s`, dropped;

@@ -7,8 +7,10 @@
 //! (an automatic cast needs the column's current type, removing enum values
 //! needs every column that uses the enum).
 //!
-//! [`facts`] says what each action is (its grant, schemas, texts,
-//! hazard); `guard` parses the SQL text actions and raw statements carry.
+//! [`facts`] says what each action is (its grant, schemas, texts, the lint
+//! rules it triggers); [`rules`] is the lint's table of rules and
+//! [`sql_rules`] the rules a raw statement triggers; `guard` parses the SQL
+//! text actions and raw statements carry.
 //! This module builds SQL; it never decides whether an action is allowed
 //! (that is `policy/`) and never runs anything but catalog lookups.
 
