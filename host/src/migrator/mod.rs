@@ -21,7 +21,7 @@ use crate::history::{self, Operation, Record};
 use crate::policy::Source;
 use crate::runtime::{Direction, Runtime};
 use crate::source::{self, Migration};
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{anyhow, bail};
 use chrono::Utc;
 use plan::{ChainLinks, Ledger, Position};
 use std::path::{Path, PathBuf};
@@ -520,12 +520,7 @@ impl Migrator {
 
     /// The name of the database the migrator works on.
     async fn database(&self) -> anyhow::Result<String> {
-        Ok(self
-            .client
-            .query_one("SELECT current_database()::text", &[])
-            .await
-            .context("reading the database's name")?
-            .get(0))
+        sandbox::database_name(&self.client).await
     }
 }
 

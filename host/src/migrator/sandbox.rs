@@ -23,6 +23,15 @@ fn database_suffix(database: &str) -> String {
     hex::encode(&sha2::Sha256::digest(database.as_bytes())[..4])
 }
 
+/// The name of the database `client` is connected to (it names the roles).
+pub(super) async fn database_name(client: &Client) -> anyhow::Result<String> {
+    Ok(client
+        .query_one("SELECT current_database()::text", &[])
+        .await
+        .context("reading the database's name")?
+        .get(0))
+}
+
 /// Drops every sandbox role made for `database` (roles outlive databases):
 /// for scratch and test databases, once they are gone.
 pub async fn drop_roles(admin: &Client, database: &str) -> anyhow::Result<()> {
@@ -60,20 +69,21 @@ impl Sandboxes {
     /// Its session user is then that role, so nothing the migration's SQL
     /// does (`SET ROLE`, `set_config('role', ...)`, a built-in that runs SQL
     /// text) can make it anyone else. `admin` is the migrator's own
-    /// connection, which provisions the role.
+    /// connection, which provisions the role. Only the first call for a
+    /// source does any I/O; later ones (every migration of the run) take
+    /// the open connection.
     pub async fn connect(
         &self,
         admin: &Client,
         url: Option<&str>,
         source: &Source,
-        database: &str,
     ) -> anyhow::Result<(Arc<Client>, i32)> {
         let mut connections = self.connections.lock().await;
         if let Some((client, pid)) = connections.get(&source.name) {
             return Ok((client.clone(), *pid));
         }
         let url = url.context("a sandboxed source needs the migrator to know its connection string")?;
-        let role = role_name(&source.name, database);
+        let role = role_name(&source.name, &database_name(admin).await?);
         let existing: Vec<String> = admin
             .query(
                 "SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1)",

@@ -154,9 +154,8 @@ impl Migrator {
         let started = Instant::now();
         let applied_at = Utc::now();
         let (client, pid) = if source.grant.sandboxed() && !dry_run {
-            let database = self.database().await?;
             let (client, pid) = (self.sandboxes)
-                .connect(&self.client, self.url.as_deref(), source, &database)
+                .connect(&self.client, self.url.as_deref(), source)
                 .await?;
             (client, Some(pid))
         } else {
