@@ -395,16 +395,7 @@ impl Migrator {
                 let (position, recorded) = ledger.plan_accept(revision)?;
                 let migration = &chains[position.chain].migrations[position.index];
                 if recorded {
-                    records.push(Record {
-                        revision: revision.clone(),
-                        parent: migration.parent().map(str::to_owned),
-                        message: migration.message().to_owned(),
-                        checksum: migration.checksum.clone(),
-                        source_digest: migration.source_digest.clone(),
-                        operation: Operation::Accept,
-                        applied_at: accepted_at,
-                        execution_ms: 0.0,
-                    });
+                    records.push(record(migration, Operation::Accept, accepted_at, 0.0));
                 }
                 accepted.push(Accepted {
                     revision: revision.clone(),
@@ -453,16 +444,7 @@ impl Migrator {
                      baseline is for a database migrate-host has never managed"
                 );
             }
-            let record = Record {
-                revision: revision.to_owned(),
-                parent: migration.parent().map(str::to_owned),
-                message: migration.message().to_owned(),
-                checksum: migration.checksum.clone(),
-                source_digest: migration.source_digest.clone(),
-                operation: Operation::Apply,
-                applied_at: Utc::now(),
-                execution_ms: 0.0,
-            };
+            let record = record(migration, Operation::Apply, Utc::now(), 0.0);
             history::record(&self.client, &record).await
         })
         .await
@@ -525,6 +507,20 @@ impl Migrator {
 }
 
 pub use crate::pg::connect;
+
+/// `migration`'s row in the history for `operation`.
+fn record(migration: &Migration, operation: Operation, at: chrono::DateTime<Utc>, execution_ms: f64) -> Record {
+    Record {
+        revision: migration.revision().to_owned(),
+        parent: migration.parent().map(str::to_owned),
+        message: migration.message().to_owned(),
+        checksum: migration.checksum.clone(),
+        source_digest: migration.source_digest.clone(),
+        operation,
+        applied_at: at,
+        execution_ms,
+    }
+}
 
 fn links(migrations: &[Migration]) -> Vec<Link> {
     migrations

@@ -207,16 +207,7 @@ impl Migrator {
                 } else {
                     Operation::Rollback
                 };
-                let record = Record {
-                    revision: revision.to_owned(),
-                    parent: migration.parent().map(str::to_owned),
-                    message: message.to_owned(),
-                    checksum: migration.checksum.clone(),
-                    source_digest: migration.source_digest.clone(),
-                    operation,
-                    applied_at,
-                    execution_ms: millis,
-                };
+                let record = super::record(migration, operation, applied_at, millis);
                 // The opening, if the migration ran no statement to carry it.
                 let mut finish = match &outcome.unsent_opening {
                     Some(opening) => format!("{opening}; "),
