@@ -72,21 +72,16 @@ pub async fn changes(
     allow_drop: bool,
     progress: &dyn crate::progress::Progress,
 ) -> anyhow::Result<Changes> {
-    let timed = async |f: std::pin::Pin<Box<dyn Future<Output = anyhow::Result<Schema>> + '_>>| {
-        let begun = std::time::Instant::now();
-        f.await.map(|schema| (schema, begun.elapsed()))
-    };
     let (live, declared) = tokio::join!(
-        timed(Box::pin(async {
+        timed(async {
             crate::schema::introspect(client)
                 .await
                 .context("introspecting the database")
-        })),
-        timed(Box::pin(crate::shadow::declared_with(admin_url, schema, progress)))
+        }),
+        timed(crate::shadow::declared_with_renames(admin_url, schema, progress))
     );
-    let ((live, introspected), (declared, loaded)) = (live?, declared?);
+    let ((live, introspected), ((declared, mut renames), loaded)) = (live?, declared?);
     let diffing = std::time::Instant::now();
-    let mut renames = crate::shadow::declared_renames(schema)?;
     for flag in flags {
         renames.push(renames::parse_flag(flag, &live).map_err(anyhow::Error::msg)?);
     }
@@ -120,6 +115,12 @@ pub async fn changes(
         loaded,
         diffed: diffing.elapsed(),
     })
+}
+
+/// `work`'s value, and how long it took.
+async fn timed<T>(work: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<(T, std::time::Duration)> {
+    let begun = std::time::Instant::now();
+    work.await.map(|value| (value, begun.elapsed()))
 }
 
 pub async fn generate(migrator: &Migrator, options: &Options<'_>) -> anyhow::Result<Generated> {

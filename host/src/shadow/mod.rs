@@ -53,9 +53,30 @@ pub async fn declared(admin_url: &str, schema: &Path) -> anyhow::Result<Schema> 
 /// [`declared`], reporting how much of the files the shadow database has
 /// loaded to `progress`.
 pub async fn declared_with(admin_url: &str, schema: &Path, progress: &dyn Progress) -> anyhow::Result<Schema> {
-    if !is_database_url(schema) {
-        return load_with(admin_url, schema, progress).await;
+    if is_database_url(schema) {
+        return read_in_place(schema).await;
     }
+    load_pieces(admin_url, schema, &pieces(schema)?, progress).await
+}
+
+/// [`declared_with`], and the renames the schema files declare
+/// (`-- migrate:renamed-from OLD`, see [`renames`]; none for a schema given
+/// as a database), the files read once for both.
+pub async fn declared_with_renames(
+    admin_url: &str,
+    schema: &Path,
+    progress: &dyn Progress,
+) -> anyhow::Result<(Schema, Vec<crate::diff::renames::Rename>)> {
+    if is_database_url(schema) {
+        return Ok((read_in_place(schema).await?, Vec::new()));
+    }
+    let pieces = pieces(schema)?;
+    let renames = renames::declared(&pieces)?;
+    Ok((load_pieces(admin_url, schema, &pieces, progress).await?, renames))
+}
+
+/// The schema of the database `--schema` names, read in place.
+async fn read_in_place(schema: &Path) -> anyhow::Result<Schema> {
     let url = schema.to_str().expect("a URL is UTF-8");
     let client = connect(url)
         .await
@@ -65,17 +86,13 @@ pub async fn declared_with(admin_url: &str, schema: &Path, progress: &dyn Progre
         .context("introspecting the database given as --schema")
 }
 
-/// The renames the schema files declare (`-- migrate:renamed-from OLD`,
-/// see [`renames`]); none for a schema given as a database.
-pub fn declared_renames(schema: &Path) -> anyhow::Result<Vec<crate::diff::renames::Rename>> {
-    if is_database_url(schema) {
-        return Ok(Vec::new());
-    }
+/// The schema files of `path` with their includes, as pieces of plain SQL.
+fn pieces(path: &Path) -> anyhow::Result<Vec<script::Piece>> {
     let mut pieces = Vec::new();
-    for file in schema_files(schema)? {
+    for file in schema_files(path)? {
         pieces.extend(script::read(&file)?);
     }
-    renames::declared(&pieces)
+    Ok(pieces)
 }
 
 /// Loads `path` into a new database on the server `admin_url` points at
@@ -87,16 +104,22 @@ pub async fn load(admin_url: &str, path: &Path) -> anyhow::Result<Schema> {
 /// [`load`], reporting to `progress` how many bytes of SQL the shadow
 /// database has run (a large schema takes a while).
 pub async fn load_with(admin_url: &str, path: &Path, progress: &dyn Progress) -> anyhow::Result<Schema> {
-    let files = schema_files(path)?;
-    let mut pieces = Vec::new();
-    for file in &files {
-        pieces.extend(script::read(file)?);
-    }
+    load_pieces(admin_url, path, &pieces(path)?, progress).await
+}
+
+/// Loads `pieces` (read from `path`) into a shadow database, introspects it
+/// and drops it.
+async fn load_pieces(
+    admin_url: &str,
+    path: &Path,
+    pieces: &[script::Piece],
+    progress: &dyn Progress,
+) -> anyhow::Result<Schema> {
     scratch(admin_url, "the shadow database", async |client| {
         let total: usize = pieces.iter().map(|p| p.sql.len()).sum();
         progress.start_bytes(&format!("loading {}", path.display()), total as u64);
         let _finish = Finish(progress);
-        for piece in &pieces {
+        for piece in pieces {
             let sql = &piece.sql;
             let mut done = 0;
             for (start, end) in batches(sql) {
