@@ -284,50 +284,30 @@ pub fn parse_flag(flag: &str, current: &Schema) -> Result<Rename, String> {
     if new.is_empty() || new.contains('.') {
         return Err(bad("the new name is one identifier, unqualified"));
     }
-    let parts: Vec<&str> = old.trim().split('.').collect();
-    let has_table = |n: &Name| table(current, n).is_some();
-    let column_of = |t: Name, c: &str| {
-        table(current, &t)
-            .and_then(|table| table.column(c))
-            .map(|_| Rename::Column {
-                table: t.clone(),
-                to: new.to_owned(),
-                from: c.to_owned(),
-            })
+    let column = |table: Name, from: &str| Rename::Column {
+        table,
+        to: new.to_owned(),
+        from: from.to_owned(),
     };
     let table_rename = |n: Name| Rename::Table {
         to: Name::new(&n.schema, new),
         from: n.name,
     };
-    let found = match parts.as_slice() {
-        [t] if has_table(&Name::new("public", *t)) => Some(table_rename(Name::new("public", *t))),
+    // Whether the old objects exist is `steps`' question (a rename applied
+    // already names objects the database no longer has under that name);
+    // here the database only tells `schema.table` from `table.column`.
+    match old.trim().split('.').collect::<Vec<_>>().as_slice() {
+        [t] => Ok(table_rename(Name::new("public", *t))),
         [a, b] => {
             let as_table = Name::new(*a, *b);
-            match (has_table(&as_table), column_of(Name::new("public", *a), b)) {
-                (true, Some(_)) => return Err(bad(&format!("both a table {as_table} and a column public.{a}.{b}"))),
-                (true, None) => Some(table_rename(as_table)),
-                (false, column) => column,
+            let is_column = table(current, &Name::new("public", *a)).is_some_and(|t| t.column(b).is_some());
+            match (table(current, &as_table).is_some(), is_column) {
+                (true, true) => Err(bad(&format!("both a table {as_table} and a column public.{a}.{b}"))),
+                (true, false) => Ok(table_rename(as_table)),
+                (false, _) => Ok(column(Name::new("public", *a), b)),
             }
         }
-        [s, t, c] => column_of(Name::new(*s, *t), c),
-        _ => None,
-    };
-    // A rename applied already names the new object: the column or table
-    // under its new name is then fine, and `steps` finds nothing to do.
-    found
-        .or_else(|| match parts.as_slice() {
-            [t] => Some(table_rename(Name::new("public", *t))),
-            [a, b] => Some(Rename::Column {
-                table: Name::new("public", *a),
-                to: new.to_owned(),
-                from: (*b).to_owned(),
-            }),
-            [s, t, c] => Some(Rename::Column {
-                table: Name::new(*s, *t),
-                to: new.to_owned(),
-                from: (*c).to_owned(),
-            }),
-            _ => None,
-        })
-        .ok_or_else(|| bad("no such table or column in the database"))
+        [s, t, c] => Ok(column(Name::new(*s, *t), c)),
+        _ => Err(bad("no such table or column in the database")),
+    }
 }
