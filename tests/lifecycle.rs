@@ -64,6 +64,7 @@ async fn the_example_applies_rolls_back_and_reapplies() {
         target: RollbackTarget::All,
         dry_run: false,
         force: false,
+        interrupted: None,
     };
     db.migrator().rollback(&options, &mut |_| {}).await.unwrap();
     assert!(!table_exists(&db, "users").await);
@@ -434,6 +435,7 @@ async fn dry_runs_change_nothing() {
         target: RollbackTarget::All,
         dry_run: true,
         force: false,
+        interrupted: None,
     };
     let report = db.migrator().rollback(&options, &mut |_| {}).await.unwrap();
     assert_eq!(report.ran.len(), 4);

@@ -442,3 +442,18 @@ export declare function execute(sql: string, ...params: Param[]): number;
 export declare function query(sql: string, ...params: Param[]): Array<Record<string, Value>>;
 /** Suppresses lint rule `code` ("MH101", or its name) for the steps after it, with a reason. */
 export declare function lintAllow(code: string, reason: string): void;
+
+/** Commits what the migration did so far as one step; what follows runs in a new transaction. */
+export declare function commitStep(): void;
+/** `CREATE [UNIQUE] INDEX CONCURRENTLY`, a step of its own outside any transaction. */
+export declare function addIndexConcurrently(indexDef: IndexDef): void;
+/** `addIndexSql`'s statement built `CONCURRENTLY`, a step of its own. */
+export declare function addIndexSqlConcurrently(definition: string): void;
+/** `DROP INDEX CONCURRENTLY`, a step of its own. */
+export declare function dropIndexConcurrently(indexName: Name): void;
+/** `REINDEX INDEX CONCURRENTLY`, a step of its own. */
+export declare function reindexConcurrently(indexName: Name): void;
+/** `DETACH PARTITION ... CONCURRENTLY`, a step of its own. */
+export declare function detachPartitionConcurrently(parent: Name, partition: Name): void;
+/** `execute` as a step of its own outside any transaction; returns the rows affected. */
+export declare function executeOutsideTransaction(sql: string, ...params: Param[]): number;

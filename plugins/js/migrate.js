@@ -834,6 +834,60 @@ export function query(sql, ...params) {
   return result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, fromValue(row[i])])));
 }
 
+// --- steps: commits inside a migration, and what runs outside a transaction ----
+
+/**
+ * Ends this migration's current step: what it did so far commits now
+ * (recorded in `migration_steps`), and what follows runs in a new
+ * transaction. A run that stops later keeps the steps that committed; the
+ * next `apply` runs `up` again from the start and replays them (their
+ * actions and `execute`s are not sent again, an `execute` returning what
+ * it returned then; their queries read the database as it is now,
+ * read-only), so take the steps in the same order
+ * each time.
+ */
+export function commitStep() {
+  actions.commitStep();
+}
+
+/**
+ * `CREATE [UNIQUE] INDEX CONCURRENTLY` (an `index(...)`): writes go on while
+ * it builds. A step of its own, outside any transaction; a build that failed
+ * or was killed is dropped and built again by the next run.
+ */
+export function addIndexConcurrently(indexDef) {
+  actions.addIndexConcurrently(indexDef);
+}
+
+/** `addIndexSql`'s statement (an ordinary `CREATE INDEX`), built `CONCURRENTLY`, a step of its own. */
+export function addIndexSqlConcurrently(definition) {
+  actions.addIndexSqlConcurrently(definition);
+}
+
+/** `DROP INDEX CONCURRENTLY`, a step of its own. */
+export function dropIndexConcurrently(indexName) {
+  actions.dropIndexConcurrently(name(indexName));
+}
+
+/** `REINDEX INDEX CONCURRENTLY`, a step of its own. */
+export function reindexConcurrently(indexName) {
+  actions.reindexConcurrently(name(indexName));
+}
+
+/** `ALTER TABLE parent DETACH PARTITION partition CONCURRENTLY`, a step of its own. */
+export function detachPartitionConcurrently(parent, partition) {
+  actions.detachPartitionConcurrently(name(parent), name(partition));
+}
+
+/**
+ * `execute`, as a step of its own outside any transaction, for what Postgres
+ * refuses inside one (`VACUUM`, ...); returns the rows affected. Killed while
+ * it ran, it stops the next run, which names it (`apply --interrupted retry|done`).
+ */
+export function executeOutsideTransaction(sql, ...params) {
+  return actions.executeOutsideTransaction(sql, params.map(value));
+}
+
 // --- the lint -----------------------------------------------------------------
 
 /**

@@ -5,6 +5,7 @@
 //! [`Action::facts`]; its `match` has no wildcard arm, so a new action does
 //! not compile until its facts are written.
 
+use super::concurrent::Concurrent;
 pub use super::removed::Removed;
 use super::rules::Code;
 use super::{Action, guard};
@@ -462,6 +463,40 @@ impl Action {
                 caveat: Some("Fails while a column, function or cast still uses it."),
                 hazards: vec![hazard(Code::MH210, Some(name))],
                 ..facts(Drop, vec![s(name)], format!("type {}", q(name)))
+            },
+            // What the transactional forms lock, these do without blocking
+            // writes: no lock hazard.
+            Action::Concurrently { step } => match step {
+                Concurrent::AddIndex { index } => Facts {
+                    texts: index
+                        .predicate
+                        .iter()
+                        .map(|p| text(p, TextKind::Expression, "an index predicate"))
+                        .collect(),
+                    caveat: Some(
+                        "Runs outside the migration's transaction; a failed build is rebuilt by the next run.",
+                    ),
+                    ..facts(Create, vec![s(&index.table)], table_subject(&index.table))
+                },
+                Concurrent::AddIndexSql { definition } => Facts {
+                    texts: vec![text(definition, TextKind::Statement, "an index definition")],
+                    caveat: Some(
+                        "Runs outside the migration's transaction; a failed build is rebuilt by the next run.",
+                    ),
+                    ..facts(
+                        Create,
+                        vec![guard::index_table(definition).and_then(|t| t.schema)],
+                        "indexes".into(),
+                    )
+                },
+                Concurrent::DropIndex { index } => Facts {
+                    removes: Some(Removed::Index),
+                    ..facts(Drop, vec![s(index)], "indexes".into())
+                },
+                Concurrent::Reindex { index } => facts(Alter, vec![s(index)], "indexes".into()),
+                Concurrent::DetachPartition { parent, partition } => {
+                    facts(Alter, vec![s(parent), s(partition)], table_subject(parent))
+                }
             },
         }
     }

@@ -158,6 +158,23 @@ pub fn index_statement(definition: &str) -> Result<(), ActionError> {
     }
 }
 
+/// `definition` (checked as [`index_statement`] checks it) built
+/// `CONCURRENTLY`: the statement re-printed by Postgres's own deparser with
+/// the flag set, so that nothing is spliced into the user's text.
+pub fn concurrent_index_statement(definition: &str) -> Result<String, ActionError> {
+    index_statement(definition)?;
+    let bad = |why: &str| ActionError::InvalidArgument(format!("index definition {definition:?} {why}"));
+    let mut parsed = pg_query::parse(definition).map_err(|e| bad(&format!("is not valid SQL: {e}")))?;
+    for raw in &mut parsed.protobuf.stmts {
+        if let Some(NodeEnum::IndexStmt(index)) = raw.stmt.as_mut().and_then(|n| n.node.as_mut()) {
+            index.concurrent = true;
+        }
+    }
+    parsed
+        .deparse()
+        .map_err(|e| bad(&format!("cannot be re-printed CONCURRENTLY: {e}")))
+}
+
 /// Checks that `key` is only a partition key (`RANGE (logdate)`), for
 /// `table-options.partition-by`.
 pub fn partition_key(key: &str) -> Result<(), ActionError> {

@@ -17,6 +17,7 @@
 mod catalog;
 mod collations;
 mod comments;
+pub mod concurrent;
 mod enums;
 pub mod facts;
 mod grants;
@@ -255,6 +256,12 @@ pub enum Action {
     DropType {
         name: QualifiedName,
     },
+    /// A step Postgres runs only outside a transaction block: the
+    /// migration's transaction commits before it, and a new one opens
+    /// after it.
+    Concurrently {
+        step: concurrent::Concurrent,
+    },
 }
 
 /// Why an action could not be turned into SQL or run.
@@ -380,6 +387,7 @@ impl Action {
                 format!("rename-enum-value {} {value} to {new_value}", q(name))
             }
             Action::DropType { name } => format!("drop-type {}", q(name)),
+            Action::Concurrently { step } => step.describe(),
         }
     }
 }
@@ -437,9 +445,10 @@ pub fn data_check(action: &Action, schema: &str) -> Result<Option<DataCheck>, Ac
             constraint: Constraint::PrimaryKey(columns) | Constraint::Unique(columns),
             ..
         } => duplicates(table, columns, None),
-        Action::AddIndex { index } if index.unique => {
-            duplicates(&index.table, &index.columns, index.predicate.as_deref())
-        }
+        Action::AddIndex { index }
+        | Action::Concurrently {
+            step: concurrent::Concurrent::AddIndex { index },
+        } if index.unique => duplicates(&index.table, &index.columns, index.predicate.as_deref()),
         _ => Ok(None),
     }
 }
@@ -765,6 +774,7 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
             qualified(name, schema, "type")?
         ))),
         Action::DropType { name } => one(format!("DROP TYPE {}", qualified(name, schema, "type")?)),
+        Action::Concurrently { step } => one(step.sql(schema)?),
     }
 }
 

@@ -72,21 +72,21 @@ macro_rules! rules {
 rules! {
     MH101 "index-without-concurrently" Error Lock false
         why "builds the index under a lock that blocks writes to the table"
-        instead "on a big table, create it with CREATE INDEX CONCURRENTLY outside a migration (it cannot run in a \
-                 transaction), then let the migration find it"
+        instead "on a big table, build it with add-index-concurrently (a step of its own, outside the migration's \
+                 transaction)"
         peers "Sq require-concurrent-index-creation · SM add_index · At PG101 · Eu E6";
     MH102 "drop-index-without-concurrently" Warning Lock true
         why "DROP INDEX locks the index's table against reads and writes until the migration commits"
-        instead "drop it with DROP INDEX CONCURRENTLY outside a migration"
+        instead "drop it with drop-index-concurrently (a step of its own)"
         peers "Sq require-concurrent-index-deletion · SM remove_index · At PG102";
     MH103 "reindex-or-detach-without-concurrently" Warning Lock true
         why "REINDEX or DETACH PARTITION without CONCURRENTLY blocks the table's writes (DETACH: reads too) until \
              the migration commits"
-        instead "use REINDEX CONCURRENTLY or DETACH PARTITION ... CONCURRENTLY outside a migration"
+        instead "use reindex-concurrently or detach-partition-concurrently (steps of their own)"
         peers "Sq require-concurrent-reindex, require-concurrent-partition-detach";
     MH104 "unique-without-index" Error Lock true
         why "builds a unique index under a lock that blocks reads and writes"
-        instead "create the unique index CONCURRENTLY outside a migration, then add the constraint USING INDEX"
+        instead "build the unique index with add-index-concurrently, then add the constraint USING INDEX"
         peers "Sq disallowed-unique-constraint, adding-serial-primary-key-field · SM add_unique_constraint · \
                At PG104, PG105 · Eu E7, W14";
     MH105 "exclusion-constraint" Error Lock true
@@ -96,13 +96,13 @@ rules! {
         peers "SM add_exclusion_constraint · At PG109 · Eu E8";
     MH106 "constraint-without-not-valid" Error Lock false
         why "validates every row while it holds a lock on the table"
-        instead "add it NOT VALID (Constraint::Sql(\"... NOT VALID\")), then VALIDATE CONSTRAINT in a later \
-                 migration, which takes a weaker lock"
+        instead "add it NOT VALID (Constraint::Sql(\"... NOT VALID\")), then VALIDATE CONSTRAINT after a \
+                 commit-step or in a later migration, which takes a weaker lock"
         peers "Sq adding-foreign-key-constraint, constraint-missing-not-valid · SM add_foreign_key, add_reference, \
                add_check_constraint · At PG305, PG306 · Eu E1";
     MH107 "set-not-null" Error Lock true
         why "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock"
-        instead "add CHECK (column IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later migration, then SET NOT \
+        instead "add CHECK (column IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT after a commit-step, then SET NOT \
                  NULL (Postgres then skips the scan)"
         peers "Sq adding-not-nullable-field · SM change_column_null · At PG303 · Eu E2";
     MH108 "volatile-default" Error Rewrite true
@@ -199,14 +199,14 @@ rules! {
         instead "remove or merge the duplicates first, in this migration or the one before"
         peers "At MF101, MF102";
     MH401 "non-transactional-in-transaction" Error - false
-        why "a migration runs in one transaction, and this statement (CONCURRENTLY, VACUUM, ...) cannot run in one: \
-             the migration fails"
-        instead "run it outside the migration"
+        why "execute runs in the migration's transaction, and this statement (CONCURRENTLY, VACUUM, ...) cannot \
+             run in one: the migration fails"
+        instead "use the -concurrently actions, or execute-outside-transaction (a step of its own)"
         peers "Sq ban-concurrent-index-creation-in-transaction · At PG103, TX101";
     MH402 "validate-in-same-transaction" Error Lock true
-        why "validates a constraint added NOT VALID in the same migration: its scan runs under the ADD's strong \
+        why "validates a constraint added NOT VALID in the same transaction: its scan runs under the ADD's strong \
              lock, which is held until commit"
-        instead "VALIDATE CONSTRAINT in a later migration"
+        instead "VALIDATE CONSTRAINT after a commit-step, or in a later migration"
         peers "Sq constraint-missing-not-valid · SM validate_foreign_key, validate_check_constraint";
     MH403 "missing-lock-timeout" Error Lock false
         why "locks a table in use with no lock_timeout: while it waits for its lock, every query on the table \

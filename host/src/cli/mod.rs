@@ -7,7 +7,7 @@
 mod output;
 
 use crate::build;
-use crate::migrator::{ApplyOptions, Migrator, RollbackOptions, RollbackTarget};
+use crate::migrator::{ApplyOptions, Interrupted, Migrator, RollbackOptions, RollbackTarget};
 use crate::runtime::{Limits, Runtime, default_cache_dir};
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
@@ -159,6 +159,10 @@ pub enum Command {
         /// Go ahead even if an applied migration has changed, this run only (`accept` records it).
         #[arg(long)]
         force: bool,
+        /// A raw step outside a transaction that an earlier run left running (killed while it ran): `retry`
+        /// runs it again, `done` takes it as done. Without it such a step stops the run, named.
+        #[arg(long, value_name = "retry|done")]
+        interrupted: Option<InterruptedArg>,
     },
     /// Undo applied migrations, newest first (one by default).
     Rollback {
@@ -177,6 +181,9 @@ pub enum Command {
         /// Go ahead even if a migration changed since it was applied, this run only (`accept` records it).
         #[arg(long)]
         force: bool,
+        /// As for `apply`: what to do with a raw step outside a transaction an earlier run left running.
+        #[arg(long, value_name = "retry|done")]
+        interrupted: Option<InterruptedArg>,
     },
     /// Record reviewed changes: each applied REVISION's current component becomes the applied one.
     Accept {
@@ -489,11 +496,20 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             };
             printer.generated(&crate::generate::generate_with(&migrator, &options, printer).await?);
         }
-        Command::Apply { to, dry_run, force } => {
+        Command::Apply {
+            to,
+            dry_run,
+            force,
+            interrupted,
+        } => {
+            let options = ApplyOptions {
+                to,
+                dry_run,
+                force,
+                interrupted: interrupted.map(Interrupted::from),
+            };
             let report = migrator
-                .apply(&ApplyOptions { to, dry_run, force }, &mut |e| {
-                    printer.event(&e, dry_run)
-                })
+                .apply(&options, &mut |e| printer.event(&e, dry_run))
                 .await
                 .map_err(|e| stopped(e, dry_run))?;
             printer.applied(&report, dry_run);
@@ -504,6 +520,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             all,
             dry_run,
             force,
+            interrupted,
         } => {
             let target = match (steps, to, all) {
                 (_, _, true) => RollbackTarget::All,
@@ -511,9 +528,15 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 (steps, None, false) => RollbackTarget::Steps(steps.unwrap_or(1)),
             };
             let report = migrator
-                .rollback(&RollbackOptions { target, dry_run, force }, &mut |e| {
-                    printer.event(&e, dry_run)
-                })
+                .rollback(
+                    &RollbackOptions {
+                        target,
+                        dry_run,
+                        force,
+                        interrupted: interrupted.map(Interrupted::from),
+                    },
+                    &mut |e| printer.event(&e, dry_run),
+                )
                 .await
                 .map_err(|e| stopped(e, dry_run))?;
             printer.rolled_back(&report, dry_run);
@@ -703,7 +726,7 @@ async fn lint(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
         let options = ApplyOptions {
             to: to.clone(),
             dry_run: true,
-            force: false,
+            ..ApplyOptions::default()
         };
         migrator
             .apply(&options, &mut |event| {
@@ -732,6 +755,22 @@ async fn lint(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
         printer.linted(&linted, code);
     }
     Ok(code)
+}
+
+/// `--interrupted`'s values.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum InterruptedArg {
+    Retry,
+    Done,
+}
+
+impl From<InterruptedArg> for Interrupted {
+    fn from(arg: InterruptedArg) -> Self {
+        match arg {
+            InterruptedArg::Retry => Interrupted::Retry,
+            InterruptedArg::Done => Interrupted::Done,
+        }
+    }
 }
 
 /// The migrator over the sources, trusted ones under the command line's

@@ -2,6 +2,7 @@
 
 use super::literal;
 use crate::actions::Action;
+use crate::actions::concurrent::Concurrent;
 use crate::model::{
     CollationProvider, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, ForeignKeyAction,
     GrantDef, IdentityKind, IndexDef, IndexMethod, PolicyCommand, Privilege, QualifiedName, ScalarType,
@@ -254,6 +255,15 @@ pub fn action_call(action: &Action) -> String {
         ),
         Action::DropEnumValues { name: n, values } => format!("drop_enum_values({}, {})?;", name(n), list(values)),
         Action::DropType { name: n } => format!("drop_type({})?;", name(n)),
+        Action::Concurrently { step } => match step {
+            Concurrent::AddIndex { index: i } => format!("add_index_concurrently({})?;", index(i)),
+            Concurrent::AddIndexSql { definition } => format!("add_index_sql_concurrently({})?;", lit(definition)),
+            Concurrent::DropIndex { index } => format!("drop_index_concurrently({})?;", name(index)),
+            Concurrent::Reindex { index } => format!("reindex_concurrently({})?;", name(index)),
+            Concurrent::DetachPartition { parent, partition } => {
+                format!("detach_partition_concurrently({}, {})?;", name(parent), name(partition))
+            }
+        },
         Action::CreateSchema { name } => format!("create_schema({})?;", lit(name)),
         Action::CreateFunction { definition } => format!("create_function(\n    {},\n)?;", lit(definition)),
         Action::DropFunction {

@@ -15,6 +15,7 @@
 //! rows untouched, the first time a run writes to it.
 
 pub mod chain;
+pub mod steps;
 
 use anyhow::{Context as _, bail};
 use chain::Applied;

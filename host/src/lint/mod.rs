@@ -20,6 +20,7 @@ pub use crate::actions::facts::HazardKind;
 pub use crate::actions::rules::{self, Code, RULES, Rule, Severity};
 pub use crate::actions::sql_rules as sql;
 
+use crate::actions::concurrent::Concurrent;
 use crate::actions::facts::HazardFact;
 use crate::actions::{Action, DEFAULT_SCHEMA};
 use crate::model::QualifiedName;
@@ -34,6 +35,12 @@ pub enum Step {
     Action(Action),
     /// A statement sent through `execute`.
     Sql(String),
+    /// A statement sent through `execute-outside-transaction`: a step of
+    /// its own.
+    SqlOutside(String),
+    /// The migration's transaction commits here (`commit-step`, or around
+    /// a step that runs outside it): what it held is released.
+    Commit,
     /// The migration suppresses `code` for the steps after this one.
     Allow {
         code: Code,
@@ -255,6 +262,21 @@ fn findings(steps: &[Step], context: Context) -> Vec<(usize, Hazard)> {
                 let analysis = sql::statement(sql);
                 (describe_sql(sql), analysis.hazards.clone(), Some(analysis))
             }
+            Step::SqlOutside(sql) => {
+                let analysis = sql::statement(sql);
+                let hazards = analysis
+                    .hazards
+                    .iter()
+                    .filter(|h| h.rule != Code::MH401)
+                    .cloned()
+                    .collect();
+                (describe_sql(sql), hazards, Some(analysis))
+            }
+            Step::Commit => {
+                exclusive_held = false;
+                not_valid.clear();
+                continue;
+            }
         };
         let mut rules: Vec<Code> = Vec::new();
         // A later step of the same migration runs while the lock is held.
@@ -325,7 +347,7 @@ fn findings(steps: &[Step], context: Context) -> Vec<(usize, Hazard)> {
                     not_valid.insert((key(table), name.clone()));
                 }
             }
-            Step::Sql(_) => {
+            Step::Sql(_) | Step::SqlOutside(_) => {
                 let analysis = analysis.expect("analysed above");
                 new.extend(analysis.creates.iter().map(key));
                 not_valid.extend(analysis.added_not_valid.iter().map(|(t, n)| (key(t), n.clone())));
@@ -333,7 +355,7 @@ fn findings(steps: &[Step], context: Context) -> Vec<(usize, Hazard)> {
                     lock_timeout = set;
                 }
             }
-            Step::Allow { .. } | Step::Violation { .. } => {}
+            Step::Allow { .. } | Step::Violation { .. } | Step::Commit => {}
         }
     }
     out
@@ -344,11 +366,17 @@ fn creates(action: &Action) -> Vec<QualifiedName> {
     match action {
         Action::AddTable { table, .. } => vec![table.clone()],
         Action::CreateEnum { name, .. } => vec![name.clone()],
-        Action::AddIndex { index } => vec![QualifiedName {
+        Action::AddIndex { index }
+        | Action::Concurrently {
+            step: Concurrent::AddIndex { index },
+        } => vec![QualifiedName {
             schema: index.table.schema.clone(),
             name: index.name.clone(),
         }],
-        Action::AddIndexSql { definition } => {
+        Action::AddIndexSql { definition }
+        | Action::Concurrently {
+            step: Concurrent::AddIndexSql { definition },
+        } => {
             let table = crate::actions::guard::index_table(definition);
             let name = crate::actions::guard::index_name(definition);
             match (table, name) {

@@ -595,6 +595,53 @@ fn a_timeout_the_migration_sets_or_a_concurrent_index_is_no_finding() {
 }
 
 #[test]
+fn a_step_outside_the_transaction_is_no_finding_and_a_commit_ends_what_was_held() {
+    let index = IndexDef {
+        name: "users_email_idx".into(),
+        table: t("users"),
+        columns: vec!["email".into()],
+        unique: false,
+        method: IndexMethod::Btree,
+        predicate: None,
+    };
+    let concurrently = |step| act(Action::Concurrently { step });
+    let report = lint_steps(
+        &[
+            concurrently(crate::actions::concurrent::Concurrent::AddIndex { index: index.clone() }),
+            concurrently(crate::actions::concurrent::Concurrent::DropIndex {
+                index: t("users_old_idx"),
+            }),
+            concurrently(crate::actions::concurrent::Concurrent::Reindex { index: t("users_pkey") }),
+            concurrently(crate::actions::concurrent::Concurrent::DetachPartition {
+                parent: t("events"),
+                partition: t("events_2020"),
+            }),
+            Step::SqlOutside("VACUUM users".into()),
+        ],
+        WITH_TIMEOUT,
+    );
+    assert_eq!(report.findings, vec![]);
+    // The same in the migration's transaction is flagged.
+    let inside = lint_steps(&[act(Action::AddIndex { index }), sql("VACUUM users")], WITH_TIMEOUT);
+    let found: Vec<Code> = inside.findings.iter().map(|h| h.code).collect();
+    assert!(
+        found.contains(&Code::MH101) && found.contains(&Code::MH401),
+        "{found:?}"
+    );
+    // A constraint validated after a commit-step is validated under its own, weaker lock.
+    let add = act(Action::AddConstraint {
+        table: t("posts"),
+        name: "positive".into(),
+        constraint: Constraint::Sql("CHECK (id > 0) NOT VALID".into()),
+    });
+    let validate = sql("ALTER TABLE public.posts VALIDATE CONSTRAINT positive");
+    let report = lint_steps(&[add.clone(), Step::Commit, validate.clone()], WITH_TIMEOUT);
+    assert!(codes(&report, Code::MH402).is_empty(), "{:?}", report.findings);
+    let report = lint_steps(&[add, validate], WITH_TIMEOUT);
+    assert_eq!(codes(&report, Code::MH402).len(), 1);
+}
+
+#[test]
 fn drops_rewrites_and_locks_are_flagged_with_what_to_do_instead() {
     let hazards = lint(&[
         Action::DropTable { table: t("old") },
@@ -631,7 +678,7 @@ fn drops_rewrites_and_locks_are_flagged_with_what_to_do_instead() {
     assert_eq!(
         hazards[3].to_string(),
         "add-not-null public.users.email (long lock): SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE \
-         lock; instead: add CHECK (column IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later migration, then SET \
+         lock; instead: add CHECK (column IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT after a commit-step, then SET \
          NOT NULL (Postgres then skips the scan)"
     );
 }

@@ -26,8 +26,12 @@ use chrono::Utc;
 use plan::{ChainLinks, Ledger, Position};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio_postgres::Client;
 use transaction::Step;
+
+use crate::history::steps::{self as steps_table, UnderWay};
+pub use crate::runtime::session::Interrupted;
 
 /// Which revision `apply` stops at.
 #[derive(Clone, Debug, Default)]
@@ -38,6 +42,9 @@ pub struct ApplyOptions {
     /// Apply even though an applied migration's component has changed
     /// (this run only: nothing is recorded; `accept` records it).
     pub force: bool,
+    /// What to do with an `execute-outside-transaction` step an earlier
+    /// run left running (`--interrupted`).
+    pub interrupted: Option<Interrupted>,
 }
 
 /// How far `rollback` goes.
@@ -56,6 +63,7 @@ pub struct RollbackOptions {
     pub target: RollbackTarget,
     pub dry_run: bool,
     pub force: bool,
+    pub interrupted: Option<Interrupted>,
 }
 
 /// Something that happened, for progress output.
@@ -134,6 +142,57 @@ pub struct Migrator {
     sandboxes: sandbox::Sandboxes,
     /// How often a migration that timed out waiting for a lock runs again.
     lock_retries: u32,
+    /// `migration_steps` may hold rows (it existed when the run started, or
+    /// a migration of this run took steps): a migration's record clears its own.
+    steps_table: AtomicBool,
+}
+
+/// A run may not start while a migration is under way in the other
+/// direction.
+fn check_direction(under_way: &[UnderWay], direction: Direction) -> Result<(), Error> {
+    match under_way.iter().find(|u| u.direction != direction) {
+        Some(u) => {
+            let (this, other) = verbs(u.direction);
+            Err(anyhow!(
+                "{} (recorded in migration_steps): run `migrate-host {this}` to finish it before a {other}",
+                u.describe()
+            )
+            .into())
+        }
+        None => Ok(()),
+    }
+}
+
+/// A run must take up first the migration under way in its direction.
+fn check_first(under_way: &[UnderWay], planned: &[&str]) -> Result<(), Error> {
+    match under_way.iter().find(|u| planned.first() != Some(&u.revision.as_str())) {
+        Some(u) => {
+            let (this, _) = verbs(u.direction);
+            Err(anyhow!(
+                "{} (recorded in migration_steps), and this {this} would not run it first: run `migrate-host {this}` \
+                 without a target that stops before it",
+                u.describe()
+            )
+            .into())
+        }
+        None => Ok(()),
+    }
+}
+
+/// The command that runs each direction, and the other one's.
+fn verbs(direction: Direction) -> (&'static str, &'static str) {
+    match direction {
+        Direction::Up => ("apply", "rollback"),
+        Direction::Down => ("rollback", "apply"),
+    }
+}
+
+/// What `under_way` recorded of `revision`'s steps in `direction`.
+fn recorded<'a>(under_way: &'a [UnderWay], revision: &str, direction: Direction) -> &'a [steps_table::StepRow] {
+    under_way
+        .iter()
+        .find(|u| u.revision == revision && u.direction == direction)
+        .map_or(&[], |u| u.steps.as_slice())
 }
 
 /// One source's migrations in chain order.
@@ -158,6 +217,7 @@ impl Migrator {
             url: None,
             sandboxes: Default::default(),
             lock_retries: LOCK_RETRIES,
+            steps_table: AtomicBool::new(false),
         }
     }
 
@@ -275,6 +335,16 @@ impl Migrator {
         Ledger::new(chains, applied, self.where_())
     }
 
+    /// The migrations under way (`migration_steps`), noting whether the
+    /// table holds anything a record must clear.
+    async fn read_under_way(&self) -> Result<Vec<UnderWay>, Error> {
+        let under_way = steps_table::under_way(&self.client).await?;
+        if under_way.is_some() {
+            self.steps_table.store(true, Ordering::Relaxed);
+        }
+        Ok(under_way.unwrap_or_default())
+    }
+
     pub async fn status(&self) -> Result<Status, Error> {
         let chains = self.load_chains().await?;
         let ledger = self.ledger(&chains, history::applied(&self.client).await?);
@@ -284,10 +354,22 @@ impl Migrator {
             .flat_map(|(chain, reconciled)| status::status_lines(chain, reconciled))
             .collect();
         let database = self.database().await?;
+        let mut problems = ledger.problems();
+        for u in steps_table::under_way(&self.client).await?.unwrap_or_default() {
+            let verb = if u.direction == Direction::Up {
+                "apply"
+            } else {
+                "rollback"
+            };
+            problems.push(format!(
+                "{} (recorded in migration_steps): `migrate-host {verb}` resumes it",
+                u.describe()
+            ));
+        }
         Ok(Status {
             sources: self.sources.iter().map(|s| status::source_line(s, &database)).collect(),
             migrations,
-            problems: ledger.problems(),
+            problems,
         })
     }
 
@@ -295,7 +377,15 @@ impl Migrator {
         let chains = self.load_chains().await?;
         self.locked(on_event, options.dry_run, async |on_event| {
             let ledger = self.ledger(&chains, history::applied(&self.client).await?);
+            let under_way = self.read_under_way().await?;
+            check_direction(&under_way, Direction::Up)?;
             let plan = ledger.plan_apply(options.to.as_deref(), options.force)?;
+            let planned: Vec<&str> = plan
+                .run
+                .iter()
+                .map(|p| chains[p.chain].migrations[p.index].revision())
+                .collect();
+            check_first(&under_way, &planned)?;
             if !plan.forced.is_empty() {
                 on_event(Event::Forced {
                     revisions: &plan.forced,
@@ -319,6 +409,8 @@ impl Migrator {
                     direction: Direction::Up,
                     dry_run: options.dry_run,
                     also: &[],
+                    recorded: recorded(&under_way, migration.revision(), Direction::Up),
+                    interrupted: options.interrupted,
                 };
                 self.run_one(step, &report, on_event).await?;
                 report
@@ -337,7 +429,15 @@ impl Migrator {
         let chains = self.load_chains().await?;
         self.locked(on_event, options.dry_run, async |on_event| {
             let ledger = self.ledger(&chains, history::applied(&self.client).await?);
+            let under_way = self.read_under_way().await?;
+            check_direction(&under_way, Direction::Down)?;
             let plan = ledger.plan_rollback(&options.target, options.force)?;
+            let planned: Vec<&str> = plan
+                .run
+                .iter()
+                .map(|u| chains[u.position.chain].migrations[u.position.index].revision())
+                .collect();
+            check_first(&under_way, &planned)?;
             if !plan.forced.is_empty() {
                 on_event(Event::Forced {
                     revisions: &plan.forced,
@@ -361,6 +461,8 @@ impl Migrator {
                     direction: Direction::Down,
                     dry_run: options.dry_run,
                     also: &undo.also,
+                    recorded: recorded(&under_way, migration.revision(), Direction::Down),
+                    interrupted: options.interrupted,
                 };
                 self.run_one(step, &report, on_event).await?;
                 report

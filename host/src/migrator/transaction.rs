@@ -6,13 +6,15 @@
 use super::error::Error;
 use super::{Event, Migrator, Report};
 use crate::history::chain::Applied;
+use crate::history::steps::{self as steps_table, StepRow};
 use crate::history::{self, Operation, Record};
 use crate::policy::Source;
-use crate::runtime::session::{Mode, Session, Watch};
+use crate::runtime::session::{Mode, Session, Steps as SessionSteps, Watch};
 use crate::runtime::{Direction, RunFailure};
 use crate::source::Migration;
 use anyhow::{Context as _, bail};
 use chrono::Utc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// One migration to run, and how.
@@ -24,6 +26,9 @@ pub(super) struct Step<'a> {
     pub dry_run: bool,
     /// History records to roll back with it (a squash's parts, newest first).
     pub also: &'a [Applied],
+    /// What an earlier run committed of its steps (see `history/steps.rs`).
+    pub recorded: &'a [StepRow],
+    pub interrupted: Option<crate::runtime::session::Interrupted>,
 }
 
 /// How many times a migration that waited past its `lock_timeout` is tried
@@ -42,19 +47,28 @@ impl Migrator {
     /// attribute notation, `t.audit`, or an operator) resolves to the app's.
     fn timeouts(source: &Source) -> Vec<String> {
         let grant = &source.grant;
-        let mut settings: Vec<String> = [
-            ("statement_timeout", grant.statement_timeout),
-            ("lock_timeout", grant.lock_timeout),
-        ]
-        .into_iter()
-        .filter_map(|(setting, value)| value.map(|v| format!("SET LOCAL {setting} = {}", v.as_millis().max(1))))
-        .collect();
+        let mut settings: Vec<String> = Self::timeout_settings(source)
+            .into_iter()
+            .map(|(setting, value)| format!("SET LOCAL {setting} = {value}"))
+            .collect();
         if grant.sandboxed() {
             let mut path = vec!["pg_catalog".to_owned()];
             path.extend(grant.schemas.iter().map(|s| crate::actions::ident::quote(s)));
             settings.push(format!("SET LOCAL search_path = {}", path.join(", ")));
         }
         settings
+    }
+
+    /// The source's timeouts, as (setting, milliseconds).
+    fn timeout_settings(source: &Source) -> Vec<(String, String)> {
+        let grant = &source.grant;
+        [
+            ("statement_timeout", grant.statement_timeout),
+            ("lock_timeout", grant.lock_timeout),
+        ]
+        .into_iter()
+        .filter_map(|(setting, value)| value.map(|v| (setting.to_owned(), v.as_millis().max(1).to_string())))
+        .collect()
     }
 
     /// [`Self::run_once`], again (after a growing wait) while it fails
@@ -68,9 +82,28 @@ impl Migrator {
     ) -> Result<(), Error> {
         let Step { migration, source, .. } = step;
         let mut attempt = 0;
+        let mut recorded = step.recorded.to_vec();
         loop {
-            let result = self.run_once(step, on_event).await;
-            let Err(cause) = result else { return Ok(()) };
+            let result = self.run_once(step, recorded.clone(), on_event).await;
+            let Err(mut cause) = result else { return Ok(()) };
+            // A migration of several steps keeps the ones that committed.
+            let under_way = if step.dry_run {
+                None
+            } else {
+                self.under_way(migration.revision(), step.direction).await
+            };
+            if let Some(under_way) = &under_way {
+                recorded = under_way.steps.clone();
+                let verb = if step.direction == Direction::Up {
+                    "apply"
+                } else {
+                    "rollback"
+                };
+                cause = cause.context(format!(
+                    "{} (recorded in migration_steps); the next `migrate-host {verb}` resumes it",
+                    under_way.describe()
+                ));
+            }
             let locked = cause
                 .chain()
                 .any(|c| c.downcast_ref::<RunFailure>().is_some_and(RunFailure::is_lock_timeout));
@@ -134,16 +167,30 @@ impl Migrator {
         )
     }
 
+    /// What `migration_steps` holds of a migration under way, if anything.
+    async fn under_way(&self, revision: &str, direction: Direction) -> Option<steps_table::UnderWay> {
+        let all = steps_table::under_way(&self.client).await.ok()??;
+        all.into_iter()
+            .find(|u| u.revision == revision && u.direction == direction)
+    }
+
     /// One migration in one transaction, with its history record (and the
-    /// records `also`, after it). A dry run opens no transaction and records
-    /// nothing.
-    async fn run_once(&self, step: Step<'_>, on_event: &mut dyn FnMut(Event)) -> anyhow::Result<()> {
+    /// records `also`, after it); or, when it takes steps, each step in its
+    /// own, `recorded` being what an earlier run committed of them. A dry
+    /// run opens no transaction and records nothing.
+    async fn run_once(
+        &self,
+        step: Step<'_>,
+        recorded: Vec<StepRow>,
+        on_event: &mut dyn FnMut(Event),
+    ) -> anyhow::Result<()> {
         let Step {
             migration,
             source,
             direction,
             dry_run,
             also,
+            ..
         } = step;
         let (revision, message) = (migration.revision(), migration.message());
         on_event(Event::Started {
@@ -180,7 +227,18 @@ impl Migrator {
             if source.grant.sandboxed() {
                 client.batch_execute(&begin.join("; ")).await?;
             } else {
-                session = session.opening(begin.join("; ")).pipelined();
+                let resumed = !recorded.is_empty();
+                session = session.opening(begin.join("; ")).pipelined().stepwise(SessionSteps {
+                    revision: revision.to_owned(),
+                    direction,
+                    opening: begin.join("; "),
+                    settings: Self::timeout_settings(source),
+                    recorded,
+                    interrupted: step.interrupted,
+                });
+                if resumed {
+                    self.steps_table.store(true, Ordering::Relaxed);
+                }
             }
         }
         let result = async {
@@ -228,6 +286,13 @@ impl Migrator {
                     })
                     .collect();
                 let records = std::iter::once(&record).chain(&also);
+                // Its steps' progress goes with its record.
+                if outcome.stepped {
+                    self.steps_table.store(true, Ordering::Relaxed);
+                }
+                if self.steps_table.load(Ordering::Relaxed) && !source.grant.sandboxed() {
+                    finish.push_str(&format!("{}; ", steps_table::clear_sql(revision)));
+                }
                 match history_rows {
                     // The records, checked to be the only rows the migration added.
                     Some(before) => {

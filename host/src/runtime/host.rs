@@ -11,6 +11,7 @@ use super::wit::{
     CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, GrantDef, IdentityKind,
     IndexDef, PolicyDef, QualifiedName, SequenceOptions, TableMember, TableOptions, TypeCast,
 };
+use crate::actions::concurrent::Concurrent;
 use crate::actions::{Action, ActionError};
 use crate::model::{self, ErrorKind, Rows, SqlValue};
 use crate::policy::Grant;
@@ -172,12 +173,20 @@ type WitReply<T> = wasmtime::Result<Result<T, wit::Error>>;
 /// generated bindings give them) and the variant. Every argument becomes
 /// the model's type here, and every one goes through [`HostState::run`]:
 /// the grant, the acknowledgement, then the session.
+/// Under `concurrently`, the same for the steps outside a transaction, each
+/// a [`Concurrent`] variant.
 macro_rules! actions_host {
-    ($($method:ident($($field:ident: $ty:ty),* $(,)?) => $variant:ident;)*) => {
+    (concurrently { $($cmethod:ident($($cfield:ident: $cty:ty),* $(,)?) => $cvariant:ident;)* }
+     $($method:ident($($field:ident: $ty:ty),* $(,)?) => $variant:ident;)*) => {
         impl ActionsHost for HostState {
             $(async fn $method(&mut self, $($field: $ty),*) -> WitReply<()> {
                 let action = Action::$variant { $($field: $field.convert()),* };
                 Ok(self.run(action).await?.convert())
+            })*
+
+            $(async fn $cmethod(&mut self, $($cfield: $cty),*) -> WitReply<()> {
+                let step = Concurrent::$cvariant { $($cfield: $cfield.convert()),* };
+                Ok(self.run(Action::Concurrently { step }).await?.convert())
             })*
 
             async fn execute(&mut self, sql: String, params: Vec<wit::SqlValue>) -> WitReply<u64> {
@@ -191,11 +200,26 @@ macro_rules! actions_host {
             async fn lint_allow(&mut self, code: String, reason: String) -> WitReply<()> {
                 Ok(self.lint_allow(code, reason)?.convert())
             }
+
+            async fn commit_step(&mut self) -> WitReply<()> {
+                Ok(self.commit_step().await?.convert())
+            }
+
+            async fn execute_outside_transaction(&mut self, sql: String, params: Vec<wit::SqlValue>) -> WitReply<u64> {
+                Ok(self.execute_outside(sql, params.convert()).await?.convert())
+            }
         }
     };
 }
 
 actions_host! {
+    concurrently {
+        add_index_concurrently(index: IndexDef) => AddIndex;
+        add_index_sql_concurrently(definition: String) => AddIndexSql;
+        drop_index_concurrently(index: QualifiedName) => DropIndex;
+        reindex_concurrently(index: QualifiedName) => Reindex;
+        detach_partition_concurrently(parent: QualifiedName, partition: QualifiedName) => DetachPartition;
+    }
     add_table(table: QualifiedName, columns: Vec<ColumnDef>, options: TableOptions) => AddTable;
     set_table_logged(table: QualifiedName, logged: bool) => SetTableLogged;
     attach_partition(parent: QualifiedName, partition: QualifiedName, bound: String) => AttachPartition;
@@ -275,6 +299,24 @@ impl HostState {
         }
         self.session.allow(rule, reason);
         Ok(Ok(()))
+    }
+
+    /// `commit-step`.
+    async fn commit_step(&mut self) -> Reply<()> {
+        self.count(0)?;
+        let result = self.session.commit_step().await;
+        Ok(self.report(result))
+    }
+
+    /// `execute-outside-transaction`: raw SQL, checked against the grant, a
+    /// step of its own.
+    async fn execute_outside(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<u64> {
+        self.count(sql.len() + params_size(&params))?;
+        if let Err(error) = self.grant.check_sql(&sql, self.unacknowledged.as_deref()) {
+            return Ok(self.refuse("execute-outside-transaction", error));
+        }
+        let result = self.session.execute_outside(&sql, &params).await;
+        Ok(self.report(result))
     }
 
     /// `execute`: raw SQL, checked against the grant.

@@ -45,21 +45,7 @@ const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// How much guest output (stdout and stderr together) is kept.
 const OUTPUT_CAPACITY: usize = 64 << 10;
 
-/// Which exported function to run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    Up,
-    Down,
-}
-
-impl std::fmt::Display for Direction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Direction::Up => "up",
-            Direction::Down => "down",
-        })
-    }
-}
+pub use crate::model::Direction;
 
 /// A component compiled and checked against the contract, metadata not read yet.
 pub struct CompiledComponent {
@@ -96,6 +82,9 @@ pub struct RunOutcome {
     /// The session's transaction opening, if no statement sent it (the
     /// caller sends it before it commits).
     pub unsent_opening: Option<String>,
+    /// The migration took more than one step (`migration_steps` holds
+    /// their progress until its record commits).
+    pub stepped: bool,
 }
 
 /// Why a run failed. The transaction must be rolled back by the caller.
@@ -469,12 +458,20 @@ impl Runtime {
             })),
             (Ok(()), Some(failure)) => Err(fail(RunError::IgnoredFailure { direction, failure })),
             (Ok(()), None) => {
+                if let Err(failure) = state.session.finish().await {
+                    return Err(fail(RunError::Returned {
+                        direction,
+                        message: failure.to_string(),
+                    }));
+                }
+                let stepped = state.session.stepped();
                 let (statements, steps, unsent_opening) = state.session.into_parts();
                 Ok(RunOutcome {
                     statements,
                     output,
                     steps,
                     unsent_opening,
+                    stepped,
                 })
             }
         }

@@ -1,10 +1,19 @@
 //! The database side of a running migration: turns each call the guest
 //! makes into SQL on the migration's transaction (or, in a dry run, into a
 //! line of the printed plan), and keeps the log of statements.
+//!
+//! A migration may take several steps (`commit-step`, and the steps that
+//! run outside any transaction): the session commits each, recorded in
+//! `migration_steps`, and opens the next one's transaction with the first
+//! statement after it. Run again after it stopped, it replays the steps
+//! that committed (their calls are not sent) and takes up the one it
+//! stopped in ([`Steps`]).
 
+use crate::actions::concurrent::{Concurrent, Resume};
 use crate::actions::values::{Out, Param};
 use crate::actions::{self, Action, ActionError, guard};
-use crate::model::{Rows, SqlValue};
+use crate::history::steps::{self as steps_table, StepRow};
+use crate::model::{Direction, Rows, SqlValue};
 use futures_util::TryStreamExt;
 use postgres_types::ToSql;
 use std::sync::Arc;
@@ -98,6 +107,92 @@ pub struct Session {
     /// so a NOT NULL or unique step on them needs no count of its rows, and
     /// the pipeline need not wait for one.
     created: std::collections::HashSet<String>,
+    /// A live run that may take steps: where they are recorded.
+    progress: Option<Steps>,
+    /// The step being taken, from 1.
+    step: usize,
+    /// What the current step has done so far, for its record.
+    calls: Calls,
+    /// A replayed step's queries run in a read-only transaction, open.
+    replay_open: bool,
+}
+
+/// How a live run records its steps, and what an earlier run of the same
+/// migration recorded.
+#[derive(Clone, Debug)]
+pub struct Steps {
+    pub revision: String,
+    pub direction: Direction,
+    /// Each step's transaction opening (`BEGIN` and its `SET LOCAL`s).
+    pub opening: String,
+    /// The same settings for a step outside a transaction (`SET ...`),
+    /// reset after it.
+    pub settings: Vec<(String, String)>,
+    /// The steps an earlier run recorded.
+    pub recorded: Vec<StepRow>,
+    /// What to do with an `execute-outside-transaction` step an earlier
+    /// run left running.
+    pub interrupted: Option<Interrupted>,
+}
+
+impl Steps {
+    /// The last step that committed in an earlier run (0: none).
+    fn last_done(&self) -> usize {
+        self.recorded
+            .iter()
+            .filter(|r| r.done)
+            .map(|r| r.step as usize)
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn recorded(&self, step: usize) -> Option<&StepRow> {
+        self.recorded.iter().find(|r| r.step as usize == step)
+    }
+}
+
+/// What the user says of a raw statement an earlier run left running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interrupted {
+    /// Run it again.
+    Retry,
+    /// It finished: take it as done.
+    Done,
+}
+
+/// The calls of the current step, for its record: the first one and how
+/// many more.
+#[derive(Debug, Default)]
+struct Calls {
+    first: Option<String>,
+    more: usize,
+    /// The rows each `execute` affected (live), or how many of the
+    /// recorded counts a replay has returned.
+    affected: Vec<u64>,
+    replayed: usize,
+}
+
+impl Calls {
+    fn push(&mut self, what: impl FnOnce() -> String) {
+        match self.first {
+            None => self.first = Some(what()),
+            Some(_) => self.more += 1,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match (&self.first, self.more) {
+            (None, _) => "no calls".into(),
+            (Some(first), 0) => first.clone(),
+            (Some(first), more) => format!("{first} and {more} more call(s)"),
+        }
+    }
+}
+
+/// What a step outside a transaction runs.
+enum Outside<'a> {
+    Action(&'a Action, &'a Concurrent),
+    Sql(&'a str, &'a [SqlValue]),
 }
 
 /// A statement waiting in the pipeline, with the action it performs.
@@ -117,6 +212,10 @@ impl Session {
             watch: None,
             queue: None,
             created: Default::default(),
+            progress: None,
+            step: 1,
+            calls: Calls::default(),
+            replay_open: false,
         }
     }
 
@@ -130,6 +229,10 @@ impl Session {
             watch: None,
             queue: None,
             created: Default::default(),
+            progress: None,
+            step: 1,
+            calls: Calls::default(),
+            replay_open: false,
         }
     }
 
@@ -163,6 +266,287 @@ impl Session {
             self.queue = Some(Vec::new());
         }
         self
+    }
+
+    /// A live run that records its steps as `steps` says, and replays what
+    /// an earlier run committed.
+    pub fn stepwise(mut self, steps: Steps) -> Self {
+        if self.mode == Mode::Live {
+            self.progress = Some(steps);
+        }
+        self
+    }
+
+    /// Whether the current step committed in an earlier run: its calls are
+    /// replayed, not sent.
+    fn replaying(&self) -> bool {
+        self.progress.as_ref().is_some_and(|p| self.step <= p.last_done())
+    }
+
+    /// The steps this run took past the ones an earlier run committed, or
+    /// the error when it took fewer than those: the migration does not
+    /// take the same steps each time.
+    pub async fn finish(&mut self) -> Result<(), ActionFailure> {
+        if self.replaying() {
+            let last = self.progress.as_ref().map_or(0, Steps::last_done);
+            return Err(ActionFailure {
+                action: format!("step {}", self.step),
+                sql: None,
+                error: ActionError::Refused(format!(
+                    "an earlier run committed {last} step(s) of this migration, and this run returned after {}: a \
+                     migration must take the same steps each time. Look at migration_steps and the database, and \
+                     put it right by hand",
+                    self.step
+                )),
+            });
+        }
+        Ok(())
+    }
+
+    /// `commit-step`: the current step commits, recorded as done.
+    pub async fn commit_step(&mut self) -> Result<(), ActionFailure> {
+        match self.mode {
+            Mode::DryRun => {
+                self.log
+                    .push(comment(&format!("step {} commits here (commit-step)", self.step)));
+                self.steps.push(crate::lint::Step::Commit);
+                self.step += 1;
+                Ok(())
+            }
+            Mode::Detached => Err(refused(
+                "commit-step",
+                "actions cannot be called while the host reads a migration's metadata",
+            )),
+            Mode::Live => {
+                self.end_step("commit-step").await?;
+                self.step += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the current step: commits it, recorded as done (a step that
+    /// ran nothing has nothing to commit), or ends its replay. The next
+    /// statement opens the next step's transaction.
+    async fn end_step(&mut self, what: &str) -> Result<(), ActionFailure> {
+        let Some(progress) = &self.progress else {
+            return Err(refused(
+                what,
+                "this migration runs in one transaction here (a sandboxed source's migration is checked whole \
+                 before it commits): it cannot take steps",
+            ));
+        };
+        let client = self.connected(what)?;
+        let (opening, revision, direction) = (progress.opening.clone(), progress.revision.clone(), progress.direction);
+        if self.replaying() {
+            if self.replay_open {
+                self.replay_open = false;
+                client
+                    .batch_execute("ROLLBACK")
+                    .await
+                    .map_err(|e| fail_with(what, None, database_error(&e)))?;
+            }
+        } else {
+            self.flush().await?;
+            // No opening waiting: the step's transaction is open.
+            if self.opening.is_none() {
+                let record = steps_table::record_sql(
+                    &revision,
+                    direction,
+                    self.step,
+                    &self.calls.describe(),
+                    true,
+                    &self.calls.affected,
+                );
+                let sql = format!("{}; {record}; COMMIT", steps_table::create_sql());
+                client
+                    .batch_execute(&sql)
+                    .await
+                    .map_err(|e| fail_with(what, Some(&record), database_error(&e)))?;
+                self.log.push(comment(&format!("step {} committed", self.step)));
+            }
+        }
+        self.opening = Some(opening);
+        self.calls = Calls::default();
+        Ok(())
+    }
+
+    /// A step of its own outside any transaction: the step before it
+    /// commits, it is recorded as running, runs, and is recorded as done;
+    /// taken up where an earlier run left it.
+    async fn outside(&mut self, work: Outside<'_>) -> Result<u64, ActionFailure> {
+        let describe = match &work {
+            Outside::Action(action, _) => action.describe(),
+            Outside::Sql(sql, _) => format!("execute-outside-transaction: {}", one_line(sql)),
+        };
+        let sql = match &work {
+            Outside::Action(_, step) => step
+                .sql(actions::DEFAULT_SCHEMA)
+                .map_err(|e| fail_with(&describe, None, e))?,
+            Outside::Sql(sql, params) => {
+                guard::raw_statement(sql).map_err(|e| fail_with(&describe, Some(&sql.to_string()), e))?;
+                with_params(sql, params)
+            }
+        };
+        if self.mode == Mode::DryRun {
+            self.steps.push(crate::lint::Step::Commit);
+            self.steps.push(match &work {
+                Outside::Action(action, _) => crate::lint::Step::Action((*action).clone()),
+                Outside::Sql(sql, _) => crate::lint::Step::SqlOutside(sql.to_string()),
+            });
+            self.steps.push(crate::lint::Step::Commit);
+            self.log.push(comment(&format!(
+                "step {}: outside the migration's transaction (the steps before it commit first)",
+                self.step + 1
+            )));
+            self.log.push(sql);
+            self.step += 2;
+            return Ok(0);
+        }
+        self.end_step(&describe).await?;
+        self.step += 1;
+        let client = self.connected(&describe)?;
+        let progress = self.progress.clone().expect("end_step refuses a run without steps");
+        let fail = |error| fail_with(&describe, Some(&sql), error);
+        let recorded = progress.recorded(self.step).cloned();
+        if let Some(recorded) = &recorded
+            && recorded.description != describe
+        {
+            return Err(fail(ActionError::Refused(format!(
+                "an earlier run of this migration recorded step {} as {:?}, and this run takes {describe:?} there: a \
+                 migration must take the same steps each time. Look at migration_steps and the database, and put it \
+                 right by hand",
+                self.step, recorded.description
+            ))));
+        }
+        let record = |done, affected: &[u64]| {
+            steps_table::record_sql(
+                &progress.revision,
+                progress.direction,
+                self.step,
+                &describe,
+                done,
+                affected,
+            )
+        };
+        let mut rows = 0;
+        // `None`: run the step; `Some(statements)`: run those instead.
+        let mut instead: Option<Vec<String>> = None;
+        let mut before: Vec<String> = Vec::new();
+        match (&recorded, &work) {
+            (Some(r), _) if r.done => {
+                self.log.push(comment(&format!(
+                    "step {}: committed by an earlier run, replayed",
+                    self.step
+                )));
+                rows = r.affected.first().map_or(0, |&n| n as u64);
+                instead = Some(Vec::new());
+            }
+            (Some(_), Outside::Action(_, step)) => {
+                let probe = step.probe(actions::DEFAULT_SCHEMA).map_err(fail)?;
+                let found: Vec<String> = client
+                    .query(&probe, &[])
+                    .await
+                    .map_err(|e| fail_with(&describe, Some(&probe), database_error(&e)))?
+                    .iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect();
+                match step.resume(&found, actions::DEFAULT_SCHEMA).map_err(fail)? {
+                    Resume::Done => instead = Some(Vec::new()),
+                    Resume::Finish(statements) => instead = Some(statements),
+                    Resume::Redo(statements) => before = statements,
+                }
+            }
+            (Some(_), Outside::Sql(..)) => match progress.interrupted {
+                Some(Interrupted::Retry) => {}
+                Some(Interrupted::Done) => instead = Some(Vec::new()),
+                None => {
+                    return Err(fail(ActionError::Refused(format!(
+                        "step {} was running when an earlier run stopped, and whether it finished cannot be told \
+                         from the database: see what it did, then run again with `--interrupted retry` (run it \
+                         again) or `--interrupted done` (take it as done)",
+                        self.step
+                    ))));
+                }
+            },
+            (None, _) => {}
+        }
+        let done_already = recorded.as_ref().is_some_and(|r| r.done);
+        if !done_already {
+            let started = format!("{}; {}", steps_table::create_sql(), record(false, &[]));
+            client
+                .batch_execute(&started)
+                .await
+                .map_err(|e| fail_with(&describe, Some(&started), database_error(&e)))?;
+            let settings: Vec<String> = progress
+                .settings
+                .iter()
+                .map(|(name, value)| format!("SET {name} = {value}"))
+                .collect();
+            if !settings.is_empty() {
+                client
+                    .batch_execute(&settings.join("; "))
+                    .await
+                    .map_err(|e| fail_with(&describe, None, database_error(&e)))?;
+            }
+            // Each on its own: several statements in one message would make
+            // one implicit transaction, which CONCURRENTLY refuses.
+            let statements = match &instead {
+                Some(statements) => statements.clone(),
+                None => before.into_iter().chain([String::new()]).collect(),
+            };
+            for statement in statements {
+                if statement.is_empty() {
+                    // The step itself.
+                    rows = match &work {
+                        Outside::Action(..) => {
+                            client.batch_execute(&sql).await.map_err(|e| fail(database_error(&e)))?;
+                            0
+                        }
+                        Outside::Sql(raw, params) => {
+                            let params: Vec<Param> = params.iter().map(Param).collect();
+                            let refs: Vec<&(dyn ToSql + Sync)> =
+                                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+                            client
+                                .execute(*raw, &refs)
+                                .await
+                                .map_err(|e| fail(database_error(&e)))?
+                        }
+                    };
+                    self.log.push(sql.clone());
+                } else {
+                    client
+                        .batch_execute(&statement)
+                        .await
+                        .map_err(|e| fail_with(&describe, Some(&statement), database_error(&e)))?;
+                    self.log.push(statement);
+                }
+            }
+            let reset: Vec<String> = progress
+                .settings
+                .iter()
+                .map(|(name, _)| format!("RESET {name}"))
+                .collect();
+            let finished = std::iter::once(record(true, &[rows]))
+                .chain(reset)
+                .collect::<Vec<_>>()
+                .join("; ");
+            client
+                .batch_execute(&finished)
+                .await
+                .map_err(|e| fail_with(&describe, Some(&finished), database_error(&e)))?;
+        }
+        // What follows is the next step.
+        self.step += 1;
+        self.opening = Some(progress.opening.clone());
+        self.calls = Calls::default();
+        Ok(rows)
+    }
+
+    /// `execute-outside-transaction`: one guest statement, a step of its own.
+    pub async fn execute_outside(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, ActionFailure> {
+        self.connected("execute-outside-transaction")?;
+        self.outside(Outside::Sql(sql, params)).await
     }
 
     /// Runs one statement's work, under the watch if there is one: past its
@@ -286,6 +670,11 @@ impl Session {
         )
     }
 
+    /// Whether the run took more than one step.
+    pub fn stepped(&self) -> bool {
+        self.step > 1
+    }
+
     /// Whether statements wait in the pipeline.
     pub fn queued(&self) -> bool {
         self.queue.as_ref().is_some_and(|q| !q.is_empty())
@@ -330,11 +719,23 @@ impl Session {
 
     /// Plans and runs one action.
     pub async fn action(&mut self, action: &Action) -> Result<(), ActionFailure> {
+        if let Action::Concurrently { step } = action {
+            self.connected(&action.describe())?;
+            return self.outside(Outside::Action(action, step)).await.map(drop);
+        }
         if self.mode == Mode::DryRun {
             self.steps.push(crate::lint::Step::Action(action.clone()));
         }
         let describe = action.describe();
         let client = self.connected(&describe)?;
+        if self.replaying() {
+            self.log.push(comment(&format!(
+                "replayed (step {} committed before): {describe}",
+                self.step
+            )));
+            return Ok(());
+        }
+        self.calls.push(|| describe.clone());
         let fail = |error, sql: Option<&String>| ActionFailure {
             action: describe.clone(),
             sql: sql.cloned(),
@@ -466,16 +867,32 @@ impl Session {
             error,
         };
         guard::raw_statement(sql).map_err(fail)?;
+        if self.replaying() {
+            self.log.push(comment(&format!(
+                "replayed (step {} committed before), not run:\n{}",
+                self.step,
+                with_params(sql, params)
+            )));
+            // What it returned then, so that the migration takes the same steps.
+            let step = self.step;
+            let at = self.calls.replayed;
+            self.calls.replayed += 1;
+            let recorded = self.progress.as_ref().and_then(|p| p.recorded(step));
+            return Ok(recorded.and_then(|r| r.affected.get(at)).map_or(0, |&n| n as u64));
+        }
         self.log.push(with_params(sql, params));
         if self.mode == Mode::DryRun {
             self.steps.push(crate::lint::Step::Sql(sql.to_owned()));
             return Ok(0);
         }
+        self.calls.push(|| format!("execute: {}", one_line(sql)));
         self.flush().await?;
         let params: Vec<Param> = params.iter().map(Param).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let run = async { client.execute(sql, &refs).await.map_err(|e| database_error(&e)) };
-        self.guarded(&client, run).await.map_err(fail)
+        let rows = self.guarded(&client, run).await.map_err(fail)?;
+        self.calls.affected.push(rows);
+        Ok(rows)
     }
 
     /// `query`: one guest statement with bind parameters; at most `max_rows`
@@ -505,7 +922,20 @@ impl Session {
             });
         }
         self.log.push(with_params(sql, params));
-        self.flush().await?;
+        if self.replaying() {
+            // A step that committed before reads the database as it is now,
+            // and cannot change it.
+            if !self.replay_open {
+                client
+                    .batch_execute("BEGIN READ ONLY")
+                    .await
+                    .map_err(|e| fail(database_error(&e)))?;
+                self.replay_open = true;
+            }
+        } else {
+            self.calls.push(|| format!("query: {}", one_line(sql)));
+            self.flush().await?;
+        }
         let run = async {
             let statement = client.prepare(sql).await.map_err(|e| database_error(&e))?;
             let params: Vec<Param> = params.iter().map(Param).collect();
@@ -545,6 +975,27 @@ impl Session {
             Ok(Rows { columns, rows: out })
         };
         self.guarded(&client, run).await.map_err(fail)
+    }
+}
+
+fn fail_with(action: &str, sql: Option<&String>, error: ActionError) -> ActionFailure {
+    ActionFailure {
+        action: action.to_owned(),
+        sql: sql.cloned(),
+        error,
+    }
+}
+
+fn refused(action: &str, why: &str) -> ActionFailure {
+    fail_with(action, None, ActionError::Refused(why.to_owned()))
+}
+
+/// A statement on one line, cut short, for a step's record.
+fn one_line(sql: &str) -> String {
+    let line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(72) {
+        Some((at, _)) => format!("{}...", &line[..at]),
+        None => line,
     }
 }
 

@@ -107,6 +107,7 @@ impl TestDatabase {
             target: RollbackTarget::Steps(steps),
             dry_run: false,
             force: false,
+            interrupted: None,
         };
         self.migrator.rollback(&options, &mut |_| {}).await
     }
@@ -117,6 +118,7 @@ impl TestDatabase {
             target: RollbackTarget::To(revision.into()),
             dry_run: false,
             force: false,
+            interrupted: None,
         };
         self.migrator.rollback(&options, &mut |_| {}).await
     }

@@ -338,6 +338,56 @@ pub fn query(sql: &str, params: &[SqlValue]) -> Result<Rows> {
     wit::query(sql, params)
 }
 
+/// Ends this migration's current step: what it did so far commits now
+/// (recorded in `migration_steps`), and what follows runs in a new
+/// transaction. A run that stops later keeps the steps that committed; the
+/// next `apply` runs `up` again from the start and replays them (their
+/// actions and `execute`s are not sent again, an `execute` returning what
+/// it returned then; their `query`s read the database as it is now,
+/// read-only), so take the steps in the same order
+/// each time. For a backfill committed batch by batch, or an enum value
+/// that later steps use.
+pub fn commit_step() -> Result<()> {
+    wit::commit_step()
+}
+
+/// `CREATE [UNIQUE] INDEX CONCURRENTLY`: writes go on while it builds. A
+/// step of its own, outside any transaction (the steps before it commit
+/// first); a build that failed or was killed is dropped and built again by
+/// the next run.
+pub fn add_index_concurrently(index: impl Into<IndexDef>) -> Result<()> {
+    wit::add_index_concurrently(&index.into())
+}
+
+/// [`add_index_sql`]'s statement (an ordinary `CREATE INDEX`), built
+/// `CONCURRENTLY`, a step of its own.
+pub fn add_index_sql_concurrently(definition: &str) -> Result<()> {
+    wit::add_index_sql_concurrently(definition)
+}
+
+/// `DROP INDEX CONCURRENTLY`, a step of its own.
+pub fn drop_index_concurrently(name: impl Into<QualifiedName>) -> Result<()> {
+    wit::drop_index_concurrently(&name.into())
+}
+
+/// `REINDEX INDEX CONCURRENTLY`, a step of its own.
+pub fn reindex_concurrently(name: impl Into<QualifiedName>) -> Result<()> {
+    wit::reindex_concurrently(&name.into())
+}
+
+/// `ALTER TABLE parent DETACH PARTITION partition CONCURRENTLY`, a step of
+/// its own (an interrupted detach is finished by the next run).
+pub fn detach_partition_concurrently(parent: impl Into<QualifiedName>, partition: impl Into<QualifiedName>) -> Result<()> {
+    wit::detach_partition_concurrently(&parent.into(), &partition.into())
+}
+
+/// [`execute`], as a step of its own outside any transaction, for what
+/// Postgres refuses inside one (`VACUUM`, ...). Killed while it ran, it
+/// stops the next run, which names it: `apply --interrupted retry|done`.
+pub fn execute_outside_transaction(sql: &str, params: &[SqlValue]) -> Result<u64> {
+    wit::execute_outside_transaction(sql, params)
+}
+
 /// Suppresses the lint rule `code` (`"MH101"`, or its name) for the steps
 /// after this call, with the reason `migrate-host lint` lists beside it.
 /// Changes nothing in the database.
