@@ -245,15 +245,34 @@ async fn plan_prints_the_diff_and_locates_schema_errors() {
         "{text}"
     );
 
+    // Online (the default), the unique constraint on the users table in use
+    // is an index built concurrently, then the constraint USING it.
     let out = cli(db.url(), scratch.path())
         .args(["plan", "--down", "--json", "--schema"])
         .arg(&schema)
         .output()
         .unwrap();
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["description"].as_str().unwrap())
+        .collect();
+    assert!(
+        steps.contains(&"add-index-concurrently public.users_email_key"),
+        "{steps:?}"
+    );
+    let out = cli(db.url(), scratch.path())
+        .args(["plan", "--down", "--json", "--no-online", "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["direction"], "down");
-    // Each step carries its hazard: a unique constraint on the existing
-    // users table locks it; an index on the posts table the plan creates does not.
+    // Each step carries its hazard: in the plain plan, a unique constraint
+    // on the existing users table locks it; an index on the posts table the
+    // plan creates does not.
     let step = |description: &str| {
         plan["steps"]
             .as_array()
@@ -639,7 +658,7 @@ async fn lint_names_each_rule_exits_1_on_an_error_and_lists_suppressions() {
         "  allowed MH202 drop-column  drop-column public.accounts.legacy: drops the column's values\n",
         "  warning MH404 statements-under-access-exclusive  add-index accounts_email on public.accounts: ",
         "  error   MH101 index-without-concurrently  add-index accounts_email on public.accounts: builds the index",
-        "          instead: on a big table, create it with CREATE INDEX CONCURRENTLY",
+        "          instead: on a big table, build it with add-index-concurrently",
         "  error   MH104 unique-without-index  add-constraint accounts_email_key on public.accounts: ",
         "  error   MH303 unique-violated  add-constraint accounts_email_key on public.accounts: 1 value(s) of \
          (\"email\") appear more than once now: ",
@@ -726,8 +745,18 @@ async fn lint_names_each_rule_exits_1_on_an_error_and_lists_suppressions() {
          CREATE INDEX accounts_nickname ON accounts (nickname);\n",
     )
     .unwrap();
+    // The online plan (the default) builds the indexes concurrently and the
+    // constraint from one: nothing to flag.
     let out = cli(db.url(), dir)
         .args(["lint", "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("no findings"), "{text}");
+    let out = cli(db.url(), dir)
+        .args(["lint", "--no-online", "--schema"])
         .arg(&schema)
         .output()
         .unwrap();

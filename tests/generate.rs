@@ -142,6 +142,7 @@ async fn generate_apply_regenerate_and_roll_back() {
         quiet: true,
         renames: &[],
         allow_drop: false,
+        online: true,
     };
 
     let Generated::Written {
@@ -341,6 +342,7 @@ async fn every_stored_text_reaches_the_database_byte_for_byte() {
         quiet: true,
         renames: &[],
         allow_drop: false,
+        online: true,
     };
     let plan_is_empty = async || {
         let declared = migrate_host::shadow::load(db.url(), &schema).await.unwrap();
@@ -765,5 +767,157 @@ async fn what_looks_renamed_is_refused_unless_declared_or_allowed() {
         "{}",
         text(&out.stderr)
     );
+    db.drop().await.unwrap();
+}
+
+/// The online plan for a table that holds rows and is in use: its new
+/// index and unique constraint are built CONCURRENTLY, its foreign key and
+/// check are added NOT VALID and validated in steps of their own, NOT NULL
+/// goes through a validated check; another session keeps writing all the
+/// while, and no write waits on the migration. After it, the plan is empty.
+/// `--no-online` keeps the plain plan; a column added NOT NULL without a
+/// default to the table is refused, with the recipe.
+#[tokio::test]
+async fn an_online_plan_changes_a_table_in_use_while_writes_go_on() {
+    let dir = empty_dir();
+    let db = TestDatabase::create(dir.path()).await.unwrap();
+    let before = "CREATE TABLE owners (id int PRIMARY KEY);\n\
+                  CREATE TABLE items (id int PRIMARY KEY, n int NOT NULL, code text, owner int);\n";
+    db.client()
+        .batch_execute(&format!(
+            "{before} INSERT INTO owners VALUES (1); \
+             INSERT INTO items SELECT i, i, 'c' || i, 1 FROM generate_series(1, 200000) AS i"
+        ))
+        .await
+        .unwrap();
+    let schema_dir = tempfile::tempdir().unwrap();
+    let schema = schema_dir.path().join("schema.sql");
+    let declared = "CREATE TABLE owners (id int PRIMARY KEY);\n\
+                    CREATE TABLE items (id int PRIMARY KEY, n int NOT NULL CHECK (n >= 0), code text NOT NULL UNIQUE, \
+                    owner int REFERENCES owners (id));\n\
+                    CREATE INDEX items_n_idx ON items (n);\n";
+    std::fs::write(&schema, declared).unwrap();
+    let choices = |online| migrate_host::generate::Choices {
+        renames: &[],
+        allow_drop: false,
+        online,
+    };
+    let plain = migrate_host::generate::changes(
+        db.client(),
+        db.url(),
+        &schema,
+        choices(false),
+        &migrate_host::progress::Silent,
+    )
+    .await
+    .unwrap();
+    assert!(
+        plain
+            .up
+            .iter()
+            .all(|a| !matches!(a, migrate_host::actions::Action::Concurrently { .. })),
+        "{:?}",
+        plain.up
+    );
+    let options = Options {
+        url: db.url(),
+        shadow_url: None,
+        schema: &schema,
+        message: "items online",
+        quiet: true,
+        renames: &[],
+        allow_drop: false,
+        online: true,
+    };
+    let Generated::Written { crate_dir, steps, .. } = generate(db.migrator(), &options).await.unwrap() else {
+        panic!("expected a migration");
+    };
+    for expected in [
+        "add-index-concurrently public.items_code_key",
+        "add-constraint items_code_key on public.items",
+        "add-constraint items_n_check on public.items",
+        "validate-constraint public.items.items_n_check",
+        "add-constraint items_owner_fkey on public.items",
+        "validate-constraint public.items.items_owner_fkey",
+        "validate-constraint public.items.items_code_not_null",
+        "drop-constraint items_code_not_null on public.items",
+        "add-index-concurrently public.items_n_idx",
+    ] {
+        assert!(steps.iter().any(|s| s == expected), "no {expected:?} in {steps:#?}");
+    }
+    let source = std::fs::read_to_string(crate_dir.join("src/lib.rs")).unwrap();
+    for call in [
+        "add_index_concurrently(",
+        "validate_constraint(",
+        "drop_index_concurrently(",
+    ] {
+        assert!(source.contains(call), "{call} in\n{source}");
+    }
+
+    // A writer, for as long as the apply runs.
+    let (writer, connection) = tokio_postgres::connect(db.url(), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writing = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let (mut writes, mut longest) = (0i32, std::time::Duration::ZERO);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let started = std::time::Instant::now();
+                writer
+                    .execute("UPDATE items SET n = n + 1 WHERE id = $1", &[&(writes % 1000 + 1)])
+                    .await
+                    .unwrap();
+                let id = 1_000_000 + writes;
+                writer
+                    .execute("INSERT INTO items VALUES ($1::int, $1::int, 'w' || $1::int, 1)", &[&id])
+                    .await
+                    .unwrap();
+                longest = longest.max(started.elapsed());
+                writes += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            (writes, longest)
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    db.apply_all().await.unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (writes, longest) = writing.await.unwrap();
+    assert!(writes > 10, "the writer ran during the apply ({writes} writes)");
+    // Far under any lock timeout: the plain plan holds every write for
+    // each build and scan.
+    assert!(
+        longest < std::time::Duration::from_secs(1),
+        "a write waited {longest:?} during the online migration"
+    );
+    let after = migrate_host::generate::changes(
+        db.client(),
+        db.url(),
+        &schema,
+        choices(true),
+        &migrate_host::progress::Silent,
+    )
+    .await
+    .unwrap();
+    assert!(
+        after.up.is_empty(),
+        "the database is the declared schema: {:?}",
+        after.up
+    );
+
+    // A column added NOT NULL without a default to a table with rows.
+    std::fs::write(
+        &schema,
+        declared.replace("owner int REFERENCES", "label text NOT NULL, owner int REFERENCES"),
+    )
+    .unwrap();
+    let refused = message(&generate(db.migrator(), &options).await.unwrap_err());
+    assert!(
+        refused.contains("public.items holds rows, and public.items.label is added NOT NULL without a default"),
+        "{refused}"
+    );
+    assert!(refused.contains("declare a default"), "{refused}");
+    db.rollback(1).await.unwrap();
     db.drop().await.unwrap();
 }

@@ -206,6 +206,7 @@ fn dump(db: &TestDatabase) -> String {
             "--schema-only",
             "--no-owner",
             "--exclude-table=public.migration_info",
+            "--exclude-table=public.migration_steps",
             "--dbname",
         ])
         .arg(db.url())

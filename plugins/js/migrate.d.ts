@@ -455,5 +455,7 @@ export declare function dropIndexConcurrently(indexName: Name): void;
 export declare function reindexConcurrently(indexName: Name): void;
 /** `DETACH PARTITION ... CONCURRENTLY`, a step of its own. */
 export declare function detachPartitionConcurrently(parent: Name, partition: Name): void;
+/** `VALIDATE CONSTRAINT` of a constraint added `NOT VALID`, a step of its own. */
+export declare function validateConstraint(table: Name, constraintName: string): void;
 /** `execute` as a step of its own outside any transaction; returns the rows affected. */
 export declare function executeOutsideTransaction(sql: string, ...params: Param[]): number;

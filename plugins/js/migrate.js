@@ -880,6 +880,14 @@ export function detachPartitionConcurrently(parent, partition) {
 }
 
 /**
+ * `ALTER TABLE table VALIDATE CONSTRAINT constraintName` of a constraint added
+ * `NOT VALID`: a step of its own, scanning under a lock that lets writes go on.
+ */
+export function validateConstraint(table, constraintName) {
+  actions.validateConstraint(name(table), constraintName);
+}
+
+/**
  * `execute`, as a step of its own outside any transaction, for what Postgres
  * refuses inside one (`VACUUM`, ...); returns the rows affected. Killed while
  * it ran, it stops the next run, which names it (`apply --interrupted retry|done`).

@@ -300,6 +300,7 @@ pub fn schema_dump(url: &str) -> Vec<String> {
             "--schema-only",
             "--no-owner",
             "--exclude-table=public.migration_info",
+            "--exclude-table=public.migration_steps",
             "--dbname",
             url,
         ])

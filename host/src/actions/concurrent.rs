@@ -1,10 +1,13 @@
-//! The steps Postgres runs only outside a transaction block
-//! (`CONCURRENTLY`): their SQL, and what an interrupted run of each leaves
-//! behind and how the next run takes it up. When the migration's
+//! The steps that run on their own, outside the migration's transaction:
+//! those Postgres runs only outside a transaction block (`CONCURRENTLY`),
+//! and `VALIDATE CONSTRAINT`, which must not share the transaction that
+//! added the constraint (its scan would hold that transaction's strong
+//! lock). Their SQL, and what an interrupted run of each leaves behind and
+//! how the next run takes it up. When the migration's
 //! transaction commits around them and how each is recorded is the
 //! session's (`runtime/session.rs`) and the history's (`history/steps.rs`).
 
-use super::ident::{literal, qualified};
+use super::ident::{ident, literal, qualified};
 use super::{ActionError, guard, index_sql, tables};
 use crate::model::{IndexDef, QualifiedName};
 
@@ -27,6 +30,12 @@ pub enum Concurrent {
     DetachPartition {
         parent: QualifiedName,
         partition: QualifiedName,
+    },
+    /// `ALTER TABLE table VALIDATE CONSTRAINT name`, for a constraint added
+    /// `NOT VALID`: its scan takes only a lock that lets writes go on.
+    ValidateConstraint {
+        table: QualifiedName,
+        name: String,
     },
 }
 
@@ -62,7 +71,27 @@ impl Concurrent {
             Concurrent::DetachPartition { parent, partition } => {
                 format!("detach-partition-concurrently {} from {}", q(partition), q(parent))
             }
+            Concurrent::ValidateConstraint { table, name } => format!("validate-constraint {}.{name}", q(table)),
         }
+    }
+
+    /// The same change's statements inside a transaction (what a rehearsal
+    /// on a throwaway copy runs); none for a reindex, which changes no
+    /// definition.
+    pub fn in_transaction_sql(&self, schema: &str) -> Result<Vec<String>, ActionError> {
+        Ok(match self {
+            Concurrent::AddIndex { index } => vec![index_sql(index, schema)?],
+            Concurrent::AddIndexSql { definition } => {
+                guard::index_statement(definition)?;
+                vec![definition.clone()]
+            }
+            Concurrent::DropIndex { index } => vec![format!("DROP INDEX {}", qualified(index, schema, "index")?)],
+            Concurrent::Reindex { .. } => Vec::new(),
+            Concurrent::DetachPartition { parent, partition } => {
+                vec![tables::detach_partition(parent, partition, schema)?]
+            }
+            Concurrent::ValidateConstraint { .. } => vec![self.sql(schema)?],
+        })
     }
 
     /// The one statement the step runs.
@@ -86,6 +115,11 @@ impl Concurrent {
             Concurrent::DetachPartition { parent, partition } => {
                 format!("{} CONCURRENTLY", tables::detach_partition(parent, partition, schema)?)
             }
+            Concurrent::ValidateConstraint { table, name } => format!(
+                "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+                qualified(table, schema, "table")?,
+                ident(name, "constraint")?
+            ),
         })
     }
 
@@ -154,6 +188,12 @@ impl Concurrent {
                 regclass(&qualified(partition, schema, "table")?)?,
                 regclass(&qualified(parent, schema, "table")?)?
             ),
+            Concurrent::ValidateConstraint { table, name } => format!(
+                "SELECT CASE WHEN convalidated THEN 'valid' ELSE 'not valid' END FROM pg_catalog.pg_constraint \
+                 WHERE conrelid = {} AND conname = {}",
+                regclass(&qualified(table, schema, "table")?)?,
+                literal(name)?
+            ),
         })
     }
 
@@ -185,6 +225,10 @@ impl Concurrent {
                     tables::detach_partition(parent, partition, schema)?
                 )]),
                 Some(_) => Resume::Redo(Vec::new()),
+            },
+            Concurrent::ValidateConstraint { .. } => match first {
+                Some("valid") => Resume::Done,
+                _ => Resume::Redo(Vec::new()),
             },
         })
     }
@@ -253,6 +297,13 @@ mod tests {
                 partition: t("events_2025")
             }),
             r#"ALTER TABLE "public"."events" DETACH PARTITION "public"."events_2025" CONCURRENTLY"#
+        );
+        assert_eq!(
+            sql(Concurrent::ValidateConstraint {
+                table: t("posts"),
+                name: "posts_user_fkey".into()
+            }),
+            r#"ALTER TABLE "public"."posts" VALIDATE CONSTRAINT "posts_user_fkey""#
         );
     }
 

@@ -497,6 +497,10 @@ impl Action {
                 Concurrent::DetachPartition { parent, partition } => {
                     facts(Alter, vec![s(parent), s(partition)], table_subject(parent))
                 }
+                Concurrent::ValidateConstraint { table, .. } => Facts {
+                    caveat: Some("Fails, naming the constraint, when a row violates it; the rows stay as they are."),
+                    ..facts(Alter, vec![s(table)], table_subject(table))
+                },
             },
         }
     }

@@ -908,7 +908,8 @@ fn auto_cast(
     }))
 }
 
-fn constraint_sql(constraint: &Constraint, schema: &str) -> Result<String, ActionError> {
+/// A constraint's clause (`FOREIGN KEY (a) REFERENCES ...`), as `add-constraint` writes it.
+pub fn constraint_sql(constraint: &Constraint, schema: &str) -> Result<String, ActionError> {
     Ok(match constraint {
         Constraint::PrimaryKey(columns) => {
             format!("PRIMARY KEY ({})", column_list(columns, "a primary key")?)

@@ -214,6 +214,9 @@ pub enum Command {
         /// Drop what looks renamed (a column or table that goes while a like one comes), losing its data.
         #[arg(long)]
         allow_drop: bool,
+        /// The plain plan, in one transaction: no index built CONCURRENTLY on a table in use.
+        #[arg(long)]
+        no_online: bool,
     },
     /// Print the SQL that would turn the database into the declared schema; write nothing.
     Plan {
@@ -232,6 +235,9 @@ pub enum Command {
         /// Drop what looks renamed (a column or table that goes while a like one comes), losing its data.
         #[arg(long)]
         allow_drop: bool,
+        /// The plain plan, in one transaction: no index built CONCURRENTLY on a table in use.
+        #[arg(long)]
+        no_online: bool,
         /// Machine-readable output: the actions and their SQL.
         #[arg(long)]
         json: bool,
@@ -291,6 +297,9 @@ pub enum Command {
         /// With --schema: plan drops of what looks renamed, as `plan --allow-drop` does.
         #[arg(long, requires = "schema")]
         allow_drop: bool,
+        /// With --schema: lint the plain plan, as `plan --no-online` writes it.
+        #[arg(long, requires = "schema")]
+        no_online: bool,
         /// Machine-readable output (the exit code is the same).
         #[arg(long)]
         json: bool,
@@ -418,6 +427,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         json,
         rename,
         allow_drop,
+        no_online,
     } = &cli.command
     {
         let options = PlanOptions {
@@ -426,6 +436,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             json: *json,
             renames: rename,
             allow_drop: *allow_drop,
+            online: !*no_online,
         };
         return plan(url, schema, &options, cli.verbose, printer).await;
     }
@@ -484,6 +495,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             shadow_url,
             rename,
             allow_drop,
+            no_online,
         } => {
             let options = crate::generate::Options {
                 url,
@@ -493,6 +505,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 quiet: cli.quiet,
                 renames: &rename,
                 allow_drop,
+                online: !no_online,
             };
             printer.generated(&crate::generate::generate_with(&migrator, &options, printer).await?);
         }
@@ -691,6 +704,7 @@ async fn lint(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
         shadow_url,
         rename,
         allow_drop,
+        no_online,
         json,
     } = &cli.command
     else {
@@ -706,8 +720,11 @@ async fn lint(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
             &client,
             shadow_url.as_deref().unwrap_or(url),
             schema,
-            rename,
-            *allow_drop,
+            crate::generate::Choices {
+                renames: rename,
+                allow_drop: *allow_drop,
+                online: !*no_online,
+            },
             printer,
         )
         .await?;
@@ -796,6 +813,7 @@ struct PlanOptions<'a> {
     json: bool,
     renames: &'a [String],
     allow_drop: bool,
+    online: bool,
 }
 
 async fn plan(
@@ -814,8 +832,11 @@ async fn plan(
         &client,
         shadow_url.unwrap_or(url),
         schema,
-        options.renames,
-        options.allow_drop,
+        crate::generate::Choices {
+            renames: options.renames,
+            allow_drop: options.allow_drop,
+            online: options.online,
+        },
         progress,
     )
     .await?;
@@ -866,10 +887,13 @@ async fn plan(
     if steps.is_empty() {
         println!("-- schema is up to date: nothing to do");
     }
-    for ((description, sql), hazard) in steps.into_iter().zip(&hazards) {
+    for ((action, (description, sql)), hazard) in actions.iter().zip(steps).zip(&hazards) {
         if let Some(hazard) = hazard {
             println!("-- HAZARD ({}): {}", hazard.label(), hazard.why);
             println!("--   instead: {}", hazard.instead);
+        }
+        if matches!(action, crate::actions::Action::Concurrently { .. }) {
+            println!("-- a step of its own, outside the transaction: the steps before it commit first");
         }
         println!("-- {description}");
         for statement in sql {

@@ -263,6 +263,12 @@ pub fn action_call(action: &Action) -> String {
             Concurrent::DetachPartition { parent, partition } => {
                 format!("detach_partition_concurrently({}, {})?;", name(parent), name(partition))
             }
+            Concurrent::ValidateConstraint {
+                table,
+                name: constraint,
+            } => {
+                format!("validate_constraint({}, {})?;", name(table), lit(constraint))
+            }
         },
         Action::CreateSchema { name } => format!("create_schema({})?;", lit(name)),
         Action::CreateFunction { definition } => format!("create_function(\n    {},\n)?;", lit(definition)),

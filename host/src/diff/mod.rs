@@ -23,6 +23,7 @@ mod comments;
 mod coverage;
 mod enums;
 mod indexes;
+pub mod online;
 pub mod renames;
 mod routines;
 mod sequences;

@@ -42,6 +42,8 @@ pub struct Options<'a> {
     pub renames: &'a [String],
     /// Let a drop and an add that look like a rename through.
     pub allow_drop: bool,
+    /// The online plan (false: `--no-online`).
+    pub online: bool,
 }
 
 /// What `plan` and `generate` both compute: the live schema, the declared
@@ -59,19 +61,36 @@ pub struct Changes {
     pub diffed: std::time::Duration,
 }
 
+/// How `plan`, `generate` and `lint --schema` want the steps.
+#[derive(Clone, Copy, Debug)]
+pub struct Choices<'a> {
+    /// `--rename` values, beside the schema's own annotations.
+    pub renames: &'a [String],
+    /// Let a drop and an add that look like a rename through.
+    pub allow_drop: bool,
+    /// The online plan for tables in use (`diff::online`); false: `--no-online`.
+    pub online: bool,
+}
+
 /// The front half of `plan` and `generate`: the live database (`client`)
 /// read while the declared schema is loaded (through a shadow database on
 /// `admin_url`'s server), the declared renames made first (never a drop and
-/// an add), then the diff. A drop and an add that look like a rename nobody
-/// declared are refused unless `allow_drop`.
+/// an add), then the diff, online unless `choices` say otherwise. A drop
+/// and an add that look like a rename nobody declared are refused unless
+/// `allow_drop`; a column added NOT NULL without a default to a table that
+/// holds rows is refused, with what to do instead.
 pub async fn changes(
     client: &tokio_postgres::Client,
     admin_url: &str,
     schema: &Path,
-    flags: &[String],
-    allow_drop: bool,
+    choices: Choices<'_>,
     progress: &dyn crate::progress::Progress,
 ) -> anyhow::Result<Changes> {
+    let Choices {
+        renames: flags,
+        allow_drop,
+        online,
+    } = choices;
     let (live, declared) = tokio::join!(
         timed(async {
             crate::schema::introspect(client)
@@ -105,7 +124,23 @@ pub async fn changes(
             );
         }
     }
-    let down = crate::diff::diff(&declared, start)?;
+    for (table, column) in crate::diff::online::not_null_additions(start, &up) {
+        let qualified = crate::actions::ident::qualified(&table, crate::actions::DEFAULT_SCHEMA, "table")?;
+        let has_rows: bool = client
+            .query_one(&format!("SELECT EXISTS (SELECT 1 FROM {qualified})"), &[])
+            .await
+            .with_context(|| format!("looking for rows in {qualified}"))?
+            .get(0);
+        if has_rows {
+            bail!("{}", crate::diff::online::refuse_not_null(&table, &column));
+        }
+    }
+    let mut down = crate::diff::diff(&declared, start)?;
+    let mut up = up;
+    if online {
+        up = crate::diff::online::online(start, up);
+        down = crate::diff::online::online(&declared, down);
+    }
     Ok(Changes {
         up: rename_up.into_iter().chain(up).collect(),
         down: down.into_iter().chain(rename_down).collect(),
@@ -185,8 +220,11 @@ pub async fn generate_with(
         migrator.client(),
         shadow,
         options.schema,
-        options.renames,
-        options.allow_drop,
+        Choices {
+            renames: options.renames,
+            allow_drop: options.allow_drop,
+            online: options.online,
+        },
         progress,
     )
     .await?;

@@ -227,6 +227,12 @@ fn findings(steps: &[Step], context: Context) -> Vec<(usize, Hazard)> {
     let (mut flagged_exclusive, mut flagged_timeout) = (false, false);
     let mut out = Vec::new();
     for (i, step) in steps.iter().enumerate() {
+        // A step of its own commits what came before it, and runs alone.
+        let own_step = matches!(step, Step::Action(Action::Concurrently { .. }) | Step::SqlOutside(_));
+        if own_step {
+            exclusive_held = false;
+            not_valid.clear();
+        }
         let (description, facts, analysis) = match step {
             Step::Allow { code, reason } => {
                 allowed.insert(*code, reason.clone());
@@ -303,9 +309,10 @@ fn findings(steps: &[Step], context: Context) -> Vec<(usize, Hazard)> {
             rules.push(Code::MH403);
             flagged_timeout = true;
         }
-        exclusive_held |= live
-            .iter()
-            .any(|f| f.on_existing.is_some() && f.rule.rule().access_exclusive);
+        exclusive_held |= !own_step
+            && live
+                .iter()
+                .any(|f| f.on_existing.is_some() && f.rule.rule().access_exclusive);
         for rule in rules {
             let r = rule.rule();
             out.push((

@@ -639,6 +639,22 @@ fn a_step_outside_the_transaction_is_no_finding_and_a_commit_ends_what_was_held(
     assert!(codes(&report, Code::MH402).is_empty(), "{:?}", report.findings);
     let report = lint_steps(&[add, validate], WITH_TIMEOUT);
     assert_eq!(codes(&report, Code::MH402).len(), 1);
+    // A step of its own ends what the transaction before it held.
+    let exclusive = act(Action::DropIndex {
+        index: t("users_old_idx"),
+    });
+    let after = act(Action::AddColumn {
+        table: t("users"),
+        column: ColumnDef::new("note", ty(ScalarType::Text)),
+    });
+    let validate_own = concurrently(crate::actions::concurrent::Concurrent::ValidateConstraint {
+        table: t("posts"),
+        name: "positive".into(),
+    });
+    let report = lint_steps(&[exclusive.clone(), validate_own, after.clone()], WITH_TIMEOUT);
+    assert!(codes(&report, Code::MH404).is_empty(), "{:?}", report.findings);
+    let report = lint_steps(&[exclusive, after], WITH_TIMEOUT);
+    assert_eq!(codes(&report, Code::MH404).len(), 1);
 }
 
 #[test]

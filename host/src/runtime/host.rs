@@ -219,6 +219,7 @@ actions_host! {
         drop_index_concurrently(index: QualifiedName) => DropIndex;
         reindex_concurrently(index: QualifiedName) => Reindex;
         detach_partition_concurrently(parent: QualifiedName, partition: QualifiedName) => DetachPartition;
+        validate_constraint(table: QualifiedName, name: String) => ValidateConstraint;
     }
     add_table(table: QualifiedName, columns: Vec<ColumnDef>, options: TableOptions) => AddTable;
     set_table_logged(table: QualifiedName, logged: bool) => SetTableLogged;

@@ -95,7 +95,7 @@ impl Scratch {
 }
 
 /// `pg_dump --schema-only --no-owner` of the database `url` names, without
-/// the engine's own `migration_info`, as a sorted list of statements: what
+/// the engine's own `migration_info` and `migration_steps`, as a sorted list of statements: what
 /// pg_dump prints apart from its comments, `SET` lines and per-run guards
 /// (`\restrict KEY`), so that two databases compare equal exactly when
 /// pg_dump shows the same objects (in whatever order they were made).
@@ -106,6 +106,7 @@ pub fn schema_dump(url: &str) -> anyhow::Result<Vec<String>> {
             "--schema-only",
             "--no-owner",
             "--exclude-table=public.migration_info",
+            "--exclude-table=public.migration_steps",
             "--dbname",
             url,
         ])

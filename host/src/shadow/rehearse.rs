@@ -79,7 +79,15 @@ async fn run(client: &tokio_postgres::Client, steps: &[Action]) -> anyhow::Resul
         let statements = actions::plan(step, client)
             .await
             .with_context(|| format!("planning {}", step.describe()))?;
-        for sql in &statements {
+        // The copy is changed in a transaction: a step outside one is
+        // rehearsed as its transactional form (same effect on the schema).
+        let rehearsed = match step {
+            Action::Concurrently { step: own } => own
+                .in_transaction_sql(actions::DEFAULT_SCHEMA)
+                .with_context(|| format!("planning {}", step.describe()))?,
+            _ => statements.clone(),
+        };
+        for sql in &rehearsed {
             client
                 .batch_execute(sql)
                 .await

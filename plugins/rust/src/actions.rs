@@ -381,6 +381,12 @@ pub fn detach_partition_concurrently(parent: impl Into<QualifiedName>, partition
     wit::detach_partition_concurrently(&parent.into(), &partition.into())
 }
 
+/// `ALTER TABLE table VALIDATE CONSTRAINT name` of a constraint added `NOT
+/// VALID`: a step of its own, scanning under a lock that lets writes go on.
+pub fn validate_constraint(table: impl Into<QualifiedName>, name: &str) -> Result<()> {
+    wit::validate_constraint(&table.into(), name)
+}
+
 /// [`execute`], as a step of its own outside any transaction, for what
 /// Postgres refuses inside one (`VACUUM`, ...). Killed while it ran, it
 /// stops the next run, which names it: `apply --interrupted retry|done`.

@@ -224,6 +224,69 @@ declare module 'migrate:host/actions@0.1.0' {
    */
   export function query(sql: string, params: Array<SqlValue>): Rows;
   /**
+   * Ends the migration's current step: what it did so far commits now,
+   * recorded in `migration_steps` as a step of this migration, and what
+   * follows runs in a new transaction. A migration of several steps (this
+   * call, or one of the steps below that run outside a transaction) is
+   * applied step by step. A run that stops (a failed step, a lost
+   * connection, `kill -9`) keeps the steps that committed, and the next
+   * `apply` (for `down`: `rollback`) resumes it: the function runs again
+   * from the start, and the steps that committed are replayed, not
+   * rerun (their actions and `execute`s are not sent, an `execute`
+   * returning the row count it returned then; their `query`s read the
+   * database as it is now, in a read-only transaction). So a
+   * migration must take its steps in the same order each time. Use it to
+   * commit a long backfill batch by batch, or an enum value that later
+   * steps use. Not for a sandboxed source, whose migration is checked
+   * whole before it commits.
+   */
+  export function commitStep(): void;
+  /**
+   * `CREATE [UNIQUE] INDEX CONCURRENTLY`: reads and writes of the table
+   * go on while the index builds. A step of its own, outside any
+   * transaction (see `commit-step`). A build that failed or was killed
+   * leaves an `INVALID` index; the next run drops it and builds again.
+   */
+  export function addIndexConcurrently(index: IndexDef): void;
+  /**
+   * `add-index-sql`'s statement, built `CONCURRENTLY` (the definition
+   * itself is an ordinary `CREATE INDEX`); a step of its own.
+   */
+  export function addIndexSqlConcurrently(definition: string): void;
+  /**
+   * `DROP INDEX CONCURRENTLY`: waits for the queries that use the index
+   * instead of blocking the table; a step of its own.
+   */
+  export function dropIndexConcurrently(index: QualifiedName): void;
+  /**
+   * `REINDEX INDEX CONCURRENTLY`: rebuilds an index (a bloated one, or one
+   * left `INVALID`) while writes go on; a step of its own. A rebuild that
+   * was killed leaves an `INVALID` copy (`..._ccnew`); the next run drops it.
+   */
+  export function reindexConcurrently(index: QualifiedName): void;
+  /**
+   * `ALTER TABLE parent DETACH PARTITION partition CONCURRENTLY`: the
+   * parent is not locked against queries; a step of its own. A detach
+   * that was interrupted is finished (`FINALIZE`) by the next run.
+   */
+  export function detachPartitionConcurrently(parent: QualifiedName, partition: QualifiedName): void;
+  /**
+   * `ALTER TABLE table VALIDATE CONSTRAINT name`, for a constraint added
+   * `NOT VALID` (`constraint::sql("... NOT VALID")`): it scans the rows
+   * under a lock that lets reads and writes go on. A step of its own,
+   * so that the strong lock the `ADD` took is released before the scan.
+   * Fails, naming the constraint, when a row violates it.
+   */
+  export function validateConstraint(table: QualifiedName, name: string): void;
+  /**
+   * `execute`, as a step of its own outside any transaction, for a
+   * statement Postgres refuses inside one (`VACUUM`, `CREATE DATABASE`,
+   * ...). A run killed while it ran cannot tell whether it finished: the
+   * next run stops before it and names it, and `apply --interrupted
+   * retry` runs it again or `--interrupted done` takes it as done.
+   */
+  export function executeOutsideTransaction(sql: string, params: Array<SqlValue>): number;
+  /**
    * Suppresses the lint rule `code` (`MH101`, or its name,
    * `index-without-concurrently`) for the steps this migration takes
    * after the call, with the reason a reviewer reads in `migrate-host
