@@ -797,27 +797,24 @@ async fn an_online_plan_changes_a_table_in_use_while_writes_go_on() {
                     owner int REFERENCES owners (id));\n\
                     CREATE INDEX items_n_idx ON items (n);\n";
     std::fs::write(&schema, declared).unwrap();
-    let choices = |online| migrate_host::generate::Choices {
-        renames: &[],
-        allow_drop: false,
-        online,
+    // What `plan` would print, online or not.
+    let plan = async |online| {
+        let choices = migrate_host::generate::Choices {
+            renames: &[],
+            allow_drop: false,
+            online,
+        };
+        migrate_host::generate::changes(db.client(), db.url(), &schema, choices, &migrate_host::progress::Silent)
+            .await
+            .unwrap()
+            .up
     };
-    let plain = migrate_host::generate::changes(
-        db.client(),
-        db.url(),
-        &schema,
-        choices(false),
-        &migrate_host::progress::Silent,
-    )
-    .await
-    .unwrap();
+    let plain = plan(false).await;
     assert!(
         plain
-            .up
             .iter()
             .all(|a| !matches!(a, migrate_host::actions::Action::Concurrently { .. })),
-        "{:?}",
-        plain.up
+        "{plain:?}"
     );
     let options = Options {
         url: db.url(),
@@ -854,7 +851,7 @@ async fn an_online_plan_changes_a_table_in_use_while_writes_go_on() {
         assert!(source.contains(call), "{call} in\n{source}");
     }
 
-    // A writer, for as long as the apply runs.
+    // A session that reads and writes, for as long as the apply runs.
     let (writer, connection) = tokio_postgres::connect(db.url(), tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(connection);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -864,6 +861,10 @@ async fn an_online_plan_changes_a_table_in_use_while_writes_go_on() {
             let (mut writes, mut longest) = (0i32, std::time::Duration::ZERO);
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let started = std::time::Instant::now();
+                writer
+                    .query_one("SELECT count(*) FROM items WHERE id <= 100", &[])
+                    .await
+                    .unwrap();
                 writer
                     .execute("UPDATE items SET n = n + 1 WHERE id = $1", &[&(writes % 1000 + 1)])
                     .await
@@ -891,20 +892,8 @@ async fn an_online_plan_changes_a_table_in_use_while_writes_go_on() {
         longest < std::time::Duration::from_secs(1),
         "a write waited {longest:?} during the online migration"
     );
-    let after = migrate_host::generate::changes(
-        db.client(),
-        db.url(),
-        &schema,
-        choices(true),
-        &migrate_host::progress::Silent,
-    )
-    .await
-    .unwrap();
-    assert!(
-        after.up.is_empty(),
-        "the database is the declared schema: {:?}",
-        after.up
-    );
+    let after = plan(true).await;
+    assert!(after.is_empty(), "the database is the declared schema: {after:?}");
 
     // A column added NOT NULL without a default to a table with rows.
     std::fs::write(
