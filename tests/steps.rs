@@ -379,3 +379,29 @@ async fn a_concurrent_build_killed_with_the_host_is_rebuilt_by_the_next_apply() 
     assert!(steps(&db).await.is_empty());
     db.drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_unique_index_the_rows_would_violate_is_refused_before_its_build() {
+    let (db, _scratch) = interp_db(&["interp_1"]).await;
+    items(&db, 100).await;
+    db.client()
+        .batch_execute("UPDATE items SET n = 1 WHERE id IN (2, 3)")
+        .await
+        .unwrap();
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[concurrently(Concurrent::AddIndex {
+            index: index("items_n_key", "items", "n", true),
+        })],
+    )
+    .await;
+    let text = message(&db.apply_all().await.unwrap_err());
+    assert!(
+        text.contains("MH303 unique-violated: 1 value(s) of (\"n\") appear more than once"),
+        "{text}"
+    );
+    assert_eq!(index_valid(&db, "items_n_key").await, None, "no INVALID index is left");
+    db.drop().await.unwrap();
+}

@@ -389,6 +389,10 @@ impl Session {
             }
         };
         if self.mode == Mode::DryRun {
+            if let Outside::Action(action, _) = &work {
+                let client = self.connected(&describe)?;
+                self.check_data(action, &client, &describe).await?;
+            }
             self.steps.push(crate::lint::Step::Commit);
             self.steps.push(match &work {
                 Outside::Action(action, _) => crate::lint::Step::Action((*action).clone()),
@@ -419,15 +423,9 @@ impl Session {
                 self.step, recorded.description
             ))));
         }
+        let step = self.step;
         let record = |done, affected: &[u64]| {
-            steps_table::record_sql(
-                &progress.revision,
-                progress.direction,
-                self.step,
-                &describe,
-                done,
-                affected,
-            )
+            steps_table::record_sql(&progress.revision, progress.direction, step, &describe, done, affected)
         };
         let mut rows = 0;
         // `None`: run the step; `Some(statements)`: run those instead.
@@ -472,6 +470,11 @@ impl Session {
             (None, _) => {}
         }
         let done_already = recorded.as_ref().is_some_and(|r| r.done);
+        // A unique index the rows would violate fails before its build
+        // leaves an INVALID index behind, naming the count.
+        if let (Outside::Action(action, _), false, None) = (&work, done_already, &instead) {
+            self.check_data(action, &client, &describe).await?;
+        }
         if !done_already {
             let started = format!("{}; {}", steps_table::create_sql(), record(false, &[]));
             client
@@ -819,8 +822,10 @@ impl Session {
             if !self.guarded(client, present).await.map_err(|e| fail(e, None))? {
                 return Ok(());
             }
-        } else {
-            // The count must see what the queued statements did.
+        } else if self.queued() {
+            // The count must see what the queued statements did (with
+            // nothing queued it reads what is committed, or the open
+            // transaction: it never opens one of its own).
             self.flush().await?;
         }
         let count = async {
