@@ -243,6 +243,19 @@ fn first_difference(got: &Schema, want: &Schema) -> String {
 /// The project's own pairs: (name, a.sql, b.sql). Every one must pass.
 const PAIRS: &[(&str, &str, &str)] = &[
     (
+        "index details: operator classes, collations, NULLS NOT DISTINCT, storage parameters, and a change of each",
+        "CREATE EXTENSION pg_trgm;
+      CREATE TABLE t (a varchar(10), b text, c int, d int);
+      CREATE INDEX t_a ON t (a); CREATE INDEX t_b ON t (b); CREATE UNIQUE INDEX t_c ON t (c);
+      CREATE INDEX t_d ON t (d);",
+        "CREATE EXTENSION pg_trgm;
+      CREATE TABLE t (a varchar(10), b text, c int, d int);
+      CREATE INDEX t_a ON t (a varchar_pattern_ops); CREATE INDEX t_b ON t (b COLLATE \"C\");
+      CREATE UNIQUE INDEX t_c ON t (c) NULLS NOT DISTINCT; CREATE INDEX t_d ON t (d) WITH (fillfactor = 70);
+      CREATE INDEX t_b_trgm ON t USING gin (b gin_trgm_ops);
+      CREATE INDEX t_cd ON t (c, d DESC) INCLUDE (a) WITH (deduplicate_items = off);",
+    ),
+    (
         "new table with every constraint kind",
         "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE);",
         "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE);

@@ -445,6 +445,15 @@ async fn introspects_the_kinds_a_corpus_covers() {
 async fn the_engines_own_table_is_not_part_of_the_schema() {
     let db = TestDatabase::create(support::example_dir()).await.unwrap();
     db.apply_all().await.unwrap();
+    // The steps' progress table too, with its key, checks and a comment.
+    db.client()
+        .batch_execute(&format!(
+            "{}; COMMENT ON TABLE public.migration_steps IS 'progress'; \
+             GRANT SELECT ON public.migration_steps TO PUBLIC",
+            migrate_host::history::steps::create_sql()
+        ))
+        .await
+        .unwrap();
     let s = introspect(db.client()).await.unwrap();
     let tables: Vec<String> = s.tables.iter().map(|t| t.name.to_string()).collect();
     assert_eq!(
@@ -455,6 +464,17 @@ async fn the_engines_own_table_is_not_part_of_the_schema() {
         s.sequences
             .iter()
             .all(|q| q.owned_by.as_ref().is_none_or(|(t, _)| t.name != "migration_info"))
+    );
+    assert!(s.indexes.iter().all(|i| i.table.name != "migration_steps"));
+    assert!(
+        s.grants.iter().all(|g| !format!("{g:?}").contains("migration_steps")),
+        "{:?}",
+        s.grants
+    );
+    assert!(
+        s.comments.iter().all(|c| !format!("{c:?}").contains("migration_steps")),
+        "{:?}",
+        s.comments
     );
     db.drop().await.unwrap();
 }

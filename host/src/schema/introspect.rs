@@ -270,6 +270,8 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             // An index lives in its table's schema.
             let table = Name::new(r.get::<_, String>(0), r.get::<_, String>(2));
             let has_expressions: bool = r.get(7);
+            // INCLUDE, sort options, operator classes, collations, NULLS NOT
+            // DISTINCT, storage parameters: only the definition says them.
             let has_options: bool = r.get(10);
             Index {
                 name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),

@@ -142,7 +142,16 @@ SELECT n.nspname, ic.relname, c.relname,
        i.indisunique, am.amname,
        pg_get_expr(i.indpred, i.indrelid), i.indexprs IS NOT NULL, i.indrelid,
        (i.indkey::int2[])[0:i.indnkeyatts - 1],
+       -- What add-index cannot say (its columns are names, nothing more):
+       -- INCLUDE, sort options, a key column's operator class or collation
+       -- other than its default, NULLS NOT DISTINCT, storage parameters.
        i.indnkeyatts <> i.indnatts OR EXISTS (SELECT 1 FROM unnest(i.indoption) o WHERE o <> 0)
+         OR ic.reloptions IS NOT NULL
+         OR CASE WHEN i.indisunique THEN COALESCE((to_jsonb(i)->>'indnullsnotdistinct')::bool, false) ELSE false END
+         OR EXISTS (SELECT 1 FROM unnest(i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[]) k(attnum, opclass, coll)
+                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                    JOIN pg_opclass opc ON opc.oid = k.opclass
+                    WHERE NOT opc.opcdefault OR k.coll <> a.attcollation)
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
