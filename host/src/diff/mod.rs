@@ -216,6 +216,7 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
     collations::diff(current, target, &mut plan, &mut unsupported);
     sequences::diff(current, target, &mut plan);
     tables::diff(current, target, &mut plan, &mut unsupported);
+    sequences::identities(current, target, &mut plan);
     indexes::diff(current, target, &mut plan);
     views::diff(current, target, &mut plan);
     let context = Context::of(&plan);

@@ -2,7 +2,9 @@
 //! them, altered in place, owned once their column exists, dropped after
 //! the defaults that used them are gone. The sequence of a `serial` column
 //! that the diff adds or drops comes and goes with the column; identity
-//! sequences belong to their identity columns.
+//! sequences belong to their identity columns, and their options (`START`,
+//! `INCREMENT`, `MINVALUE`, `MAXVALUE`, `CACHE`, `CYCLE`) are set in place
+//! once the column is one ([`identities`]).
 
 use super::{Phase, Plan, qualified, tables};
 use crate::actions::Action;
@@ -75,6 +77,84 @@ pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan) {
             },
         );
     }
+}
+
+/// The options of identity columns' sequences: those that differ from the
+/// database's (or, for a column the plan makes an identity column, from the
+/// defaults Postgres gives a new one), set with `ALTER SEQUENCE` once the
+/// column is an identity column. Runs after the table steps are planned.
+pub(super) fn identities(current: &Schema, target: &Schema, plan: &mut Plan) {
+    let by_column = |s: &Schema| -> HashMap<(Name, String), Sequence> {
+        s.sequences
+            .iter()
+            .filter(|q| q.identity)
+            .filter_map(|q| q.owned_by.clone().map(|owner| (owner, q.clone())))
+            .collect()
+    };
+    let (have, want) = (by_column(current), by_column(target));
+    // Columns the plan makes anew (with their tables, or on their own):
+    // their sequences start from the defaults.
+    let mut fresh: std::collections::HashSet<(Name, String)> = std::collections::HashSet::new();
+    for action in plan.actions() {
+        match action {
+            Action::AddTable { table, columns, .. } => {
+                for column in columns {
+                    fresh.insert((name_of(table), column.name.clone()));
+                }
+            }
+            Action::AddColumn { table, column } => {
+                fresh.insert((name_of(table), column.name.clone()));
+            }
+            _ => {}
+        }
+    }
+    let mut wanted: Vec<(&(Name, String), &Sequence)> = want.iter().collect();
+    wanted.sort_by(|a, b| a.0.cmp(b.0));
+    for (column, sequence) in wanted {
+        let base = match have.get(column) {
+            Some(old) if !fresh.contains(column) => old.clone(),
+            _ => new_identity(sequence),
+        };
+        let options = SequenceOptions {
+            // Its column's type: changed with the column, never on its own.
+            data_type: None,
+            ..options(Some(&base), sequence)
+        };
+        if options != SequenceOptions::default() {
+            plan.push(
+                Phase::OwnSequences,
+                Action::AlterSequence {
+                    name: qualified(&sequence.name),
+                    options,
+                },
+            );
+        }
+    }
+}
+
+/// The sequence Postgres makes for a new identity column of `like`'s type.
+fn new_identity(like: &Sequence) -> Sequence {
+    let max = match like.data_type.as_str() {
+        "smallint" => i64::from(i16::MAX),
+        "integer" => i64::from(i32::MAX),
+        _ => i64::MAX,
+    };
+    Sequence {
+        start: 1,
+        increment: 1,
+        min: 1,
+        max,
+        cache: 1,
+        cycle: false,
+        ..like.clone()
+    }
+}
+
+fn name_of(table: &crate::model::QualifiedName) -> Name {
+    Name::new(
+        table.schema.as_deref().unwrap_or(crate::actions::DEFAULT_SCHEMA),
+        &table.name,
+    )
 }
 
 fn column_exists(schema: &Schema, column: &Option<(Name, String)>) -> bool {
