@@ -300,6 +300,39 @@ pub fn index_name(definition: &str) -> Option<String> {
     }
 }
 
+/// The table and key columns of a unique index written as SQL, when its
+/// duplicates can be counted as `add-index`'s are: plain columns (no
+/// expression, operator class or collation), no predicate, NULLs distinct.
+pub fn unique_index_columns(definition: &str) -> Option<(QualifiedName, Vec<String>)> {
+    let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());
+    let NodeEnum::IndexStmt(index) = single_statement(definition.trim_end().trim_end_matches(';'), &bad).ok()? else {
+        return None;
+    };
+    if !index.unique || index.where_clause.is_some() || index.nulls_not_distinct {
+        return None;
+    }
+    let columns = index
+        .index_params
+        .iter()
+        .map(|param| match param.node.as_ref() {
+            Some(NodeEnum::IndexElem(e))
+                if !e.name.is_empty() && e.expr.is_none() && e.collation.is_empty() && e.opclass.is_empty() =>
+            {
+                Some(e.name.clone())
+            }
+            _ => None,
+        })
+        .collect::<Option<Vec<String>>>()?;
+    let relation = index.relation?;
+    Some((
+        QualifiedName {
+            schema: Some(relation.schemaname).filter(|schema| !schema.is_empty()),
+            name: relation.relname,
+        },
+        columns,
+    ))
+}
+
 /// Checks a statement sent through `execute` or `query`: exactly one
 /// statement, no transaction control, no session-wide `SET`.
 pub fn raw_statement(sql: &str) -> Result<(), ActionError> {

@@ -449,6 +449,13 @@ pub fn data_check(action: &Action, schema: &str) -> Result<Option<DataCheck>, Ac
         | Action::Concurrently {
             step: concurrent::Concurrent::AddIndex { index },
         } if index.unique => duplicates(&index.table, &index.columns, index.predicate.as_deref()),
+        Action::AddIndexSql { definition }
+        | Action::Concurrently {
+            step: concurrent::Concurrent::AddIndexSql { definition },
+        } => match guard::unique_index_columns(definition) {
+            Some((table, columns)) => duplicates(&table, &columns, None),
+            None => Ok(None),
+        },
         _ => Ok(None),
     }
 }

@@ -812,4 +812,30 @@ fn the_data_checks_count_nulls_and_duplicates_before_the_ddl() {
         index: IndexDef { unique: false, ..index },
     };
     assert!(crate::actions::data_check(&plain, DEFAULT_SCHEMA).unwrap().is_none());
+    // A unique index written as SQL is counted when its keys are plain columns.
+    let sql = |definition: &str| {
+        crate::actions::data_check(
+            &Action::AddIndexSql {
+                definition: definition.into(),
+            },
+            DEFAULT_SCHEMA,
+        )
+        .unwrap()
+        .map(|c| c.sql)
+    };
+    assert_eq!(
+        sql("CREATE UNIQUE INDEX users_email ON app.users USING btree (org, email) INCLUDE (name)").as_deref(),
+        Some(
+            r#"SELECT count(*) FROM (SELECT 1 FROM "app"."users" WHERE "org" IS NOT NULL AND "email" IS NOT NULL GROUP BY "org", "email" HAVING count(*) > 1) AS duplicated"#
+        )
+    );
+    for uncounted in [
+        "CREATE INDEX users_email ON users (email)",
+        "CREATE UNIQUE INDEX users_email ON users (lower(email))",
+        "CREATE UNIQUE INDEX users_email ON users (email) WHERE deleted_at IS NULL",
+        "CREATE UNIQUE INDEX users_email ON users (email) NULLS NOT DISTINCT",
+        "CREATE UNIQUE INDEX users_email ON users (email COLLATE \"C\")",
+    ] {
+        assert_eq!(sql(uncounted), None, "{uncounted}");
+    }
 }
