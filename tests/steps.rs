@@ -38,13 +38,7 @@ async fn scalar(db: &TestDatabase, sql: &str) -> i64 {
 
 /// (step, description, state) of every row of `migration_steps`.
 async fn steps(db: &TestDatabase) -> Vec<(i32, String, String)> {
-    let exists: bool = db
-        .client()
-        .query_one("SELECT to_regclass('public.migration_steps') IS NOT NULL", &[])
-        .await
-        .unwrap()
-        .get(0);
-    if !exists {
+    if !table_exists(db, "migration_steps").await {
         return Vec::new();
     }
     db.client()
@@ -57,6 +51,19 @@ async fn steps(db: &TestDatabase) -> Vec<(i32, String, String)> {
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect()
+}
+
+/// `migrate-host apply EXTRA...` on the database, over the migrations in `dir`.
+fn apply_cli(db: &TestDatabase, dir: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("migrate-host")
+        .unwrap()
+        .env("DATABASE_URL", db.url())
+        .arg("--dir")
+        .arg(dir)
+        .arg("apply")
+        .args(extra)
+        .output()
+        .unwrap()
 }
 
 /// Whether index `name` exists, and if so whether it is valid.
@@ -251,16 +258,7 @@ async fn a_raw_step_left_running_is_named_and_the_user_says_whether_it_ran() {
         ))
         .await
         .unwrap();
-    let run = |extra: &[&str]| {
-        let mut cmd = assert_cmd::Command::cargo_bin("migrate-host").unwrap();
-        cmd.env("DATABASE_URL", db.url())
-            .arg("--dir")
-            .arg(scratch.path())
-            .arg("apply")
-            .args(extra);
-        cmd.output().unwrap()
-    };
-    let out = run(&[]);
+    let out = apply_cli(&db, scratch.path(), &[]);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -268,7 +266,7 @@ async fn a_raw_step_left_running_is_named_and_the_user_says_whether_it_ran() {
         "{stderr}"
     );
     assert!(stderr.contains("--interrupted retry"), "{stderr}");
-    let out = run(&["--interrupted", "done"]);
+    let out = apply_cli(&db, scratch.path(), &["--interrupted", "done"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(history(&db).await, vec![("r1".to_owned(), "apply".to_owned())]);
     assert!(steps(&db).await.is_empty());
@@ -361,14 +359,7 @@ async fn a_concurrent_build_killed_with_the_host_is_rebuilt_by_the_next_apply() 
     assert_eq!(recorded.len(), 2, "{recorded:?}");
     assert_eq!(recorded[1].2, "running");
 
-    let out = assert_cmd::Command::cargo_bin("migrate-host")
-        .unwrap()
-        .env("DATABASE_URL", db.url())
-        .arg("--dir")
-        .arg(scratch.path())
-        .arg("apply")
-        .output()
-        .unwrap();
+    let out = apply_cli(&db, scratch.path(), &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(index_valid(&db, "items_n_idx").await, Some(true));
     assert_eq!(

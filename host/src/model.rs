@@ -401,6 +401,16 @@ pub enum Direction {
     Down,
 }
 
+impl Direction {
+    /// The command that runs this direction: `apply` or `rollback`.
+    pub fn command(self) -> &'static str {
+        match self {
+            Direction::Up => "apply",
+            Direction::Down => "rollback",
+        }
+    }
+}
+
 impl std::fmt::Display for Direction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {

@@ -153,12 +153,6 @@ pub(super) struct Context {
 
 impl Context {
     fn of(plan: &Plan) -> Self {
-        let name = |table: &QualifiedName| {
-            Name::new(
-                table.schema.as_deref().unwrap_or(crate::actions::DEFAULT_SCHEMA),
-                &table.name,
-            )
-        };
         let mut context = Context {
             recreated: HashSet::new(),
             retyped: HashSet::new(),
@@ -166,10 +160,10 @@ impl Context {
         for action in plan.actions() {
             match action {
                 Action::DropTable { table } | Action::DropView { name: table, .. } => {
-                    context.recreated.insert(name(table));
+                    context.recreated.insert(name_of(table));
                 }
                 Action::ChangeColumnType { table, .. } | Action::SetColumnCollation { table, .. } => {
-                    context.retyped.insert(name(table));
+                    context.retyped.insert(name_of(table));
                 }
                 _ => {}
             }
@@ -313,6 +307,14 @@ pub fn qualified(name: &Name) -> QualifiedName {
     } else {
         QualifiedName::qualified(&name.schema, &name.name)
     }
+}
+
+/// An action's name as the schema model spells it (the schema always given).
+pub(super) fn name_of(name: &QualifiedName) -> Name {
+    Name::new(
+        name.schema.as_deref().unwrap_or(crate::actions::DEFAULT_SCHEMA),
+        &name.name,
+    )
 }
 
 #[cfg(test)]

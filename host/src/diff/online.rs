@@ -17,21 +17,15 @@
 //! added `NOT NULL` without a default to a table that holds rows cannot be
 //! added at all: [`refuse_not_null`] says how to do it instead.
 
+use super::name_of as name;
 use crate::actions::Action;
 use crate::actions::concurrent::Concurrent;
 use crate::model::{Constraint, IndexDef, IndexMethod, QualifiedName};
 use crate::schema::{Name, Schema};
 use std::collections::HashSet;
 
-fn name(table: &QualifiedName) -> Name {
-    Name::new(
-        table.schema.as_deref().unwrap_or(crate::actions::DEFAULT_SCHEMA),
-        &table.name,
-    )
-}
-
-/// `actions` (a plan from `before`) with the index steps on tables that
-/// exist in `before`, stay, and are not partitioned made concurrent.
+/// `actions` (a plan from `before`) in their online form on the tables
+/// that exist in `before`, stay, and are not partitioned (see the module doc).
 pub fn online(before: &Schema, actions: Vec<Action>) -> Vec<Action> {
     // Tables the plan drops or creates: new (or going), not in use.
     let mut fresh: HashSet<Name> = HashSet::new();
@@ -202,11 +196,7 @@ pub fn not_null_additions(before: &Schema, actions: &[Action]) -> Vec<(Qualified
 
 /// What to do instead of adding `column` `NOT NULL` to `table`, which holds rows.
 pub fn refuse_not_null(table: &QualifiedName, column: &str) -> String {
-    let t = format!(
-        "{}.{}",
-        table.schema.as_deref().unwrap_or(crate::actions::DEFAULT_SCHEMA),
-        table.name
-    );
+    let t = name(table);
     format!(
         "{t} holds rows, and {t}.{column} is added NOT NULL without a default: the step would fail. Either declare \
          a default in the schema (a constant default fills the rows without rewriting the table, PostgreSQL 11 and \
@@ -235,8 +225,6 @@ mod tests {
             columns: vec![],
             constraints: vec![],
         };
-        let mut schema = Schema::default();
-        schema.tables = vec![table("posts", false), table("events", true), table("old", false)];
         let index = |n: &str, table: &str| Index {
             name: Name::new("public", n),
             table: Name::new("public", table),
@@ -246,8 +234,11 @@ mod tests {
             predicate: None,
             simple_columns: Some(vec!["x".into()]),
         };
-        schema.indexes = vec![index("posts_title_idx", "posts"), index("events_at_idx", "events")];
-        schema
+        Schema {
+            tables: vec![table("posts", false), table("events", true), table("old", false)],
+            indexes: vec![index("posts_title_idx", "posts"), index("events_at_idx", "events")],
+            ..Schema::default()
+        }
     }
 
     fn add_index(table: &str) -> Action {

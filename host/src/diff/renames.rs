@@ -201,7 +201,7 @@ fn table<'a>(schema: &'a Schema, name: &Name) -> Option<&'a Table> {
 /// of the same type, or a table that goes while one with the same columns
 /// comes. Each is said with the two ways out.
 pub fn suspected(current: &Schema, target: &Schema, steps: &[Action]) -> Vec<String> {
-    let name = |q: &QualifiedName| Name::new(q.schema.as_deref().unwrap_or("public"), &q.name);
+    let name = super::name_of;
     let mut found = Vec::new();
     let dropped_tables: Vec<&Table> = steps
         .iter()

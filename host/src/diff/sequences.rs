@@ -6,7 +6,7 @@
 //! `INCREMENT`, `MINVALUE`, `MAXVALUE`, `CACHE`, `CYCLE`) are set in place
 //! once the column is one ([`identities`]).
 
-use super::{Phase, Plan, qualified, tables};
+use super::{Phase, Plan, name_of, qualified, tables};
 use crate::actions::Action;
 use crate::model::{SequenceOptions, SequenceType, TableMember};
 use crate::schema::{Name, Schema, Sequence};
@@ -148,13 +148,6 @@ fn new_identity(like: &Sequence) -> Sequence {
         cycle: false,
         ..like.clone()
     }
-}
-
-fn name_of(table: &crate::model::QualifiedName) -> Name {
-    Name::new(
-        table.schema.as_deref().unwrap_or(crate::actions::DEFAULT_SCHEMA),
-        &table.name,
-    )
 }
 
 fn column_exists(schema: &Schema, column: &Option<(Name, String)>) -> bool {

@@ -127,14 +127,7 @@ fn by_name(schema: &Schema) -> HashMap<&Name, &View> {
 /// dropped or retyped, the primary key dropped (a view grouping by the key
 /// depends on it), or a column of an enum that loses values.
 fn affected_relations(current: &Schema, plan: &Plan) -> BTreeSet<Name> {
-    let name = |q: &crate::model::QualifiedName| {
-        Name::new(
-            q.schema
-                .clone()
-                .unwrap_or_else(|| crate::actions::DEFAULT_SCHEMA.into()),
-            q.name.clone(),
-        )
-    };
+    let name = super::name_of;
     let mut affected = BTreeSet::new();
     for action in plan.actions() {
         match action {

@@ -135,12 +135,15 @@ pub async fn changes(
             bail!("{}", crate::diff::online::refuse_not_null(&table, &column));
         }
     }
-    let mut down = crate::diff::diff(&declared, start)?;
-    let mut up = up;
-    if online {
-        up = crate::diff::online::online(start, up);
-        down = crate::diff::online::online(&declared, down);
-    }
+    let down = crate::diff::diff(&declared, start)?;
+    let (up, down) = if online {
+        (
+            crate::diff::online::online(start, up),
+            crate::diff::online::online(&declared, down),
+        )
+    } else {
+        (up, down)
+    };
     Ok(Changes {
         up: rename_up.into_iter().chain(up).collect(),
         down: down.into_iter().chain(rename_down).collect(),

@@ -59,14 +59,12 @@ impl UnderWay {
         self.steps.iter().find(|s| !s.done)
     }
 
-    /// `the up of r3: 2 steps committed, step 3 (add-index-concurrently ...) interrupted`.
+    /// `the apply of r3 stopped after 2 step(s) committed and while step 3
+    /// (add-index-concurrently ...) ran`.
     pub fn describe(&self) -> String {
-        let what = match self.direction {
-            Direction::Up => "apply",
-            Direction::Down => "rollback",
-        };
         let mut text = format!(
-            "the {what} of {} stopped after {} step(s) committed",
+            "the {} of {} stopped after {} step(s) committed",
+            self.direction.command(),
             self.revision,
             self.done()
         );
@@ -83,16 +81,16 @@ pub fn create_sql() -> &'static str {
     CREATE_TABLE
 }
 
-/// Every migration under way, oldest first; none when the table does not
-/// exist (no migration of this database ever took steps).
-pub async fn under_way(client: &Client) -> anyhow::Result<Option<Vec<UnderWay>>> {
+/// Every migration under way, oldest first (none when no migration of this
+/// database ever took steps: the table does not exist).
+pub async fn under_way(client: &Client) -> anyhow::Result<Vec<UnderWay>> {
     let exists: bool = client
         .query_one("SELECT to_regclass('public.migration_steps') IS NOT NULL", &[])
         .await
         .context("looking for the migration_steps table")?
         .get(0);
     if !exists {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let rows = client
         .query(
@@ -131,7 +129,7 @@ pub async fn under_way(client: &Client) -> anyhow::Result<Option<Vec<UnderWay>>>
     for under_way in &mut out {
         under_way.steps.sort_by_key(|s| s.step);
     }
-    Ok(Some(out))
+    Ok(out)
 }
 
 /// A literal of what the host wrote itself (a NUL cannot be in it: names

@@ -209,10 +209,16 @@ fn key(name: &QualifiedName) -> (String, String) {
 
 /// `execute: ALTER TABLE users ...`, one line, cut short.
 fn describe_sql(sql: &str) -> String {
+    format!("execute: {}", one_line(sql))
+}
+
+/// A statement on one line, cut short after 72 characters.
+pub fn one_line(sql: &str) -> String {
     let line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    let cut: String = line.chars().take(72).collect();
-    let ellipsis = if cut.len() < line.len() { "..." } else { "" };
-    format!("execute: {cut}{ellipsis}")
+    match line.char_indices().nth(72) {
+        Some((at, _)) => format!("{}...", &line[..at]),
+        None => line,
+    }
 }
 
 /// The findings with the index of the step each is about.
@@ -227,9 +233,10 @@ fn findings(steps: &[Step], context: Context) -> Vec<(usize, Hazard)> {
     let (mut flagged_exclusive, mut flagged_timeout) = (false, false);
     let mut out = Vec::new();
     for (i, step) in steps.iter().enumerate() {
-        // A step of its own commits what came before it, and runs alone.
+        // A step of its own commits what came before it, and runs alone; so
+        // does a commit-step.
         let own_step = matches!(step, Step::Action(Action::Concurrently { .. }) | Step::SqlOutside(_));
-        if own_step {
+        if own_step || matches!(step, Step::Commit) {
             exclusive_held = false;
             not_valid.clear();
         }
@@ -278,11 +285,7 @@ fn findings(steps: &[Step], context: Context) -> Vec<(usize, Hazard)> {
                     .collect();
                 (describe_sql(sql), hazards, Some(analysis))
             }
-            Step::Commit => {
-                exclusive_held = false;
-                not_valid.clear();
-                continue;
-            }
+            Step::Commit => continue,
         };
         let mut rules: Vec<Code> = Vec::new();
         // A later step of the same migration runs while the lock is held.
@@ -357,7 +360,10 @@ fn findings(steps: &[Step], context: Context) -> Vec<(usize, Hazard)> {
             Step::Sql(_) | Step::SqlOutside(_) => {
                 let analysis = analysis.expect("analysed above");
                 new.extend(analysis.creates.iter().map(key));
-                not_valid.extend(analysis.added_not_valid.iter().map(|(t, n)| (key(t), n.clone())));
+                // A step of its own committed what it added NOT VALID.
+                if !own_step {
+                    not_valid.extend(analysis.added_not_valid.iter().map(|(t, n)| (key(t), n.clone())));
+                }
                 if let Some(set) = analysis.lock_timeout {
                     lock_timeout = set;
                 }

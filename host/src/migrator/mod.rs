@@ -26,7 +26,6 @@ use chrono::Utc;
 use plan::{ChainLinks, Ledger, Position};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use tokio_postgres::Client;
 use transaction::Step;
 
@@ -142,23 +141,19 @@ pub struct Migrator {
     sandboxes: sandbox::Sandboxes,
     /// How often a migration that timed out waiting for a lock runs again.
     lock_retries: u32,
-    /// `migration_steps` may hold rows (it existed when the run started, or
-    /// a migration of this run took steps): a migration's record clears its own.
-    steps_table: AtomicBool,
 }
 
 /// A run may not start while a migration is under way in the other
 /// direction.
 fn check_direction(under_way: &[UnderWay], direction: Direction) -> Result<(), Error> {
     match under_way.iter().find(|u| u.direction != direction) {
-        Some(u) => {
-            let (this, other) = verbs(u.direction);
-            Err(anyhow!(
-                "{} (recorded in migration_steps): run `migrate-host {this}` to finish it before a {other}",
-                u.describe()
-            )
-            .into())
-        }
+        Some(u) => Err(anyhow!(
+            "{} (recorded in migration_steps): run `migrate-host {}` to finish it before a {}",
+            u.describe(),
+            u.direction.command(),
+            direction.command()
+        )
+        .into()),
         None => Ok(()),
     }
 }
@@ -167,7 +162,7 @@ fn check_direction(under_way: &[UnderWay], direction: Direction) -> Result<(), E
 fn check_first(under_way: &[UnderWay], planned: &[&str]) -> Result<(), Error> {
     match under_way.iter().find(|u| planned.first() != Some(&u.revision.as_str())) {
         Some(u) => {
-            let (this, _) = verbs(u.direction);
+            let this = u.direction.command();
             Err(anyhow!(
                 "{} (recorded in migration_steps), and this {this} would not run it first: run `migrate-host {this}` \
                  without a target that stops before it",
@@ -176,14 +171,6 @@ fn check_first(under_way: &[UnderWay], planned: &[&str]) -> Result<(), Error> {
             .into())
         }
         None => Ok(()),
-    }
-}
-
-/// The command that runs each direction, and the other one's.
-fn verbs(direction: Direction) -> (&'static str, &'static str) {
-    match direction {
-        Direction::Up => ("apply", "rollback"),
-        Direction::Down => ("rollback", "apply"),
     }
 }
 
@@ -217,7 +204,6 @@ impl Migrator {
             url: None,
             sandboxes: Default::default(),
             lock_retries: LOCK_RETRIES,
-            steps_table: AtomicBool::new(false),
         }
     }
 
@@ -335,16 +321,6 @@ impl Migrator {
         Ledger::new(chains, applied, self.where_())
     }
 
-    /// The migrations under way (`migration_steps`), noting whether the
-    /// table holds anything a record must clear.
-    async fn read_under_way(&self) -> Result<Vec<UnderWay>, Error> {
-        let under_way = steps_table::under_way(&self.client).await?;
-        if under_way.is_some() {
-            self.steps_table.store(true, Ordering::Relaxed);
-        }
-        Ok(under_way.unwrap_or_default())
-    }
-
     pub async fn status(&self) -> Result<Status, Error> {
         let chains = self.load_chains().await?;
         let ledger = self.ledger(&chains, history::applied(&self.client).await?);
@@ -355,15 +331,11 @@ impl Migrator {
             .collect();
         let database = self.database().await?;
         let mut problems = ledger.problems();
-        for u in steps_table::under_way(&self.client).await?.unwrap_or_default() {
-            let verb = if u.direction == Direction::Up {
-                "apply"
-            } else {
-                "rollback"
-            };
+        for u in steps_table::under_way(&self.client).await? {
             problems.push(format!(
-                "{} (recorded in migration_steps): `migrate-host {verb}` resumes it",
-                u.describe()
+                "{} (recorded in migration_steps): `migrate-host {}` resumes it",
+                u.describe(),
+                u.direction.command()
             ));
         }
         Ok(Status {
@@ -377,7 +349,7 @@ impl Migrator {
         let chains = self.load_chains().await?;
         self.locked(on_event, options.dry_run, async |on_event| {
             let ledger = self.ledger(&chains, history::applied(&self.client).await?);
-            let under_way = self.read_under_way().await?;
+            let under_way = steps_table::under_way(&self.client).await?;
             check_direction(&under_way, Direction::Up)?;
             let plan = ledger.plan_apply(options.to.as_deref(), options.force)?;
             let planned: Vec<&str> = plan
@@ -429,7 +401,7 @@ impl Migrator {
         let chains = self.load_chains().await?;
         self.locked(on_event, options.dry_run, async |on_event| {
             let ledger = self.ledger(&chains, history::applied(&self.client).await?);
-            let under_way = self.read_under_way().await?;
+            let under_way = steps_table::under_way(&self.client).await?;
             check_direction(&under_way, Direction::Down)?;
             let plan = ledger.plan_rollback(&options.target, options.force)?;
             let planned: Vec<&str> = plan

@@ -14,7 +14,6 @@ use crate::runtime::{Direction, RunFailure};
 use crate::source::Migration;
 use anyhow::{Context as _, bail};
 use chrono::Utc;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// One migration to run, and how.
@@ -94,14 +93,10 @@ impl Migrator {
             };
             if let Some(under_way) = &under_way {
                 recorded = under_way.steps.clone();
-                let verb = if step.direction == Direction::Up {
-                    "apply"
-                } else {
-                    "rollback"
-                };
                 cause = cause.context(format!(
-                    "{} (recorded in migration_steps); the next `migrate-host {verb}` resumes it",
-                    under_way.describe()
+                    "{} (recorded in migration_steps); the next `migrate-host {}` resumes it",
+                    under_way.describe(),
+                    step.direction.command()
                 ));
             }
             let locked = cause
@@ -169,7 +164,7 @@ impl Migrator {
 
     /// What `migration_steps` holds of a migration under way, if anything.
     async fn under_way(&self, revision: &str, direction: Direction) -> Option<steps_table::UnderWay> {
-        let all = steps_table::under_way(&self.client).await.ok()??;
+        let all = steps_table::under_way(&self.client).await.ok()?;
         all.into_iter()
             .find(|u| u.revision == revision && u.direction == direction)
     }
@@ -193,6 +188,7 @@ impl Migrator {
             ..
         } = step;
         let (revision, message) = (migration.revision(), migration.message());
+        let resumed = !recorded.is_empty();
         on_event(Event::Started {
             direction,
             revision,
@@ -227,7 +223,6 @@ impl Migrator {
             if source.grant.sandboxed() {
                 client.batch_execute(&begin.join("; ")).await?;
             } else {
-                let resumed = !recorded.is_empty();
                 session = session.opening(begin.join("; ")).pipelined().stepwise(SessionSteps {
                     revision: revision.to_owned(),
                     direction,
@@ -236,9 +231,6 @@ impl Migrator {
                     recorded,
                     interrupted: step.interrupted,
                 });
-                if resumed {
-                    self.steps_table.store(true, Ordering::Relaxed);
-                }
             }
         }
         let result = async {
@@ -286,11 +278,9 @@ impl Migrator {
                     })
                     .collect();
                 let records = std::iter::once(&record).chain(&also);
-                // Its steps' progress goes with its record.
-                if outcome.stepped {
-                    self.steps_table.store(true, Ordering::Relaxed);
-                }
-                if self.steps_table.load(Ordering::Relaxed) && !source.grant.sandboxed() {
+                // Its steps' progress, this run's or an earlier one's, goes
+                // with its record.
+                if outcome.stepped || resumed {
                     finish.push_str(&format!("{}; ", steps_table::clear_sql(revision)));
                 }
                 match history_rows {

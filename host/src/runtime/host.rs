@@ -309,12 +309,22 @@ impl HostState {
         Ok(self.report(result))
     }
 
+    /// A raw statement's admission: counted against the budget (past it the
+    /// guest traps) and checked against the grant (a refusal is `what`'s
+    /// error, reported like a failed call).
+    fn admit_sql(&mut self, what: &str, sql: &str, params: &[SqlValue]) -> Reply<()> {
+        self.count(sql.len() + params_size(params))?;
+        Ok(match self.grant.check_sql(sql, self.unacknowledged.as_deref()) {
+            Ok(()) => Ok(()),
+            Err(error) => self.refuse(what, error),
+        })
+    }
+
     /// `execute-outside-transaction`: raw SQL, checked against the grant, a
     /// step of its own.
     async fn execute_outside(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<u64> {
-        self.count(sql.len() + params_size(&params))?;
-        if let Err(error) = self.grant.check_sql(&sql, self.unacknowledged.as_deref()) {
-            return Ok(self.refuse("execute-outside-transaction", error));
+        if let Err(refused) = self.admit_sql("execute-outside-transaction", &sql, &params)? {
+            return Ok(Err(refused));
         }
         let result = self.session.execute_outside(&sql, &params).await;
         Ok(self.report(result))
@@ -322,9 +332,8 @@ impl HostState {
 
     /// `execute`: raw SQL, checked against the grant.
     async fn execute(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<u64> {
-        self.count(sql.len() + params_size(&params))?;
-        if let Err(error) = self.grant.check_sql(&sql, self.unacknowledged.as_deref()) {
-            return Ok(self.refuse("execute", error));
+        if let Err(refused) = self.admit_sql("execute", &sql, &params)? {
+            return Ok(Err(refused));
         }
         let result = self.session.execute(&sql, &params).await;
         Ok(self.report(result))
@@ -332,9 +341,8 @@ impl HostState {
 
     /// `query`: raw SQL that returns rows, checked against the grant.
     async fn query(&mut self, sql: String, params: Vec<SqlValue>) -> Reply<Rows> {
-        self.count(sql.len() + params_size(&params))?;
-        if let Err(error) = self.grant.check_sql(&sql, self.unacknowledged.as_deref()) {
-            return Ok(self.refuse("query", error));
+        if let Err(refused) = self.admit_sql("query", &sql, &params)? {
+            return Ok(Err(refused));
         }
         let result = self
             .session

@@ -458,7 +458,7 @@ impl Runtime {
             })),
             (Ok(()), Some(failure)) => Err(fail(RunError::IgnoredFailure { direction, failure })),
             (Ok(()), None) => {
-                if let Err(failure) = state.session.finish().await {
+                if let Err(failure) = state.session.finish() {
                     return Err(fail(RunError::Returned {
                         direction,
                         message: failure.to_string(),

@@ -286,7 +286,7 @@ impl Session {
     /// The steps this run took past the ones an earlier run committed, or
     /// the error when it took fewer than those: the migration does not
     /// take the same steps each time.
-    pub async fn finish(&mut self) -> Result<(), ActionFailure> {
+    pub fn finish(&self) -> Result<(), ActionFailure> {
         if self.replaying() {
             let last = self.progress.as_ref().map_or(0, Steps::last_done);
             return Err(ActionFailure {
@@ -377,7 +377,7 @@ impl Session {
     async fn outside(&mut self, work: Outside<'_>) -> Result<u64, ActionFailure> {
         let describe = match &work {
             Outside::Action(action, _) => action.describe(),
-            Outside::Sql(sql, _) => format!("execute-outside-transaction: {}", one_line(sql)),
+            Outside::Sql(sql, _) => format!("execute-outside-transaction: {}", crate::lint::one_line(sql)),
         };
         let sql = match &work {
             Outside::Action(_, step) => step
@@ -388,17 +388,16 @@ impl Session {
                 with_params(sql, params)
             }
         };
+        let client = self.connected(&describe)?;
         if self.mode == Mode::DryRun {
             if let Outside::Action(action, _) = &work {
-                let client = self.connected(&describe)?;
                 self.check_data(action, &client, &describe).await?;
             }
-            self.steps.push(crate::lint::Step::Commit);
+            // The lint knows that such a step commits what came before it.
             self.steps.push(match &work {
                 Outside::Action(action, _) => crate::lint::Step::Action((*action).clone()),
                 Outside::Sql(sql, _) => crate::lint::Step::SqlOutside(sql.to_string()),
             });
-            self.steps.push(crate::lint::Step::Commit);
             self.log.push(comment(&format!(
                 "step {}: outside the migration's transaction (the steps before it commit first)",
                 self.step + 1
@@ -409,7 +408,6 @@ impl Session {
         }
         self.end_step(&describe).await?;
         self.step += 1;
-        let client = self.connected(&describe)?;
         let progress = self.progress.clone().expect("end_step refuses a run without steps");
         let fail = |error| fail_with(&describe, Some(&sql), error);
         let recorded = progress.recorded(self.step).cloned();
@@ -494,36 +492,30 @@ impl Session {
             }
             // Each on its own: several statements in one message would make
             // one implicit transaction, which CONCURRENTLY refuses.
-            let statements = match &instead {
-                Some(statements) => statements.clone(),
-                None => before.into_iter().chain([String::new()]).collect(),
-            };
-            for statement in statements {
-                if statement.is_empty() {
-                    // The step itself.
-                    rows = match &work {
-                        Outside::Action(..) => {
-                            client.batch_execute(&sql).await.map_err(|e| fail(database_error(&e)))?;
-                            0
-                        }
-                        Outside::Sql(raw, params) => {
-                            let params: Vec<Param> = params.iter().map(Param).collect();
-                            let refs: Vec<&(dyn ToSql + Sync)> =
-                                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-                            client
-                                .execute(*raw, &refs)
-                                .await
-                                .map_err(|e| fail(database_error(&e)))?
-                        }
-                    };
-                    self.log.push(sql.clone());
-                } else {
-                    client
-                        .batch_execute(&statement)
-                        .await
-                        .map_err(|e| fail_with(&describe, Some(&statement), database_error(&e)))?;
-                    self.log.push(statement);
-                }
+            for statement in instead.as_ref().unwrap_or(&before) {
+                client
+                    .batch_execute(statement)
+                    .await
+                    .map_err(|e| fail_with(&describe, Some(statement), database_error(&e)))?;
+                self.log.push(statement.clone());
+            }
+            // The step itself, unless those finish it.
+            if instead.is_none() {
+                rows = match &work {
+                    Outside::Action(..) => {
+                        client.batch_execute(&sql).await.map_err(|e| fail(database_error(&e)))?;
+                        0
+                    }
+                    Outside::Sql(raw, params) => {
+                        let params: Vec<Param> = params.iter().map(Param).collect();
+                        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+                        client
+                            .execute(*raw, &refs)
+                            .await
+                            .map_err(|e| fail(database_error(&e)))?
+                    }
+                };
+                self.log.push(sql.clone());
             }
             let reset: Vec<String> = progress
                 .settings
@@ -548,7 +540,6 @@ impl Session {
 
     /// `execute-outside-transaction`: one guest statement, a step of its own.
     pub async fn execute_outside(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, ActionFailure> {
-        self.connected("execute-outside-transaction")?;
         self.outside(Outside::Sql(sql, params)).await
     }
 
@@ -723,7 +714,6 @@ impl Session {
     /// Plans and runs one action.
     pub async fn action(&mut self, action: &Action) -> Result<(), ActionFailure> {
         if let Action::Concurrently { step } = action {
-            self.connected(&action.describe())?;
             return self.outside(Outside::Action(action, step)).await.map(drop);
         }
         if self.mode == Mode::DryRun {
@@ -890,7 +880,7 @@ impl Session {
             self.steps.push(crate::lint::Step::Sql(sql.to_owned()));
             return Ok(0);
         }
-        self.calls.push(|| format!("execute: {}", one_line(sql)));
+        self.calls.push(|| format!("execute: {}", crate::lint::one_line(sql)));
         self.flush().await?;
         let params: Vec<Param> = params.iter().map(Param).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
@@ -938,7 +928,7 @@ impl Session {
                 self.replay_open = true;
             }
         } else {
-            self.calls.push(|| format!("query: {}", one_line(sql)));
+            self.calls.push(|| format!("query: {}", crate::lint::one_line(sql)));
             self.flush().await?;
         }
         let run = async {
@@ -993,15 +983,6 @@ fn fail_with(action: &str, sql: Option<&String>, error: ActionError) -> ActionFa
 
 fn refused(action: &str, why: &str) -> ActionFailure {
     fail_with(action, None, ActionError::Refused(why.to_owned()))
-}
-
-/// A statement on one line, cut short, for a step's record.
-fn one_line(sql: &str) -> String {
-    let line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    match line.char_indices().nth(72) {
-        Some((at, _)) => format!("{}...", &line[..at]),
-        None => line,
-    }
 }
 
 fn with_params(sql: &str, params: &[SqlValue]) -> String {
