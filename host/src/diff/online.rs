@@ -214,16 +214,8 @@ mod tests {
 
     fn schema() -> Schema {
         let table = |n: &str, partitioned: bool| Table {
-            name: Name::new("public", n),
-            unlogged: false,
             partition_key: partitioned.then(|| "RANGE (at)".to_owned()),
-            partition_bound: None,
-            inherits: None,
-            parents: 0,
-            row_security: false,
-            force_row_security: false,
-            columns: vec![],
-            constraints: vec![],
+            ..crate::diff::tests::table(n)
         };
         let index = |n: &str, table: &str| Index {
             name: Name::new("public", n),
