@@ -243,6 +243,94 @@ fn first_difference(got: &Schema, want: &Schema) -> String {
 /// The project's own pairs: (name, a.sql, b.sql). Every one must pass.
 const PAIRS: &[(&str, &str, &str)] = &[
     (
+        "order only the catalog knows (issue 15, class 1): a foreign key onto a unique index the plan creates, \
+         one onto an index that is rebuilt, BEGIN ATOMIC functions calling functions in another schema and \
+         reading a table, a default, a check and a view calling them",
+        "CREATE TABLE p (id int NOT NULL, code text); CREATE TABLE c (p_id int);
+         CREATE TABLE q (id int NOT NULL); CREATE UNIQUE INDEX q_uq ON q (id);
+         CREATE TABLE d (q_id int CONSTRAINT d_q_fk REFERENCES q (id));
+         CREATE TABLE t (id int);",
+        "CREATE TABLE p (id int NOT NULL, code text); CREATE UNIQUE INDEX p_id_uq ON p (id);
+         CREATE TABLE c (p_id int REFERENCES p (id));
+         CREATE TABLE q (id int NOT NULL); CREATE UNIQUE INDEX q_uq ON q (id) WITH (fillfactor = 80);
+         CREATE TABLE d (q_id int CONSTRAINT d_q_fk REFERENCES q (id));
+         CREATE SCHEMA util; CREATE TABLE t (id int);
+         CREATE FUNCTION util.zzz_base(i int) RETURNS int LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT i * 2; END;
+         CREATE FUNCTION aaa_top(i int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT util.zzz_base(i) + 1; END;
+         CREATE FUNCTION count_t() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM t; END;
+         CREATE TABLE u (id int DEFAULT aaa_top(1), n int CHECK (aaa_top(n) > 0), k bigint DEFAULT count_t());
+         CREATE VIEW v AS SELECT aaa_top(id) AS x FROM t;",
+    ),
+    (
+        "a BEGIN ATOMIC function that calls another function than before, the old one dropped",
+        "CREATE FUNCTION base() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
+         CREATE FUNCTION top() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT base() + 1; END;
+         CREATE TABLE t (a int DEFAULT top());",
+        "CREATE FUNCTION base2() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 2';
+         CREATE FUNCTION top() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT base2() + 1; END;
+         CREATE TABLE t (a int DEFAULT top());",
+    ),
+    (
+        "a serial column becomes a plain bigint and a plain one bigserial (its sequence let go before it is \
+         dropped), also on partitioned tables",
+        "CREATE TABLE t (id serial PRIMARY KEY, n int);
+         CREATE TABLE p (id bigint, d date NOT NULL) PARTITION BY RANGE (d);
+         CREATE TABLE p1 PARTITION OF p FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+         CREATE TABLE q (id int, d date NOT NULL) PARTITION BY RANGE (d);",
+        "CREATE TABLE t (id bigint PRIMARY KEY, n bigserial);
+         CREATE TABLE p (id bigserial, d date NOT NULL) PARTITION BY RANGE (d);
+         CREATE TABLE p1 PARTITION OF p FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+         CREATE TABLE q (id serial, d date NOT NULL) PARTITION BY RANGE (d);",
+    ),
+    (
+        "functions CREATE OR REPLACE cannot change (issue 15, class 8): a renamed parameter and another return \
+         type, other OUT columns; the default, the view and the function that call them taken off and put back",
+        "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT a';
+         CREATE FUNCTION g(OUT x int, OUT y int) LANGUAGE sql AS 'SELECT 1, 2';
+         CREATE FUNCTION h() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT f(1); END;
+         CREATE TABLE t (v int DEFAULT f(1));
+         CREATE VIEW v AS SELECT f(v) FROM t;
+         COMMENT ON FUNCTION f(int) IS 'the f';",
+        "CREATE FUNCTION f(b int) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT b::bigint';
+         CREATE FUNCTION g(OUT x int, OUT y int, OUT z int) LANGUAGE sql AS 'SELECT 1, 2, 3';
+         CREATE FUNCTION h() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT f(1); END;
+         CREATE TABLE t (v int DEFAULT f(1));
+         CREATE VIEW v AS SELECT f(v) FROM t;
+         COMMENT ON FUNCTION f(int) IS 'the f';",
+    ),
+    (
+        "a table becomes partitioned and back (issue 15, class 3), with views, foreign keys into it, its own \
+         keys, index, trigger, policy, grant and comment; a partitioned table becomes plain, one partition \
+         detached and one dropped",
+        "CREATE TABLE acct (id int PRIMARY KEY);
+         CREATE TABLE ev (id int NOT NULL, at date NOT NULL, acct int REFERENCES acct(id), UNIQUE (id, at));
+         CREATE INDEX ev_at ON ev (at);
+         CREATE TABLE ev_ref (id int, at date, FOREIGN KEY (id, at) REFERENCES ev (id, at));
+         CREATE VIEW ev_v AS SELECT id, at FROM ev; CREATE VIEW ev_vv AS SELECT id FROM ev_v;
+         CREATE FUNCTION ev_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+         CREATE TRIGGER ev_t BEFORE INSERT ON ev FOR EACH ROW EXECUTE FUNCTION ev_touch();
+         ALTER TABLE ev ENABLE ROW LEVEL SECURITY; CREATE POLICY ev_p ON ev USING (acct > 0);
+         GRANT SELECT ON ev TO migrate_host_test_reader; COMMENT ON TABLE ev IS 'events';
+         CREATE TABLE was_parted (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+         CREATE TABLE was_parted_2024 PARTITION OF was_parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+         CREATE TABLE was_parted_2025 PARTITION OF was_parted FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+         CREATE VIEW wp AS SELECT * FROM was_parted;",
+        "CREATE TABLE acct (id int PRIMARY KEY);
+         CREATE TABLE ev (id int NOT NULL, at date NOT NULL, acct int REFERENCES acct(id), UNIQUE (id, at))
+             PARTITION BY RANGE (at);
+         CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+         CREATE INDEX ev_at ON ev (at);
+         CREATE TABLE ev_ref (id int, at date, FOREIGN KEY (id, at) REFERENCES ev (id, at));
+         CREATE VIEW ev_v AS SELECT id, at FROM ev; CREATE VIEW ev_vv AS SELECT id FROM ev_v;
+         CREATE FUNCTION ev_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+         CREATE TRIGGER ev_t BEFORE INSERT ON ev FOR EACH ROW EXECUTE FUNCTION ev_touch();
+         ALTER TABLE ev ENABLE ROW LEVEL SECURITY; CREATE POLICY ev_p ON ev USING (acct > 0);
+         GRANT SELECT ON ev TO migrate_host_test_reader; COMMENT ON TABLE ev IS 'events';
+         CREATE TABLE was_parted (id int NOT NULL, at date NOT NULL);
+         CREATE TABLE was_parted_2024 (id int NOT NULL, at date NOT NULL);
+         CREATE VIEW wp AS SELECT * FROM was_parted;",
+    ),
+    (
         "identity columns' sequence options: added, altered, on a new column and a new table, a column made identity",
         "CREATE TABLE t (a int GENERATED BY DEFAULT AS IDENTITY (START 100 INCREMENT 5), b int NOT NULL,
           c bigint GENERATED ALWAYS AS IDENTITY);",

@@ -731,7 +731,7 @@ async fn what_looks_renamed_is_refused_unless_declared_or_allowed() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
-        err.starts_with("error: the plan would drop what looks renamed, losing its data"),
+        err.starts_with("error: the plan would lose data (what looks renamed, or a table created again)"),
         "{err}"
     );
     assert!(

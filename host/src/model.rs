@@ -14,9 +14,91 @@
 //! generated types had (serde's defaults, Rust names): actions go out as
 //! JSON in `plan --json` and to the interp test fixture, and revision info
 //! is kept as JSON in the component cache. `runtime/`'s conversion tests
-//! check that the two forms agree.
+//! check that the two forms agree. Three types are the host's alone, with
+//! no WIT twin: [`Name`] (a name whose schema is known), and [`Object`]
+//! and [`Dependency`], the catalog's objects and what needs what, which
+//! the schema model reads and the actions' facts name.
 
 use serde::{Deserialize, Serialize};
+
+/// A schema-qualified name; the schema is always known once introspected.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Name {
+    pub schema: String,
+    pub name: String,
+}
+
+impl Name {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        Name {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// A database object as the catalog's dependencies (`pg_depend`) name it,
+/// and as a step's facts name what it creates, changes and drops: what the
+/// diff orders its steps by. Coarser than the catalog where finer would
+/// not change an order: a key's index is the key, a view's rule the view,
+/// an array type its element type, and whatever an extension owns is the
+/// extension.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Object {
+    Schema(String),
+    Extension(String),
+    /// An enum, domain, composite or range type.
+    Type(Name),
+    Collation(Name),
+    Sequence(Name),
+    /// A table, view or materialized view (a view's columns are the view).
+    Relation(Name),
+    Column(Name, String),
+    /// A column's default or generation expression.
+    Default(Name, String),
+    Constraint(Name, String),
+    Index(Name),
+    /// By name alone: the overloads of a function are one object here.
+    Function(Name),
+    Trigger(Name, String),
+    Policy(Name, String),
+}
+
+impl Object {
+    /// The relation a column, default, constraint, trigger or policy is
+    /// part of: created and dropped with it.
+    pub fn relation(&self) -> Option<&Name> {
+        match self {
+            Object::Column(table, _)
+            | Object::Default(table, _)
+            | Object::Constraint(table, _)
+            | Object::Trigger(table, _)
+            | Object::Policy(table, _) => Some(table),
+            Object::Schema(_)
+            | Object::Extension(_)
+            | Object::Type(_)
+            | Object::Collation(_)
+            | Object::Sequence(_)
+            | Object::Relation(_)
+            | Object::Index(_)
+            | Object::Function(_) => None,
+        }
+    }
+}
+
+/// `dependent` needs `referenced` to exist (a `pg_depend` row, in
+/// [`Object`]'s terms).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Dependency {
+    pub dependent: Object,
+    pub referenced: Object,
+}
 
 /// A name of a schema object; `schema` none is the migration's default schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -10,7 +10,7 @@ pub use super::removed::Removed;
 use super::rules::Code;
 use super::{Action, guard};
 use crate::model::{
-    ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, QualifiedName, ScalarType, TypeCast,
+    ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, Name, Object, QualifiedName, ScalarType, TypeCast,
 };
 
 /// A kind of action a grant can allow.
@@ -504,6 +504,163 @@ impl Action {
             },
         }
     }
+}
+
+/// What an action creates, changes in place and drops, as the catalog's
+/// dependencies name the objects: the diff orders its steps by them.
+#[derive(Debug, Default, PartialEq)]
+pub struct Objects {
+    /// Objects that exist only after it (a replaced function counts as created).
+    pub creates: Vec<Object>,
+    /// Objects it changes and keeps: what they need may change with them.
+    pub changes: Vec<Object>,
+    /// Objects it keeps but only takes something from (a default dropped):
+    /// they need less afterwards, never more.
+    pub releases: Vec<Object>,
+    /// Objects that exist only before it.
+    pub drops: Vec<Object>,
+}
+
+impl Action {
+    /// What this action creates, changes and drops (see [`Objects`]). Apart
+    /// from [`Action::facts`] because only the diff needs it and it parses
+    /// the definitions of functions, triggers and raw indexes; exhaustive
+    /// like it. Renames name nothing: the diff plans them in a phase of
+    /// their own, and the catalogs name their objects before and after.
+    pub fn objects(&self) -> Objects {
+        let name = |q: &QualifiedName| Name::new(q.schema.as_deref().unwrap_or(super::DEFAULT_SCHEMA), &q.name);
+        let relation = |q: &QualifiedName| Object::Relation(name(q));
+        let column = |q: &QualifiedName, c: &str| Object::Column(name(q), c.to_owned());
+        let constraint = |q: &QualifiedName, c: &str| Object::Constraint(name(q), c.to_owned());
+        // An index lives in its table's schema.
+        let index_on = |table: &QualifiedName, index: &str| Object::Index(Name::new(name(table).schema, index));
+        let raw_index = |definition: &str| {
+            guard::index_table(definition)
+                .zip(guard::index_name(definition))
+                .map(|(table, index)| index_on(&table, &index))
+        };
+        let creates = |creates: Vec<Object>| Objects {
+            creates,
+            ..Objects::default()
+        };
+        let changes = |changes: Vec<Object>| Objects {
+            changes,
+            ..Objects::default()
+        };
+        let drops = |drops: Vec<Object>| Objects {
+            drops,
+            ..Objects::default()
+        };
+        match self {
+            Action::AddTable { table, columns, .. } => {
+                let mut made = vec![relation(table)];
+                for c in columns {
+                    made.extend(column_objects(&name(table), c));
+                }
+                creates(made)
+            }
+            Action::SetTableLogged { table, .. } | Action::SetRowLevelSecurity { table, .. } => {
+                changes(vec![relation(table)])
+            }
+            Action::AttachPartition { partition, .. } | Action::DetachPartition { partition, .. } => {
+                changes(vec![relation(partition)])
+            }
+            Action::CreatePolicy { policy } => creates(vec![Object::Policy(name(&policy.table), policy.name.clone())]),
+            Action::DropPolicy { table, name: policy } => drops(vec![Object::Policy(name(table), policy.clone())]),
+            Action::CreateSequence { name: sequence, .. } => creates(vec![Object::Sequence(name(sequence))]),
+            Action::AlterSequence { name: sequence, .. } | Action::SetSequenceOwner { name: sequence, .. } => {
+                changes(vec![Object::Sequence(name(sequence))])
+            }
+            Action::DropSequence { name: sequence } => drops(vec![Object::Sequence(name(sequence))]),
+            Action::CreateCollation { name: collation, .. } => creates(vec![Object::Collation(name(collation))]),
+            Action::DropCollation { name: collation } => drops(vec![Object::Collation(name(collation))]),
+            Action::SetComment { .. }
+            | Action::Grant { .. }
+            | Action::Revoke { .. }
+            | Action::RenameTable { .. }
+            | Action::RenameColumn { .. }
+            | Action::RenameConstraint { .. }
+            | Action::RenameIndex { .. }
+            | Action::RenameEnumValue { .. } => Objects::default(),
+            Action::DropTable { table } => drops(vec![relation(table)]),
+            Action::AddColumn { table, column: c } => creates(column_objects(&name(table), c)),
+            Action::DropColumn { table, column: c } => drops(vec![column(table, c)]),
+            Action::SetColumnCollation { table, column: c, .. }
+            | Action::ChangeColumnType { table, column: c, .. }
+            | Action::SetColumnIdentity { table, column: c, .. }
+            | Action::AddNotNull { table, column: c }
+            | Action::DropNotNull { table, column: c } => changes(vec![column(table, c)]),
+            Action::SetColumnDefault { table, column: c, .. } => changes(vec![Object::Default(name(table), c.clone())]),
+            Action::DropColumnExpression { table, column: c } | Action::DropColumnDefault { table, column: c } => {
+                Objects {
+                    releases: vec![Object::Default(name(table), c.clone())],
+                    ..Objects::default()
+                }
+            }
+            Action::AddConstraint { table, name: c, .. } => creates(vec![constraint(table, c)]),
+            Action::DropConstraint { table, name: c } => drops(vec![constraint(table, c)]),
+            Action::AddIndex { index } => creates(vec![index_on(&index.table, &index.name)]),
+            Action::AddIndexSql { definition } => creates(raw_index(definition).into_iter().collect()),
+            Action::DropIndex { index } => drops(vec![Object::Index(name(index))]),
+            Action::CreateView { name: view, .. } => creates(vec![relation(view)]),
+            Action::DropView { name: view, .. } => drops(vec![relation(view)]),
+            Action::CreateExtension { name: extension, .. } => creates(vec![Object::Extension(extension.clone())]),
+            Action::UpdateExtension { name: extension, .. } => changes(vec![Object::Extension(extension.clone())]),
+            Action::DropExtension { name: extension } => drops(vec![Object::Extension(extension.clone())]),
+            Action::CreateFunction { definition } => creates(
+                guard::function_name(definition)
+                    .map(|full| {
+                        let (schema, function) = full.rsplit_once('.').unwrap_or((super::DEFAULT_SCHEMA, &full));
+                        Object::Function(Name::new(schema.rsplit('.').next().unwrap_or(schema), function))
+                    })
+                    .into_iter()
+                    .collect(),
+            ),
+            Action::DropFunction { name: function, .. } => drops(vec![Object::Function(name(function))]),
+            Action::CreateTrigger { definition } => creates(
+                guard::trigger_table(definition)
+                    .zip(guard::trigger_name(definition))
+                    .map(|(table, trigger)| Object::Trigger(name(&table), trigger))
+                    .into_iter()
+                    .collect(),
+            ),
+            Action::DropTrigger { table, name: trigger } => drops(vec![Object::Trigger(name(table), trigger.clone())]),
+            Action::CreateSchema { name: schema } => creates(vec![Object::Schema(schema.clone())]),
+            Action::DropSchema { name: schema } => drops(vec![Object::Schema(schema.clone())]),
+            Action::CreateEnum { name: enum_type, .. } => creates(vec![Object::Type(name(enum_type))]),
+            Action::AddEnumValues { name: enum_type, .. } | Action::DropEnumValues { name: enum_type, .. } => {
+                changes(vec![Object::Type(name(enum_type))])
+            }
+            Action::DropType { name: type_name } => drops(vec![Object::Type(name(type_name))]),
+            Action::Concurrently { step } => match step {
+                Concurrent::AddIndex { index } => creates(vec![index_on(&index.table, &index.name)]),
+                Concurrent::AddIndexSql { definition } => creates(raw_index(definition).into_iter().collect()),
+                Concurrent::DropIndex { index } => drops(vec![Object::Index(name(index))]),
+                Concurrent::Reindex { index } => changes(vec![Object::Index(name(index))]),
+                Concurrent::DetachPartition { partition, .. } => changes(vec![relation(partition)]),
+                Concurrent::ValidateConstraint { table, name: c } => changes(vec![constraint(table, c)]),
+            },
+        }
+    }
+}
+
+/// What adding `column` to `table` makes: the column, its default or
+/// generation expression, and the sequence a `serial` column makes (by the
+/// name Postgres gives it, when that name is short enough to be given as it is).
+fn column_objects(table: &Name, column: &ColumnDef) -> Vec<Object> {
+    let mut made = vec![Object::Column(table.clone(), column.name.clone())];
+    let serial = matches!(
+        column.data_type.scalar,
+        ScalarType::Smallserial | ScalarType::Serial | ScalarType::Bigserial
+    );
+    if serial || column.default.is_some() || column.generated.is_some() {
+        made.push(Object::Default(table.clone(), column.name.clone()));
+    }
+    let sequence = format!("{}_{}_seq", table.name, column.name);
+    if serial && sequence.len() <= 63 {
+        made.push(Object::Sequence(Name::new(&table.schema, sequence)));
+    }
+    made
 }
 
 /// The rules a column's type triggers wherever the column is added (they

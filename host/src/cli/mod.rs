@@ -211,7 +211,7 @@ pub enum Command {
         /// A rename the schema does not annotate: TABLE=NEW or TABLE.COLUMN=NEW (repeatable).
         #[arg(long, value_name = "OLD=NEW")]
         rename: Vec<String>,
-        /// Drop what looks renamed (a column or table that goes while a like one comes), losing its data.
+        /// Drop what looks renamed (a column or table that goes while a like one comes), or re-create a table that becomes or stops being partitioned, losing its rows.
         #[arg(long)]
         allow_drop: bool,
         /// The plain plan, in one transaction: no index built CONCURRENTLY on a table in use.
@@ -232,7 +232,7 @@ pub enum Command {
         /// A rename the schema does not annotate: TABLE=NEW or TABLE.COLUMN=NEW (repeatable).
         #[arg(long, value_name = "OLD=NEW")]
         rename: Vec<String>,
-        /// Drop what looks renamed (a column or table that goes while a like one comes), losing its data.
+        /// Drop what looks renamed (a column or table that goes while a like one comes), or re-create a table that becomes or stops being partitioned, losing its rows.
         #[arg(long)]
         allow_drop: bool,
         /// The plain plan, in one transaction: no index built CONCURRENTLY on a table in use.

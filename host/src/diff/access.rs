@@ -5,18 +5,21 @@
 
 use super::{Context, Phase, Plan, qualified};
 use crate::actions::Action;
-use crate::model::{GrantDef, PolicyCommand, PolicyDef, Privilege};
+use crate::model::{GrantDef, Object, PolicyCommand, PolicyDef, Privilege};
 use crate::schema::{Grant, Name, Policy, Schema};
 use std::collections::{BTreeMap, HashSet};
 
 /// The policies of a re-created relation go back; those of a retyped
 /// table come off first and go back after.
 pub(super) fn diff(current: &Schema, target: &Schema, context: &Context, plan: &mut Plan) {
-    policies(current, target, &context.recreated, &context.retyped, plan);
+    policies(current, target, context, plan);
     grants(current, target, &context.recreated, plan);
 }
 
-fn policies(current: &Schema, target: &Schema, recreated: &HashSet<Name>, retyped: &HashSet<Name>, plan: &mut Plan) {
+/// A policy that needs what the plan drops (`context.cascaded`) comes off
+/// and goes back like a changed one.
+fn policies(current: &Schema, target: &Schema, context: &Context, plan: &mut Plan) {
+    let (recreated, retyped) = (&context.recreated, &context.retyped);
     let find = |s: &Schema, p: &Policy| {
         s.policies
             .iter()
@@ -25,7 +28,10 @@ fn policies(current: &Schema, target: &Schema, recreated: &HashSet<Name>, retype
     };
     for wanted in &target.policies {
         let have = find(current, wanted).filter(|_| !recreated.contains(&wanted.table));
-        if have.as_ref() == Some(wanted) && !retyped.contains(&wanted.table) {
+        let cascaded = context
+            .cascaded
+            .contains(&Object::Policy(wanted.table.clone(), wanted.name.clone()));
+        if have.as_ref() == Some(wanted) && !retyped.contains(&wanted.table) && !cascaded {
             continue;
         }
         if have.is_some() {

@@ -27,7 +27,8 @@ pub(super) struct Kind {
 const MEMBER_LISTS: [&str; 2] = ["columns", "constraints"];
 
 /// What the generators read. `schemas`, `other_types` and `column_grants`
-/// are compared whole in `diff()` itself.
+/// are compared whole in `diff()` itself; `dependencies` are no objects
+/// but what the steps are ordered by.
 pub(super) const HANDLED: [Kind; 12] = [
     Kind {
         list: "extensions",
@@ -106,8 +107,8 @@ pub(super) const HANDLED: [Kind; 12] = [
     Kind {
         list: "functions",
         what: "function",
-        key: &["name", "identity_arguments"],
-        handled: &["procedure", "definition"],
+        key: &["name", "input_types"],
+        handled: &["procedure", "definition", "identity_arguments", "arguments", "result"],
     },
     Kind {
         list: "triggers",
@@ -346,6 +347,9 @@ mod tests {
                 identity_arguments: String::new(),
                 procedure: false,
                 definition: String::new(),
+                arguments: String::new(),
+                result: None,
+                input_types: String::new(),
             }],
             triggers: vec![Trigger {
                 table: n(),
@@ -425,7 +429,12 @@ mod tests {
         };
         for list in schema.keys() {
             let whole = matches!(list.as_str(), "schemas" | "other_types" | "column_grants");
-            assert!(whole || HANDLED.iter().any(|k| k.list == list), "{list} is not guarded");
+            // Not objects: what the steps are ordered by (`order`).
+            let ordering = list == "dependencies";
+            assert!(
+                whole || ordering || HANDLED.iter().any(|k| k.list == list),
+                "{list} is not guarded"
+            );
         }
     }
 }

@@ -4,9 +4,10 @@
 //! Each object kind has its own module, a function of the two schemas (and,
 //! for what depends on tables and views, of a [`Context`] computed once)
 //! that plans steps, each in a [`Phase`]; the phases fix the order that
-//! dependencies need (schemas and types before the tables that use them,
-//! tables before the foreign keys that join them, foreign keys dropped
-//! before what they point at, drops after creates). A difference in a part
+//! kinds need (schemas and types before the tables that use them, tables
+//! before the foreign keys that join them, foreign keys dropped before what
+//! they point at, drops after creates), and the catalogs' dependencies the
+//! order between two objects that only they know ([`order`]). A difference in a part
 //! of the model no generator reads is refused by name (`coverage`).
 //! A constraint or index whose definition is unchanged but whose name
 //! differs is renamed, where the match is unambiguous. Tables, columns and
@@ -18,12 +19,14 @@
 //! ([`Unsupported`]), never a silent omission.
 
 mod access;
+mod cascade;
 mod collations;
 mod comments;
 mod coverage;
 mod enums;
 mod indexes;
 pub mod online;
+mod order;
 pub mod renames;
 mod routines;
 mod sequences;
@@ -31,7 +34,7 @@ mod tables;
 mod views;
 
 use crate::actions::Action;
-use crate::model::QualifiedName;
+use crate::model::{Object, QualifiedName};
 use crate::schema::{Name, Schema};
 use std::collections::HashSet;
 
@@ -52,6 +55,9 @@ pub(super) enum Phase {
     DropTriggers,
     /// Before their tables' columns change type (a policy blocks that).
     DropPolicies,
+    /// A function that cannot be replaced in place (or that needs what
+    /// is), once what calls it is off, before it is created again.
+    DropFunctionsToRecreate,
     CreateSchemas,
     /// After the schemas they go in; they may provide types and functions
     /// that everything after uses (re-created when going back a version).
@@ -133,9 +139,10 @@ impl Plan {
         self.steps.iter().map(|(_, a)| a)
     }
 
-    fn into_actions(mut self) -> Vec<Action> {
-        self.steps.sort_by_key(|(phase, _)| *phase);
-        self.steps.into_iter().map(|(_, a)| a).collect()
+    /// The steps in order: by phase where the catalogs' dependencies
+    /// (`current`'s for what goes, `target`'s for what comes) allow ([`order`]).
+    fn into_actions(self, current: &Schema, target: &Schema) -> Vec<Action> {
+        order::sort(self.steps, &current.dependencies, &target.dependencies)
     }
 }
 
@@ -149,13 +156,17 @@ pub(super) struct Context {
     /// Tables whose columns change type or collation, which their
     /// policies would block.
     pub retyped: HashSet<Name>,
+    /// Kept objects that need something the plan drops: they come off
+    /// before it and go back after ([`cascade`]).
+    pub cascaded: HashSet<Object>,
 }
 
 impl Context {
-    fn of(plan: &Plan) -> Self {
+    fn of(plan: &Plan, cascaded: HashSet<Object>) -> Self {
         let mut context = Context {
             recreated: HashSet::new(),
             retyped: HashSet::new(),
+            cascaded,
         };
         for action in plan.actions() {
             match action {
@@ -192,6 +203,8 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
         comments: _,
         other_types,
         column_grants,
+        // Not an object: what the steps are ordered by.
+        dependencies: _,
     } = target;
     let mut plan = Plan::default();
     let mut unsupported = Vec::new();
@@ -213,8 +226,10 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
     sequences::identities(current, target, &mut plan);
     indexes::diff(current, target, &mut plan);
     views::diff(current, target, &mut plan);
-    let context = Context::of(&plan);
-    routines::diff(current, target, &context, &mut plan);
+    routines::functions(current, target, &mut plan);
+    let cascaded = cascade::cascade(current, target, &mut plan, &mut unsupported);
+    let context = Context::of(&plan, cascaded);
+    routines::triggers(current, target, &context, &mut plan);
     access::diff(current, target, &context, &mut plan);
     comments::diff(current, target, &mut plan);
     for (name, kind) in other_types.iter().filter(|t| !current.other_types.contains(t)) {
@@ -233,7 +248,7 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
     unsupported.extend(coverage::unhandled(current, target, &coverage::HANDLED));
 
     if unsupported.is_empty() {
-        Ok(plan.into_actions())
+        Ok(plan.into_actions(current, target))
     } else {
         Err(Unsupported(unsupported))
     }

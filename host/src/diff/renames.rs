@@ -199,7 +199,8 @@ fn table<'a>(schema: &'a Schema, name: &Name) -> Option<&'a Table> {
 /// Drops and adds in `steps` (a plan from `current` to `target`) that look
 /// like a rename nobody declared: a table that loses a column and gains one
 /// of the same type, or a table that goes while one with the same columns
-/// comes. Each is said with the two ways out.
+/// comes; and a table dropped and created again (its rows go too). Each is
+/// said with the ways out.
 pub fn suspected(current: &Schema, target: &Schema, steps: &[Action]) -> Vec<String> {
     let name = super::name_of;
     let mut found = Vec::new();
@@ -224,8 +225,23 @@ pub fn suspected(current: &Schema, target: &Schema, steps: &[Action]) -> Vec<Str
         columns
     };
     for gone in &dropped_tables {
+        if let Some(again) = added_tables.iter().find(|t| t.name == gone.name) {
+            let why = match (&gone.partition_key, &again.partition_key) {
+                (None, _) => "becomes partitioned",
+                (Some(_), None) => "stops being partitioned",
+                (Some(_), Some(_)) => "changes its partition key",
+            };
+            found.push(format!(
+                "table {} is created again (it {why}, which Postgres cannot do in place), and its rows are lost: \
+                 copy them into the new table in a migration of your own, or, if they should go, pass --allow-drop",
+                gone.name,
+            ));
+            continue;
+        }
         let Some(like) = added_tables
             .iter()
+            // A table created again is no candidate for another's rename.
+            .filter(|t| table(current, &t.name).is_none())
             .find(|t| t.name.schema == gone.name.schema && !t.columns.is_empty() && signature(t) == signature(gone))
         else {
             continue;

@@ -1,20 +1,37 @@
 //! Functions, procedures and triggers, by their whole definitions.
 //!
 //! A changed function is replaced in place (`CREATE OR REPLACE`, which
-//! `pg_get_functiondef` prints), so what calls it keeps working; a changed
-//! trigger is dropped and created again.
+//! `pg_get_functiondef` prints), so what calls it keeps working, unless
+//! the change is one `CREATE OR REPLACE` refuses: then it is dropped and
+//! created again, and what calls it with it (`cascade`). A changed trigger
+//! is dropped and created again.
 
 use super::{Context, Phase, Plan, qualified};
 use crate::actions::Action;
+use crate::model::Object;
 use crate::schema::Schema;
 
-pub(super) fn diff(current: &Schema, target: &Schema, context: &Context, plan: &mut Plan) {
-    let same_function = |a: &crate::schema::Function, b: &crate::schema::Function| {
-        a.name == b.name && a.identity_arguments == b.identity_arguments
-    };
+pub(super) fn functions(current: &Schema, target: &Schema, plan: &mut Plan) {
+    let same_function =
+        |a: &crate::schema::Function, b: &crate::schema::Function| a.name == b.name && a.input_types == b.input_types;
     for wanted in &target.functions {
         let have = current.functions.iter().find(|f| same_function(f, wanted));
         if have.is_none_or(|h| h.definition != wanted.definition) {
+            // A renamed parameter, a removed default, another result (OUT
+            // columns included) or kind: `CREATE OR REPLACE` refuses them,
+            // so it is dropped first, with what calls it (`cascade`).
+            if let Some(h) = have.filter(|h| {
+                (&h.arguments, &h.result, h.procedure) != (&wanted.arguments, &wanted.result, wanted.procedure)
+            }) {
+                plan.push(
+                    Phase::DropFunctionsToRecreate,
+                    Action::DropFunction {
+                        name: qualified(&h.name),
+                        arguments: h.identity_arguments.clone(),
+                        procedure: h.procedure,
+                    },
+                );
+            }
             plan.push(
                 Phase::CreateFunctions,
                 Action::CreateFunction {
@@ -37,7 +54,12 @@ pub(super) fn diff(current: &Schema, target: &Schema, context: &Context, plan: &
             },
         );
     }
+}
 
+/// Triggers: a changed one, or one that needs what the plan drops
+/// (`context.cascaded`), is dropped and created again; those of a
+/// re-created relation are created again.
+pub(super) fn triggers(current: &Schema, target: &Schema, context: &Context, plan: &mut Plan) {
     let relation_kept =
         |s: &Schema, name: &crate::schema::Name| s.table(name).is_some() || s.views.iter().any(|v| &v.name == name);
     // Dropping a table or view (to re-create it) drops its triggers with it.
@@ -47,6 +69,9 @@ pub(super) fn diff(current: &Schema, target: &Schema, context: &Context, plan: &
             .iter()
             .find(|t| t.table == wanted.table && t.name == wanted.name);
         let recreated = context.recreated.contains(&wanted.table);
+        let cascaded = context
+            .cascaded
+            .contains(&Object::Trigger(wanted.table.clone(), wanted.name.clone()));
         match have {
             Some(h) if h.definition == wanted.definition && recreated => {
                 plan.push(
@@ -56,7 +81,7 @@ pub(super) fn diff(current: &Schema, target: &Schema, context: &Context, plan: &
                     },
                 );
             }
-            Some(h) if h.definition == wanted.definition => {}
+            Some(h) if h.definition == wanted.definition && !cascaded => {}
             Some(h) => {
                 plan.push(
                     Phase::DropTriggers,

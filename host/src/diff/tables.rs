@@ -24,32 +24,21 @@ pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan, unsupport
         }
         match current_tables.get(&wanted.name) {
             None => create(target, wanted, plan),
-            Some(have) if have.partition_key.is_some() != wanted.partition_key.is_some() => {
-                // A table cannot become (or stop being) partitioned in place:
-                // it is re-created, when nothing hangs off it that would be lost.
-                match hangs_off(current, target, have) {
-                    Some(what) => unsupported.push(format!(
-                        "table {} becomes {}partitioned, which means re-creating it, but {what} depends on it",
-                        wanted.name,
-                        if wanted.partition_key.is_some() { "" } else { "un" }
-                    )),
-                    None => {
-                        plan.push(
-                            Phase::DropTablesToRecreate,
-                            Action::DropTable {
-                                table: qualified(&have.name),
-                            },
-                        );
-                        create(target, wanted, plan);
-                    }
-                }
+            Some(have) if have.partition_key != wanted.partition_key => {
+                // A table cannot become (or stop being) partitioned, or change
+                // its partition key, in place: it is created again, and what
+                // hangs off it (views, foreign keys into it, its indexes,
+                // triggers, policies and grants) with it (`cascade`,
+                // `Context::recreated`); its partitions are detached first or
+                // dropped.
+                plan.push(
+                    Phase::DropTablesToRecreate,
+                    Action::DropTable {
+                        table: qualified(&have.name),
+                    },
+                );
+                create(target, wanted, plan);
             }
-            Some(have) if have.partition_key != wanted.partition_key => unsupported.push(format!(
-                "table {} changes its partition key ({} to {})",
-                wanted.name,
-                have.partition_key.as_deref().unwrap_or_default(),
-                wanted.partition_key.as_deref().unwrap_or_default()
-            )),
             Some(have) => alter(current, target, have, wanted, plan, unsupported),
         }
     }
@@ -83,39 +72,6 @@ pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan, unsupport
             },
         );
     }
-}
-
-/// What would be lost or block re-creating `table`: partitions or children,
-/// views, foreign keys into it, indexes, triggers, policies.
-fn hangs_off(current: &Schema, target: &Schema, table: &Table) -> Option<String> {
-    let name = &table.name;
-    if let Some(child) = current.tables.iter().find(|t| t.inherits.as_ref() == Some(name)) {
-        return Some(format!("table {}", child.name));
-    }
-    if let Some(view) = current.views.iter().find(|v| v.depends_on.contains(name)) {
-        return Some(format!("view {}", view.name));
-    }
-    let references = |t: &&Table| {
-        t.name != *name
-            && t.constraints
-                .iter()
-                .any(|c| matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if references == name))
-    };
-    if let Some(other) = current.tables.iter().find(references) {
-        return Some(format!("a foreign key of table {}", other.name));
-    }
-    for schema in [current, target] {
-        if let Some(index) = schema.indexes.iter().find(|i| &i.table == name) {
-            return Some(format!("index {}", index.name));
-        }
-        if let Some(trigger) = schema.triggers.iter().find(|t| &t.table == name) {
-            return Some(format!("trigger {}", trigger.name));
-        }
-        if let Some(policy) = schema.policies.iter().find(|p| &p.table == name) {
-            return Some(format!("policy {}", policy.name));
-        }
-    }
-    None
 }
 
 /// How many ancestors a table has in `tables`.
@@ -399,8 +355,10 @@ fn alter_column(
     let serial_before = serial_type(current, have_table, old).is_some();
     if old.type_sql != new.type_sql {
         // A default typed for the old type can block the conversion: drop it
-        // first and set the new one after.
-        if old.default.is_some() && !serial_before {
+        // first and set the new one after. A serial's `nextval` converts to
+        // any integer type, so it stays when the column keeps it.
+        let default_kept = serial_before && old.default == new.default;
+        if old.default.is_some() && !default_kept {
             plan.push(
                 Phase::AlterTables,
                 Action::DropColumnDefault {
@@ -472,7 +430,7 @@ fn alter_column(
 /// A column as `add-table`/`add-column` creates it. A column whose default
 /// takes the next value of a sequence it owns is written as `serial` (the
 /// sequence comes with it), as `CREATE TABLE` would have it.
-fn column_def(schema: &Schema, table: &Table, column: &Column) -> ColumnDef {
+pub(super) fn column_def(schema: &Schema, table: &Table, column: &Column) -> ColumnDef {
     let serial = serial_type(schema, table, column);
     let is_serial = serial.is_some();
     ColumnDef {
@@ -607,7 +565,7 @@ fn renamed_constraints(have: &Table, wanted: &Table) -> Vec<(String, String)> {
 
 /// The action that adds `constraint`: typed where the contract can say it,
 /// Postgres's own definition otherwise.
-fn add_constraint(table: &Table, constraint: &TableConstraint, plan: &mut Plan) {
+pub(super) fn add_constraint(table: &Table, constraint: &TableConstraint, plan: &mut Plan) {
     if !constraint.local {
         return;
     }

@@ -98,7 +98,7 @@ pub(super) fn table(name: &str) -> crate::schema::Table {
 }
 
 #[test]
-fn partitioning_changes_that_would_lose_things_are_reported() {
+fn partitioning_changes_recreate_the_table_and_what_hangs_off_it() {
     let plain = Schema {
         tables: vec![table("t")],
         indexes: vec![crate::schema::Index {
@@ -112,21 +112,31 @@ fn partitioning_changes_that_would_lose_things_are_reported() {
         }],
         ..Schema::default()
     };
+    let index_needs_column = crate::model::Dependency {
+        dependent: crate::model::Object::Index(crate::schema::Name::new("public", "t_x")),
+        referenced: crate::model::Object::Column(crate::schema::Name::new("public", "t"), "x".into()),
+    };
+    let plain = Schema {
+        dependencies: vec![index_needs_column],
+        ..plain
+    };
     let mut partitioned = plain.clone();
     partitioned.tables[0].partition_key = Some("RANGE (x)".into());
-    let err = diff(&plain, &partitioned).unwrap_err().to_string();
-    assert!(
-        err.contains("becomes partitioned, which means re-creating it, but index public.t_x"),
-        "{err}"
-    );
-
     let mut rekeyed = partitioned.clone();
     rekeyed.tables[0].partition_key = Some("LIST (y)".into());
-    let err = diff(&partitioned, &rekeyed).unwrap_err().to_string();
-    assert!(
-        err.contains("changes its partition key (RANGE (x) to LIST (y))"),
-        "{err}"
-    );
+    for (from, to) in [(&plain, &partitioned), (&partitioned, &plain), (&partitioned, &rekeyed)] {
+        let steps: Vec<String> = diff(from, to).unwrap().iter().map(|a| a.describe()).collect();
+        assert_eq!(
+            steps,
+            [
+                "drop-index public.t_x",
+                "drop-table public.t",
+                "add-table public.t",
+                "add-index t_x on public.t"
+            ],
+            "{from:?}"
+        );
+    }
 
     let mut two_parents = Schema::default();
     two_parents.tables.push(crate::schema::Table {

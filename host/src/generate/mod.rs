@@ -119,7 +119,7 @@ pub async fn changes(
         let suspected = renames::suspected(start, &declared, &up);
         if !suspected.is_empty() {
             bail!(
-                "the plan would drop what looks renamed, losing its data:\n  {}",
+                "the plan would lose data (what looks renamed, or a table created again):\n  {}",
                 suspected.join("\n  ")
             );
         }

@@ -14,30 +14,10 @@ pub mod types;
 
 pub use introspect::introspect;
 
+pub use crate::model::{Dependency, Name, Object};
+
 use crate::model::DataType;
 use serde::Serialize;
-
-/// A schema-qualified name; the schema is always known once introspected.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Name {
-    pub schema: String,
-    pub name: String,
-}
-
-impl Name {
-    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
-        Name {
-            schema: schema.into(),
-            name: name.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for Name {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}", self.schema, self.name)
-    }
-}
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Schema {
@@ -62,6 +42,10 @@ pub struct Schema {
     pub other_types: Vec<(Name, String)>,
     /// Column-level privileges as (table, column, ACL): compared, not migrated.
     pub column_grants: Vec<(Name, String, String)>,
+    /// What needs what, from `pg_depend`, sorted: not an object of its own
+    /// (two schemas with the same objects have the same dependencies) but
+    /// what the diff orders its steps by.
+    pub dependencies: Vec<Dependency>,
 }
 
 impl Schema {
@@ -237,6 +221,15 @@ pub struct Function {
     pub procedure: bool,
     /// `pg_get_functiondef`: the whole `CREATE OR REPLACE FUNCTION`.
     pub definition: String,
+    /// `pg_get_function_arguments` (names, modes and defaults) and
+    /// `pg_get_function_result` (`None` for a procedure): what `CREATE OR
+    /// REPLACE` cannot change.
+    pub arguments: String,
+    pub result: Option<String>,
+    /// The input arguments' types (`integer, text`): with the name, what
+    /// Postgres tells a function by (argument names and `OUT` arguments
+    /// aside).
+    pub input_types: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -186,7 +186,8 @@ WHERE v.relkind IN ('v', 'm') AND vn.nspname NOT IN ('pg_catalog', 'information_
 ORDER BY 1, 2, 3, 4;
 
 -- name: functions
-SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind::text, pg_get_functiondef(p.oid)
+SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind::text, pg_get_functiondef(p.oid),
+       pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), oidvectortypes(p.proargtypes)
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prokind IN ('f', 'p')
@@ -303,3 +304,106 @@ WHERE t.typtype IN ('d', 'c', 'r', 'b')
   AND t.typcategory <> 'A'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
 ORDER BY 1, 2;
+
+-- name: dependencies
+-- What needs what (pg_depend's normal and automatic rows), each side named
+-- as `model::Object` names it: kind, schema, name, member (a column's,
+-- default's, constraint's, trigger's or policy's name on its table). A
+-- view's rule is its view, a key's index its constraint, a
+-- domain's constraint its domain, an array type its element, a row type its
+-- relation, and what an extension owns the extension. Only what users
+-- make (oids from 16384 on) and not the engine's own tables; not a
+-- sequence's owner (the sequence goes with its column, which may use it).
+WITH objects (classid, objid, subid, kind, schema, name, member, base) AS (
+    -- Relations, and their columns (a view's column stands for the view).
+    SELECT 'pg_class'::regclass, c.oid, 0,
+           CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'c' THEN 'type' ELSE 'relation' END,
+           n.nspname, c.relname, NULL::text, c.oid
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S', 'c') AND c.oid >= 16384
+    UNION ALL
+    SELECT 'pg_class'::regclass, c.oid, a.attnum,
+           CASE WHEN c.relkind IN ('r', 'p', 'f') THEN 'column' WHEN c.relkind = 'c' THEN 'type' ELSE 'relation' END,
+           n.nspname, c.relname, CASE WHEN c.relkind IN ('r', 'p', 'f') THEN a.attname::text END, c.oid
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'c') AND c.oid >= 16384 AND a.attnum > 0 AND NOT a.attisdropped
+    UNION ALL
+    -- An index that backs a key, or an exclusion constraint, is the constraint.
+    SELECT 'pg_class'::regclass, i.oid, 0, CASE WHEN k.conname IS NULL THEN 'index' ELSE 'constraint' END,
+           n.nspname, COALESCE(t.relname, i.relname), k.conname::text, i.oid
+    FROM pg_class i JOIN pg_namespace n ON n.oid = i.relnamespace
+    LEFT JOIN pg_constraint k ON k.conindid = i.oid AND k.contype IN ('p', 'u', 'x')
+    LEFT JOIN pg_class t ON t.oid = k.conrelid
+    WHERE i.relkind IN ('i', 'I') AND i.oid >= 16384
+    UNION ALL
+    SELECT 'pg_attrdef'::regclass, d.oid, 0, 'default', n.nspname, c.relname, a.attname::text, d.oid
+    FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+    WHERE d.oid >= 16384
+    UNION ALL
+    -- A domain's constraint is the domain.
+    SELECT 'pg_constraint'::regclass, k.oid, 0, CASE WHEN k.conrelid <> 0 THEN 'constraint' ELSE 'type' END,
+           n.nspname, COALESCE(c.relname, t.typname), CASE WHEN k.conrelid <> 0 THEN k.conname::text END, k.oid
+    FROM pg_constraint k
+    LEFT JOIN pg_class c ON c.oid = k.conrelid LEFT JOIN pg_type t ON t.oid = k.contypid
+    JOIN pg_namespace n ON n.oid = COALESCE(c.relnamespace, t.typnamespace)
+    WHERE k.oid >= 16384
+    UNION ALL
+    -- A view's query is the view.
+    SELECT 'pg_rewrite'::regclass, r.oid, 0, 'relation', n.nspname, c.relname, NULL, r.oid
+    FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE r.oid >= 16384
+    UNION ALL
+    SELECT 'pg_trigger'::regclass, g.oid, 0, 'trigger', n.nspname, c.relname, g.tgname::text, g.oid
+    FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE NOT g.tgisinternal AND g.oid >= 16384
+    UNION ALL
+    SELECT 'pg_policy'::regclass, p.oid, 0, 'policy', n.nspname, c.relname, p.polname::text, p.oid
+    FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE p.oid >= 16384
+    UNION ALL
+    SELECT 'pg_proc'::regclass, p.oid, 0, 'function', n.nspname, p.proname, NULL, p.oid
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE p.oid >= 16384
+    UNION ALL
+    -- An array type is its element type; a relation's row type, the relation.
+    SELECT 'pg_type'::regclass, t.oid, 0,
+           CASE WHEN r.relkind IN ('r', 'p', 'f', 'v', 'm') THEN 'relation' ELSE 'type' END,
+           n.nspname, COALESCE(r.relname, e.typname, t.typname), NULL, COALESCE(e.oid, t.oid)
+    FROM pg_type t
+    LEFT JOIN pg_type e ON e.oid = t.typelem AND e.typarray = t.oid
+    LEFT JOIN pg_class r ON r.oid = COALESCE(e.typrelid, t.typrelid)
+    JOIN pg_namespace n ON n.oid = COALESCE(e.typnamespace, t.typnamespace)
+    WHERE t.oid >= 16384
+    UNION ALL
+    SELECT 'pg_collation'::regclass, c.oid, 0, 'collation', n.nspname, c.collname, NULL, c.oid
+    FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
+    WHERE c.oid >= 16384
+    UNION ALL
+    SELECT 'pg_namespace'::regclass, n.oid, 0, 'schema', n.nspname, n.nspname, NULL, n.oid FROM pg_namespace n
+    UNION ALL
+    SELECT 'pg_extension'::regclass, e.oid, 0, 'extension', e.extname, e.extname, NULL, e.oid FROM pg_extension e
+),
+-- What an extension owns stands for the extension.
+resolved (classid, objid, subid, kind, schema, name, member) AS (
+    SELECT o.classid, o.objid, o.subid,
+           CASE WHEN x.extname IS NULL THEN o.kind ELSE 'extension' END,
+           COALESCE(x.extname, o.schema), COALESCE(x.extname, o.name), CASE WHEN x.extname IS NULL THEN o.member END
+    FROM objects o
+    LEFT JOIN LATERAL (
+        SELECT e.extname FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+        WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+          AND d.objid = o.base AND d.classid = CASE WHEN o.base = o.objid THEN o.classid ELSE 'pg_type'::regclass END
+        LIMIT 1
+    ) x ON true
+    WHERE (o.schema NOT IN ('pg_catalog', 'information_schema') OR x.extname IS NOT NULL)
+      AND NOT (o.schema = 'public' AND o.name IN ('migration_info', 'migration_info_id_seq', 'migration_steps'))
+)
+SELECT DISTINCT o.kind, o.schema, o.name, o.member, r.kind, r.schema, r.name, r.member
+FROM pg_depend d
+JOIN resolved o ON o.classid = d.classid AND o.objid = d.objid AND o.subid = d.objsubid
+JOIN resolved r ON r.classid = d.refclassid AND r.objid = d.refobjid AND r.subid = d.refobjsubid
+WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384 AND d.refobjid >= 16384
+  -- OWNED BY: the sequence goes with its column, which may use it.
+  AND NOT (o.kind = 'sequence' AND d.refobjsubid <> 0)
+  AND (o.kind, o.schema, o.name, o.member) IS DISTINCT FROM (r.kind, r.schema, r.name, r.member);
