@@ -211,6 +211,13 @@ pub enum Command {
         /// A rename the schema does not annotate: TABLE=NEW or TABLE.COLUMN=NEW (repeatable).
         #[arg(long, value_name = "OLD=NEW")]
         rename: Vec<String>,
+        /// How a column's values convert when its type changes and Postgres has no cast:
+        /// TABLE.COLUMN=EXPR, as `-- migrate:using EXPR` on the column's line says (repeatable).
+        #[arg(long, value_name = "COLUMN=EXPR")]
+        using: Vec<String>,
+        /// The same, going back (for `down`), as `-- migrate:using-down EXPR` says (repeatable).
+        #[arg(long, value_name = "COLUMN=EXPR")]
+        using_down: Vec<String>,
         /// Drop what looks renamed (a column or table that goes while a like one comes), or re-create a table that becomes or stops being partitioned, losing its rows.
         #[arg(long)]
         allow_drop: bool,
@@ -232,6 +239,13 @@ pub enum Command {
         /// A rename the schema does not annotate: TABLE=NEW or TABLE.COLUMN=NEW (repeatable).
         #[arg(long, value_name = "OLD=NEW")]
         rename: Vec<String>,
+        /// How a column's values convert when its type changes and Postgres has no cast:
+        /// TABLE.COLUMN=EXPR, as `-- migrate:using EXPR` on the column's line says (repeatable).
+        #[arg(long, value_name = "COLUMN=EXPR")]
+        using: Vec<String>,
+        /// The same, going back (for `down`), as `-- migrate:using-down EXPR` says (repeatable).
+        #[arg(long, value_name = "COLUMN=EXPR")]
+        using_down: Vec<String>,
         /// Drop what looks renamed (a column or table that goes while a like one comes), or re-create a table that becomes or stops being partitioned, losing its rows.
         #[arg(long)]
         allow_drop: bool,
@@ -294,6 +308,12 @@ pub enum Command {
         /// With --schema: a rename the schema does not annotate, TABLE=NEW or TABLE.COLUMN=NEW (repeatable).
         #[arg(long, value_name = "OLD=NEW", requires = "schema")]
         rename: Vec<String>,
+        /// With --schema: how a column's values convert on a type change, as `plan --using` says.
+        #[arg(long, value_name = "COLUMN=EXPR", requires = "schema")]
+        using: Vec<String>,
+        /// With --schema: the same going back, as `plan --using-down` says.
+        #[arg(long, value_name = "COLUMN=EXPR", requires = "schema")]
+        using_down: Vec<String>,
         /// With --schema: plan drops of what looks renamed, as `plan --allow-drop` does.
         #[arg(long, requires = "schema")]
         allow_drop: bool,
@@ -426,6 +446,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         down,
         json,
         rename,
+        using,
+        using_down,
         allow_drop,
         no_online,
     } = &cli.command
@@ -434,9 +456,13 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             shadow_url: shadow_url.as_deref(),
             down: *down,
             json: *json,
-            renames: rename,
-            allow_drop: *allow_drop,
-            online: !*no_online,
+            choices: crate::generate::Choices {
+                renames: rename,
+                usings: using,
+                usings_down: using_down,
+                allow_drop: *allow_drop,
+                online: !*no_online,
+            },
         };
         return plan(url, schema, &options, cli.verbose, printer).await;
     }
@@ -494,6 +520,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             schema,
             shadow_url,
             rename,
+            using,
+            using_down,
             allow_drop,
             no_online,
         } => {
@@ -503,9 +531,13 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
                 schema: &schema,
                 message: &message,
                 quiet: cli.quiet,
-                renames: &rename,
-                allow_drop,
-                online: !no_online,
+                choices: crate::generate::Choices {
+                    renames: &rename,
+                    usings: &using,
+                    usings_down: &using_down,
+                    allow_drop,
+                    online: !no_online,
+                },
             };
             printer.generated(&crate::generate::generate_with(&migrator, &options, printer).await?);
         }
@@ -703,6 +735,8 @@ async fn lint(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
         schema,
         shadow_url,
         rename,
+        using,
+        using_down,
         allow_drop,
         no_online,
         json,
@@ -722,6 +756,8 @@ async fn lint(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
             schema,
             crate::generate::Choices {
                 renames: rename,
+                usings: using,
+                usings_down: using_down,
                 allow_drop: *allow_drop,
                 online: !*no_online,
             },
@@ -811,9 +847,7 @@ struct PlanOptions<'a> {
     shadow_url: Option<&'a str>,
     down: bool,
     json: bool,
-    renames: &'a [String],
-    allow_drop: bool,
-    online: bool,
+    choices: crate::generate::Choices<'a>,
 }
 
 async fn plan(
@@ -828,28 +862,9 @@ async fn plan(
     } = *options;
     let started = std::time::Instant::now();
     let client = crate::migrator::connect(url).await?;
-    let changes = crate::generate::changes(
-        &client,
-        shadow_url.unwrap_or(url),
-        schema,
-        crate::generate::Choices {
-            renames: options.renames,
-            allow_drop: options.allow_drop,
-            online: options.online,
-        },
-        progress,
-    )
-    .await?;
-    let crate::generate::Changes {
-        live,
-        declared,
-        up,
-        down: back,
-        introspected,
-        loaded,
-        diffed,
-    } = changes;
-    let (from, actions) = if down { (&declared, back) } else { (&live, up) };
+    let changes =
+        crate::generate::changes(&client, shadow_url.unwrap_or(url), schema, options.choices, progress).await?;
+    let (introspected, loaded, diffed) = (changes.introspected, changes.loaded, changes.diffed);
     if verbose {
         eprintln!(
             "introspected the database in {:.2} s; {} the declared schema in {:.2} s; \
@@ -865,10 +880,11 @@ async fn plan(
             started.elapsed().as_secs_f64()
         );
     }
+    // Exactly what `apply` will run, planned and run on a throwaway copy
+    // of the schema the plan starts from.
+    let statements = crate::generate::statements(shadow_url.unwrap_or(url), &changes, down).await?;
+    let actions = if down { changes.down } else { changes.up };
     let hazards = crate::lint::lint_each(&actions);
-    // Exactly what `apply` will run: steps whose SQL reads the catalog are
-    // planned on a throwaway copy of the schema the plan starts from.
-    let statements = crate::shadow::rehearse::statements(shadow_url.unwrap_or(url), from, &actions).await?;
     let steps: Vec<(String, Vec<String>)> = actions
         .iter()
         .zip(statements)

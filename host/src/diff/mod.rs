@@ -20,6 +20,7 @@
 
 mod access;
 mod cascade;
+pub mod casts;
 mod collations;
 mod comments;
 mod coverage;

@@ -10,7 +10,7 @@
 
 use crate::actions::Action;
 use crate::codegen::{self, Meta};
-use crate::diff::renames;
+use crate::diff::{casts, renames};
 use crate::history::chain::State;
 use crate::migrator::Migrator;
 use crate::schema::Schema;
@@ -38,12 +38,8 @@ pub struct Options<'a> {
     pub schema: &'a Path,
     pub message: &'a str,
     pub quiet: bool,
-    /// `--rename` values, beside the schema's own annotations.
-    pub renames: &'a [String],
-    /// Let a drop and an add that look like a rename through.
-    pub allow_drop: bool,
-    /// The online plan (false: `--no-online`).
-    pub online: bool,
+    /// How the steps are planned.
+    pub choices: Choices<'a>,
 }
 
 /// What `plan` and `generate` both compute: the live schema, the declared
@@ -66,6 +62,9 @@ pub struct Changes {
 pub struct Choices<'a> {
     /// `--rename` values, beside the schema's own annotations.
     pub renames: &'a [String],
+    /// `--using` and `--using-down` values, beside the schema's own annotations.
+    pub usings: &'a [String],
+    pub usings_down: &'a [String],
     /// Let a drop and an add that look like a rename through.
     pub allow_drop: bool,
     /// The online plan for tables in use (`diff::online`); false: `--no-online`.
@@ -88,6 +87,8 @@ pub async fn changes(
 ) -> anyhow::Result<Changes> {
     let Choices {
         renames: flags,
+        usings: using_flags,
+        usings_down: using_down_flags,
         allow_drop,
         online,
     } = choices;
@@ -97,12 +98,21 @@ pub async fn changes(
                 .await
                 .context("introspecting the database")
         }),
-        timed(crate::shadow::declared_with_renames(admin_url, schema, progress))
+        timed(crate::shadow::declared_with_annotations(admin_url, schema, progress))
     );
-    let ((live, introspected), ((declared, mut renames), loaded)) = (live?, declared?);
+    let ((live, introspected), ((declared, annotations), loaded)) = (live?, declared?);
+    let crate::shadow::Annotations {
+        mut renames,
+        mut usings,
+    } = annotations;
     let diffing = std::time::Instant::now();
     for flag in flags {
         renames.push(renames::parse_flag(flag, &live).map_err(anyhow::Error::msg)?);
+    }
+    for (flags, down) in [(using_flags, false), (using_down_flags, true)] {
+        for flag in flags {
+            usings.push(casts::parse_flag(flag, down).map_err(anyhow::Error::msg)?);
+        }
     }
     let (rename_up, rename_down) = renames::steps(&live, &declared, &renames)
         .map_err(|e| anyhow::anyhow!("declared renames:\n  {}", e.replace('\n', "\n  ")))?;
@@ -136,6 +146,7 @@ pub async fn changes(
         }
     }
     let down = crate::diff::diff(&declared, start)?;
+    let (up, down) = (casts::apply(up, &usings, false), casts::apply(down, &usings, true));
     let (up, down) = if online {
         (
             crate::diff::online::online(start, up),
@@ -153,6 +164,35 @@ pub async fn changes(
         loaded,
         diffed: diffing.elapsed(),
     })
+}
+
+/// The statements of one direction of `changes` (`down`: the way back),
+/// exactly as `apply` will run them: when a step's SQL reads the catalog,
+/// the steps are planned and run on a throwaway copy of the schema they
+/// start from (made on `admin_url`'s server), where one that would fail at
+/// `apply` fails first. A type change Postgres has no cast for (a step
+/// that reads the catalog) is refused naming the column, both types and
+/// how to say the conversion.
+pub async fn statements(admin_url: &str, changes: &Changes, down: bool) -> anyhow::Result<Vec<Vec<String>>> {
+    let (from, to, steps) = if down {
+        (&changes.declared, &changes.live, &changes.down)
+    } else {
+        (&changes.live, &changes.declared, &changes.up)
+    };
+    crate::shadow::rehearse::statements(admin_url, from, steps)
+        .await
+        .map_err(|e| {
+            const CANNOT_COERCE: &str = "42846";
+            let missing_cast = e
+                .downcast_ref::<crate::shadow::rehearse::Failed>()
+                .filter(|failed| failed.sqlstate.as_deref() == Some(CANNOT_COERCE))
+                .and_then(|failed| steps.get(failed.step))
+                .and_then(|step| casts::missing(step, from, to, down));
+            match missing_cast {
+                Some(message) => e.context(message),
+                None => e,
+            }
+        })
 }
 
 /// `work`'s value, and how long it took.
@@ -213,40 +253,20 @@ pub async fn generate_with(
         .map(|m| m.revision.clone());
 
     let shadow = options.shadow_url.unwrap_or(options.url);
-    let Changes {
-        live,
-        declared,
-        up,
-        down,
-        ..
-    } = changes(
-        migrator.client(),
-        shadow,
-        options.schema,
-        Choices {
-            renames: options.renames,
-            allow_drop: options.allow_drop,
-            online: options.online,
-        },
-        progress,
-    )
-    .await?;
-    if up.is_empty() {
+    let changes = changes(migrator.client(), shadow, options.schema, options.choices, progress).await?;
+    if changes.up.is_empty() {
         return Ok(Generated::UpToDate);
     }
-    // A step whose SQL depends on the database there (a cast, say) is
-    // planned and run on a copy first: one that would fail at `apply`
-    // (a type change Postgres has no cast for) is refused now, before
+    // Steps whose SQL depends on the database there (a cast, say) are
+    // planned and run on a copy first: one that would fail at `apply` (a
+    // type change Postgres has no cast for) is refused now, before
     // anything is written.
-    for (direction, from, steps) in [("up", &live, &up), ("down", &declared, &down)] {
-        crate::shadow::rehearse::statements(shadow, from, steps)
+    for (direction, down) in [("up", false), ("down", true)] {
+        statements(shadow, &changes, down)
             .await
-            .with_context(|| {
-                format!(
-                    "the migration's {direction} would fail at apply, so nothing was written (for a type change with no cast, write the migration by hand with `migrate-host new` and a USING expression)"
-                )
-            })?;
+            .with_context(|| format!("the migration's {direction} would fail at apply, so nothing was written"))?;
     }
+    let Changes { up, down, .. } = changes;
 
     let crate::workspace::Slot {
         revision,

@@ -11,9 +11,11 @@ use crate::schema::{Schema, introspect};
 use anyhow::{Context as _, bail};
 use std::path::{Path, PathBuf};
 
+mod annotations;
 pub mod rehearse;
-mod renames;
 mod script;
+
+pub use annotations::Annotations;
 
 /// The `.sql` files of `path`: the file itself, or a directory's `*.sql`
 /// files (not recursive) in name order.
@@ -59,20 +61,29 @@ pub async fn declared_with(admin_url: &str, schema: &Path, progress: &dyn Progre
     load_pieces(admin_url, schema, &pieces(schema)?, progress).await
 }
 
-/// [`declared_with`], and the renames the schema files declare
-/// (`-- migrate:renamed-from OLD`, see [`renames`]; none for a schema given
-/// as a database), the files read once for both.
-pub async fn declared_with_renames(
+/// [`declared_with`], and what the schema files' annotations declare
+/// (renames, casts: see [`annotations`]; none for a schema given as a
+/// database), the files read once for both.
+pub async fn declared_with_annotations(
     admin_url: &str,
     schema: &Path,
     progress: &dyn Progress,
-) -> anyhow::Result<(Schema, Vec<crate::diff::renames::Rename>)> {
+) -> anyhow::Result<(Schema, Annotations)> {
     if is_database_url(schema) {
-        return Ok((read_in_place(schema).await?, Vec::new()));
+        return Ok((read_in_place(schema).await?, Annotations::default()));
     }
     let pieces = pieces(schema)?;
-    let renames = renames::declared(&pieces)?;
-    Ok((load_pieces(admin_url, schema, &pieces, progress).await?, renames))
+    let annotations = annotations::declared(&pieces)?;
+    Ok((load_pieces(admin_url, schema, &pieces, progress).await?, annotations))
+}
+
+/// What the annotations of one SQL text declare (`file` names it in errors).
+pub fn annotations_of(file: &Path, sql: &str) -> anyhow::Result<Annotations> {
+    annotations::declared(&[script::Piece {
+        file: file.to_owned(),
+        lines_before: 0,
+        sql: sql.to_owned(),
+    }])
 }
 
 /// The schema of the database `--schema` names, read in place.

@@ -72,10 +72,22 @@ fn offline(steps: &[Action]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// A step that fails on the copy: it would fail at `apply`.
+#[derive(Debug, thiserror::Error)]
+#[error("{describe} fails on a copy of the schema\n  SQL: {sql}: {message}")]
+pub struct Failed {
+    /// Its place among the steps.
+    pub step: usize,
+    pub describe: String,
+    pub sql: String,
+    pub sqlstate: Option<String>,
+    pub message: String,
+}
+
 /// Plans and runs each step as a migration does; its statements, in order.
 async fn run(client: &tokio_postgres::Client, steps: &[Action]) -> anyhow::Result<Vec<Vec<String>>> {
     let mut out = Vec::with_capacity(steps.len());
-    for step in steps {
+    for (index, step) in steps.iter().enumerate() {
         let statements = actions::plan(step, client)
             .await
             .with_context(|| format!("planning {}", step.describe()))?;
@@ -88,16 +100,15 @@ async fn run(client: &tokio_postgres::Client, steps: &[Action]) -> anyhow::Resul
             _ => statements.clone(),
         };
         for sql in &rehearsed {
-            client
-                .batch_execute(sql)
-                .await
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        e.as_db_error()
-                            .map_or_else(|| e.to_string(), |d| d.message().to_owned())
-                    )
-                })
-                .with_context(|| format!("{} fails on a copy of the schema\n  SQL: {sql}", step.describe()))?;
+            client.batch_execute(sql).await.map_err(|e| Failed {
+                step: index,
+                describe: step.describe(),
+                sql: sql.clone(),
+                sqlstate: e.code().map(|c| c.code().to_owned()),
+                message: e
+                    .as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_owned()),
+            })?;
         }
         out.push(statements);
     }
