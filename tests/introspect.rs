@@ -554,7 +554,7 @@ CREATE UNIQUE INDEX counts_key ON counts ("select");
         .query(
             "SELECT n.nspname::text, c.relname::text, pg_get_indexdef(c.oid) FROM pg_index i
              JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname IN ('public', 'Odd Schema') AND NOT c.relispartition",
+             WHERE n.nspname IN ('public', 'Odd Schema')",
             &[],
         )
         .await
@@ -563,7 +563,7 @@ CREATE UNIQUE INDEX counts_key ON counts ("select");
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
     expected.sort();
-    assert_eq!(expected.len(), 21, "{expected:#?}");
+    assert_eq!(expected.len(), 22, "{expected:#?}");
     let mut got: Vec<(String, String, String)> = s
         .indexes
         .iter()
@@ -585,5 +585,16 @@ CREATE UNIQUE INDEX counts_key ON counts ("select");
         plain.simple_columns.as_deref(),
         Some(&["Name".to_owned(), "select".to_owned()][..])
     );
+    // A partition's index knows the partitioned index it is attached to.
+    let parent_of = |name: &str| {
+        s.indexes
+            .iter()
+            .find(|i| i.name == Name::new("public", name))
+            .unwrap()
+            .parent
+            .clone()
+    };
+    assert_eq!(parent_of("parted_1_b_idx"), Some(Name::new("public", "parted_b")));
+    assert_eq!(parent_of("parted_b"), None);
     db.drop().await.unwrap();
 }

@@ -424,6 +424,56 @@ pub struct PolicyDef {
     pub with_check: Option<String>,
 }
 
+/// A storage parameter of a table or materialized view, or an option of a view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RelationOption {
+    pub name: String,
+    pub value: String,
+}
+
+/// What logical replication writes of a row it updates or deletes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ReplicaIdentity {
+    Default,
+    Full,
+    Nothing,
+    UsingIndex(String),
+}
+
+/// A domain's `CHECK` constraint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DomainCheck {
+    pub name: String,
+    pub expression: String,
+}
+
+/// A change `alter-domain` makes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum DomainChange {
+    SetDefault(String),
+    DropDefault,
+    SetNotNull,
+    DropNotNull,
+    AddCheck(DomainCheck),
+    DropConstraint(String),
+}
+
+/// An attribute of a composite type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttributeDef {
+    pub name: String,
+    pub data_type: DataType,
+    pub collation: Option<QualifiedName>,
+}
+
+/// A change `alter-composite-type` makes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum AttributeChange {
+    Add(AttributeDef),
+    Drop(String),
+    SetType(AttributeDef),
+}
+
 /// Where `add-enum-values` inserts the new values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum EnumPosition {

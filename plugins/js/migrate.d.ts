@@ -316,6 +316,16 @@ export declare function addPartition(partition: Name, parentTable: Name, bound: 
 export declare function dropTable(table: Name): void;
 export declare function renameTable(table: Name, newName: string): void;
 export declare function setTableLogged(table: Name, logged: boolean): void;
+/** `ALTER TABLE relation SET (name = 'value', ...)` for each entry of `set`, then `RESET (name, ...)`. */
+export declare function setRelationOptions(
+  relation: Name,
+  set: { readonly [option: string]: string | number | boolean },
+  reset?: readonly string[],
+): void;
+export type ReplicaIdentityChoice = "default" | "full" | "nothing" | { usingIndex: string };
+export declare function setReplicaIdentity(table: Name, identity: ReplicaIdentityChoice): void;
+/** `ALTER INDEX parent ATTACH PARTITION index`, or the partition's index Postgres made renamed `index`. */
+export declare function attachIndex(parent: Name, index: Name, partition: Name): void;
 export declare function attachPartition(parentTable: Name, partition: Name, bound: string): void;
 export declare function detachPartition(parentTable: Name, partition: Name): void;
 
@@ -421,10 +431,42 @@ export interface GrantOptions {
 
 export declare function grant(on: Name, privileges: readonly Privilege[], grantee: string, options?: GrantOptions): void;
 export declare function revoke(on: Name, privileges: readonly Privilege[], grantee: string, options?: GrantOptions): void;
+/** `GRANT privileges (columns) ON on TO grantee` ("select", "insert", "update", "references"). */
+export declare function grantColumns(
+  on: Name,
+  privileges: readonly Privilege[],
+  columns: Columns,
+  grantee: string,
+  options?: GrantOptions,
+): void;
+export declare function revokeColumns(
+  on: Name,
+  privileges: readonly Privilege[],
+  columns: Columns,
+  grantee: string,
+  options?: GrantOptions,
+): void;
 
 export declare function createSchema(schema: string): void;
 export declare function dropSchema(schema: string): void;
 export declare function createEnum(enumName: Name, values: readonly string[]): void;
+/** A whole `CREATE DOMAIN`, `CREATE TYPE name AS (...)` or `CREATE TYPE name AS RANGE (...)` statement. */
+export declare function createType(definition: string): void;
+export type DomainChangeChoice =
+  | { setDefault: string }
+  | "drop-default"
+  | "set-not-null"
+  | "drop-not-null"
+  | { addCheck: { name: string; expression: string } }
+  | { dropConstraint: string };
+export declare function alterDomain(domain: Name, change: DomainChangeChoice): void;
+export interface Attribute {
+  name: string;
+  type: Type;
+  collate?: Name | null;
+}
+export type AttributeChangeChoice = { add: Attribute } | { drop: string } | { setType: Attribute };
+export declare function alterCompositeType(typeName: Name, change: AttributeChangeChoice): void;
 
 export interface EnumPositionOptions {
   before?: string;

@@ -468,6 +468,36 @@ export function setTableLogged(table, logged) {
   actions.setTableLogged(name(table), logged);
 }
 
+/**
+ * `ALTER TABLE relation SET (name = 'value', ...)` for each entry of `set`
+ * (`{ fillfactor: 70, "toast.autovacuum_enabled": false }`, a view's
+ * `{ security_barrier: true, check_option: "cascaded" }`), then `RESET
+ * (name, ...)` for `reset`.
+ */
+export function setRelationOptions(relation, set, reset = []) {
+  const options = Object.entries(set ?? {}).map(([optionName, value]) => ({ name: optionName, value: String(value) }));
+  actions.setRelationOptions(name(relation), options, [...reset]);
+}
+
+/** `ALTER TABLE table REPLICA IDENTITY ...`: "default", "full", "nothing" or `{ usingIndex: "index" }`. */
+export function setReplicaIdentity(table, identity) {
+  let wit;
+  if (identity === "default" || identity === "full" || identity === "nothing") wit = { tag: identity };
+  else if (identity !== null && typeof identity === "object" && typeof identity.usingIndex === "string") {
+    wit = { tag: "using-index", val: identity.usingIndex };
+  } else throw new TypeError(`setReplicaIdentity: not a replica identity: ${describe(identity)}`);
+  actions.setReplicaIdentity(name(table), wit);
+}
+
+/**
+ * `ALTER INDEX parent ATTACH PARTITION index` (`index` is on `partition`),
+ * or, where Postgres already made the partition's index of `parent`, that
+ * index renamed `index`.
+ */
+export function attachIndex(parent, index, partition) {
+  actions.attachIndex(name(parent), name(index), name(partition));
+}
+
 /** `ALTER TABLE parentTable ATTACH PARTITION partition <bound>`. */
 export function attachPartition(parentTable, partition, bound) {
   actions.attachPartition(name(parentTable), name(partition), bound);
@@ -772,6 +802,16 @@ export function revoke(on, privileges, grantee, options = {}) {
   actions.revoke(grantDef("revoke", on, privileges, grantee, options));
 }
 
+/** `GRANT privileges (columns) ON on TO grantee`: "select", "insert", "update" or "references" on some columns. */
+export function grantColumns(on, privileges, columns, grantee, options = {}) {
+  actions.grantColumns(grantDef("grantColumns", on, privileges, grantee, options), names(columns));
+}
+
+/** `REVOKE privileges (columns) ON on FROM grantee`. */
+export function revokeColumns(on, privileges, columns, grantee, options = {}) {
+  actions.revokeColumns(grantDef("revokeColumns", on, privileges, grantee, options), names(columns));
+}
+
 // --- actions: schemas and types -----------------------------------------------
 
 /** `CREATE SCHEMA schema`. */
@@ -782,6 +822,53 @@ export function createSchema(schema) {
 /** `DROP SCHEMA schema` (it must be empty). */
 export function dropSchema(schema) {
   actions.dropSchema(schema);
+}
+
+/**
+ * A whole `CREATE DOMAIN`, `CREATE TYPE name AS (...)` (composite) or
+ * `CREATE TYPE name AS RANGE (...)` statement.
+ */
+export function createType(definition) {
+  actions.createType(definition);
+}
+
+/**
+ * `ALTER DOMAIN domain ...`: `{ setDefault: "expr" }`, "drop-default",
+ * "set-not-null", "drop-not-null", `{ addCheck: { name, expression } }`
+ * (over `VALUE`) or `{ dropConstraint: "name" }`.
+ */
+export function alterDomain(domain, change) {
+  let wit;
+  if (change === "drop-default" || change === "set-not-null" || change === "drop-not-null") wit = { tag: change };
+  else if (change?.setDefault !== undefined) wit = { tag: "set-default", val: change.setDefault };
+  else if (change?.addCheck !== undefined) {
+    wit = { tag: "add-check", val: { name: change.addCheck.name, expression: change.addCheck.expression } };
+  } else if (change?.dropConstraint !== undefined) wit = { tag: "drop-constraint", val: change.dropConstraint };
+  else throw new TypeError(`alterDomain: not a domain change: ${describe(change)}`);
+  actions.alterDomain(name(domain), wit);
+}
+
+/** An attribute of a composite type: its name, `ty.*` type and optional collation. */
+function attributeDef(attribute) {
+  return {
+    name: attribute.name,
+    dataType: dataType(attribute.type),
+    collation: optionalName(attribute.collate ?? null),
+  };
+}
+
+/**
+ * `ALTER TYPE type ADD|DROP|ALTER ATTRIBUTE ...` of a composite type:
+ * `{ add: { name, type, collate } }`, `{ drop: "name" }` or
+ * `{ setType: { name, type, collate } }`.
+ */
+export function alterCompositeType(typeName, change) {
+  let wit;
+  if (change?.add !== undefined) wit = { tag: "add", val: attributeDef(change.add) };
+  else if (change?.drop !== undefined) wit = { tag: "drop", val: change.drop };
+  else if (change?.setType !== undefined) wit = { tag: "set-type", val: attributeDef(change.setType) };
+  else throw new TypeError(`alterCompositeType: not an attribute change: ${describe(change)}`);
+  actions.alterCompositeType(name(typeName), wit);
 }
 
 /** `CREATE TYPE enumName AS ENUM (values...)`. */

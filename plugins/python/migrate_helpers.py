@@ -62,7 +62,8 @@ __all__ = [
     "create_view", "create_materialized_view", "drop_view", "drop_materialized_view",
     "create_extension", "drop_extension", "create_function", "drop_function", "drop_procedure",
     "create_trigger", "drop_trigger", "create_schema", "drop_schema",
-    "create_enum", "add_enum_values", "drop_enum_values", "rename_enum_value", "drop_type",
+    "create_enum", "add_enum_values", "drop_enum_values", "rename_enum_value", "drop_type", "create_type",
+    "set_relation_options",
     "execute", "query",
 ]
 
@@ -465,6 +466,17 @@ def rename_enum_value(enum, value, new_value):
 
 def drop_type(type_name):
     actions.drop_type(name(type_name))
+
+
+def create_type(definition):
+    """A whole ``CREATE DOMAIN``, ``CREATE TYPE name AS (...)`` or ``CREATE TYPE name AS RANGE (...)``."""
+    actions.create_type(definition)
+
+
+def set_relation_options(relation, options=None, reset=()):
+    """``ALTER TABLE relation SET (name = 'value', ...)`` for each item of ``options``, then ``RESET (...)``."""
+    settings = [types.RelationOption(name=k, value=str(v)) for k, v in (options or {}).items()]
+    actions.set_relation_options(name(relation), settings, list(reset))
 
 
 def execute(sql, *params):

@@ -259,3 +259,48 @@ pub async fn column_type(
         sqlstate: Some("42703".into()),
     })
 }
+
+/// Where an index stands towards a partitioned table's index `parent`.
+#[derive(Debug, PartialEq)]
+pub enum PartitionIndex {
+    /// It is one of `parent`'s partitions already.
+    Attached,
+    /// It exists and is not.
+    Unattached,
+    /// It does not exist, and the partition's index of `parent` is this one
+    /// (Postgres made it when the partition was created or attached).
+    Named(String),
+}
+
+/// How `index` (on `partition`) stands towards `parent`'s partitions.
+pub async fn partition_index(
+    client: &Client,
+    parent: &QualifiedName,
+    index: &QualifiedName,
+    partition: &QualifiedName,
+    default_schema: &str,
+) -> Result<PartitionIndex, ActionError> {
+    let text = |n: &QualifiedName| -> Result<String, ActionError> { qualified(n, default_schema, "index") };
+    let (parent_sql, index_sql, partition_sql) = (
+        text(parent)?,
+        text(index)?,
+        qualified(partition, default_schema, "table")?,
+    );
+    let row = client
+        .query_one(
+            "SELECT to_regclass($2) IS NOT NULL,                     EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($2) AND inhparent = to_regclass($1)),                     (SELECT c.relname::text FROM pg_inherits h JOIN pg_index x ON x.indexrelid = h.inhrelid                        JOIN pg_class c ON c.oid = h.inhrelid                       WHERE h.inhparent = to_regclass($1) AND x.indrelid = to_regclass($3))",
+            &[&parent_sql, &index_sql, &partition_sql],
+        )
+        .await
+        .map_err(db_error)?;
+    let (exists, attached, made): (bool, bool, Option<String>) = (row.get(0), row.get(1), row.get(2));
+    match (exists, attached, made) {
+        (true, true, _) => Ok(PartitionIndex::Attached),
+        (true, false, _) => Ok(PartitionIndex::Unattached),
+        (false, _, Some(made)) => Ok(PartitionIndex::Named(made)),
+        (false, _, None) => Err(ActionError::Database {
+            message: format!("index {index_sql} does not exist, and {partition_sql} has no index of {parent_sql}"),
+            sqlstate: Some("42704".into()),
+        }),
+    }
+}

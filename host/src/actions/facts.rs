@@ -10,7 +10,8 @@ pub use super::removed::Removed;
 use super::rules::Code;
 use super::{Action, guard};
 use crate::model::{
-    ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, Name, Object, QualifiedName, ScalarType, TypeCast,
+    ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, DomainChange, Name, Object, QualifiedName,
+    ScalarType, TypeCast,
 };
 
 /// A kind of action a grant can allow.
@@ -225,6 +226,60 @@ impl Action {
                 hazards: vec![hazard(Code::MH112, Some(table))],
                 ..facts(Alter, vec![s(table)], table_subject(table))
             },
+            // Neither rewrites: a new fillfactor applies to pages written later.
+            Action::SetRelationOptions { relation: table, .. } | Action::SetReplicaIdentity { table, .. } => {
+                facts(Alter, vec![s(table)], table_subject(table))
+            }
+            Action::AttachIndex { parent, index, .. } => facts(Alter, vec![s(parent), s(index)], "indexes".into()),
+            Action::GrantColumns { grant, .. } | Action::RevokeColumns { grant, .. } => facts(
+                Privileges,
+                vec![s(&grant.on)],
+                format!("privileges on {}", q(&grant.on)),
+            ),
+            Action::CreateType { definition } => {
+                // Named as the other actions name it: `public` left out.
+                let name = guard::type_name_of(definition).map(|n| match n.schema.as_deref() {
+                    Some(super::DEFAULT_SCHEMA) => QualifiedName::unqualified(n.name),
+                    _ => n,
+                });
+                Facts {
+                    texts: vec![text(definition, TextKind::Statement, "a type definition")],
+                    ..facts(
+                        Create,
+                        vec![name.as_ref().and_then(|n| n.schema.clone())],
+                        format!("type {}", name.as_ref().map_or_else(|| "(unnamed)".into(), q)),
+                    )
+                }
+            }
+            Action::AlterDomain { name, change } => Facts {
+                texts: match change {
+                    DomainChange::SetDefault(e) => vec![text(e, TextKind::Expression, "a domain default")],
+                    DomainChange::AddCheck(check) => {
+                        vec![text(&check.expression, TextKind::Expression, "a domain check")]
+                    }
+                    DomainChange::DropDefault
+                    | DomainChange::SetNotNull
+                    | DomainChange::DropNotNull
+                    | DomainChange::DropConstraint(_) => Vec::new(),
+                },
+                // A new check or NOT NULL scans every column of the domain.
+                hazards: match change {
+                    DomainChange::AddCheck(_) => vec![hazard(Code::MH106, Some(name))],
+                    DomainChange::SetNotNull => vec![hazard(Code::MH107, Some(name))],
+                    DomainChange::SetDefault(_)
+                    | DomainChange::DropDefault
+                    | DomainChange::DropNotNull
+                    | DomainChange::DropConstraint(_) => Vec::new(),
+                },
+                caveat: match change {
+                    DomainChange::AddCheck(_) | DomainChange::SetNotNull => {
+                        Some("Fails while a column of the domain holds a value it refuses.")
+                    }
+                    _ => None,
+                },
+                ..facts(Alter, vec![s(name)], format!("type {}", q(name)))
+            },
+            Action::AlterCompositeType { name, .. } => facts(Alter, vec![s(name)], format!("type {}", q(name))),
             Action::AttachPartition {
                 parent,
                 partition,
@@ -559,8 +614,20 @@ impl Action {
                 }
                 creates(made)
             }
-            Action::SetTableLogged { table, .. } | Action::SetRowLevelSecurity { table, .. } => {
-                changes(vec![relation(table)])
+            Action::SetTableLogged { table, .. }
+            | Action::SetRowLevelSecurity { table, .. }
+            | Action::SetRelationOptions { relation: table, .. }
+            | Action::SetReplicaIdentity { table, .. } => changes(vec![relation(table)]),
+            Action::AttachIndex { index, .. } => changes(vec![Object::Index(name(index))]),
+            Action::GrantColumns { .. } | Action::RevokeColumns { .. } => Objects::default(),
+            Action::CreateType { definition } => creates(
+                guard::type_name_of(definition)
+                    .map(|n| Object::Type(name(&n)))
+                    .into_iter()
+                    .collect(),
+            ),
+            Action::AlterDomain { name: type_name, .. } | Action::AlterCompositeType { name: type_name, .. } => {
+                changes(vec![Object::Type(name(type_name))])
             }
             Action::AttachPartition { partition, .. } | Action::DetachPartition { partition, .. } => {
                 changes(vec![relation(partition)])

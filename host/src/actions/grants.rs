@@ -1,7 +1,8 @@
-//! `GRANT` and `REVOKE` of privileges on tables, views and sequences.
+//! `GRANT` and `REVOKE` of privileges on tables, views and sequences, and
+//! on some columns of a table.
 
 use super::ActionError;
-use super::ident::qualified;
+use super::ident::{column_list, qualified};
 use super::tables::role;
 use crate::model::{GrantDef, Privilege};
 
@@ -15,6 +16,39 @@ pub fn revoke(grant: &GrantDef, schema: &str) -> Result<String, ActionError> {
     let (privileges, on, grantee) = parts(grant, schema)?;
     let option = if grant.grant_option { "GRANT OPTION FOR " } else { "" };
     Ok(format!("REVOKE {option}{privileges} ON TABLE {on} FROM {grantee}"))
+}
+
+/// `GRANT SELECT (a, b), UPDATE (a, b) ON TABLE ...`.
+pub fn grant_columns(grant: &GrantDef, columns: &[String], schema: &str) -> Result<String, ActionError> {
+    let (privileges, on, grantee) = column_parts(grant, columns, schema)?;
+    let option = if grant.grant_option { " WITH GRANT OPTION" } else { "" };
+    Ok(format!("GRANT {privileges} ON TABLE {on} TO {grantee}{option}"))
+}
+
+pub fn revoke_columns(grant: &GrantDef, columns: &[String], schema: &str) -> Result<String, ActionError> {
+    let (privileges, on, grantee) = column_parts(grant, columns, schema)?;
+    let option = if grant.grant_option { "GRANT OPTION FOR " } else { "" };
+    Ok(format!("REVOKE {option}{privileges} ON TABLE {on} FROM {grantee}"))
+}
+
+/// Each privilege with the column list: only those a column can have.
+fn column_parts(grant: &GrantDef, columns: &[String], schema: &str) -> Result<(String, String, String), ActionError> {
+    let (_, on, grantee) = parts(grant, schema)?;
+    let list = column_list(columns, "column")?;
+    let privileges: Result<Vec<String>, ActionError> = grant
+        .privileges
+        .iter()
+        .map(|p| match p {
+            Privilege::Select | Privilege::Insert | Privilege::Update | Privilege::References => {
+                Ok(format!("{} ({list})", privilege(*p)))
+            }
+            other => Err(ActionError::InvalidArgument(format!(
+                "{} cannot be granted on columns (only SELECT, INSERT, UPDATE and REFERENCES can)",
+                privilege(*other)
+            ))),
+        })
+        .collect();
+    Ok((privileges?.join(", "), on, grantee))
 }
 
 fn parts(grant: &GrantDef, schema: &str) -> Result<(String, String, String), ActionError> {

@@ -229,6 +229,50 @@ pub fn function_arguments(arguments: &str) -> Result<(), ActionError> {
     }
 }
 
+/// Checks that `definition` is one `CREATE DOMAIN`, `CREATE TYPE ... AS
+/// (...)` or `CREATE TYPE ... AS RANGE (...)`, for `create-type`.
+pub fn type_statement(definition: &str) -> Result<(), ActionError> {
+    let bad = |why: &str| ActionError::InvalidArgument(format!("type definition {definition:?} {why}"));
+    refuse_comments(definition, &bad)?;
+    match single_statement(definition.trim_end().trim_end_matches(';'), &bad)? {
+        NodeEnum::CreateDomainStmt(_) | NodeEnum::CompositeTypeStmt(_) | NodeEnum::CreateRangeStmt(_) => Ok(()),
+        _ => Err(bad(
+            "is not a CREATE DOMAIN, CREATE TYPE ... AS (...) or CREATE TYPE ... AS RANGE statement",
+        )),
+    }
+}
+
+/// The type a `create-type` definition declares (`None`: the text is not one).
+pub fn type_name_of(definition: &str) -> Option<QualifiedName> {
+    let bad = |why: &str| ActionError::InvalidArgument(why.to_owned());
+    let names = |nodes: &[pg_query::protobuf::Node]| -> Vec<String> {
+        nodes
+            .iter()
+            .filter_map(|n| match n.node.as_ref() {
+                Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let parts = match single_statement(definition.trim_end().trim_end_matches(';'), &bad).ok()? {
+        NodeEnum::CreateDomainStmt(d) => names(&d.domainname),
+        NodeEnum::CreateRangeStmt(r) => names(&r.type_name),
+        NodeEnum::CompositeTypeStmt(c) => {
+            let r = c.typevar?;
+            vec![r.schemaname, r.relname]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect()
+        }
+        _ => return None,
+    };
+    match &parts[..] {
+        [name] => Some(QualifiedName::unqualified(name)),
+        [.., schema, name] => Some(QualifiedName::qualified(schema, name)),
+        [] => None,
+    }
+}
+
 /// Checks that `definition` is one `CREATE TRIGGER`.
 pub fn trigger_statement(definition: &str) -> Result<(), ActionError> {
     let bad = |why: &str| ActionError::InvalidArgument(format!("trigger definition {definition:?} {why}"));

@@ -29,12 +29,13 @@ mod sequences;
 pub mod sql_rules;
 mod tables;
 pub mod types;
+mod user_types;
 pub mod values;
 
 use crate::model::{
-    CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, ForeignKeyAction,
-    GrantDef, IdentityKind, IndexDef, IndexMethod, PolicyDef, QualifiedName, SequenceOptions, SqlValue, TableMember,
-    TableOptions, TypeCast,
+    AttributeChange, CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, DomainChange,
+    EnumPosition, ForeignKeyAction, GrantDef, IdentityKind, IndexDef, IndexMethod, PolicyDef, QualifiedName,
+    RelationOption, ReplicaIdentity, SequenceOptions, SqlValue, TableMember, TableOptions, TypeCast,
 };
 use ident::{column_list, ident, literal, qualified};
 use types::TypeUse;
@@ -55,6 +56,39 @@ pub enum Action {
     SetTableLogged {
         table: QualifiedName,
         logged: bool,
+    },
+    SetRelationOptions {
+        relation: QualifiedName,
+        set: Vec<RelationOption>,
+        reset: Vec<String>,
+    },
+    SetReplicaIdentity {
+        table: QualifiedName,
+        identity: ReplicaIdentity,
+    },
+    AttachIndex {
+        parent: QualifiedName,
+        index: QualifiedName,
+        partition: QualifiedName,
+    },
+    GrantColumns {
+        grant: GrantDef,
+        columns: Vec<String>,
+    },
+    RevokeColumns {
+        grant: GrantDef,
+        columns: Vec<String>,
+    },
+    CreateType {
+        definition: String,
+    },
+    AlterDomain {
+        name: QualifiedName,
+        change: DomainChange,
+    },
+    AlterCompositeType {
+        name: QualifiedName,
+        change: AttributeChange,
     },
     AttachPartition {
         parent: QualifiedName,
@@ -387,6 +421,19 @@ impl Action {
                 format!("rename-enum-value {} {value} to {new_value}", q(name))
             }
             Action::DropType { name } => format!("drop-type {}", q(name)),
+            Action::SetRelationOptions { relation, .. } => format!("set-relation-options {}", q(relation)),
+            Action::SetReplicaIdentity { table, .. } => format!("set-replica-identity {}", q(table)),
+            Action::AttachIndex { parent, index, .. } => format!("attach-index {} to {}", q(index), q(parent)),
+            Action::GrantColumns { grant, .. } => format!("grant-columns on {} to {}", q(&grant.on), grant.grantee),
+            Action::RevokeColumns { grant, .. } => {
+                format!("revoke-columns on {} from {}", q(&grant.on), grant.grantee)
+            }
+            Action::CreateType { definition } => format!(
+                "create-type {}",
+                guard::type_name_of(definition).map_or_else(|| "(unnamed)".into(), |n| q(&n))
+            ),
+            Action::AlterDomain { name, .. } => format!("alter-domain {}", q(name)),
+            Action::AlterCompositeType { name, .. } => format!("alter-composite-type {}", q(name)),
             Action::Concurrently { step } => step.describe(),
         }
     }
@@ -472,6 +519,7 @@ pub fn reads_catalog(action: &Action) -> bool {
         } | Action::DropEnumValues { .. }
             | Action::SetColumnIdentity { .. }
             | Action::SetColumnCollation { .. }
+            | Action::AttachIndex { .. }
     )
 }
 
@@ -514,6 +562,14 @@ pub async fn plan(action: &Action, client: &tokio_postgres::Client) -> Result<Ve
                 .into_iter()
                 .collect())
         }
+        Action::AttachIndex {
+            parent,
+            index,
+            partition,
+        } => {
+            let found = catalog::partition_index(client, parent, index, partition, schema).await?;
+            tables::attach_index(parent, index, &found, schema)
+        }
         Action::SetColumnCollation {
             table,
             column,
@@ -546,6 +602,22 @@ pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError>
         }
         Action::DropTable { table } => one(format!("DROP TABLE {}", table_name(table)?)),
         Action::SetTableLogged { table, logged } => one(tables::set_logged(table, *logged, schema)?),
+        Action::SetRelationOptions { relation, set, reset } => tables::set_options(relation, set, reset, schema),
+        Action::SetReplicaIdentity { table, identity } => one(tables::replica_identity(table, identity, schema)?),
+        // Without the catalog, take the index as one to attach: `plan` knows better.
+        Action::AttachIndex {
+            parent,
+            index,
+            partition: _,
+        } => tables::attach_index(parent, index, &catalog::PartitionIndex::Unattached, schema),
+        Action::GrantColumns { grant, columns } => one(grants::grant_columns(grant, columns, schema)?),
+        Action::RevokeColumns { grant, columns } => one(grants::revoke_columns(grant, columns, schema)?),
+        Action::CreateType { definition } => {
+            guard::type_statement(definition)?;
+            one(definition.trim_end().trim_end_matches(';').to_owned())
+        }
+        Action::AlterDomain { name, change } => one(user_types::alter_domain(name, change, schema)?),
+        Action::AlterCompositeType { name, change } => one(user_types::alter_composite(name, change, schema)?),
         Action::AttachPartition {
             parent,
             partition,

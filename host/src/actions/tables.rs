@@ -1,12 +1,15 @@
 //! Table-level SQL beyond columns and constraints: how a table is created
 //! (unlogged, partitioned, a partition, a child table), its persistence,
-//! attaching and detaching partitions, and row-level security with its
-//! policies.
+//! storage parameters (a view's options too) and replica identity,
+//! attaching and detaching partitions (and their indexes), and row-level
+//! security with its policies.
 
 use super::ActionError;
+use super::catalog::PartitionIndex;
 use super::guard;
+use super::ident::literal;
 use super::ident::{ident, qualified};
-use crate::model::{PolicyCommand, PolicyDef, QualifiedName, TableOptions};
+use crate::model::{PolicyCommand, PolicyDef, QualifiedName, RelationOption, ReplicaIdentity, TableOptions};
 
 /// `CREATE [UNLOGGED] TABLE ...`, the column definitions already rendered.
 pub fn create_table(
@@ -52,6 +55,88 @@ pub fn set_logged(table: &QualifiedName, logged: bool, schema: &str) -> Result<S
         qualified(table, schema, "table")?,
         if logged { "LOGGED" } else { "UNLOGGED" }
     ))
+}
+
+/// `ALTER TABLE relation SET (...)` and `RESET (...)` (either may be left
+/// out, not both). `ALTER TABLE` takes views and materialized views too.
+pub fn set_options(
+    relation: &QualifiedName,
+    set: &[RelationOption],
+    reset: &[String],
+    schema: &str,
+) -> Result<Vec<String>, ActionError> {
+    if set.is_empty() && reset.is_empty() {
+        return Err(ActionError::InvalidArgument(format!(
+            "set-relation-options on {} sets and resets nothing",
+            relation.name
+        )));
+    }
+    let name = qualified(relation, schema, "table")?;
+    let mut statements = Vec::new();
+    if !set.is_empty() {
+        let pairs: Result<Vec<String>, ActionError> = set
+            .iter()
+            .map(|o| Ok(format!("{} = {}", option_name(&o.name)?, literal(&o.value)?)))
+            .collect();
+        statements.push(format!("ALTER TABLE {name} SET ({})", pairs?.join(", ")));
+    }
+    if !reset.is_empty() {
+        let names: Result<Vec<String>, ActionError> = reset.iter().map(|n| option_name(n)).collect();
+        statements.push(format!("ALTER TABLE {name} RESET ({})", names?.join(", ")));
+    }
+    Ok(statements)
+}
+
+/// `fillfactor`, or a namespaced one (`toast.autovacuum_enabled`), quoted.
+fn option_name(name: &str) -> Result<String, ActionError> {
+    match name.split_once('.') {
+        Some((namespace, option)) => Ok(format!("{}.{}", ident(namespace, "option")?, ident(option, "option")?)),
+        None => ident(name, "option"),
+    }
+}
+
+pub fn replica_identity(
+    table: &QualifiedName,
+    identity: &ReplicaIdentity,
+    schema: &str,
+) -> Result<String, ActionError> {
+    let what = match identity {
+        ReplicaIdentity::Default => "DEFAULT".to_owned(),
+        ReplicaIdentity::Full => "FULL".to_owned(),
+        ReplicaIdentity::Nothing => "NOTHING".to_owned(),
+        ReplicaIdentity::UsingIndex(index) => format!("USING INDEX {}", ident(index, "index")?),
+    };
+    Ok(format!(
+        "ALTER TABLE {} REPLICA IDENTITY {what}",
+        qualified(table, schema, "table")?
+    ))
+}
+
+/// `attach-index`, given where `index` stands (see the contract): the
+/// attach, the rename of the index Postgres made, or nothing.
+pub fn attach_index(
+    parent: &QualifiedName,
+    index: &QualifiedName,
+    found: &PartitionIndex,
+    schema: &str,
+) -> Result<Vec<String>, ActionError> {
+    let parent_sql = qualified(parent, schema, "index")?;
+    let index_sql = qualified(index, schema, "index")?;
+    Ok(match found {
+        PartitionIndex::Attached => Vec::new(),
+        PartitionIndex::Unattached => vec![format!("ALTER INDEX {parent_sql} ATTACH PARTITION {index_sql}")],
+        PartitionIndex::Named(made) => {
+            let made = QualifiedName {
+                schema: index.schema.clone(),
+                name: made.clone(),
+            };
+            vec![format!(
+                "ALTER INDEX {} RENAME TO {}",
+                qualified(&made, schema, "index")?,
+                ident(&index.name, "index")?
+            )]
+        }
+    })
 }
 
 pub fn attach_partition(

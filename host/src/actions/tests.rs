@@ -752,3 +752,180 @@ fn grants_and_revokes() {
     };
     assert!(render(&Action::Grant { grant: none }, DEFAULT_SCHEMA).is_err());
 }
+
+#[test]
+fn relation_options_and_replica_identity() {
+    use crate::model::{RelationOption, ReplicaIdentity};
+    let option = |name: &str, value: &str| RelationOption {
+        name: name.into(),
+        value: value.into(),
+    };
+    assert_eq!(
+        sql(Action::SetRelationOptions {
+            relation: t("t"),
+            set: vec![option("fillfactor", "70"), option("toast.autovacuum_enabled", "false")],
+            reset: vec!["autovacuum_vacuum_scale_factor".into()],
+        }),
+        [
+            r#"ALTER TABLE "public"."t" SET ("fillfactor" = '70', "toast"."autovacuum_enabled" = 'false')"#,
+            r#"ALTER TABLE "public"."t" RESET ("autovacuum_vacuum_scale_factor")"#,
+        ]
+    );
+    assert_eq!(
+        sql(Action::SetRelationOptions {
+            relation: t("v"),
+            set: vec![option("check_option", "it's")],
+            reset: vec![],
+        }),
+        [r#"ALTER TABLE "public"."v" SET ("check_option" = 'it''s')"#]
+    );
+    let nothing = Action::SetRelationOptions {
+        relation: t("t"),
+        set: vec![],
+        reset: vec![],
+    };
+    assert!(render(&nothing, DEFAULT_SCHEMA).is_err());
+    for (identity, want) in [
+        (ReplicaIdentity::Default, "DEFAULT"),
+        (ReplicaIdentity::Full, "FULL"),
+        (ReplicaIdentity::Nothing, "NOTHING"),
+        (ReplicaIdentity::UsingIndex("t_key".into()), r#"USING INDEX "t_key""#),
+    ] {
+        assert_eq!(
+            sql(Action::SetReplicaIdentity {
+                table: t("t"),
+                identity
+            }),
+            [format!(r#"ALTER TABLE "public"."t" REPLICA IDENTITY {want}"#)]
+        );
+    }
+}
+
+#[test]
+fn a_partition_index_is_attached_or_the_one_postgres_made_renamed() {
+    use super::catalog::PartitionIndex;
+    let attach = |found| tables::attach_index(&t("m_at"), &t("m1_at"), &found, DEFAULT_SCHEMA).unwrap();
+    assert_eq!(
+        attach(PartitionIndex::Unattached),
+        [r#"ALTER INDEX "public"."m_at" ATTACH PARTITION "public"."m1_at""#]
+    );
+    assert_eq!(
+        attach(PartitionIndex::Named("m1_at_idx".into())),
+        [r#"ALTER INDEX "public"."m1_at_idx" RENAME TO "m1_at""#]
+    );
+    assert!(attach(PartitionIndex::Attached).is_empty());
+}
+
+#[test]
+fn column_grants_name_their_columns() {
+    use crate::model::Privilege;
+    let grant = |privileges| GrantDef {
+        on: t("t"),
+        privileges,
+        grantee: "public".into(),
+        grant_option: true,
+    };
+    assert_eq!(
+        sql(Action::GrantColumns {
+            grant: grant(vec![Privilege::Select, Privilege::Update]),
+            columns: vec!["id".into(), "email".into()],
+        }),
+        [r#"GRANT SELECT ("id", "email"), UPDATE ("id", "email") ON TABLE "public"."t" TO PUBLIC WITH GRANT OPTION"#]
+    );
+    assert_eq!(
+        sql(Action::RevokeColumns {
+            grant: grant(vec![Privilege::References]),
+            columns: vec!["id".into()],
+        }),
+        [r#"REVOKE GRANT OPTION FOR REFERENCES ("id") ON TABLE "public"."t" FROM PUBLIC"#]
+    );
+    for bad in [
+        Action::GrantColumns {
+            grant: grant(vec![Privilege::Delete]),
+            columns: vec!["id".into()],
+        },
+        Action::GrantColumns {
+            grant: grant(vec![Privilege::Select]),
+            columns: vec![],
+        },
+    ] {
+        assert!(render(&bad, DEFAULT_SCHEMA).is_err(), "{}", bad.describe());
+    }
+}
+
+#[test]
+fn domains_composite_and_range_types() {
+    use crate::model::{AttributeChange, AttributeDef, DomainChange, DomainCheck};
+    for definition in [
+        "CREATE DOMAIN app.positive AS integer DEFAULT 1 NOT NULL CONSTRAINT positive_check CHECK (VALUE > 0)",
+        "CREATE TYPE app.pair AS (a integer, b text COLLATE \"C\")",
+        "CREATE TYPE app.float_range AS RANGE (subtype = float8, subtype_diff = float8mi)",
+    ] {
+        let action = Action::CreateType {
+            definition: definition.into(),
+        };
+        assert_eq!(sql(action.clone()), [definition]);
+        assert!(
+            action.describe().starts_with("create-type app."),
+            "{}",
+            action.describe()
+        );
+    }
+    for bad in [
+        "CREATE TYPE e AS ENUM ('a')",
+        "CREATE TABLE t (a int)",
+        "CREATE DOMAIN d AS int; DROP TABLE users",
+        "CREATE DOMAIN d AS int -- comment",
+    ] {
+        let action = Action::CreateType { definition: bad.into() };
+        assert!(render(&action, DEFAULT_SCHEMA).is_err(), "{bad}");
+    }
+    let domain = |change| {
+        sql(Action::AlterDomain {
+            name: t("positive"),
+            change,
+        })
+    };
+    assert_eq!(
+        domain(DomainChange::SetDefault("1".into())),
+        [r#"ALTER DOMAIN "public"."positive" SET DEFAULT 1"#]
+    );
+    assert_eq!(
+        domain(DomainChange::DropNotNull),
+        [r#"ALTER DOMAIN "public"."positive" DROP NOT NULL"#]
+    );
+    assert_eq!(
+        domain(DomainChange::AddCheck(DomainCheck {
+            name: "small".into(),
+            expression: "VALUE < 100".into()
+        })),
+        [r#"ALTER DOMAIN "public"."positive" ADD CONSTRAINT "small" CHECK (VALUE < 100)"#]
+    );
+    let injected = Action::AlterDomain {
+        name: t("positive"),
+        change: DomainChange::SetDefault("1; DROP TABLE users".into()),
+    };
+    assert!(render(&injected, DEFAULT_SCHEMA).is_err());
+    let attribute = AttributeDef {
+        name: "zip".into(),
+        data_type: DataType {
+            scalar: ScalarType::Varchar(Some(10)),
+            is_array: false,
+        },
+        collation: Some(t("C")),
+    };
+    assert_eq!(
+        sql(Action::AlterCompositeType {
+            name: t("address"),
+            change: AttributeChange::Add(attribute.clone()),
+        }),
+        [r#"ALTER TYPE "public"."address" ADD ATTRIBUTE "zip" character varying(10) COLLATE "pg_catalog"."C""#]
+    );
+    assert_eq!(
+        sql(Action::AlterCompositeType {
+            name: t("address"),
+            change: AttributeChange::SetType(attribute),
+        }),
+        [r#"ALTER TYPE "public"."address" ALTER ATTRIBUTE "zip" TYPE character varying(10) COLLATE "pg_catalog"."C""#]
+    );
+}

@@ -263,7 +263,8 @@ const RESERVED_NAMES: &[&str] = &[
     "DataType", "SqlValue", "ColumnDefault", "ColumnDef", "IdentityKind", "TypeCast", "ForeignKeyAction",
     "ForeignKey", "Constraint", "IndexMethod", "IndexDef", "TableMember", "TableOptions", "PartitionOf",
     "SequenceType", "SequenceOptions", "CollationProvider", "CollationDef", "FunctionRef", "CommentTarget",
-    "Privilege", "GrantDef", "PolicyCommand", "PolicyDef", "EnumPosition", "RevisionInfo",
+    "Privilege", "GrantDef", "PolicyCommand", "PolicyDef", "EnumPosition", "RevisionInfo", "RelationOption",
+    "ReplicaIdentity", "DomainCheck", "DomainChange", "AttributeDef", "AttributeChange",
 ];
 
 #[cfg(test)]

@@ -4,9 +4,10 @@ use super::literal;
 use crate::actions::Action;
 use crate::actions::concurrent::Concurrent;
 use crate::model::{
-    CollationProvider, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, ForeignKeyAction,
-    GrantDef, IdentityKind, IndexDef, IndexMethod, PolicyCommand, Privilege, QualifiedName, ScalarType,
-    SequenceOptions, SequenceType, SqlValue, TableMember, TableOptions, TypeCast,
+    AttributeChange, AttributeDef, CollationProvider, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType,
+    DomainChange, EnumPosition, ForeignKeyAction, GrantDef, IdentityKind, IndexDef, IndexMethod, PolicyCommand,
+    Privilege, QualifiedName, ReplicaIdentity, ScalarType, SequenceOptions, SequenceType, SqlValue, TableMember,
+    TableOptions, TypeCast,
 };
 
 /// A Rust string literal whose value is exactly `text` (see [`literal`]).
@@ -44,6 +45,70 @@ pub fn action_call(action: &Action) -> String {
             _ => add_table(table, columns, options),
         },
         Action::SetTableLogged { table, logged } => format!("set_table_logged({}, {logged})?;", name(table)),
+        Action::SetRelationOptions { relation, set, reset } => format!(
+            "set_relation_options(\n    {},\n    &[{}],\n    &[{}],\n)?;",
+            name(relation),
+            set.iter()
+                .map(|o| format!("({}, {})", lit(&o.name), lit(&o.value)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            reset.iter().map(|r| lit(r)).collect::<Vec<_>>().join(", ")
+        ),
+        Action::SetReplicaIdentity { table, identity } => format!(
+            "set_replica_identity({}, {})?;",
+            name(table),
+            match identity {
+                ReplicaIdentity::Default => "ReplicaIdentity::Default".to_owned(),
+                ReplicaIdentity::Full => "ReplicaIdentity::Full".to_owned(),
+                ReplicaIdentity::Nothing => "ReplicaIdentity::Nothing".to_owned(),
+                ReplicaIdentity::UsingIndex(index) => format!("ReplicaIdentity::UsingIndex({}.into())", lit(index)),
+            }
+        ),
+        Action::AttachIndex {
+            parent,
+            index,
+            partition,
+        } => format!("attach_index({}, {}, {})?;", name(parent), name(index), name(partition)),
+        Action::GrantColumns { grant: g, columns } => format!("grant_columns({}, {})?;", grant(g), list(columns)),
+        Action::RevokeColumns { grant: g, columns } => format!("revoke_columns({}, {})?;", grant(g), list(columns)),
+        Action::CreateType { definition } => format!("create_type({})?;", lit(definition)),
+        Action::AlterDomain { name: n, change } => format!(
+            "alter_domain({}, {})?;",
+            name(n),
+            match change {
+                DomainChange::SetDefault(e) => format!("DomainChange::SetDefault({}.into())", lit(e)),
+                DomainChange::DropDefault => "DomainChange::DropDefault".to_owned(),
+                DomainChange::SetNotNull => "DomainChange::SetNotNull".to_owned(),
+                DomainChange::DropNotNull => "DomainChange::DropNotNull".to_owned(),
+                DomainChange::AddCheck(check) => format!(
+                    "DomainChange::AddCheck(DomainCheck {{\n    name: {}.into(),\n    expression: {}.into(),\n}})",
+                    lit(&check.name),
+                    lit(&check.expression)
+                ),
+                DomainChange::DropConstraint(c) => format!("DomainChange::DropConstraint({}.into())", lit(c)),
+            }
+        ),
+        Action::AlterCompositeType { name: n, change } => {
+            let attribute = |a: &AttributeDef| {
+                format!(
+                    "AttributeDef {{\n    name: {}.into(),\n    data_type: {}.into(),\n    collation: {},\n}}",
+                    lit(&a.name),
+                    data_type(&a.data_type),
+                    a.collation
+                        .as_ref()
+                        .map_or("None".into(), |c| format!("Some({}.into())", name(c)))
+                )
+            };
+            format!(
+                "alter_composite_type({}, {})?;",
+                name(n),
+                match change {
+                    AttributeChange::Add(a) => format!("AttributeChange::Add({})", attribute(a)),
+                    AttributeChange::Drop(a) => format!("AttributeChange::Drop({}.into())", lit(a)),
+                    AttributeChange::SetType(a) => format!("AttributeChange::SetType({})", attribute(a)),
+                }
+            )
+        }
         Action::AttachPartition {
             parent,
             partition,

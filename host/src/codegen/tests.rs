@@ -523,3 +523,89 @@ fn float_defaults_that_are_not_numbers_are_still_rust() {
         syn::parse_str::<syn::Stmt>(&call).unwrap_or_else(|e| panic!("{call}: {e}"));
     }
 }
+
+#[test]
+fn relation_options_replica_identity_partition_indexes_types_and_column_grants() {
+    use crate::model::{
+        AttributeChange, AttributeDef, DataType, DomainChange, DomainCheck, GrantDef, Privilege, RelationOption,
+        ReplicaIdentity,
+    };
+    let up = vec![
+        Action::SetRelationOptions {
+            relation: t("t"),
+            set: vec![RelationOption {
+                name: "fillfactor".into(),
+                value: "70".into(),
+            }],
+            reset: vec!["autovacuum_enabled".into()],
+        },
+        Action::SetReplicaIdentity {
+            table: t("t"),
+            identity: ReplicaIdentity::UsingIndex("t_key".into()),
+        },
+        Action::AttachIndex {
+            parent: t("m_at"),
+            index: t("m1_at"),
+            partition: t("m1"),
+        },
+        Action::GrantColumns {
+            grant: GrantDef {
+                on: t("t"),
+                privileges: vec![Privilege::Select],
+                grantee: "reader".into(),
+                grant_option: false,
+            },
+            columns: vec!["id".into(), "email".into()],
+        },
+        Action::CreateType {
+            definition: "CREATE DOMAIN public.positive AS integer CONSTRAINT positive_check CHECK (VALUE > 0)".into(),
+        },
+        Action::AlterDomain {
+            name: t("positive"),
+            change: DomainChange::AddCheck(DomainCheck {
+                name: "small".into(),
+                expression: "VALUE < 100".into(),
+            }),
+        },
+        Action::AlterCompositeType {
+            name: t("address"),
+            change: AttributeChange::SetType(AttributeDef {
+                name: "zip".into(),
+                data_type: DataType {
+                    scalar: ScalarType::Varchar(Some(10)),
+                    is_array: true,
+                },
+                collation: Some(t("c")),
+            }),
+        },
+    ];
+    let down = vec![
+        Action::AlterCompositeType {
+            name: t("address"),
+            change: AttributeChange::Drop("zip".into()),
+        },
+        Action::AlterDomain {
+            name: t("positive"),
+            change: DomainChange::DropNotNull,
+        },
+        Action::SetReplicaIdentity {
+            table: t("t"),
+            identity: ReplicaIdentity::Default,
+        },
+        Action::RevokeColumns {
+            grant: GrantDef {
+                on: t("t"),
+                privileges: vec![Privilege::Select],
+                grantee: "reader".into(),
+                grant_option: false,
+            },
+            columns: vec!["id".into()],
+        },
+    ];
+    let meta = Meta {
+        revision: "20261207000000".into(),
+        parent: None,
+        message: "options and types".into(),
+    };
+    insta::assert_snapshot!(lib_rs(&meta, &up, &down));
+}

@@ -1,12 +1,12 @@
 //! Row-level security policies and privileges on tables, views and
-//! sequences. An object the plan re-creates (a view around a column change,
+//! sequences, and on some of their columns. An object the plan re-creates (a view around a column change,
 //! a table that becomes partitioned) has lost its policies and privileges
 //! by then, so they are given back.
 
 use super::{Context, Phase, Plan, qualified};
 use crate::actions::Action;
 use crate::model::{GrantDef, Object, PolicyCommand, PolicyDef, Privilege};
-use crate::schema::{Grant, Name, Policy, Schema};
+use crate::schema::{ColumnGrant, Grant, Name, Policy, Schema};
 use std::collections::{BTreeMap, HashSet};
 
 /// The policies of a re-created relation go back; those of a retyped
@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 pub(super) fn diff(current: &Schema, target: &Schema, context: &Context, plan: &mut Plan) {
     policies(current, target, context, plan);
     grants(current, target, &context.recreated, plan);
+    column_grants(current, target, &context.recreated, plan);
 }
 
 /// A policy that needs what the plan drops (`context.cascaded`) comes off
@@ -131,6 +132,82 @@ fn grants(current: &Schema, target: &Schema, recreated: &HashSet<Name>, plan: &m
             );
         }
     }
+}
+
+/// Privileges on columns, granted and revoked as those on relations are,
+/// each privilege with the columns it changes on. A column's privileges go
+/// with it when it is dropped (and added again), with its relation when
+/// that is re-created, and with the table's when that privilege is revoked
+/// from the whole table.
+fn column_grants(current: &Schema, target: &Schema, recreated: &HashSet<Name>, plan: &mut Plan) {
+    let lost = |g: &ColumnGrant| {
+        recreated.contains(&g.on)
+            || plan.actions().any(|a| match a {
+                Action::DropColumn { table, column } => super::name_of(table) == g.on && column == &g.column,
+                Action::Revoke { grant } => {
+                    super::name_of(&grant.on) == g.on
+                        && grant.grantee == g.grantee
+                        && !grant.grant_option
+                        && grant.privileges.iter().any(|p| Some(*p) == parse(&g.privilege))
+                }
+                _ => false,
+            })
+    };
+    let relation_in_target = |name: &Name| target.table(name).is_some() || target.views.iter().any(|v| &v.name == name);
+    // (relation, grantee) → (privilege, column) → with grant option.
+    type ByColumn = BTreeMap<(Name, String), BTreeMap<(String, String), bool>>;
+    let group = |grants: &[ColumnGrant], skip: &dyn Fn(&ColumnGrant) -> bool| {
+        let mut map = ByColumn::new();
+        for g in grants.iter().filter(|g| !skip(g)) {
+            map.entry((g.on.clone(), g.grantee.clone()))
+                .or_default()
+                .insert((g.privilege.clone(), g.column.clone()), g.grant_option);
+        }
+        map
+    };
+    let have = group(&current.column_grants, &|g| lost(g) || !relation_in_target(&g.on));
+    let want = group(&target.column_grants, &|_| false);
+    let empty = BTreeMap::new();
+    let keys: std::collections::BTreeSet<_> = have.keys().chain(want.keys()).collect();
+    let mut steps = Vec::new();
+    for key in keys {
+        let (had, wanted) = (have.get(key).unwrap_or(&empty), want.get(key).unwrap_or(&empty));
+        // (revoke?, grant option, privilege) → columns
+        let mut changes: BTreeMap<(bool, bool, String), Vec<String>> = BTreeMap::new();
+        for ((privilege, column), option) in wanted {
+            match had.get(&(privilege.clone(), column.clone())) {
+                Some(had_option) if had_option == option => {}
+                Some(true) => changes
+                    .entry((true, true, privilege.clone()))
+                    .or_default()
+                    .push(column.clone()),
+                _ => changes
+                    .entry((false, *option, privilege.clone()))
+                    .or_default()
+                    .push(column.clone()),
+            }
+        }
+        for (privilege, column) in had.keys().filter(|k| !wanted.contains_key(*k)) {
+            changes
+                .entry((true, false, privilege.clone()))
+                .or_default()
+                .push(column.clone());
+        }
+        for ((revoke, grant_option, privilege), columns) in changes {
+            let grant = GrantDef {
+                on: qualified(&key.0),
+                privileges: parse(&privilege).into_iter().collect(),
+                grantee: key.1.clone(),
+                grant_option,
+            };
+            steps.push(if revoke {
+                Action::RevokeColumns { grant, columns }
+            } else {
+                Action::GrantColumns { grant, columns }
+            });
+        }
+    }
+    plan.extend(Phase::Grants, steps);
 }
 
 fn parse(privilege: &str) -> Option<Privilege> {

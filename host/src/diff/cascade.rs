@@ -2,7 +2,8 @@
 //! still need, in the current catalog, something the plan drops: a foreign
 //! key on an index that is rebuilt, a default, view or function calling a
 //! function that must be dropped to change its signature, a view or foreign
-//! key on a table that becomes partitioned. Postgres refuses such a drop
+//! key on a table that becomes partitioned; or a column whose type changes,
+//! which a function's `BEGIN ATOMIC` body or a trigger that uses it blocks. Postgres refuses such a drop
 //! (and `CASCADE` would lose the dependent for good), so the dependent comes
 //! off before it and is created again after, from the target's definition;
 //! and so on for what needs the dependent ([`Object`] by [`Object`], over
@@ -34,7 +35,16 @@ pub(super) fn cascade(
     // What the plan creates or changes in place: it lets go of what it
     // needed by itself (a replaced function, a default set anew).
     let mut handled: HashSet<Object> = HashSet::new();
+    // Columns whose type or collation changes: Postgres rebuilds the
+    // indexes, constraints and defaults on them, but refuses while a
+    // function's `BEGIN ATOMIC` body or a trigger uses them.
+    let mut retyped: HashSet<Object> = HashSet::new();
     for action in plan.actions() {
+        if let Action::ChangeColumnType { table, column, .. } | Action::SetColumnCollation { table, column, .. } =
+            action
+        {
+            retyped.insert(Object::Column(super::name_of(table), column.clone()));
+        }
         let objects = action.objects();
         dropped.extend(objects.drops);
         handled.extend(objects.creates);
@@ -54,9 +64,13 @@ pub(super) fn cascade(
         let mut more = BTreeSet::new();
         for dependency in &current.dependencies {
             let dependent = &dependency.dependent;
-            if gone(&dropped, &dependency.referenced)
+            let blocks_retyping = retyped.contains(&dependency.referenced)
+                && matches!(dependent, Object::Function(_) | Object::Trigger(..));
+            // A function replaced in place still holds the column: it is
+            // dropped and created again all the same.
+            if (gone(&dropped, &dependency.referenced) || blocks_retyping)
                 && !gone(&dropped, dependent)
-                && !handled.contains(dependent)
+                && (!handled.contains(dependent) || blocks_retyping)
                 && exists(target, dependent)
             {
                 more.insert(dependent.clone());
@@ -194,19 +208,20 @@ fn recreate(current: &Schema, target: &Schema, object: &Object, plan: &mut Plan,
                     continue;
                 };
                 plan.push(
-                    Phase::DropFunctionsToRecreate,
+                    Phase::DropToRecreate,
                     Action::DropFunction {
                         name: qualified(&old.name),
                         arguments: old.identity_arguments.clone(),
                         procedure: old.procedure,
                     },
                 );
-                plan.push(
-                    Phase::CreateFunctions,
-                    Action::CreateFunction {
-                        definition: function.definition.clone(),
-                    },
-                );
+                let create = Action::CreateFunction {
+                    definition: function.definition.clone(),
+                };
+                // One the plan replaces anyway now comes after the drop.
+                if !plan.actions().any(|a| a == &create) {
+                    plan.push(Phase::CreateFunctions, create);
+                }
             }
         }
         Object::Relation(name) => match target.views.iter().find(|v| &v.name == name) {

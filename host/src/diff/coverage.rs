@@ -26,10 +26,10 @@ pub(super) struct Kind {
 /// Lists of named members, compared member by member.
 const MEMBER_LISTS: [&str; 2] = ["columns", "constraints"];
 
-/// What the generators read. `schemas`, `other_types` and `column_grants`
-/// are compared whole in `diff()` itself; `dependencies` are no objects
-/// but what the steps are ordered by.
-pub(super) const HANDLED: [Kind; 12] = [
+/// What the generators read. `schemas` and `other_types` are compared
+/// whole in `diff()` itself; `dependencies` are no objects but what the
+/// steps are ordered by.
+pub(super) const HANDLED: [Kind; 16] = [
     Kind {
         list: "extensions",
         what: "extension",
@@ -70,6 +70,8 @@ pub(super) const HANDLED: [Kind; 12] = [
             "parents",
             "row_security",
             "force_row_security",
+            "options",
+            "replica_identity",
             "columns",
             // A column's type is its `data_type`; `type_sql` spells it.
             "columns.type_sql",
@@ -95,14 +97,22 @@ pub(super) const HANDLED: [Kind; 12] = [
         what: "index",
         key: &["name"],
         // `definition` spells the table, method, uniqueness and predicate.
-        handled: &["table", "definition", "unique", "method", "predicate", "simple_columns"],
+        handled: &[
+            "table",
+            "definition",
+            "unique",
+            "method",
+            "predicate",
+            "simple_columns",
+            "parent",
+        ],
     },
     Kind {
         list: "views",
         what: "view",
         key: &["name"],
         // `depends_on` follows from the definition.
-        handled: &["materialized", "definition", "depends_on"],
+        handled: &["materialized", "definition", "depends_on", "options"],
     },
     Kind {
         list: "functions",
@@ -135,10 +145,35 @@ pub(super) const HANDLED: [Kind; 12] = [
         handled: &[],
     },
     Kind {
+        list: "column_grants",
+        what: "column privilege",
+        key: &["on", "column", "grantee", "privilege", "grant_option"],
+        handled: &[],
+    },
+    Kind {
         list: "comments",
         what: "comment",
         key: &["kind", "object", "member"],
         handled: &["text"],
+    },
+    Kind {
+        list: "domains",
+        what: "domain",
+        key: &["name"],
+        // `definition` is the others together.
+        handled: &["head", "default", "not_null", "checks", "definition"],
+    },
+    Kind {
+        list: "composite_types",
+        what: "composite type",
+        key: &["name"],
+        handled: &["attributes", "definition"],
+    },
+    Kind {
+        list: "range_types",
+        what: "range type",
+        key: &["name"],
+        handled: &["definition"],
     },
 ];
 
@@ -335,11 +370,13 @@ mod tests {
                 method: "btree".into(),
                 predicate: None,
                 simple_columns: None,
+                parent: None,
             }],
             views: vec![View {
                 name: n(),
                 materialized: false,
                 definition: String::new(),
+                options: vec![],
                 depends_on: vec![],
             }],
             functions: vec![Function {
@@ -383,6 +420,30 @@ mod tests {
                 object: n(),
                 member: None,
                 text: String::new(),
+            }],
+            column_grants: vec![ColumnGrant {
+                on: n(),
+                column: "c".into(),
+                grantee: "r".into(),
+                privilege: "SELECT".into(),
+                grant_option: false,
+            }],
+            domains: vec![Domain {
+                name: n(),
+                head: String::new(),
+                default: None,
+                not_null: false,
+                checks: vec![],
+                definition: String::new(),
+            }],
+            composite_types: vec![CompositeType {
+                name: n(),
+                attributes: vec![],
+                definition: String::new(),
+            }],
+            range_types: vec![RangeType {
+                name: n(),
+                definition: String::new(),
             }],
             ..Schema::default()
         }
@@ -428,7 +489,7 @@ mod tests {
             panic!()
         };
         for list in schema.keys() {
-            let whole = matches!(list.as_str(), "schemas" | "other_types" | "column_grants");
+            let whole = matches!(list.as_str(), "schemas" | "other_types");
             // Not objects: what the steps are ordered by (`order`).
             let ordering = list == "dependencies";
             assert!(

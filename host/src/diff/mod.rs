@@ -27,11 +27,13 @@ mod coverage;
 mod enums;
 mod indexes;
 pub mod online;
+mod options;
 mod order;
 pub mod renames;
 mod routines;
 mod sequences;
 mod tables;
+mod user_types;
 mod views;
 
 use crate::actions::Action;
@@ -56,9 +58,9 @@ pub(super) enum Phase {
     DropTriggers,
     /// Before their tables' columns change type (a policy blocks that).
     DropPolicies,
-    /// A function that cannot be replaced in place (or that needs what
-    /// is), once what calls it is off, before it is created again.
-    DropFunctionsToRecreate,
+    /// A function or type that cannot be changed in place (or that needs
+    /// what is), once what uses it is off, before it is created again.
+    DropToRecreate,
     CreateSchemas,
     /// After the schemas they go in; they may provide types and functions
     /// that everything after uses (re-created when going back a version).
@@ -97,6 +99,11 @@ pub(super) enum Phase {
     /// After the keys and unique constraints they point at.
     AddForeignKeys,
     AddIndexes,
+    /// A partition's index made one of its partitioned table's index's,
+    /// once both exist.
+    AttachIndexes,
+    /// Once the index it names exists.
+    ReplicaIdentity,
     /// After the foreign keys into them are gone.
     DropTables,
     /// Enum values, types, sequences and collations, once no column uses
@@ -104,7 +111,7 @@ pub(super) enum Phase {
     DropTypes,
     /// Over the final tables and types, in dependency order.
     CreateViews,
-    /// Indexes of materialized views, once the views exist.
+    /// Indexes of materialized views, and views' options, once the views exist.
     ViewIndexes,
     /// Once their tables, views and functions exist.
     CreateTriggers,
@@ -203,7 +210,10 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
         grants: _,
         comments: _,
         other_types,
-        column_grants,
+        column_grants: _,
+        domains: _,
+        composite_types: _,
+        range_types: _,
         // Not an object: what the steps are ordered by.
         dependencies: _,
     } = target;
@@ -221,6 +231,7 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
     // comments read what the plan drops and re-creates.
     extensions(current, target, &mut plan, &mut unsupported);
     enums::diff(current, target, &mut plan, &mut unsupported);
+    user_types::diff(current, target, &mut plan);
     collations::diff(current, target, &mut plan, &mut unsupported);
     sequences::diff(current, target, &mut plan);
     tables::diff(current, target, &mut plan, &mut unsupported);
@@ -231,6 +242,7 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
     let cascaded = cascade::cascade(current, target, &mut plan, &mut unsupported);
     let context = Context::of(&plan, cascaded);
     routines::triggers(current, target, &context, &mut plan);
+    options::diff(current, target, &context, &mut plan);
     access::diff(current, target, &context, &mut plan);
     comments::diff(current, target, &mut plan);
     for (name, kind) in other_types.iter().filter(|t| !current.other_types.contains(t)) {
@@ -242,9 +254,6 @@ pub fn diff(current: &Schema, target: &Schema) -> Result<Vec<Action>, Unsupporte
         .filter(|t| !other_types.iter().any(|w| w.0 == t.0))
     {
         unsupported.push(format!("{kind} {name} would be dropped"));
-    }
-    if &current.column_grants != column_grants {
-        unsupported.push("column-level privileges (GRANT ... (column) ON ...) differ".into());
     }
     unsupported.extend(coverage::unhandled(current, target, &coverage::HANDLED));
 

@@ -225,6 +225,7 @@ mod tests {
             method: "btree".into(),
             predicate: None,
             simple_columns: Some(vec!["x".into()]),
+            parent: None,
         };
         Schema {
             tables: vec![table("posts", false), table("events", true), table("old", false)],

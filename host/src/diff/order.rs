@@ -14,7 +14,7 @@
 //!   steps that create or change X;
 //! - in the current database, X needs Y: the steps that drop or release X
 //!   (or, where there are none, change or replace it) come before the
-//!   steps that drop Y;
+//!   steps that drop Y (or, for a type, change it);
 //! - an object the plan drops and creates again is dropped first, and
 //!   one it creates is created before it is changed.
 //!
@@ -111,7 +111,12 @@ fn edges(objects: &[Objects], current: &[Dependency], target: &[Dependency]) -> 
         }
     }
     for dependency in current {
-        let going = steps_of(&droppers, &dependency.referenced);
+        let mut going = steps_of(&droppers, &dependency.referenced);
+        // A type changed in place is checked against what uses it (an
+        // attribute retyped, a domain's new check): what lets go goes first.
+        if matches!(dependency.referenced, Object::Type(_)) {
+            going.extend(changed(&dependency.referenced));
+        }
         if going.is_empty() {
             continue;
         }

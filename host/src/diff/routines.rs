@@ -24,7 +24,7 @@ pub(super) fn functions(current: &Schema, target: &Schema, plan: &mut Plan) {
                 (&h.arguments, &h.result, h.procedure) != (&wanted.arguments, &wanted.result, wanted.procedure)
             }) {
                 plan.push(
-                    Phase::DropFunctionsToRecreate,
+                    Phase::DropToRecreate,
                     Action::DropFunction {
                         name: qualified(&h.name),
                         arguments: h.identity_arguments.clone(),

@@ -107,6 +107,9 @@ records! {
     record FunctionRef { name, arguments, procedure }
     record GrantDef { on, privileges, grantee, grant_option }
     record PolicyDef { name, table, permissive, command, roles, using, with_check }
+    record RelationOption { name, value }
+    record DomainCheck { name, expression }
+    record AttributeDef { name, data_type, collation }
     record Rows { columns, rows }
     record Error { kind, message, sqlstate }
     record RevisionInfo { revision, parent, message }
@@ -138,6 +141,11 @@ variants! {
     variant Privilege { Select, Insert, Update, Delete, Truncate, References, Trigger, Usage }
     variant PolicyCommand { All, Select, Insert, Update, Delete }
     variant EnumPosition { Before(value), After(value) }
+    variant ReplicaIdentity { Default, Full, Nothing, UsingIndex(index) }
+    variant DomainChange {
+        SetDefault(expression), DropDefault, SetNotNull, DropNotNull, AddCheck(check), DropConstraint(name),
+    }
+    variant AttributeChange { Add(attribute), Drop(name), SetType(attribute) }
     variant ErrorKind { InvalidIdentifier, InvalidArgument, Database, NotPermitted, LimitExceeded, Migration }
 }
 

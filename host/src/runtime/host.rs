@@ -8,8 +8,9 @@ use super::limits::{LimitExceeded, MemoryLimiter};
 use super::session::{ActionFailure, Session};
 use super::wit::{self, migrate::host::actions::Host as ActionsHost};
 use super::wit::{
-    CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, GrantDef, IdentityKind,
-    IndexDef, PolicyDef, QualifiedName, SequenceOptions, TableMember, TableOptions, TypeCast,
+    AttributeChange, CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, DomainChange,
+    EnumPosition, GrantDef, IdentityKind, IndexDef, PolicyDef, QualifiedName, RelationOption, ReplicaIdentity,
+    SequenceOptions, TableMember, TableOptions, TypeCast,
 };
 use crate::actions::concurrent::Concurrent;
 use crate::actions::{Action, ActionError};
@@ -223,6 +224,14 @@ actions_host! {
     }
     add_table(table: QualifiedName, columns: Vec<ColumnDef>, options: TableOptions) => AddTable;
     set_table_logged(table: QualifiedName, logged: bool) => SetTableLogged;
+    set_relation_options(relation: QualifiedName, set: Vec<RelationOption>, reset: Vec<String>) => SetRelationOptions;
+    set_replica_identity(table: QualifiedName, identity: ReplicaIdentity) => SetReplicaIdentity;
+    attach_index(parent: QualifiedName, index: QualifiedName, partition: QualifiedName) => AttachIndex;
+    grant_columns(grant: GrantDef, columns: Vec<String>) => GrantColumns;
+    revoke_columns(grant: GrantDef, columns: Vec<String>) => RevokeColumns;
+    create_type(definition: String) => CreateType;
+    alter_domain(name: QualifiedName, change: DomainChange) => AlterDomain;
+    alter_composite_type(name: QualifiedName, change: AttributeChange) => AlterCompositeType;
     attach_partition(parent: QualifiedName, partition: QualifiedName, bound: String) => AttachPartition;
     detach_partition(parent: QualifiedName, partition: QualifiedName) => DetachPartition;
     set_row_level_security(table: QualifiedName, enabled: bool, forced: bool) => SetRowLevelSecurity;

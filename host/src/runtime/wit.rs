@@ -16,8 +16,9 @@ wasmtime::component::bindgen!({
 
 pub use exports::migrate::host::migration::RevisionInfo;
 pub use migrate::host::types::{
-    CollationDef, CollationProvider, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition,
-    Error, ErrorKind, ForeignKey, ForeignKeyAction, FunctionRef, GrantDef, IdentityKind, IndexDef, IndexMethod,
-    NumericPrecision, PartitionOf, PolicyCommand, PolicyDef, Privilege, QualifiedName, Rows, ScalarType,
-    SequenceOptions, SequenceType, SqlValue, TableMember, TableOptions, TimeOptions, TypeCast,
+    AttributeChange, AttributeDef, CollationDef, CollationProvider, ColumnDef, ColumnDefault, CommentTarget,
+    Constraint, DataType, DomainChange, DomainCheck, EnumPosition, Error, ErrorKind, ForeignKey, ForeignKeyAction,
+    FunctionRef, GrantDef, IdentityKind, IndexDef, IndexMethod, NumericPrecision, PartitionOf, PolicyCommand,
+    PolicyDef, Privilege, QualifiedName, RelationOption, ReplicaIdentity, Rows, ScalarType, SequenceOptions,
+    SequenceType, SqlValue, TableMember, TableOptions, TimeOptions, TypeCast,
 };

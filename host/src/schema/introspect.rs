@@ -36,7 +36,7 @@ async fn run(client: &Client, name: &str) -> anyhow::Result<Vec<tokio_postgres::
 }
 
 /// The queries, in the order [`introspect`] takes their rows apart.
-const NAMES: [&str; 18] = [
+const NAMES: [&str; 22] = [
     "schemas",
     "extensions",
     "enums",
@@ -55,6 +55,10 @@ const NAMES: [&str; 18] = [
     "comments",
     "other_types",
     "dependencies",
+    "domains",
+    "composite_types",
+    "range_types",
+    "column_grants",
 ];
 
 /// Column names by (relation, column number), for the constraints' and
@@ -96,7 +100,11 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
         comments,
         other_types,
         dependencies,
-    ]: [Vec<tokio_postgres::Row>; 18] = results.try_into().expect("one result per query");
+        domains,
+        composite_types,
+        range_types,
+        column_grants,
+    ]: [Vec<tokio_postgres::Row>; 22] = results.try_into().expect("one result per query");
     let mut schema = Schema {
         schemas: schemas.iter().map(|r| r.get(0)).collect(),
         ..Schema::default()
@@ -130,6 +138,16 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
                 row_security: r.get(8),
                 force_row_security: r.get(9),
                 parents: r.get(10),
+                options: r.get(11),
+                replica_identity: match r.get::<_, String>(12).as_str() {
+                    "f" => ReplicaIdentity::Full,
+                    "n" => ReplicaIdentity::Nothing,
+                    // An index that is gone leaves `i` with none (Postgres then acts as with `nothing`).
+                    "i" => r
+                        .get::<_, Option<String>>(13)
+                        .map_or(ReplicaIdentity::Nothing, ReplicaIdentity::UsingIndex),
+                    _ => ReplicaIdentity::Default,
+                },
                 columns: Vec::new(),
                 constraints: Vec::new(),
             };
@@ -144,13 +162,9 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
     let mut names = ColumnNames::with_capacity(columns.len());
     for r in &columns {
         let (relation, name): (Oid, String) = (r.get(0), r.get(2));
-        if let Some(acl) = r.get::<_, Option<String>>(16) {
-            let on = Name::new(r.get::<_, String>(18), r.get::<_, String>(19));
-            schema.column_grants.push((on, name.clone(), acl));
-        }
         names.insert((relation, r.get(1)), name);
         // Views', materialized views' and foreign tables' columns are only named.
-        if !r.get::<_, bool>(17) {
+        if !r.get::<_, bool>(16) {
             continue;
         }
         let Some(&i) = by_oid.get(&relation) else {
@@ -179,6 +193,16 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             owned_sequence: None,
         });
     }
+    schema.column_grants = column_grants
+        .iter()
+        .map(|r| ColumnGrant {
+            on: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+            column: r.get(2),
+            grantee: r.get(3),
+            privilege: r.get(4),
+            grant_option: r.get(5),
+        })
+        .collect();
     schema.column_grants.sort();
     schema.sequences = sequences
         .iter()
@@ -283,6 +307,9 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
                 method: r.get(5),
                 predicate: r.get(6),
                 simple_columns: (!has_expressions && !has_options).then(|| named(&names, r.get(8), r.get(9))),
+                parent: r
+                    .get::<_, Option<Vec<String>>>(11)
+                    .map(|parent| Name::new(parent[0].clone(), parent[1].clone())),
             }
         })
         .collect();
@@ -293,6 +320,7 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
             name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
             materialized: r.get(2),
             definition: r.get(3),
+            options: r.get(4),
             depends_on: Vec::new(),
         })
         .collect();
@@ -367,6 +395,53 @@ pub async fn introspect(client: &Client) -> anyhow::Result<Schema> {
         .iter()
         .map(|r| (Name::new(r.get::<_, String>(0), r.get::<_, String>(1)), r.get(2)))
         .collect();
+    schema.domains = domains
+        .iter()
+        .map(|r| {
+            let (names, checks): (Vec<String>, Vec<String>) = (r.get(5), r.get(6));
+            Domain {
+                name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+                head: r.get(2),
+                default: r.get(3),
+                not_null: r.get(4),
+                checks: names.into_iter().zip(checks).collect(),
+                definition: r.get(7),
+            }
+        })
+        .collect();
+    for r in &composite_types {
+        let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        if schema.composite_types.last().is_none_or(|t| t.name != name) {
+            schema.composite_types.push(CompositeType {
+                name,
+                attributes: Vec::new(),
+                definition: r.get(10),
+            });
+        }
+        let Some(attribute) = r.get::<_, Option<String>>(2) else {
+            continue; // a type without attributes
+        };
+        let (type_name, type_schema): (String, String) = (r.get(5), r.get(6));
+        let collation = match (r.get::<_, Option<String>>(8), r.get::<_, Option<String>>(9)) {
+            (Some(s), Some(n)) => Some(Name::new(s, n)),
+            _ => None,
+        };
+        if let Some(t) = schema.composite_types.last_mut() {
+            t.attributes.push(Attribute {
+                name: attribute,
+                type_sql: r.get(3),
+                data_type: types::data_type(&type_name, &type_schema, r.get(4), r.get(7)),
+                collation,
+            });
+        }
+    }
+    schema.range_types = range_types
+        .iter()
+        .map(|r| RangeType {
+            name: Name::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+            definition: r.get(2),
+        })
+        .collect();
     let object = |r: &tokio_postgres::Row, at: usize| {
         let kind: String = r.get(at);
         let name = || Name::new(r.get::<_, String>(at + 1), r.get::<_, String>(at + 2));
@@ -418,6 +493,6 @@ mod tests {
                 .collect::<String>();
             assert!(code.starts_with("SELECT") || code.starts_with("WITH"), "{name}");
         }
-        assert_eq!(super::QUERIES.len(), 18);
+        assert_eq!(super::QUERIES.len(), 22);
     }
 }

@@ -14,7 +14,7 @@ pub mod types;
 
 pub use introspect::introspect;
 
-pub use crate::model::{Dependency, Name, Object};
+pub use crate::model::{Dependency, Name, Object, ReplicaIdentity};
 
 use crate::model::DataType;
 use serde::Serialize;
@@ -37,11 +37,15 @@ pub struct Schema {
     /// Privileges on tables, views and sequences, one per grantee and privilege.
     pub grants: Vec<Grant>,
     pub comments: Vec<Comment>,
-    /// Domains, composite, range and base types: not migrated, only compared
-    /// (name and a short description), so that differences are reported.
+    pub domains: Vec<Domain>,
+    pub composite_types: Vec<CompositeType>,
+    pub range_types: Vec<RangeType>,
+    /// Base types: not migrated, only compared (name and kind), so that
+    /// differences are reported.
     pub other_types: Vec<(Name, String)>,
-    /// Column-level privileges as (table, column, ACL): compared, not migrated.
-    pub column_grants: Vec<(Name, String, String)>,
+    /// Privileges on some columns of a table or view, one per column,
+    /// grantee and privilege.
+    pub column_grants: Vec<ColumnGrant>,
     /// What needs what, from `pg_depend`, sorted: not an object of its own
     /// (two schemas with the same objects have the same dependencies) but
     /// what the diff orders its steps by.
@@ -119,6 +123,10 @@ pub struct Table {
     /// Row-level security is enabled (and, with `force_row_security`, binds the owner too).
     pub row_security: bool,
     pub force_row_security: bool,
+    /// Storage parameters as Postgres prints them (`fillfactor=70`), the
+    /// TOAST table's prefixed `toast.`.
+    pub options: Vec<String>,
+    pub replica_identity: ReplicaIdentity,
     /// In column order.
     pub columns: Vec<Column>,
     /// Sorted by name.
@@ -201,6 +209,8 @@ pub struct Index {
     /// Key columns when the index is a plain list of columns (no
     /// expressions, INCLUDE or sort options); otherwise only `definition` says.
     pub simple_columns: Option<Vec<String>>,
+    /// A partition's index: the partitioned table's index it is attached to.
+    pub parent: Option<Name>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -209,6 +219,9 @@ pub struct View {
     pub materialized: bool,
     /// `pg_get_viewdef`: the query.
     pub definition: String,
+    /// A view's options (`security_barrier=true`), a materialized view's
+    /// storage parameters, as Postgres prints them.
+    pub options: Vec<String>,
     /// The tables and views it reads.
     pub depends_on: Vec<Name>,
 }
@@ -271,6 +284,57 @@ pub struct Grant {
     /// A role name, or `public`.
     pub grantee: String,
     /// `SELECT`, `INSERT`, ... as `aclexplode` spells it.
+    pub privilege: String,
+    pub grant_option: bool,
+}
+
+/// A domain: what `CREATE DOMAIN` fixes (the name, the base type and its
+/// collation, as a statement's head), and what changes in place.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Domain {
+    pub name: Name,
+    /// `CREATE DOMAIN "s"."n" AS type [COLLATE c]`.
+    pub head: String,
+    pub default: Option<String>,
+    pub not_null: bool,
+    /// (name, `pg_get_constraintdef`), in name order.
+    pub checks: Vec<(String, String)>,
+    /// The whole `CREATE DOMAIN`, all of the above.
+    pub definition: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CompositeType {
+    pub name: Name,
+    /// In order.
+    pub attributes: Vec<Attribute>,
+    /// The whole `CREATE TYPE ... AS (...)`.
+    pub definition: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Attribute {
+    pub name: String,
+    pub type_sql: String,
+    pub data_type: DataType,
+    /// A collation other than the type's default.
+    pub collation: Option<Name>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RangeType {
+    pub name: Name,
+    /// The whole `CREATE TYPE ... AS RANGE (...)`.
+    pub definition: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ColumnGrant {
+    pub on: Name,
+    pub column: String,
+    /// A role name, or `public`.
+    pub grantee: String,
+    /// `SELECT`, `INSERT`, `UPDATE` or `REFERENCES`.
     pub privilege: String,
     pub grant_option: bool,
 }

@@ -54,15 +54,22 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
 
 -- name: tables
 -- The first INHERITS parent (or the partitioned parent) by join; the number
--- of parents is counted only for tables that have one.
+-- of parents is counted only for tables that have one. Storage parameters
+-- as Postgres prints them (`fillfactor=70`), the TOAST table's prefixed
+-- `toast.`; the replica identity, and its index when it is one.
 SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u', c.relkind = 'p',
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
        CASE WHEN pc.oid IS NOT NULL THEN ARRAY[pn.nspname::text, pc.relname::text] END,
        c.relrowsecurity, c.relforcerowsecurity,
-       CASE WHEN pc.oid IS NULL THEN 0 ELSE (SELECT count(*)::int FROM pg_inherits i WHERE i.inhrelid = c.oid) END
+       CASE WHEN pc.oid IS NULL THEN 0 ELSE (SELECT count(*)::int FROM pg_inherits i WHERE i.inhrelid = c.oid) END,
+       COALESCE(c.reloptions, '{}') || COALESCE((SELECT array_agg('toast.' || o) FROM unnest(tc.reloptions) o), '{}'),
+       c.relreplident::text,
+       CASE WHEN c.relreplident = 'i' THEN (SELECT ri.relname::text FROM pg_index x JOIN pg_class ri ON ri.oid = x.indexrelid
+                                            WHERE x.indrelid = c.oid AND x.indisreplident) END
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class tc ON tc.oid = c.reltoastrelid
 LEFT JOIN pg_inherits first ON first.inhrelid = c.oid AND first.inhseqno = 1
 LEFT JOIN pg_class pc ON pc.oid = first.inhparent
 LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
@@ -73,8 +80,7 @@ WHERE c.relkind IN ('r', 'p')
 
 -- name: columns
 -- Columns of tables; also of views, materialized views and foreign tables,
--- whose names the indexes query's column numbers need and whose
--- column-level privileges are compared (last two fields: the ACL, and
+-- whose names the indexes query's column numbers need (the last field:
 -- whether the relation is a table).
 SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.atttypmod,
        COALESCE(et.typname, t.typname), COALESCE(etn.nspname, tn.nspname), et.oid IS NOT NULL,
@@ -83,8 +89,7 @@ SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.
        NULLIF(a.attidentity, '')::text, CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
        CASE WHEN a.attcollation <> t.typcollation THEN cn.nspname END,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,
-       a.attislocal, a.attacl::text, c.relkind IN ('r', 'p'),
-       CASE WHEN a.attacl IS NOT NULL THEN n.nspname END, CASE WHEN a.attacl IS NOT NULL THEN c.relname END
+       a.attislocal, c.relkind IN ('r', 'p')
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -151,7 +156,12 @@ SELECT n.nspname, ic.relname, c.relname,
          OR EXISTS (SELECT 1 FROM unnest(i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[]) k(attnum, opclass, coll)
                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
                     JOIN pg_opclass opc ON opc.oid = k.opclass
-                    WHERE NOT opc.opcdefault OR k.coll <> a.attcollation)
+                    WHERE NOT opc.opcdefault OR k.coll <> a.attcollation),
+       -- A partition's index: the partitioned table's index it is attached to.
+       CASE WHEN ic.relispartition THEN
+         (SELECT ARRAY[pn.nspname::text, pi.relname::text] FROM pg_inherits h
+            JOIN pg_class pi ON pi.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = pi.relnamespace
+           WHERE h.inhrelid = i.indexrelid) END
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
@@ -161,11 +171,12 @@ WHERE c.relkind IN ('r', 'p', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x'))
   AND NOT (n.nspname = 'public' AND c.relname IN ('migration_info', 'migration_steps'))
-  AND ic.relispartition IS NOT TRUE
 ORDER BY 1, 2;
 
 -- name: views
-SELECT n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true)
+-- With their options (`security_barrier=true`, `check_option=local`) or a
+-- materialized view's storage parameters.
+SELECT n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true), COALESCE(c.reloptions, '{}')
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm')
@@ -191,7 +202,9 @@ SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokin
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prokind IN ('f', 'p')
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+  -- Not an extension's, nor one a type made for itself (a range's constructors).
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                  AND d.deptype IN ('e', 'i'))
 ORDER BY 1, 2, 3;
 
 -- name: triggers
@@ -222,6 +235,21 @@ JOIN pg_class c ON c.oid = p.polrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
 ORDER BY 1, 2, 3;
+
+-- name: column_grants
+-- Privileges on some columns of a table or view, one row per column,
+-- grantee and privilege (the owner's own aside).
+SELECT n.nspname, c.relname, a.attname::text,
+       CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee)::text END, x.privilege_type, x.is_grantable
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL aclexplode(a.attacl) x
+WHERE a.attacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped
+  AND x.grantee <> c.relowner
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 1, 2, 3, 4, 5;
 
 -- name: grants
 -- Privileges on tables, views and sequences that someone other than the
@@ -283,25 +311,104 @@ WHERE x.schema NOT IN ('pg_catalog', 'information_schema') AND x.schema NOT LIKE
 ORDER BY 1, 2, 3, 4;
 
 -- name: other_types
--- User types the diff does not manage (domains, composite, range and base
--- types), so that a difference in them is reported rather than missed.
-SELECT n.nspname, t.typname,
-       CASE t.typtype
-         WHEN 'd' THEN 'domain ' || format_type(t.typbasetype, t.typtypmod)
-              || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
-              || COALESCE(' DEFAULT ' || t.typdefault, '')
-              || COALESCE((SELECT ' ' || string_agg(pg_get_constraintdef(con.oid), ' ' ORDER BY con.conname)
-                           FROM pg_constraint con WHERE con.contypid = t.oid), '')
-         WHEN 'c' THEN 'composite type (' || (SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
-                                              FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) || ')'
-         WHEN 'r' THEN 'range type of ' || (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r WHERE r.rngtypid = t.oid)
-         ELSE 'base type' END
+-- Base types, which the diff does not manage (they need C code), so that a
+-- difference in them is reported rather than missed.
+SELECT n.nspname, t.typname, 'base type'
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE t.typtype IN ('d', 'c', 'r', 'b')
+WHERE t.typtype = 'b'
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
-  AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
   AND t.typcategory <> 'A'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+ORDER BY 1, 2;
+
+-- name: domains
+-- A domain: `CREATE DOMAIN name AS type [COLLATE ...]`, then its default,
+-- NOT NULL and checks, which change in place.
+SELECT n.nspname, t.typname, head.sql, pg_get_expr(t.typdefaultbin, 0), t.typnotnull,
+       ARRAY(SELECT k.conname::text FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname),
+       ARRAY(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c'
+             ORDER BY k.conname),
+       head.sql || COALESCE(' DEFAULT ' || pg_get_expr(t.typdefaultbin, 0), '')
+         || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
+         || COALESCE((SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid), ''
+                                        ORDER BY k.conname)
+                      FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c'), '')
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_type bt ON bt.oid = t.typbasetype
+LEFT JOIN pg_collation co ON co.oid = t.typcollation
+LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+CROSS JOIN LATERAL (SELECT 'CREATE DOMAIN ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' AS '
+         || format_type(t.typbasetype, t.typtypmod)
+         || CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation
+                 THEN ' COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) ELSE '' END) head(sql)
+WHERE t.typtype = 'd'
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+ORDER BY 1, 2;
+
+-- name: composite_types
+-- A composite type's attributes in order (a type without any: one row of
+-- NULLs), typed as the columns query types a column, and on each row the
+-- type's whole `CREATE TYPE`.
+SELECT n.nspname, t.typname, a.attname::text, format_type(a.atttypid, a.atttypmod), a.atttypmod,
+       COALESCE(et.typname, at.typname)::text, COALESCE(etn.nspname, atn.nspname)::text, et.oid IS NOT NULL,
+       CASE WHEN a.attcollation <> at.typcollation THEN cn.nspname END,
+       CASE WHEN a.attcollation <> at.typcollation THEN co.collname END,
+       'CREATE TYPE ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' AS ('
+         || COALESCE((SELECT string_agg(quote_ident(b.attname) || ' ' || format_type(b.atttypid, b.atttypmod)
+                                        || CASE WHEN b.attcollation <> bt.typcollation
+                                                THEN ' COLLATE ' || quote_ident(bcn.nspname) || '.' || quote_ident(bco.collname)
+                                                ELSE '' END, ', ' ORDER BY b.attnum)
+                      FROM pg_attribute b JOIN pg_type bt ON bt.oid = b.atttypid
+                      LEFT JOIN pg_collation bco ON bco.oid = b.attcollation
+                      LEFT JOIN pg_namespace bcn ON bcn.oid = bco.collnamespace
+                      WHERE b.attrelid = c.oid AND b.attnum > 0 AND NOT b.attisdropped), '') || ')'
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_type at ON at.oid = a.atttypid
+LEFT JOIN pg_namespace atn ON atn.oid = at.typnamespace
+LEFT JOIN pg_type et ON et.oid = at.typelem AND at.typcategory = 'A'
+LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+ORDER BY 1, 2, a.attnum;
+
+-- name: range_types
+-- A range type's whole `CREATE TYPE ... AS RANGE`, each option only where
+-- it is not what Postgres would choose (the subtype's default operator
+-- class and collation, the multirange's name made from the range's).
+SELECT n.nspname, t.typname,
+       'CREATE TYPE ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' AS RANGE (subtype = '
+         || format_type(r.rngsubtype, NULL)
+         || CASE WHEN NOT opc.opcdefault
+                 THEN ', subtype_opclass = ' || quote_ident(ocn.nspname) || '.' || quote_ident(opc.opcname) ELSE '' END
+         || CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
+                 THEN ', collation = ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) ELSE '' END
+         || CASE WHEN r.rngcanonical <> 0 THEN ', canonical = ' || r.rngcanonical::regproc::text ELSE '' END
+         || CASE WHEN r.rngsubdiff <> 0 THEN ', subtype_diff = ' || r.rngsubdiff::regproc::text ELSE '' END
+         || CASE WHEN mt.typname <> CASE WHEN strpos(t.typname, 'range') > 0
+                                         THEN overlay(t.typname PLACING 'multirange' FROM strpos(t.typname, 'range') FOR 5)
+                                         ELSE t.typname || '_multirange' END
+                   OR mt.typnamespace <> t.typnamespace
+                 THEN ', multirange_type_name = ' || quote_ident(mn.nspname) || '.' || quote_ident(mt.typname) ELSE '' END
+         || ')'
+FROM pg_range r
+JOIN pg_type t ON t.oid = r.rngtypid
+JOIN pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_type st ON st.oid = r.rngsubtype
+JOIN pg_opclass opc ON opc.oid = r.rngsubopc
+JOIN pg_namespace ocn ON ocn.oid = opc.opcnamespace
+LEFT JOIN pg_collation co ON co.oid = r.rngcollation
+LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+LEFT JOIN pg_type mt ON mt.oid = r.rngmultitypid
+LEFT JOIN pg_namespace mn ON mn.oid = mt.typnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
 ORDER BY 1, 2;
 

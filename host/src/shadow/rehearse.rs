@@ -27,7 +27,7 @@ pub async fn statements(admin_url: &str, from: &Schema, steps: &[Action]) -> any
             let Ok(setup) = crate::diff::diff(&empty, from) else {
                 return Ok(offline(steps));
             };
-            run(client, &setup)
+            copy(client, &setup)
                 .await
                 .context("making a copy of the schema the plan starts from")?;
             client.batch_execute("BEGIN").await?;
@@ -51,13 +51,24 @@ pub async fn after(admin_url: &str, from: &Schema, steps: &[Action]) -> anyhow::
                  yet: {e}. Write the rename by hand (`migrate-host new`, then rename_table / rename_column)"
             )
         })?;
-        run(client, &setup)
+        copy(client, &setup)
             .await
             .context("making a copy of the database's schema")?;
         run(client, steps).await.context("renaming on the copy")?;
         introspect(client).await
     })
     .await
+}
+
+/// Runs the steps that make a copy, in one transaction as a migration does
+/// (a function's `SET LOCAL check_function_bodies = off` holds only in one).
+async fn copy(client: &tokio_postgres::Client, setup: &[Action]) -> anyhow::Result<()> {
+    client.batch_execute("BEGIN").await?;
+    let made = run(client, setup).await;
+    client
+        .batch_execute(if made.is_ok() { "COMMIT" } else { "ROLLBACK" })
+        .await?;
+    made.map(drop)
 }
 
 /// Each step's statements without the catalog; a step that needs it says so

@@ -4,9 +4,9 @@
 
 use crate::bindings::migrate::host::actions as wit;
 use crate::{
-    CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, EnumPosition, GrantDef, IndexDef,
-    PartitionOf, PolicyDef, QualifiedName, Result, Rows, SequenceOptions, SqlValue, TableMember, TableOptions,
-    TypeCast,
+    AttributeChange, CollationDef, ColumnDef, ColumnDefault, CommentTarget, Constraint, DataType, DomainChange,
+    EnumPosition, GrantDef, IndexDef, PartitionOf, PolicyDef, QualifiedName, RelationOption, ReplicaIdentity, Result,
+    Rows, SequenceOptions, SqlValue, TableMember, TableOptions, TypeCast,
 };
 
 /// `CREATE TABLE table (columns...)`.
@@ -37,6 +37,32 @@ pub fn add_partition(partition: impl Into<QualifiedName>, parent: impl Into<Qual
 /// `ALTER TABLE table SET LOGGED` (true) or `SET UNLOGGED` (false).
 pub fn set_table_logged(table: impl Into<QualifiedName>, logged: bool) -> Result<()> {
     wit::set_table_logged(&table.into(), logged)
+}
+
+/// `ALTER TABLE relation SET (name = 'value', ...)` for `set`, then `RESET
+/// (name, ...)` for `reset`: a table's or materialized view's storage
+/// parameters (`fillfactor`, `autovacuum_*`, `toast.*`), a view's options
+/// (`security_barrier`, `security_invoker`, `check_option`).
+pub fn set_relation_options(relation: impl Into<QualifiedName>, set: &[(&str, &str)], reset: &[&str]) -> Result<()> {
+    let set: Vec<RelationOption> =
+        set.iter().map(|(name, value)| RelationOption { name: (*name).into(), value: (*value).into() }).collect();
+    wit::set_relation_options(&relation.into(), &set, &strings(reset.iter().copied()))
+}
+
+/// `ALTER TABLE table REPLICA IDENTITY ...`.
+pub fn set_replica_identity(table: impl Into<QualifiedName>, identity: ReplicaIdentity) -> Result<()> {
+    wit::set_replica_identity(&table.into(), &identity)
+}
+
+/// `ALTER INDEX parent ATTACH PARTITION index` (`index` is on the
+/// partition `partition`), or, where Postgres already made the partition's
+/// index of `parent`, that index renamed `index`.
+pub fn attach_index(
+    parent: impl Into<QualifiedName>,
+    index: impl Into<QualifiedName>,
+    partition: impl Into<QualifiedName>,
+) -> Result<()> {
+    wit::attach_index(&parent.into(), &index.into(), &partition.into())
 }
 
 /// `ALTER TABLE parent ATTACH PARTITION partition <bound>`.
@@ -117,6 +143,16 @@ pub fn grant(grant: GrantDef) -> Result<()> {
 /// `REVOKE ... ON TABLE ... FROM ...`.
 pub fn revoke(grant: GrantDef) -> Result<()> {
     wit::revoke(&grant)
+}
+
+/// `GRANT ... (columns) ON TABLE ... TO ...`.
+pub fn grant_columns<'a>(grant: GrantDef, columns: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    wit::grant_columns(&grant, &strings(columns))
+}
+
+/// `REVOKE ... (columns) ON TABLE ... FROM ...`.
+pub fn revoke_columns<'a>(grant: GrantDef, columns: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    wit::revoke_columns(&grant, &strings(columns))
 }
 
 /// `DROP TABLE table`.
@@ -325,6 +361,22 @@ pub fn drop_enum_values<'a>(name: impl Into<QualifiedName>, values: impl IntoIte
 /// `DROP TYPE name`.
 pub fn drop_type(name: impl Into<QualifiedName>) -> Result<()> {
     wit::drop_type(&name.into())
+}
+
+/// A whole `CREATE DOMAIN`, `CREATE TYPE name AS (...)` or `CREATE TYPE
+/// name AS RANGE (...)` statement.
+pub fn create_type(definition: &str) -> Result<()> {
+    wit::create_type(definition)
+}
+
+/// `ALTER DOMAIN name ...`.
+pub fn alter_domain(name: impl Into<QualifiedName>, change: DomainChange) -> Result<()> {
+    wit::alter_domain(&name.into(), &change)
+}
+
+/// `ALTER TYPE name ADD|DROP|ALTER ATTRIBUTE ...` of a composite type.
+pub fn alter_composite_type(name: impl Into<QualifiedName>, change: AttributeChange) -> Result<()> {
+    wit::alter_composite_type(&name.into(), &change)
 }
 
 /// Runs one SQL statement with bind parameters (`$1`, `$2`, ...); returns the

@@ -62,10 +62,11 @@ mod values;
 pub use actions::*;
 pub use builders::*;
 pub use bindings::migrate::host::types::{
-    CollationDef, CollationProvider, ColumnDefault, ColumnDef, CommentTarget, Constraint, DataType, EnumPosition,
-    Error, ErrorKind, ForeignKey, ForeignKeyAction, FunctionRef, GrantDef, IdentityKind, IndexDef, IndexMethod,
-    NumericPrecision, PartitionOf, PolicyCommand, PolicyDef, Privilege, QualifiedName, Rows, ScalarType,
-    SequenceOptions, SequenceType, SqlValue, TableMember, TableOptions, TimeOptions, TypeCast,
+    AttributeChange, AttributeDef, CollationDef, CollationProvider, ColumnDefault, ColumnDef, CommentTarget,
+    Constraint, DataType, DomainChange, DomainCheck, EnumPosition, Error, ErrorKind, ForeignKey, ForeignKeyAction,
+    FunctionRef, GrantDef, IdentityKind, IndexDef, IndexMethod, NumericPrecision, PartitionOf, PolicyCommand,
+    PolicyDef, Privilege, QualifiedName, RelationOption, ReplicaIdentity, Rows, ScalarType, SequenceOptions,
+    SequenceType, SqlValue, TableMember, TableOptions, TimeOptions, TypeCast,
 };
 
 /// The result of actions and of `up`/`down`.
@@ -74,11 +75,11 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 /// Everything a migration usually needs, for `use migrate_plugin::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        CollationDef, CollationProvider, ColumnDefault, CommentTarget, Constraint, EnumPosition, Error, ErrorKind,
-        ForeignKeyAction, FunctionRef, GrantDef, IdentityKind, IndexMethod, Migration, NumericPrecision, PartitionOf,
-        PolicyCommand,
-        PolicyDef, Privilege, Result, Rows, ScalarType, SequenceOptions, SequenceType, SqlValue, TableMember,
-        TableOptions, TimeOptions, TypeCast, actions::*, builders::*, migration,
+        AttributeChange, AttributeDef, CollationDef, CollationProvider, ColumnDefault, CommentTarget, Constraint,
+        DomainChange, DomainCheck, EnumPosition, Error, ErrorKind, ForeignKeyAction, FunctionRef, GrantDef,
+        IdentityKind, IndexMethod, Migration, NumericPrecision, PartitionOf, PolicyCommand, PolicyDef, Privilege,
+        ReplicaIdentity, Result, Rows, ScalarType, SequenceOptions, SequenceType, SqlValue, TableMember, TableOptions,
+        TimeOptions, TypeCast, actions::*, builders::*, migration,
     };
 }
 
