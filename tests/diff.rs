@@ -282,6 +282,25 @@ const PAIRS: &[(&str, &str, &str)] = &[
          CREATE INDEX ev_body ON ev (body); CREATE INDEX ev_2024_tenant ON ev_2024 (tenant);",
     ),
     (
+        "a partitioned table changes its partition key (issue 15, class 3): its partitions detached and attached \
+         again with their new bounds and rows, its partitioned index made again and the partitions' indexes \
+         attached to it by name, a partition's policy and a view on a partition kept",
+        "CREATE TABLE ev (tenant int NOT NULL, at date NOT NULL, body text) PARTITION BY RANGE (at);
+         CREATE TABLE ev_a PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+         CREATE TABLE ev_b PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+         CREATE INDEX ev_t ON ev (tenant); ALTER INDEX ev_a_tenant_idx RENAME TO ev_a_t;
+         CREATE INDEX ev_a_body ON ev_a (body);
+         ALTER TABLE ev_a ENABLE ROW LEVEL SECURITY; CREATE POLICY ev_a_p ON ev_a USING (tenant > 0);
+         CREATE VIEW ev_b_v AS SELECT * FROM ev_b;",
+        "CREATE TABLE ev (tenant int NOT NULL, at date NOT NULL, body text) PARTITION BY LIST (tenant);
+         CREATE TABLE ev_a PARTITION OF ev FOR VALUES IN (1);
+         CREATE TABLE ev_b PARTITION OF ev FOR VALUES IN (2);
+         CREATE INDEX ev_t ON ev (tenant); ALTER INDEX ev_a_tenant_idx RENAME TO ev_a_t;
+         CREATE INDEX ev_a_body ON ev_a (body);
+         ALTER TABLE ev_a ENABLE ROW LEVEL SECURITY; CREATE POLICY ev_a_p ON ev_a USING (tenant > 0);
+         CREATE VIEW ev_b_v AS SELECT * FROM ev_b;",
+    ),
+    (
         "partitioned tables' indexes (issue 15, class 3): a partitioned index over an existing partition index \
          that backs it, named partition indexes of new and attached partitions, an index left on one partition",
         "CREATE TABLE ev (tenant int NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);

@@ -804,12 +804,12 @@ export function revoke(on, privileges, grantee, options = {}) {
 
 /** `GRANT privileges (columns) ON on TO grantee`: "select", "insert", "update" or "references" on some columns. */
 export function grantColumns(on, privileges, columns, grantee, options = {}) {
-  actions.grantColumns(grantDef("grantColumns", on, privileges, grantee, options), names(columns));
+  actions.grantColumns(grantDef("grantColumns", on, privileges, grantee, options), names([columns]));
 }
 
 /** `REVOKE privileges (columns) ON on FROM grantee`. */
 export function revokeColumns(on, privileges, columns, grantee, options = {}) {
-  actions.revokeColumns(grantDef("revokeColumns", on, privileges, grantee, options), names(columns));
+  actions.revokeColumns(grantDef("revokeColumns", on, privileges, grantee, options), names([columns]));
 }
 
 // --- actions: schemas and types -----------------------------------------------

@@ -629,9 +629,12 @@ impl Action {
             Action::AlterDomain { name: type_name, .. } | Action::AlterCompositeType { name: type_name, .. } => {
                 changes(vec![Object::Type(name(type_name))])
             }
-            Action::AttachPartition { partition, .. } | Action::DetachPartition { partition, .. } => {
-                changes(vec![relation(partition)])
-            }
+            Action::AttachPartition { partition, .. } => changes(vec![relation(partition)]),
+            // The partition lets go of its parent.
+            Action::DetachPartition { partition, .. } => Objects {
+                releases: vec![relation(partition)],
+                ..Objects::default()
+            },
             Action::CreatePolicy { policy } => creates(vec![Object::Policy(name(&policy.table), policy.name.clone())]),
             Action::DropPolicy { table, name: policy } => drops(vec![Object::Policy(name(table), policy.clone())]),
             Action::CreateSequence { name: sequence, .. } => creates(vec![Object::Sequence(name(sequence))]),
@@ -704,7 +707,10 @@ impl Action {
                 Concurrent::AddIndexSql { definition } => creates(raw_index(definition).into_iter().collect()),
                 Concurrent::DropIndex { index } => drops(vec![Object::Index(name(index))]),
                 Concurrent::Reindex { index } => changes(vec![Object::Index(name(index))]),
-                Concurrent::DetachPartition { partition, .. } => changes(vec![relation(partition)]),
+                Concurrent::DetachPartition { partition, .. } => Objects {
+                    releases: vec![relation(partition)],
+                    ..Objects::default()
+                },
                 Concurrent::ValidateConstraint { table, name: c } => changes(vec![constraint(table, c)]),
             },
         }

@@ -10,11 +10,12 @@
 //! the current `pg_depend`, to a fixpoint). The order (off before the drop,
 //! back after what it needs is back) is the catalogs' ([`super::order`]).
 //!
-//! Defaults, constraints, indexes, functions and views are planned here;
-//! triggers and policies are handed to their own generators, which plan
-//! them with the rest of their kind (the set this returns). A kept table
-//! cannot be re-created without losing its rows: a plan that would need it
-//! is refused by name.
+//! Defaults, constraints, indexes, functions, views and the partitions of
+//! a partitioned table created again are planned here; triggers and
+//! policies are handed to their own generators, which plan them with the
+//! rest of their kind (the set this returns). Another kept table cannot be
+//! re-created without losing its rows: a plan that would need it is
+//! refused by name.
 
 use super::{Phase, Plan, indexes, qualified, tables};
 use crate::actions::Action;
@@ -190,11 +191,40 @@ fn recreate(current: &Schema, target: &Schema, object: &Object, plan: &mut Plan,
                 return;
             };
             let on_view = target.views.iter().any(|v| v.name == index.table);
-            plan.push(Phase::DropIndexes, Action::DropIndex { index: qualified(name) });
+            // An index goes with its table when the plan drops that; a
+            // partition's index goes with its table or its partitioned index
+            // (it cannot be dropped alone), and is attached again.
+            let table_goes = plan
+                .actions()
+                .any(|a| a.objects().drops.contains(&Object::Relation(index.table.clone())));
+            if index.parent.is_none() && !table_goes {
+                plan.push(Phase::DropIndexes, Action::DropIndex { index: qualified(name) });
+            }
             plan.push(
                 if on_view { Phase::ViewIndexes } else { Phase::AddIndexes },
                 indexes::add_index(index),
             );
+            if let Some(parent) = &index.parent {
+                plan.push(
+                    Phase::AttachIndexes,
+                    Action::AttachIndex {
+                        parent: qualified(parent),
+                        index: qualified(name),
+                        partition: qualified(&index.table),
+                    },
+                );
+            }
+            // A partitioned index made again gets its partitions' back.
+            for child in target.indexes.iter().filter(|i| i.parent.as_ref() == Some(name)) {
+                let attach = Action::AttachIndex {
+                    parent: qualified(name),
+                    index: qualified(&child.name),
+                    partition: qualified(&child.table),
+                };
+                if !plan.actions().any(|a| a == &attach) {
+                    plan.push(Phase::AttachIndexes, attach);
+                }
+            }
         }
         Object::Function(name) => {
             // Overloads are one object here: each one both databases have
@@ -250,7 +280,22 @@ fn recreate(current: &Schema, target: &Schema, object: &Object, plan: &mut Plan,
                     plan.push(Phase::ViewIndexes, indexes::add_index(index));
                 }
             }
-            None => refuse(format!("table {name}")),
+            // A partition of a table the plan creates again goes with it:
+            // it is created again too, as the target has it.
+            None => match (current.table(name), target.table(name)) {
+                (Some(had), Some(table))
+                    if had.partition_bound.is_some()
+                        && table.partition_bound.is_some()
+                        && had.inherits == table.inherits =>
+                {
+                    plan.push(
+                        Phase::DropTablesToRecreate,
+                        Action::DropTable { table: qualified(name) },
+                    );
+                    tables::create(target, table, plan);
+                }
+                _ => refuse(format!("table {name}")),
+            },
         },
         // Their generators plan them (see the module doc).
         Object::Trigger(..) | Object::Policy(..) => {}

@@ -227,12 +227,15 @@ pub fn suspected(current: &Schema, target: &Schema, steps: &[Action]) -> Vec<Str
     for gone in &dropped_tables {
         if let Some(again) = added_tables.iter().find(|t| t.name == gone.name) {
             let why = match (&gone.partition_key, &again.partition_key) {
-                (None, _) => "becomes partitioned",
-                (Some(_), None) => "stops being partitioned",
-                (Some(_), Some(_)) => "changes its partition key",
+                (None, None) => "its partitioned table is too",
+                (None, Some(_)) => "it becomes partitioned, which Postgres cannot do in place",
+                (Some(_), None) => "it stops being partitioned, which Postgres cannot do in place",
+                // A partitioned table holds no rows: its partitions keep
+                // theirs, detached and attached again.
+                (Some(_), Some(_)) => continue,
             };
             found.push(format!(
-                "table {} is created again (it {why}, which Postgres cannot do in place), and its rows are lost: \
+                "table {} is created again ({why}), and its rows are lost: \
                  copy them into the new table in a migration of your own, or, if they should go, pass --allow-drop",
                 gone.name,
             ));

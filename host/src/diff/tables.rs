@@ -94,7 +94,7 @@ fn by_depth<'a>(tables: &'a [Table], index: &HashMap<&Name, &Table>) -> Vec<&'a 
     sorted
 }
 
-fn create(target: &Schema, table: &Table, plan: &mut Plan) {
+pub(super) fn create(target: &Schema, table: &Table, plan: &mut Plan) {
     let partition_of = match (&table.partition_bound, &table.inherits) {
         (Some(bound), Some(parent)) => Some(PartitionOf {
             parent: qualified(parent),

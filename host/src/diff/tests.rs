@@ -131,12 +131,8 @@ fn partitioning_changes_recreate_the_table_and_what_hangs_off_it() {
         let steps: Vec<String> = diff(from, to).unwrap().iter().map(|a| a.describe()).collect();
         assert_eq!(
             steps,
-            [
-                "drop-index public.t_x",
-                "drop-table public.t",
-                "add-table public.t",
-                "add-index t_x on public.t"
-            ],
+            // The index goes with the table and comes back after it.
+            ["drop-table public.t", "add-table public.t", "add-index t_x on public.t"],
             "{from:?}"
         );
     }

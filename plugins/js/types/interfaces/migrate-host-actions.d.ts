@@ -69,6 +69,15 @@ declare module 'migrate:host/actions@0.1.0' {
    */
   export function renameIndex(index: QualifiedName, newName: string): void;
   /**
+   * Makes `index`, on the partition `partition`, the partition of the
+   * partitioned table's index `parent` (`ALTER INDEX parent ATTACH
+   * PARTITION index`). Where Postgres already gave the partition an
+   * index of `parent` (creating or attaching the partition makes one
+   * for each index of its table), that index is renamed `index`
+   * instead. Nothing to do when `index` already is one.
+   */
+  export function attachIndex(parent: QualifiedName, index: QualifiedName, partition: QualifiedName): void;
+  /**
    * `CREATE [MATERIALIZED] VIEW name AS query`. The query must parse as
    * exactly one `SELECT` (or `VALUES`, or `WITH ... SELECT`).
    */
@@ -112,6 +121,17 @@ declare module 'migrate:host/actions@0.1.0' {
    * `ALTER TABLE table SET LOGGED` or `SET UNLOGGED` (rewrites the table).
    */
   export function setTableLogged(table: QualifiedName, logged: boolean): void;
+  /**
+   * `ALTER TABLE relation SET (name = 'value', ...)` for `set`, then
+   * `RESET (name, ...)` for `reset`: a table's or materialized view's
+   * storage parameters, a view's options. No rewrite: a new `fillfactor`
+   * applies to pages written from then on.
+   */
+  export function setRelationOptions(relation: QualifiedName, set: Array<RelationOption>, reset: Array<string>): void;
+  /**
+   * `ALTER TABLE table REPLICA IDENTITY ...`.
+   */
+  export function setReplicaIdentity(table: QualifiedName, identity: ReplicaIdentity): void;
   /**
    * `ALTER TABLE parent ATTACH PARTITION partition <bound>`; the bound is
    * `FOR VALUES ...` or `DEFAULT`.
@@ -177,6 +197,15 @@ declare module 'migrate:host/actions@0.1.0' {
    */
   export function revoke(grant: GrantDef): void;
   /**
+   * `GRANT privileges (columns) ON TABLE on TO grantee`: `select`,
+   * `insert`, `update` or `references` on some columns only.
+   */
+  export function grantColumns(grant: GrantDef, columns: Array<string>): void;
+  /**
+   * `REVOKE privileges (columns) ON TABLE on FROM grantee`.
+   */
+  export function revokeColumns(grant: GrantDef, columns: Array<string>): void;
+  /**
    * `CREATE SCHEMA name`.
    */
   export function createSchema(name: string): void;
@@ -209,9 +238,25 @@ declare module 'migrate:host/actions@0.1.0' {
    */
   export function dropEnumValues(name: QualifiedName, values: Array<string>): void;
   /**
-   * `DROP TYPE name`.
+   * `DROP TYPE name` (an enum, a domain, a composite or a range type).
    */
   export function dropType(name: QualifiedName): void;
+  /**
+   * A whole `CREATE DOMAIN`, `CREATE TYPE name AS (...)` (a composite
+   * type) or `CREATE TYPE name AS RANGE (...)` statement. It must parse
+   * as exactly one of them.
+   */
+  export function createType(definition: string): void;
+  /**
+   * `ALTER DOMAIN name ...`: its default, NOT NULL, or a check (a new
+   * check or NOT NULL is proved over every column of the domain).
+   */
+  export function alterDomain(name: QualifiedName, change: DomainChange): void;
+  /**
+   * `ALTER TYPE name ADD|DROP ATTRIBUTE ...` or `ALTER ATTRIBUTE ...
+   * TYPE ...` of a composite type no table column uses.
+   */
+  export function alterCompositeType(name: QualifiedName, change: AttributeChange): void;
   /**
    * Runs one SQL statement with bind parameters (`$1`, `$2`, ...) and
    * returns the number of rows it affected. Transaction control (`BEGIN`,
@@ -313,4 +358,8 @@ declare module 'migrate:host/actions@0.1.0' {
   export type CommentTarget = import('migrate:host/types@0.1.0').CommentTarget;
   export type GrantDef = import('migrate:host/types@0.1.0').GrantDef;
   export type PolicyDef = import('migrate:host/types@0.1.0').PolicyDef;
+  export type RelationOption = import('migrate:host/types@0.1.0').RelationOption;
+  export type ReplicaIdentity = import('migrate:host/types@0.1.0').ReplicaIdentity;
+  export type DomainChange = import('migrate:host/types@0.1.0').DomainChange;
+  export type AttributeChange = import('migrate:host/types@0.1.0').AttributeChange;
 }

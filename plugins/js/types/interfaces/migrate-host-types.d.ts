@@ -650,6 +650,111 @@ declare module 'migrate:host/types@0.1.0' {
     withCheck?: string,
   }
   /**
+   * A storage parameter of a table or materialized view (`fillfactor`,
+   * `autovacuum_enabled`, `toast.autovacuum_enabled`...), or an option
+   * of a view (`security_barrier`, `security_invoker`, `check_option`),
+   * and its value as Postgres prints it (`70`, `true`, `cascaded`).
+   */
+  export interface RelationOption {
+    name: string,
+    value: string,
+  }
+  /**
+   * What logical replication writes of a row it updates or deletes.
+   */
+  export type ReplicaIdentity = ReplicaIdentityDefault | ReplicaIdentityFull | ReplicaIdentityNothing | ReplicaIdentityUsingIndex;
+  /**
+   * The primary key's columns.
+   */
+  export interface ReplicaIdentityDefault {
+    tag: 'default',
+  }
+  /**
+   * Every column.
+   */
+  export interface ReplicaIdentityFull {
+    tag: 'full',
+  }
+  /**
+   * Nothing: updates and deletes are not replicated.
+   */
+  export interface ReplicaIdentityNothing {
+    tag: 'nothing',
+  }
+  /**
+   * The columns of this unique index (of the table, not deferrable,
+   * over NOT NULL columns).
+   */
+  export interface ReplicaIdentityUsingIndex {
+    tag: 'using-index',
+    val: string,
+  }
+  /**
+   * A domain's `CHECK` constraint.
+   */
+  export interface DomainCheck {
+    name: string,
+    /**
+     * The condition, over `VALUE`.
+     */
+    expression: string,
+  }
+  /**
+   * A change `alter-domain` makes.
+   */
+  export type DomainChange = DomainChangeSetDefault | DomainChangeDropDefault | DomainChangeSetNotNull | DomainChangeDropNotNull | DomainChangeAddCheck | DomainChangeDropConstraint;
+  export interface DomainChangeSetDefault {
+    tag: 'set-default',
+    val: string,
+  }
+  export interface DomainChangeDropDefault {
+    tag: 'drop-default',
+  }
+  export interface DomainChangeSetNotNull {
+    tag: 'set-not-null',
+  }
+  export interface DomainChangeDropNotNull {
+    tag: 'drop-not-null',
+  }
+  /**
+   * Checks every value of every column of the domain.
+   */
+  export interface DomainChangeAddCheck {
+    tag: 'add-check',
+    val: DomainCheck,
+  }
+  export interface DomainChangeDropConstraint {
+    tag: 'drop-constraint',
+    val: string,
+  }
+  /**
+   * An attribute of a composite type.
+   */
+  export interface AttributeDef {
+    name: string,
+    dataType: DataType,
+    collation?: QualifiedName,
+  }
+  /**
+   * A change `alter-composite-type` makes.
+   */
+  export type AttributeChange = AttributeChangeAdd | AttributeChangeDrop | AttributeChangeSetType;
+  export interface AttributeChangeAdd {
+    tag: 'add',
+    val: AttributeDef,
+  }
+  export interface AttributeChangeDrop {
+    tag: 'drop',
+    val: string,
+  }
+  /**
+   * The attribute's new type (and collation).
+   */
+  export interface AttributeChangeSetType {
+    tag: 'set-type',
+    val: AttributeDef,
+  }
+  /**
    * Where `add-enum-values` inserts the new values.
    */
   export type EnumPosition = EnumPositionBefore | EnumPositionAfter;
