@@ -555,7 +555,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             printer.rolled_back(&report, dry_run);
         }
         Command::Rebase { revision } => {
-            let applied: Vec<String> = crate::history::applied(migrator.client())
+            let applied: Vec<String> = crate::history::applied(migrator.client(), &Default::default())
                 .await?
                 .into_iter()
                 .map(|a| a.revision)
