@@ -165,6 +165,29 @@ pub struct Loaded {
     chains: Vec<Vec<Migration>>,
 }
 
+impl Loaded {
+    /// Every revision, sources in order, each chain in order: the last is
+    /// the newest.
+    pub fn revisions(&self) -> Vec<String> {
+        self.chains.iter().flatten().map(|m| m.revision().to_owned()).collect()
+    }
+}
+
+/// Whether the sources can run on a tenant's schema: trusted ones only. A
+/// sandboxed source's grant names the schemas it may change (not the
+/// tenant's), and its role and history rows are per database.
+pub fn tenants_allowed(sources: &[Source]) -> anyhow::Result<()> {
+    match sources.iter().find(|s| s.grant.sandboxed()) {
+        Some(source) => bail!(
+            "source {} is sandboxed: a schema-per-tenant target runs trusted sources only (a sandboxed source's \
+             grant names the schemas it may change, which would not be the tenant's); apply it to database targets \
+             instead",
+            source.name
+        ),
+        None => Ok(()),
+    }
+}
+
 /// Loads every source's components and orders each chain; any problem is
 /// reported before anything runs.
 pub async fn load(runtime: &Runtime, sources: &[Source]) -> Result<Loaded, Error> {
@@ -310,17 +333,9 @@ impl Migrator {
     /// there (made with the schema by the first run that writes), under a
     /// lock of its own, and each migration runs with `search_path` set to
     /// that schema alone and the actions' unqualified names in it. Refused
-    /// with a sandboxed source, whose grant names the schemas it may change
-    /// (and whose role and history rows are per database, not per tenant).
+    /// with a sandboxed source ([`tenants_allowed`]).
     pub fn for_tenant(mut self, schema: &str) -> anyhow::Result<Self> {
-        if let Some(source) = self.sources.iter().find(|s| s.grant.sandboxed()) {
-            bail!(
-                "source {} is sandboxed: a schema-per-tenant target runs trusted sources only (a sandboxed source's \
-                 grant names the schemas it may change, which would not be the tenant's); apply it with database \
-                 targets instead",
-                source.name
-            );
-        }
+        tenants_allowed(&self.sources)?;
         self.place = Place::new(schema)?;
         Ok(self)
     }
