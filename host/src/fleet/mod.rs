@@ -13,7 +13,8 @@
 //! The rollout: targets start in order, at most `--parallel` at once and
 //! `--per-server` on one server ([`schedule`]); with `--canary K`, K targets
 //! that have something to run go first, and a failure among them stops the
-//! rollout; the rest go in waves (`--wave-size`, `--pause` between them).
+//! rollout; the rest go in waves (`--wave-size`; `--pause` after the
+//! canaries and between waves).
 //! A target that fails stops no other unless `--fail-fast`. What each
 //! target did, and the fleet's verdict, are [`report`]'s.
 
@@ -21,7 +22,9 @@ pub mod report;
 mod schedule;
 pub mod targets;
 
-pub use report::{AtRevision, FleetStatus, Outcome, Ran, Stop, Summary, TargetReport, TargetStatus};
+pub use report::{
+    AtRevision, FleetCheck, FleetStatus, Outcome, Ran, Stop, Summary, TargetCheck, TargetReport, TargetStatus,
+};
 pub use schedule::{DEFAULT_PARALLEL, Limits};
 
 use crate::migrator::{self, ApplyOptions, Interrupted, Loaded, Migrator, RollbackOptions, RollbackTarget};
@@ -71,7 +74,7 @@ pub struct Options {
     pub canary: Option<usize>,
     /// The rest in waves of this many.
     pub wave_size: Option<usize>,
-    /// The wait between waves.
+    /// The wait after the canaries, and between waves.
     pub pause: Duration,
     /// Start no more targets once one failed.
     pub fail_fast: bool,
@@ -93,7 +96,7 @@ pub enum Event<'a> {
         of: usize,
         targets: usize,
     },
-    /// The wait before the next wave.
+    /// The wait before the next wave (after the canaries, or a wave).
     Pausing {
         wait: Duration,
     },
@@ -211,7 +214,8 @@ impl Fleet {
         };
         let job = |i: usize| self.run_one(&self.targets[i], command, on_event);
         let mut queue: VecDeque<usize> = (0..self.targets.len()).collect();
-        if let Some(count) = options.canary.filter(|&k| k > 0 && stopped.get().is_none()) {
+        let canaries = options.canary.filter(|&k| k > 0 && stopped.get().is_none());
+        if let Some(count) = canaries {
             on_event(Event::Canary { count });
             // A canary that had nothing to run (done in an earlier run)
             // proves nothing: the next one takes its place.
@@ -230,7 +234,7 @@ impl Fleet {
         for (n, wave) in waves.into_iter().enumerate() {
             let mut wave = VecDeque::from(wave);
             if stopped.get().is_none() {
-                if n > 0 && !options.pause.is_zero() {
+                if (n > 0 || canaries.is_some()) && !options.pause.is_zero() {
                     on_event(Event::Pausing { wait: options.pause });
                     tokio::time::sleep(options.pause).await;
                 }
@@ -297,6 +301,56 @@ impl Fleet {
         statuses.extend(read.into_iter().flatten());
         let order = self.loaded.revisions();
         FleetStatus::new(order.last().cloned(), &order, statuses)
+    }
+
+    /// `check` of every target against `expected` (the declared schema
+    /// and the migrations replayed, made once). A tenant's schema is not
+    /// compared with the declared one: its migrations are checked against
+    /// its history.
+    pub async fn check(
+        &self,
+        expected: &crate::check::Expected,
+        limits: Limits,
+        on_event: &dyn Fn(Event),
+    ) -> FleetCheck {
+        on_event(Event::Planned {
+            targets: self.targets.len() + self.unlisted.len(),
+        });
+        let mut checks: Vec<TargetCheck> = Vec::new();
+        for unlisted in &self.unlisted {
+            on_event(Event::Read {
+                target: &unlisted.name,
+                failed: true,
+            });
+            checks.push(TargetCheck::unreadable(&unlisted.name, unlisted.error.clone()));
+        }
+        let mut read: Vec<Option<TargetCheck>> = vec![None; self.targets.len()];
+        let job = |i: usize| async move {
+            let target = &self.targets[i];
+            on_event(Event::Started { target: &target.name });
+            let report = async {
+                let migrator = self.migrator(target).await?;
+                let live = crate::check::read(&migrator, target.tenant.is_none()).await?;
+                expected.report(Some(live))
+            }
+            .await;
+            match report {
+                Ok(report) => TargetCheck::of(&target.name, report),
+                Err(error) => TargetCheck::unreadable(&target.name, format!("{error:#}")),
+            }
+        };
+        let done = &mut |i: usize, check: TargetCheck| {
+            on_event(Event::Read {
+                target: &check.name,
+                failed: check.exit_code != 0,
+            });
+            read[i] = Some(check);
+            true
+        };
+        let mut queue: VecDeque<usize> = (0..self.targets.len()).collect();
+        self.each(&mut queue, limits, &|_| true, &job, done).await;
+        checks.extend(read.into_iter().flatten());
+        FleetCheck::new(expected.schema().to_owned(), expected.replay().clone(), checks)
     }
 
     /// `command` on one target: what ran, and how it ended.

@@ -241,6 +241,76 @@ impl FleetStatus {
     }
 }
 
+/// `check` of one target.
+#[derive(Clone, Debug, Serialize)]
+pub struct TargetCheck {
+    pub name: String,
+    /// As `check`'s: 0 in sync, 2 the database differs from the declared
+    /// schema, 3 the migrations are out of step; 1 it could not be checked.
+    pub exit_code: u8,
+    /// What would bring the database to the declared schema; none for a
+    /// tenant (its schema is not compared) or a target not read.
+    pub database: Option<Vec<crate::check::Step>>,
+    pub migrations: crate::check::Migrations,
+    pub error: Option<String>,
+}
+
+impl TargetCheck {
+    pub fn of(name: &str, report: crate::check::Report) -> Self {
+        TargetCheck {
+            name: name.to_owned(),
+            exit_code: report.exit_code,
+            database: report.database,
+            migrations: report.migrations,
+            error: None,
+        }
+    }
+
+    pub fn unreadable(name: &str, error: String) -> Self {
+        TargetCheck {
+            name: name.to_owned(),
+            exit_code: 1,
+            database: None,
+            migrations: Default::default(),
+            error: Some(error),
+        }
+    }
+}
+
+/// `check` over a fleet.
+#[derive(Clone, Debug, Serialize)]
+pub struct FleetCheck {
+    /// 1 a target could not be checked; else the worst target's (3, then 2, then 0).
+    pub exit_code: u8,
+    /// The declared schema, as given.
+    pub schema: String,
+    /// The migrations replayed once, for every target.
+    pub replay: crate::check::Replay,
+    pub targets: Vec<TargetCheck>,
+}
+
+impl FleetCheck {
+    pub fn new(schema: String, replay: crate::check::Replay, targets: Vec<TargetCheck>) -> Self {
+        let worst = |code: u8| match code {
+            1 => 3,
+            3 => 2,
+            2 => 1,
+            _ => 0,
+        };
+        let exit_code = targets
+            .iter()
+            .map(|t| t.exit_code)
+            .max_by_key(|&c| worst(c))
+            .unwrap_or(0);
+        FleetCheck {
+            exit_code,
+            schema,
+            replay,
+            targets,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +359,25 @@ mod tests {
         changed.changed.push("r1".into());
         assert!(changed.drifted());
         assert_eq!(FleetStatus::new(None, &order, vec![changed]).exit_code, 3);
+    }
+
+    #[test]
+    fn a_target_that_could_not_be_checked_makes_the_fleet_fail() {
+        let with = |codes: &[u8]| {
+            let targets = codes
+                .iter()
+                .map(|&code| TargetCheck {
+                    exit_code: code,
+                    ..TargetCheck::unreadable("t", String::new())
+                })
+                .collect();
+            FleetCheck::new("schema.sql".into(), Default::default(), targets).exit_code
+        };
+        assert_eq!(with(&[0, 0]), 0);
+        assert_eq!(with(&[0, 2]), 2);
+        assert_eq!(with(&[2, 3, 0]), 3);
+        assert_eq!(with(&[3, 1, 2]), 1);
+        assert_eq!(with(&[]), 0);
     }
 
     #[test]
