@@ -370,8 +370,20 @@ async fn a_fleet_of_databases_and_tenants_is_applied_and_its_status_counted() {
             .values()
             .all(|r| ran(r).is_empty() && r["after"] == HEAD)
     );
-    let out = fleet.run("status", &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // The same targets from migrate.toml's [targets].
+    let targets = std::fs::read_to_string(fleet.targets_file()).unwrap();
+    let config = fleet.write(
+        "migrate.toml",
+        &targets
+            .replace("[[server]]", "[[targets.server]]")
+            .replace("[[tenants]]", "[[targets.tenants]]"),
+    );
+    let out = fleet
+        .cli(&["status", "--targets", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("20261104090000  50 target(s)"));
     assert!(text(&out.stdout).contains("status: 50 of 50 target(s) at head (exit 0)"));
 
@@ -404,6 +416,25 @@ async fn a_fleet_of_databases_and_tenants_is_applied_and_its_status_counted() {
     let out = check(&[]);
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("check: 50 of 50 target(s) in sync (exit 0)"));
+    assert!(text(&out.stdout).contains("saas/t04  in sync; schema not compared (a tenant)  (exit 0)"));
+    // A database that drifted from the declared schema.
+    let drifted = fleet.target("s0/fleet_full_05");
+    fleet
+        .client(drifted)
+        .batch_execute("ALTER TABLE users ADD COLUMN nickname text")
+        .await
+        .unwrap();
+    let out = check(&["-v"]);
+    assert_eq!(out.status.code(), Some(2), "{}{}", text(&out.stdout), text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "s0/fleet_full_05  the database differs from {} (1 step(s))  (exit 2)\n      drop-column \
+             public.users.nickname",
+            schema.display()
+        )),
+        "{stdout}"
+    );
 
     // One database behind, one tenant whose applied migration changed,
     // and a database that is not there.
@@ -446,7 +477,8 @@ async fn a_fleet_of_databases_and_tenants_is_applied_and_its_status_counted() {
         .collect();
     assert_eq!(verdicts["s2/fleet_full_25"], 3);
     assert_eq!(verdicts["saas/t13"], 3);
-    assert_eq!(verdicts.values().filter(|&&v| v == 0).count(), 48);
+    assert_eq!(verdicts["s0/fleet_full_05"], 2);
+    assert_eq!(verdicts.values().filter(|&&v| v == 0).count(), 47);
     let missing = fleet.write(
         "missing.toml",
         &format!(
@@ -766,4 +798,36 @@ async fn a_failed_canary_stops_the_rollout_and_waves_roll_out_the_rest() {
         assert_eq!(fleet.applied(target).await, REVISIONS, "{}", target.name);
     }
     fleet.drop().await;
+}
+
+#[tokio::test]
+async fn tenants_run_trusted_sources_only() {
+    let files = tempfile::tempdir().unwrap();
+    let (app, vendor) = (Scratch::with_example(), Scratch::with_fixtures(&["vendor_1"]));
+    let config = files.path().join("migrate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[source]]\nname = \"app\"\ndir = \"{}\"\n\n[[source]]\nname = \"vendor\"\ndir = \"{}\"\n\
+             trust = \"sandboxed\"\nschemas = [\"vendor\"]\n\n[targets]\n[[targets.tenants]]\n\
+             url = \"postgres://postgres@127.0.0.1:1/saas\"\nschemas = [\"acme\"]\n",
+            app.path().display(),
+            vendor.path().display()
+        ),
+    )
+    .unwrap();
+    let out = Command::cargo_bin("migrate-host")
+        .unwrap()
+        .env_remove("DATABASE_URL")
+        .args(["apply", "--targets", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: source vendor is sandboxed: a schema-per-tenant target runs trusted sources only (a sandboxed \
+         source's grant names the schemas it may change, which would not be the tenant's); apply it to database \
+         targets instead\n"
+    );
 }

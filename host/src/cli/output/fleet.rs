@@ -360,3 +360,65 @@ fn names(all: &[&str]) -> String {
         more => format!("{} and {more} more", shown.join(", ")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::Ran;
+    use crate::progress::Progress as _;
+
+    #[test]
+    fn the_bar_counts_the_targets_done_running_and_failed() {
+        let printer = Printer::with_progress(false, false, true);
+        printer.fleet_event(&Event::Planned { targets: 3 }, true);
+        for target in ["a", "b"] {
+            printer.fleet_event(&Event::Started { target }, true);
+        }
+        let failed = TargetReport::failed("a", "connecting to Postgres: refused".into(), 3.0);
+        printer.fleet_event(&Event::Ran { report: &failed }, true);
+        {
+            let bar = printer.bar.lock().unwrap();
+            let bar = bar.as_ref().expect("a bar of three targets");
+            assert_eq!(bar.message(), "1 running, 1 failed");
+            assert_eq!((bar.position(), bar.length()), (1, Some(3)));
+        }
+        printer.finish_fleet();
+        assert!(!printer.shown());
+    }
+
+    #[test]
+    fn a_target_is_one_line() {
+        let mut report = TargetReport {
+            outcome: Outcome::Ok,
+            before: Some("r1".into()),
+            after: Some("r3".into()),
+            ran: vec![
+                Ran {
+                    revision: "r2".into(),
+                    message: "m".into(),
+                    ms: 1.0,
+                },
+                Ran {
+                    revision: "r3".into(),
+                    message: "m".into(),
+                    ms: 1.0,
+                },
+            ],
+            ..TargetReport::skipped("s1/shop")
+        };
+        report.ms = 1234.0;
+        assert_eq!(
+            target_line(&report),
+            "      ok  s1/shop  r1 -> r3  (2 migration(s), 1.2 s)"
+        );
+        report.ran.clear();
+        report.ms = 12.0;
+        assert_eq!(target_line(&report), "      ok  s1/shop  at r3: nothing to do  (12 ms)");
+        let failed = TargetReport::failed("s1/\u{1b}[2Kshop", "it failed\n  SQL: x".into(), 5.0);
+        assert_eq!(
+            target_line(&failed),
+            "  FAILED  s1/\\u{1b}[2Kshop  0 migration(s) ran, then: it failed  (5 ms)"
+        );
+        assert_eq!(names(&["a"; 12]), "a, a, a, a, a, a, a, a, a, a and 2 more");
+    }
+}
