@@ -8,6 +8,8 @@
 mod support;
 
 use assert_cmd::Command;
+use migrate_host::actions::Action;
+use migrate_host::model::QualifiedName;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -566,6 +568,33 @@ async fn a_target_that_fails_leaves_the_others_applied_and_is_taken_up_by_the_ne
     let out = fleet.run("status", &[]);
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stdout).contains("behind (2):"), "{}", text(&out.stdout));
+    // With --fail-fast, one at a time: the first failure starts no other.
+    let out = fleet.run(
+        "apply",
+        &[
+            "--json",
+            "--fail-fast",
+            "--parallel",
+            "1",
+            "--lock-timeout",
+            "100ms",
+            "--lock-retries",
+            "0",
+        ],
+    );
+    let summary = json(&out, 1);
+    assert_eq!(summary["stopped"], "fail-fast");
+    let outcomes: Vec<&str> = summary["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["outcome"].as_str().unwrap())
+        .collect();
+    let first = fleet.targets.iter().position(|t| t == database).unwrap();
+    assert!(outcomes[..first].iter().all(|o| *o == "ok"), "{outcomes:?}");
+    assert_eq!(outcomes[first], "failed");
+    assert!(outcomes[first + 1..].iter().all(|o| *o == "skipped"), "{outcomes:?}");
+    assert!(text(&out.stderr).contains("with --fail-fast, s1/fleet_fault_14 failed: no other target starts"));
 
     // The locks go; the same command takes up the two where they stopped.
     for holder in &holders {
@@ -788,6 +817,7 @@ async fn a_failed_canary_stops_the_rollout_and_waves_roll_out_the_rest() {
         "{stderr}"
     );
     assert!(stderr.contains("wave 1 of 3: 20 target(s)"), "{stderr}");
+    assert!(stderr.contains("pausing 10ms before wave 2 of 3"), "{stderr}");
     assert!(stderr.contains("wave 3 of 3: 6 target(s)"), "{stderr}");
     let stdout = text(&out.stdout);
     assert!(
@@ -830,4 +860,78 @@ async fn tenants_run_trusted_sources_only() {
          source's grant names the schemas it may change, which would not be the tenant's); apply it to database \
          targets instead\n"
     );
+}
+
+/// On the shared test server: a tenant's migration that names another
+/// schema is refused, and nothing of it stays; unqualified, it is the
+/// tenant's.
+#[tokio::test]
+async fn a_tenant_migration_changes_its_own_schema_and_no_other() {
+    let (db, scratch) = interp_db(&["interp_1"]).await;
+    db.client().batch_execute("CREATE SCHEMA acme").await.unwrap();
+    let table = |name: QualifiedName| {
+        act(Action::AddTable {
+            options: Default::default(),
+            table: name,
+            columns: vec![],
+        })
+    };
+    queue(
+        &db,
+        "r1",
+        "up",
+        &[table(t("mine")), table(QualifiedName::qualified("public", "shared"))],
+    )
+    .await;
+    let files = tempfile::tempdir().unwrap();
+    let targets = files.path().join("targets.toml");
+    std::fs::write(
+        &targets,
+        format!(
+            "[[tenants]]\nname = \"saas\"\nurl = \"{}\"\nschemas = [\"acme\"]\n",
+            db.url()
+        ),
+    )
+    .unwrap();
+    let apply = || {
+        Command::cargo_bin("migrate-host")
+            .unwrap()
+            .env_remove("DATABASE_URL")
+            .arg("--dir")
+            .arg(scratch.path())
+            .args(["apply", "--json", "--targets"])
+            .arg(&targets)
+            .output()
+            .unwrap()
+    };
+    let summary = json(&apply(), 1);
+    let error = reports(&summary)["saas/acme"]["error"].as_str().unwrap().to_owned();
+    assert!(
+        error.contains(
+            "add-table public.shared changes schema public, on tenant acme: a tenant's migration changes its own \
+             schema only"
+        ),
+        "{error}"
+    );
+    let exists = |name: &str| {
+        let name = name.to_owned();
+        let client = db.client();
+        async move {
+            client
+                .query_one("SELECT to_regclass($1) IS NOT NULL", &[&name])
+                .await
+                .unwrap()
+                .get::<_, bool>(0)
+        }
+    };
+    assert!(!exists("acme.mine").await && !exists("public.shared").await && !exists("mine").await);
+    db.client()
+        .batch_execute("DELETE FROM interp_ops WHERE op::text LIKE '%shared%'")
+        .await
+        .unwrap();
+    let summary = json(&apply(), 0);
+    assert_eq!(ran(reports(&summary)["saas/acme"]), ["r1"]);
+    assert!(exists("acme.mine").await && exists("acme.migration_info").await);
+    assert!(!exists("public.mine").await && !exists("public.migration_info").await);
+    db.drop().await.unwrap();
 }

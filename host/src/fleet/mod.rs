@@ -96,9 +96,11 @@ pub enum Event<'a> {
         of: usize,
         targets: usize,
     },
-    /// The wait before the next wave (after the canaries, or a wave).
+    /// The wait before wave `number` of `of` (after the canaries, or a wave).
     Pausing {
         wait: Duration,
+        number: usize,
+        of: usize,
     },
     Started {
         target: &'a str,
@@ -235,7 +237,11 @@ impl Fleet {
             let mut wave = VecDeque::from(wave);
             if stopped.get().is_none() {
                 if (n > 0 || canaries.is_some()) && !options.pause.is_zero() {
-                    on_event(Event::Pausing { wait: options.pause });
+                    on_event(Event::Pausing {
+                        wait: options.pause,
+                        number: n + 1,
+                        of,
+                    });
                     tokio::time::sleep(options.pause).await;
                 }
                 if of > 1 {

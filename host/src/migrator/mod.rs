@@ -345,6 +345,14 @@ impl Migrator {
         (!self.place.is_public()).then(|| self.place.schema())
     }
 
+    /// What `source`'s migrations may do here: on a tenant, change only its schema.
+    fn grant<'s>(&self, source: &'s Source) -> std::borrow::Cow<'s, crate::policy::Grant> {
+        match self.tenant() {
+            Some(tenant) => std::borrow::Cow::Owned(source.grant.on_tenant(tenant)),
+            None => std::borrow::Cow::Borrowed(&source.grant),
+        }
+    }
+
     /// How often a migration that times out waiting for a lock is tried
     /// again (its whole transaction) before the run fails.
     pub fn with_lock_retries(mut self, retries: u32) -> Self {

@@ -256,7 +256,7 @@ impl Migrator {
             };
             let outcome = self
                 .runtime
-                .run_granted(&migration.component, direction, session, &source.grant)
+                .run_granted(&migration.component, direction, session, &self.grant(source))
                 .await?;
             // Whatever path stored code in the source's schemas, it is
             // judged by what the catalog now holds, before anything commits.

@@ -201,6 +201,7 @@ impl SourceConfig {
                 )?,
                 data_dir,
                 acknowledged: self.acknowledge.clone(),
+                tenant: None,
             },
         })
     }

@@ -31,10 +31,14 @@ impl Printer {
                 "canary: {count} target(s) with something to run go first; if one fails, no other starts"
             )),
             Event::Wave { number, of, targets } => self.note(&format!("wave {number} of {of}: {targets} target(s)")),
-            Event::Pausing { wait } => self.note(&format!(
-                "pausing {} before the next wave",
-                humantime::format_duration(*wait)
-            )),
+            Event::Pausing { wait, number, of } => {
+                let next = if *of > 1 {
+                    format!("wave {number} of {of}")
+                } else {
+                    "the rest".to_owned()
+                };
+                self.note(&format!("pausing {} before {next}", humantime::format_duration(*wait)))
+            }
             Event::Started { .. } => self.count(|t| t.running += 1, 0),
             Event::Migrator { target, event } => self.target_event(target, event, json),
             Event::Ran { report } => {
