@@ -484,8 +484,16 @@ pub fn reads_catalog(action: &Action) -> bool {
 /// `client` where the SQL depends on the database's current state
 /// ([`reads_catalog`]: an arm below that it does not list is never reached).
 /// The reads see the migration's own earlier changes (same transaction).
-/// Unqualified names are in `schema`.
-pub async fn plan(action: &Action, client: &tokio_postgres::Client, schema: &str) -> Result<Vec<String>, ActionError> {
+pub async fn plan(action: &Action, client: &tokio_postgres::Client) -> Result<Vec<String>, ActionError> {
+    plan_in(action, client, DEFAULT_SCHEMA).await
+}
+
+/// [`plan`], unqualified names in `schema` (a tenant's).
+pub async fn plan_in(
+    action: &Action,
+    client: &tokio_postgres::Client,
+    schema: &str,
+) -> Result<Vec<String>, ActionError> {
     if !reads_catalog(action) {
         return render(action, schema);
     }

@@ -133,7 +133,7 @@ impl Migrator {
                     revision: migration.revision().to_owned(),
                     direction: step.direction,
                     retries: attempt,
-                    report: report.clone(),
+                    report: Box::new(report.clone()),
                     cause: cause.context(self.describe(step)).into(),
                 }
             } else {
@@ -141,7 +141,7 @@ impl Migrator {
                     revision: migration.revision().to_owned(),
                     direction: step.direction,
                     what: self.describe(step),
-                    report: report.clone(),
+                    report: Box::new(report.clone()),
                     cause: cause.into(),
                 }
             });

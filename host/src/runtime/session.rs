@@ -766,7 +766,7 @@ impl Session {
         if self.queue.is_some() && actions::reads_catalog(action) {
             self.flush().await?;
         }
-        let statements = match actions::plan(action, &client, &self.schema).await {
+        let statements = match actions::plan_in(action, &client, &self.schema).await {
             Ok(statements) => statements,
             // Only a catalog lookup can fail for want of earlier, unrun
             // steps; every other error would fail the live run too.

@@ -76,7 +76,7 @@ fn offline(steps: &[Action]) -> Vec<Vec<String>> {
 async fn run(client: &tokio_postgres::Client, steps: &[Action]) -> anyhow::Result<Vec<Vec<String>>> {
     let mut out = Vec::with_capacity(steps.len());
     for step in steps {
-        let statements = actions::plan(step, client, actions::DEFAULT_SCHEMA)
+        let statements = actions::plan(step, client)
             .await
             .with_context(|| format!("planning {}", step.describe()))?;
         // The copy is changed in a transaction: a step outside one is
