@@ -257,6 +257,17 @@ impl Fleet {
     }
 }
 
+/// A session of another application's that holds `table` of `target`
+/// against everything, until it rolls back.
+async fn hold(target: &Target, table: &str) -> Client {
+    let holder = connect(target.port, &target.database).await;
+    holder
+        .batch_execute(&format!("BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+        .await
+        .unwrap();
+    holder
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -517,15 +528,7 @@ async fn a_target_that_fails_leaves_the_others_applied_and_is_taken_up_by_the_ne
     // Another session holds `users` in one database and in one tenant: the
     // next migration's foreign key waits for it past the lock timeout.
     let (database, tenant) = (fleet.target("s1/fleet_fault_14"), fleet.target("saas/t05"));
-    let mut holders = Vec::new();
-    for (target, table) in [(database, "public.users"), (tenant, "t05.users")] {
-        let holder = connect(target.port, &target.database).await;
-        holder
-            .batch_execute(&format!("BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
-            .await
-            .unwrap();
-        holders.push(holder);
-    }
+    let holders = [hold(database, "public.users").await, hold(tenant, "t05.users").await];
     let out = fleet.run(
         "apply",
         &[
@@ -634,15 +637,7 @@ async fn a_run_killed_midway_is_finished_by_the_next_one_and_nothing_runs_twice(
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let mut holders = Vec::new();
-    for (target, table) in [(database, "public.users"), (tenant, "t11.users")] {
-        let holder = connect(target.port, &target.database).await;
-        holder
-            .batch_execute(&format!("BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
-            .await
-            .unwrap();
-        holders.push(holder);
-    }
+    let holders = [hold(database, "public.users").await, hold(tenant, "t11.users").await];
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("migrate-host"))
         .env_remove("DATABASE_URL")
         .arg("--dir")

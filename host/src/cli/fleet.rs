@@ -47,22 +47,19 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
             interrupted,
             rollout,
             ..
-        } => {
-            let command = fleet::Command::Apply {
-                to: to.clone(),
-                force: *force,
-                interrupted: interrupted.map(Into::into),
-            };
-            roll_out(&fleet, &command, rollout, limits, printer).await
         }
-        Command::Rollback {
+        | Command::Rollback {
             to,
             force,
             interrupted,
             rollout,
             ..
         } => {
-            let command = fleet::Command::Rollback {
+            let command = fleet::Command {
+                direction: match &cli.command {
+                    Command::Apply { .. } => crate::runtime::Direction::Up,
+                    _ => crate::runtime::Direction::Down,
+                },
                 to: to.clone(),
                 force: *force,
                 interrupted: interrupted.map(Into::into),

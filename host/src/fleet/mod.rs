@@ -29,7 +29,7 @@ pub use schedule::{DEFAULT_PARALLEL, Limits};
 
 use crate::migrator::{self, ApplyOptions, Interrupted, Loaded, Migrator, RollbackOptions, RollbackTarget};
 use crate::policy::Source;
-use crate::runtime::Runtime;
+use crate::runtime::{Direction, Runtime};
 use futures_util::StreamExt as _;
 use futures_util::stream::FuturesUnordered;
 use schedule::Slots;
@@ -39,31 +39,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use targets::{Target, Unlisted};
 
-/// What a fleet run does on each target. A rollback names where it goes:
-/// `--steps N` would undo N more on every run, and the fleet's runs are
-/// meant to be run again.
+/// What a fleet run does on each target: apply up to `to` (none: every
+/// migration), or roll back until `to` is the newest applied (none:
+/// everything). A rollback names where it goes, since `--steps N` would
+/// undo N more on every run, and a fleet's runs are made to be run again.
 #[derive(Clone, Debug)]
-pub enum Command {
-    Apply {
-        to: Option<String>,
-        force: bool,
-        interrupted: Option<Interrupted>,
-    },
-    Rollback {
-        /// None: undo everything.
-        to: Option<String>,
-        force: bool,
-        interrupted: Option<Interrupted>,
-    },
-}
-
-impl Command {
-    fn name(&self) -> &'static str {
-        match self {
-            Command::Apply { .. } => "apply",
-            Command::Rollback { .. } => "rollback",
-        }
-    }
+pub struct Command {
+    pub direction: Direction,
+    pub to: Option<String>,
+    pub force: bool,
+    pub interrupted: Option<Interrupted>,
 }
 
 /// How a fleet run rolls out.
@@ -264,7 +249,7 @@ impl Fleet {
                 .map(|(report, target)| report.unwrap_or_else(|| TargetReport::skipped(&target.name))),
         );
         Summary::new(
-            command.name(),
+            command.direction.command(),
             listed,
             stopped.get(),
             started.elapsed().as_secs_f64() * 1000.0,
@@ -273,38 +258,14 @@ impl Fleet {
 
     /// Where every target stands.
     pub async fn status(&self, limits: Limits, on_event: &dyn Fn(Event)) -> FleetStatus {
-        on_event(Event::Planned {
-            targets: self.targets.len() + self.unlisted.len(),
-        });
-        let mut statuses: Vec<TargetStatus> = Vec::new();
-        for unlisted in &self.unlisted {
-            on_event(Event::Read {
-                target: &unlisted.name,
-                failed: true,
-            });
-            statuses.push(TargetStatus::unreadable(&unlisted.name, unlisted.error.clone()));
-        }
-        let mut read: Vec<Option<TargetStatus>> = vec![None; self.targets.len()];
-        let job = |i: usize| async move {
+        let read = |i: usize| async move {
             let target = &self.targets[i];
-            on_event(Event::Started { target: &target.name });
-            let status = async { anyhow::Ok(self.migrator(target).await?.status().await?) }.await;
-            match status {
-                Ok(status) => TargetStatus::of(&target.name, &status),
-                Err(error) => TargetStatus::unreadable(&target.name, format!("{error:#}")),
-            }
+            let status = self.migrator(target).await?.status().await?;
+            Ok(TargetStatus::of(&target.name, &status))
         };
-        let done = &mut |i: usize, status: TargetStatus| {
-            on_event(Event::Read {
-                target: &status.name,
-                failed: status.failing(),
-            });
-            read[i] = Some(status);
-            true
-        };
-        let mut queue: VecDeque<usize> = (0..self.targets.len()).collect();
-        self.each(&mut queue, limits, &|_| true, &job, done).await;
-        statuses.extend(read.into_iter().flatten());
+        let statuses = self
+            .read_each(limits, on_event, &read, TargetStatus::unreadable, TargetStatus::failing)
+            .await;
         let order = self.loaded.revisions();
         FleetStatus::new(order.last().cloned(), &order, statuses)
     }
@@ -319,44 +280,60 @@ impl Fleet {
         limits: Limits,
         on_event: &dyn Fn(Event),
     ) -> FleetCheck {
+        let read = |i: usize| async move {
+            let target = &self.targets[i];
+            let migrator = self.migrator(target).await?;
+            let live = crate::check::read(&migrator, target.tenant.is_none()).await?;
+            Ok(TargetCheck::of(&target.name, expected.report(Some(live))?))
+        };
+        let checks = self
+            .read_each(limits, on_event, &read, TargetCheck::unreadable, |c| c.exit_code != 0)
+            .await;
+        FleetCheck::new(expected.schema().to_owned(), expected.replay().clone(), checks)
+    }
+
+    /// What `read` makes of each target, a few at once, in the targets'
+    /// order; `unreadable` stands for a target (or a listing) that could
+    /// not be read, and `failed` says which count as failed on the bar.
+    async fn read_each<T, F: Future<Output = anyhow::Result<T>>>(
+        &self,
+        limits: Limits,
+        on_event: &dyn Fn(Event),
+        read: &dyn Fn(usize) -> F,
+        unreadable: fn(&str, String) -> T,
+        failed: fn(&T) -> bool,
+    ) -> Vec<T> {
         on_event(Event::Planned {
             targets: self.targets.len() + self.unlisted.len(),
         });
-        let mut checks: Vec<TargetCheck> = Vec::new();
+        let mut all = Vec::new();
         for unlisted in &self.unlisted {
             on_event(Event::Read {
                 target: &unlisted.name,
                 failed: true,
             });
-            checks.push(TargetCheck::unreadable(&unlisted.name, unlisted.error.clone()));
+            all.push(unreadable(&unlisted.name, unlisted.error.clone()));
         }
-        let mut read: Vec<Option<TargetCheck>> = vec![None; self.targets.len()];
+        let mut slots: Vec<Option<T>> = self.targets.iter().map(|_| None).collect();
         let job = |i: usize| async move {
-            let target = &self.targets[i];
-            on_event(Event::Started { target: &target.name });
-            let report = async {
-                let migrator = self.migrator(target).await?;
-                let live = crate::check::read(&migrator, target.tenant.is_none()).await?;
-                expected.report(Some(live))
-            }
-            .await;
-            match report {
-                Ok(report) => TargetCheck::of(&target.name, report),
-                Err(error) => TargetCheck::unreadable(&target.name, format!("{error:#}")),
-            }
+            let name = &self.targets[i].name;
+            on_event(Event::Started { target: name });
+            read(i)
+                .await
+                .unwrap_or_else(|error| unreadable(name, format!("{error:#}")))
         };
-        let done = &mut |i: usize, check: TargetCheck| {
+        let done = &mut |i: usize, result: T| {
             on_event(Event::Read {
-                target: &check.name,
-                failed: check.exit_code != 0,
+                target: &self.targets[i].name,
+                failed: failed(&result),
             });
-            read[i] = Some(check);
+            slots[i] = Some(result);
             true
         };
         let mut queue: VecDeque<usize> = (0..self.targets.len()).collect();
         self.each(&mut queue, limits, &|_| true, &job, done).await;
-        checks.extend(read.into_iter().flatten());
-        FleetCheck::new(expected.schema().to_owned(), expected.replay().clone(), checks)
+        all.extend(slots.into_iter().flatten());
+        all
     }
 
     /// `command` on one target: what ran, and how it ended.
@@ -383,24 +360,30 @@ impl Fleet {
                 event: &event,
             });
         };
+        let Command {
+            direction,
+            to,
+            force,
+            interrupted,
+        } = command.clone();
         let result = async {
             let migrator = self.migrator(target).await?;
-            match command {
-                Command::Apply { to, force, interrupted } => {
+            match direction {
+                Direction::Up => {
                     let options = ApplyOptions {
-                        to: to.clone(),
+                        to,
                         dry_run: false,
-                        force: *force,
-                        interrupted: *interrupted,
+                        force,
+                        interrupted,
                     };
                     migrator.apply(&options, &mut events).await
                 }
-                Command::Rollback { to, force, interrupted } => {
+                Direction::Down => {
                     let options = RollbackOptions {
-                        target: to.clone().map_or(RollbackTarget::All, RollbackTarget::To),
+                        target: to.map_or(RollbackTarget::All, RollbackTarget::To),
                         dry_run: false,
-                        force: *force,
-                        interrupted: *interrupted,
+                        force,
+                        interrupted,
                     };
                     migrator.rollback(&options, &mut events).await
                 }
