@@ -862,8 +862,8 @@ async fn tenants_run_trusted_sources_only() {
 /// tenant's.
 #[tokio::test]
 async fn a_tenant_migration_changes_its_own_schema_and_no_other() {
+    // No schema acme yet: apply makes it, with the tenant's history.
     let (db, scratch) = interp_db(&["interp_1"]).await;
-    db.client().batch_execute("CREATE SCHEMA acme").await.unwrap();
     let table = |name: QualifiedName| {
         act(Action::AddTable {
             options: Default::default(),

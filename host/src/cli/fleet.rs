@@ -68,12 +68,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
         }
         Command::Status { json, .. } => {
             let status = fleet.status(limits, &|e| printer.fleet_event(&e, *json)).await;
-            printer.finish_fleet();
-            if *json {
-                println!("{}", serde_json::to_string_pretty(&status).context("writing JSON")?);
-            } else {
-                printer.fleet_status(&status);
-            }
+            show(printer, *json, &status, |s| printer.fleet_status(s))?;
             Ok(status.exit_code)
         }
         Command::Check {
@@ -100,12 +95,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
             let report = fleet
                 .check(&expected, limits, &|e| printer.fleet_event(&e, *json))
                 .await;
-            printer.finish_fleet();
-            if *json {
-                println!("{}", serde_json::to_string_pretty(&report).context("writing JSON")?);
-            } else {
-                printer.fleet_checked(&report);
-            }
+            show(printer, *json, &report, |r| printer.fleet_checked(r))?;
             Ok(report.exit_code)
         }
         _ => unreachable!("only apply, rollback, status and check take --targets"),
@@ -138,12 +128,7 @@ async fn roll_out(
     let summary = fleet
         .run(command, &options, &|e| printer.fleet_event(&e, rollout.json))
         .await;
-    printer.finish_fleet();
-    if rollout.json {
-        println!("{}", serde_json::to_string_pretty(&summary).context("writing JSON")?);
-    } else {
-        printer.fleet_summary(&summary);
-    }
+    show(printer, rollout.json, &summary, |s| printer.fleet_summary(s))?;
     if summary.exit_code == 0 {
         return Ok(0);
     }
@@ -161,4 +146,15 @@ async fn roll_out(
          take each one up where it stands",
         summary.targets.len()
     ))
+}
+
+/// The result as JSON, or as `print` writes it, once the bar is gone.
+fn show<T: serde::Serialize>(printer: &Printer, json: bool, result: &T, print: impl FnOnce(&T)) -> anyhow::Result<()> {
+    printer.finish_fleet();
+    if json {
+        println!("{}", serde_json::to_string_pretty(result).context("writing JSON")?);
+    } else {
+        print(result);
+    }
+    Ok(())
 }
