@@ -4,7 +4,7 @@
 
 use super::output::Printer;
 use super::{Cli, Command, FleetArgs, RolloutArgs};
-use crate::fleet::{self, Fleet, Limits, targets};
+use crate::fleet::{self, Concurrency, Fleet, targets};
 use anyhow::{Context as _, anyhow};
 use clap::CommandFactory as _;
 
@@ -102,8 +102,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
     }
 }
 
-fn limits(args: &FleetArgs) -> Limits {
-    Limits {
+fn limits(args: &FleetArgs) -> Concurrency {
+    Concurrency {
         parallel: args.parallel,
         per_server: args.per_server.unwrap_or(args.parallel),
     }
@@ -115,11 +115,11 @@ async fn roll_out(
     fleet: &Fleet,
     command: &fleet::Command,
     rollout: &RolloutArgs,
-    limits: Limits,
+    limits: Concurrency,
     printer: &Printer,
 ) -> anyhow::Result<u8> {
     let options = fleet::Options {
-        limits,
+        concurrency: limits,
         canary: rollout.canary,
         wave_size: rollout.wave_size,
         pause: rollout.pause.unwrap_or_default(),

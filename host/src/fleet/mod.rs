@@ -25,7 +25,7 @@ pub mod targets;
 pub use report::{
     AtRevision, FleetCheck, FleetStatus, Outcome, Ran, Stop, Summary, TargetCheck, TargetReport, TargetStatus,
 };
-pub use schedule::{DEFAULT_PARALLEL, Limits};
+pub use schedule::{Concurrency, DEFAULT_PARALLEL};
 
 use crate::migrator::{self, ApplyOptions, Interrupted, Loaded, Migrator, RollbackOptions, RollbackTarget};
 use crate::policy::Source;
@@ -54,7 +54,7 @@ pub struct Command {
 /// How a fleet run rolls out.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    pub limits: Limits,
+    pub concurrency: Concurrency,
     /// Targets that must run cleanly before the others start.
     pub canary: Option<usize>,
     /// The rest in waves of this many.
@@ -214,7 +214,7 @@ impl Fleet {
                 }
                 keep(i, report, Some(Stop::Canary))
             };
-            self.each(&mut queue, options.limits, &room, &job, done).await;
+            self.each(&mut queue, options.concurrency, &room, &job, done).await;
         }
         let waves = schedule::waves(queue.drain(..).collect(), options.wave_size);
         let of = waves.len();
@@ -238,7 +238,7 @@ impl Fleet {
                 }
                 let stop = options.fail_fast.then_some(Stop::FailFast);
                 let done = &mut |i: usize, report: TargetReport| keep(i, report, stop);
-                self.each(&mut wave, options.limits, &|_| true, &job, done).await;
+                self.each(&mut wave, options.concurrency, &|_| true, &job, done).await;
             }
         }
         let reports = reports.into_inner();
@@ -257,7 +257,7 @@ impl Fleet {
     }
 
     /// Where every target stands.
-    pub async fn status(&self, limits: Limits, on_event: &dyn Fn(Event)) -> FleetStatus {
+    pub async fn status(&self, limits: Concurrency, on_event: &dyn Fn(Event)) -> FleetStatus {
         let read = |i: usize| async move {
             let target = &self.targets[i];
             let status = self.migrator(target).await?.status().await?;
@@ -277,7 +277,7 @@ impl Fleet {
     pub async fn check(
         &self,
         expected: &crate::check::Expected,
-        limits: Limits,
+        limits: Concurrency,
         on_event: &dyn Fn(Event),
     ) -> FleetCheck {
         let read = |i: usize| async move {
@@ -297,7 +297,7 @@ impl Fleet {
     /// not be read, and `failed` says which count as failed on the bar.
     async fn read_each<T, F: Future<Output = anyhow::Result<T>>>(
         &self,
-        limits: Limits,
+        limits: Concurrency,
         on_event: &dyn Fn(Event),
         read: &dyn Fn(usize) -> F,
         unreadable: fn(&str, String) -> T,
@@ -428,7 +428,7 @@ impl Fleet {
     async fn each<T, F: Future<Output = T>>(
         &self,
         queue: &mut VecDeque<usize>,
-        limits: Limits,
+        limits: Concurrency,
         room: &dyn Fn(usize) -> bool,
         job: &dyn Fn(usize) -> F,
         done: &mut dyn FnMut(usize, T) -> bool,

@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 /// How many targets may run at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
+pub struct Concurrency {
     /// In all (`--parallel`).
     pub parallel: usize,
     /// On one server (`--per-server`): each running target holds two of
@@ -14,9 +14,9 @@ pub struct Limits {
     pub per_server: usize,
 }
 
-impl Default for Limits {
+impl Default for Concurrency {
     fn default() -> Self {
-        Limits {
+        Concurrency {
             parallel: DEFAULT_PARALLEL,
             per_server: DEFAULT_PARALLEL,
         }
@@ -29,7 +29,7 @@ pub const DEFAULT_PARALLEL: usize = 4;
 
 /// The targets running, by server: which waiting one may start next.
 pub(super) struct Slots<'t> {
-    limits: Limits,
+    limits: Concurrency,
     /// Each target's server.
     servers: &'t [&'t str],
     running: usize,
@@ -37,7 +37,7 @@ pub(super) struct Slots<'t> {
 }
 
 impl<'t> Slots<'t> {
-    pub fn new(limits: Limits, servers: &'t [&'t str]) -> Self {
+    pub fn new(limits: Concurrency, servers: &'t [&'t str]) -> Self {
         Slots {
             limits,
             servers,
@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn a_full_server_waits_while_the_others_go_ahead() {
         let servers = ["a", "a", "a", "b", "c"];
-        let limits = Limits {
+        let limits = Concurrency {
             parallel: 3,
             per_server: 2,
         };
@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn one_at_a_time_keeps_the_order() {
         let servers = ["a", "b", "a"];
-        let limits = Limits {
+        let limits = Concurrency {
             parallel: 1,
             per_server: 8,
         };
