@@ -450,7 +450,7 @@ async fn the_engines_own_table_is_not_part_of_the_schema() {
         .batch_execute(&format!(
             "{}; COMMENT ON TABLE public.migration_steps IS 'progress'; \
              GRANT SELECT ON public.migration_steps TO PUBLIC",
-            migrate_host::history::steps::create_sql()
+            migrate_host::history::steps::create_sql(&Default::default())
         ))
         .await
         .unwrap();

@@ -254,7 +254,7 @@ async fn a_raw_step_left_running_is_named_and_the_user_says_whether_it_ran() {
             "{}; INSERT INTO migration_steps (revision, direction, step, description, state) VALUES \
              ('r1', 'up', 1, 'query', 'done'), \
              ('r1', 'up', 2, 'execute-outside-transaction: VACUUM public.items', 'running')",
-            migrate_host::history::steps::create_sql()
+            migrate_host::history::steps::create_sql(&Default::default())
         ))
         .await
         .unwrap();

@@ -8,6 +8,7 @@
 //! - [`cli`]: the `migrate-host` command line: arguments and the one printer;
 //! - [`squash`]: `squash`: one migration in place of the first ones of the chain, proved in scratch databases;
 //! - [`baseline`]: `baseline`: a database never managed, adopted as the first migration (recorded, not run);
+//! - [`fleet`]: `apply`, `rollback`, `status` and `check` over many databases or tenant schemas: targets, rollout (parallel, canary, waves), per-target reports;
 //! - [`check`]: `check`, for CI: the database, the migrations (replayed into a scratch database) and the declared schema compared;
 //! - [`generate`]: the front half `plan` and `generate` share, and writing a migration crate;
 //! - [`workspace`]: a migrations directory's files: `init`, `new`, the revision and parent each source declares, `rebase`;
@@ -38,6 +39,7 @@ pub mod cli;
 pub mod codegen;
 pub mod diff;
 pub mod digest;
+pub mod fleet;
 pub mod generate;
 pub mod history;
 pub mod lint;

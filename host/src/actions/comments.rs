@@ -49,10 +49,8 @@ pub fn set(target: &CommentTarget, text: &Option<String>, schema: &str) -> Resul
 }
 
 /// The commented object, for messages: `column public.t.a`.
-pub fn describe(target: &CommentTarget) -> String {
-    let q = |n: &crate::model::QualifiedName| {
-        format!("{}.{}", n.schema.as_deref().unwrap_or(super::DEFAULT_SCHEMA), n.name)
-    };
+pub fn describe(target: &CommentTarget, schema: &str) -> String {
+    let q = |n: &crate::model::QualifiedName| format!("{}.{}", n.schema.as_deref().unwrap_or(schema), n.name);
     match target {
         CommentTarget::Schema(name) => format!("schema {name}"),
         CommentTarget::Table(name) => format!("table {}", q(name)),

@@ -328,7 +328,12 @@ impl Action {
     /// The WIT name of the action and the object it targets, for messages:
     /// `add-column public.posts.slug`.
     pub fn describe(&self) -> String {
-        let q = |n: &QualifiedName| format!("{}.{}", n.schema.as_deref().unwrap_or(DEFAULT_SCHEMA), n.name);
+        self.describe_in(DEFAULT_SCHEMA)
+    }
+
+    /// [`Action::describe`], unqualified names in `schema` (a tenant's).
+    pub fn describe_in(&self, schema: &str) -> String {
+        let q = |n: &QualifiedName| format!("{}.{}", n.schema.as_deref().unwrap_or(schema), n.name);
         match self {
             Action::AddTable { table, .. } => format!("add-table {}", q(table)),
             Action::DropTable { table } => format!("drop-table {}", q(table)),
@@ -349,7 +354,7 @@ impl Action {
             Action::SetColumnCollation { table, column, .. } => format!("set-column-collation {}.{column}", q(table)),
             Action::CreateCollation { name, .. } => format!("create-collation {}", q(name)),
             Action::DropCollation { name } => format!("drop-collation {}", q(name)),
-            Action::SetComment { target, .. } => format!("set-comment {}", comments::describe(target)),
+            Action::SetComment { target, .. } => format!("set-comment {}", comments::describe(target, schema)),
             Action::Grant { grant } => format!("grant on {} to {}", q(&grant.on), grant.grantee),
             Action::Revoke { grant } => format!("revoke on {} from {}", q(&grant.on), grant.grantee),
             Action::RenameTable { table, new_name } => {
@@ -528,7 +533,15 @@ pub fn reads_catalog(action: &Action) -> bool {
 /// ([`reads_catalog`]: an arm below that it does not list is never reached).
 /// The reads see the migration's own earlier changes (same transaction).
 pub async fn plan(action: &Action, client: &tokio_postgres::Client) -> Result<Vec<String>, ActionError> {
-    let schema = DEFAULT_SCHEMA;
+    plan_in(action, client, DEFAULT_SCHEMA).await
+}
+
+/// [`plan`], unqualified names in `schema` (a tenant's).
+pub async fn plan_in(
+    action: &Action,
+    client: &tokio_postgres::Client,
+    schema: &str,
+) -> Result<Vec<String>, ActionError> {
     if !reads_catalog(action) {
         return render(action, schema);
     }

@@ -58,8 +58,9 @@ pub struct Baselined {
 pub async fn baseline(migrator: &Migrator, options: &Options<'_>) -> anyhow::Result<Baselined> {
     let dir = migrator.dir().to_owned();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    if crate::history::exists(migrator.client()).await? {
-        let rows = crate::history::count(migrator.client()).await?;
+    let place = crate::history::Place::default();
+    if crate::history::exists(migrator.client(), &place).await? {
+        let rows = crate::history::count(migrator.client(), &place).await?;
         if rows > 0 {
             bail!(
                 "the database already has a migration history ({rows} row(s) in public.migration_info): baseline \

@@ -131,75 +131,143 @@ pub async fn check(options: Options<'_>) -> anyhow::Result<Report> {
              databases (--shadow-url)"
         );
     };
-    let mut migrations = Migrations::default();
-    for source in options.sources.iter().filter(|s| !s.grant.sandboxed()) {
-        migrations.unbuilt.extend(
-            crate::build::outdated(&source.dir)?
-                .iter()
-                .map(|p| p.display().to_string()),
-        );
-    }
     let live = async {
         let Some(url) = options.url else {
             return anyhow::Ok(None);
         };
         let runtime = Runtime::new(options.limits.clone(), options.cache_dir.clone())?;
         let migrator = Migrator::connect_sources(runtime, url, options.sources.clone()).await?;
-        let status = match migrator.status().await {
-            Ok(status) => Ok(status),
-            Err(crate::migrator::Error::BrokenChain { error, .. }) => Err(error.problems),
-            Err(e) => return Err(e.into()),
-        };
-        let schema = crate::schema::introspect(migrator.client())
-            .await
-            .context("introspecting the database")?;
-        Ok(Some((status, schema)))
+        Ok(Some(read(&migrator, true).await?))
     };
-    let (declared, live, replayed) = tokio::join!(
-        crate::shadow::declared(server, options.schema),
-        live,
-        replay(server, &options)
-    );
-    let declared = declared?;
-    let database = match live? {
-        None => None,
-        Some((status, schema)) => {
-            migrations.checked = true;
-            match status {
-                Ok(status) => note_status(&mut migrations, &status),
-                Err(problems) => migrations.problems.extend(problems),
-            }
-            Some(steps(&crate::diff::diff(&schema, &declared)?))
+    let (expected, live) = tokio::join!(Expected::make(server, &options), live);
+    expected?.report(live?)
+}
+
+/// What a database is read for: its migrations' status and its schema.
+pub struct Live {
+    /// The status, or the chain's problems when the migrations do not form one.
+    status: Result<Status, Vec<String>>,
+    /// None: the schema is not compared (a tenant's).
+    schema: Option<Schema>,
+}
+
+/// Reads what `check` compares of the database `migrator` works on; its
+/// schema only when `introspect`.
+pub async fn read(migrator: &Migrator, introspect: bool) -> anyhow::Result<Live> {
+    let status = match migrator.status().await {
+        Ok(status) => Ok(status),
+        Err(crate::migrator::Error::BrokenChain { error, .. }) => Err(error.problems),
+        Err(e) => return Err(e.into()),
+    };
+    let schema = if introspect {
+        Some(
+            crate::schema::introspect(migrator.client())
+                .await
+                .context("introspecting the database")?,
+        )
+    } else {
+        None
+    };
+    Ok(Live { status, schema })
+}
+
+/// What every database is checked against, made once: the declared schema,
+/// the migrations replayed, and the sources not built.
+pub struct Expected {
+    /// The declared schema, as given.
+    schema_path: String,
+    declared: Schema,
+    replay: Replay,
+    /// The problems that kept the migrations from being replayed.
+    problems: Vec<String>,
+    unbuilt: Vec<String>,
+}
+
+impl Expected {
+    /// Loads the declared schema and replays the migrations into scratch
+    /// databases on `server`, at once.
+    pub async fn make(server: &str, options: &Options<'_>) -> anyhow::Result<Self> {
+        let mut unbuilt = Vec::new();
+        for source in options.sources.iter().filter(|s| !s.grant.sandboxed()) {
+            unbuilt.extend(
+                crate::build::outdated(&source.dir)?
+                    .iter()
+                    .map(|p| p.display().to_string()),
+            );
         }
-    };
-    let replay = match replayed? {
-        Ok(schema) => Replay {
-            steps: steps(&crate::diff::diff(&schema, &declared)?),
-            error: None,
-        },
-        Err(Failed::Chain(problems)) => {
-            for problem in problems {
-                if !migrations.problems.contains(&problem) {
-                    migrations.problems.push(problem);
+        let (declared, replayed) =
+            tokio::join!(crate::shadow::declared(server, options.schema), replay(server, options));
+        let declared = declared?;
+        let mut problems = Vec::new();
+        let replay = match replayed? {
+            Ok(schema) => Replay {
+                steps: steps(&crate::diff::diff(&schema, &declared)?),
+                error: None,
+            },
+            Err(Failed::Chain(chain)) => {
+                problems = chain;
+                Replay {
+                    steps: Vec::new(),
+                    error: Some("not replayed: the migrations do not form a single chain".into()),
                 }
             }
-            Replay {
+            Err(Failed::Migration(error)) => Replay {
                 steps: Vec::new(),
-                error: Some("not replayed: the migrations do not form a single chain".into()),
+                error: Some(error),
+            },
+        };
+        Ok(Expected {
+            schema_path: options.schema.display().to_string(),
+            declared,
+            replay,
+            problems,
+            unbuilt,
+        })
+    }
+
+    pub fn replay(&self) -> &Replay {
+        &self.replay
+    }
+
+    /// The declared schema, as given.
+    pub fn schema(&self) -> &str {
+        &self.schema_path
+    }
+
+    /// The report on a database read as `live` (none: only the migrations
+    /// were checked).
+    pub fn report(&self, live: Option<Live>) -> anyhow::Result<Report> {
+        let mut migrations = Migrations {
+            unbuilt: self.unbuilt.clone(),
+            ..Migrations::default()
+        };
+        let database = match live {
+            None => None,
+            Some(Live { status, schema }) => {
+                migrations.checked = true;
+                match status {
+                    Ok(status) => note_status(&mut migrations, &status),
+                    Err(problems) => migrations.problems.extend(problems),
+                }
+                match schema {
+                    Some(schema) => Some(steps(&crate::diff::diff(&schema, &self.declared)?)),
+                    None => None,
+                }
+            }
+        };
+        for problem in &self.problems {
+            if !migrations.problems.contains(problem) {
+                migrations.problems.push(problem.clone());
             }
         }
-        Err(Failed::Migration(error)) => Replay {
-            steps: Vec::new(),
-            error: Some(error),
-        },
-    };
-    Ok(Report {
-        exit_code: Report::verdict(&database, &replay, &migrations),
-        schema: options.schema.display().to_string(),
-        database,
-        replay,
-        migrations,
-    })
+        Ok(Report {
+            exit_code: Report::verdict(&database, &self.replay, &migrations),
+            schema: self.schema_path.clone(),
+            database,
+            replay: self.replay.clone(),
+            migrations,
+        })
+    }
 }
 
 fn note_status(migrations: &mut Migrations, status: &Status) {

@@ -2,8 +2,10 @@
 //! migration logic lives here; each command calls the library and prints.
 //!
 //! Exit codes: 0 success (including "already up to date"), 1 failure,
-//! 2 usage error (clap's own); `check` adds its verdicts, 2 and 3.
+//! 2 usage error (clap's own); `check` adds its verdicts, 2 and 3, and
+//! `status --targets` 3 (a target is not at head).
 
+mod fleet;
 mod output;
 
 use crate::build;
@@ -32,6 +34,9 @@ Examples:
   migrate-host plan --schema schema.sql       the SQL that would bring the database to schema.sql
   migrate-host generate -m \"add views\"       write and build that migration
   migrate-host check                          in CI: 0 in sync, 2 the database differs, 3 the migrations do
+  migrate-host apply --targets fleet.toml --canary 2 --wave-size 50
+                                              every database in fleet.toml: two canaries first, then waves of 50
+  migrate-host status --targets fleet.toml    how many databases are at each revision; exit 3 if one is behind
   migrate-host lint --json                    in CI: the lint of the pending migrations, exit 1 on an error
   migrate-host squash --to 20261130090000     one migration in place of the first ones, up to that revision
   migrate-host baseline                       adopt an existing database: its schema as the first migration";
@@ -154,7 +159,7 @@ pub enum Command {
         #[arg(long, value_name = "REVISION")]
         to: Option<String>,
         /// Print the SQL each migration would run; run nothing. Queries return no rows.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "targets")]
         dry_run: bool,
         /// Go ahead even if an applied migration has changed, this run only (`accept` records it).
         #[arg(long)]
@@ -163,11 +168,15 @@ pub enum Command {
         /// runs it again, `done` takes it as done. Without it such a step stops the run, named.
         #[arg(long, value_name = "retry|done")]
         interrupted: Option<InterruptedArg>,
+        #[command(flatten)]
+        fleet: FleetArgs,
+        #[command(flatten)]
+        rollout: RolloutArgs,
     },
     /// Undo applied migrations, newest first (one by default).
     Rollback {
-        /// How many migrations to undo.
-        #[arg(long, value_name = "N", conflicts_with_all = ["to", "all"])]
+        /// How many migrations to undo (not with --targets: name where to go, with --to or --all).
+        #[arg(long, value_name = "N", conflicts_with_all = ["to", "all", "targets"])]
         steps: Option<usize>,
         /// Undo until this revision is the newest applied one.
         #[arg(long, value_name = "REVISION", conflicts_with = "all")]
@@ -176,7 +185,7 @@ pub enum Command {
         #[arg(long)]
         all: bool,
         /// Print the SQL each migration would run; run nothing.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "targets")]
         dry_run: bool,
         /// Go ahead even if a migration changed since it was applied, this run only (`accept` records it).
         #[arg(long)]
@@ -184,6 +193,10 @@ pub enum Command {
         /// As for `apply`: what to do with a raw step outside a transaction an earlier run left running.
         #[arg(long, value_name = "retry|done")]
         interrupted: Option<InterruptedArg>,
+        #[command(flatten)]
+        fleet: FleetArgs,
+        #[command(flatten)]
+        rollout: RolloutArgs,
     },
     /// Record reviewed changes: each applied REVISION's current component becomes the applied one.
     Accept {
@@ -262,12 +275,15 @@ pub enum Command {
         /// The declared schema: a .sql file, a directory of them, or a database (postgres://...) to match.
         #[arg(long, value_name = "PATH", default_value = "schema.sql")]
         schema: PathBuf,
-        /// Server (connection string) for the scratch databases [default: the --database-url server].
+        /// Server (connection string) for the scratch databases [default: the --database-url server, or
+        /// the first target's].
         #[arg(long, value_name = "URL")]
         shadow_url: Option<String>,
         /// Machine-readable output (the exit code is the same).
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        fleet: FleetArgs,
     },
     /// Replace the migrations up to and including REVISION with one that makes the same schema (proved first).
     Squash {
@@ -325,11 +341,76 @@ pub enum Command {
         json: bool,
     },
     /// List migrations: applied, pending, changed since applied, missing (-v: which were rebuilt).
+    /// With --targets: how many targets are at each revision; exit 3 when one is not at head.
     Status {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        fleet: FleetArgs,
     },
+}
+
+impl Command {
+    /// The fleet the command runs over, when `--targets` is given.
+    fn fleet(&self) -> Option<&FleetArgs> {
+        let fleet = match self {
+            Command::Apply { fleet, .. }
+            | Command::Rollback { fleet, .. }
+            | Command::Status { fleet, .. }
+            | Command::Check { fleet, .. } => fleet,
+            _ => return None,
+        };
+        fleet.targets.is_some().then_some(fleet)
+    }
+}
+
+/// Many databases at once: `apply`, `rollback`, `status` and `check` over
+/// the targets of a file, or of migrate.toml's `[targets]`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Many databases")]
+pub struct FleetArgs {
+    /// Run over the databases (or tenant schemas) FILE lists, instead of --database-url; without FILE, over
+    /// migrate.toml's [targets].
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub targets: Option<Option<PathBuf>>,
+    /// With --targets: how many targets run at once.
+    #[arg(long, value_name = "N", default_value_t = crate::fleet::DEFAULT_PARALLEL, requires = "targets", value_parser = at_least_one)]
+    pub parallel: usize,
+    /// With --targets: how many targets of one server run at once (each holds two of its connections)
+    /// [default: --parallel].
+    #[arg(long, value_name = "M", requires = "targets", value_parser = at_least_one)]
+    pub per_server: Option<usize>,
+}
+
+/// A count of 1 or more.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// How a fleet `apply` or `rollback` rolls out.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Many databases")]
+pub struct RolloutArgs {
+    /// With --targets: first run on K targets that have something to run, and stop if one fails.
+    #[arg(long, value_name = "K", requires = "targets", value_parser = at_least_one)]
+    pub canary: Option<usize>,
+    /// With --targets: then the rest in waves of N targets.
+    #[arg(long, value_name = "N", requires = "targets", value_parser = at_least_one)]
+    pub wave_size: Option<usize>,
+    /// With --targets: the wait after the canaries and between waves.
+    #[arg(long, value_name = "DURATION", requires = "targets", value_parser = humantime::parse_duration)]
+    pub pause: Option<Duration>,
+    /// With --targets: start no more targets once one failed (by default the others go on).
+    #[arg(long, requires = "targets")]
+    pub fail_fast: bool,
+    /// With --targets: the summary as JSON (the exit code is the same).
+    #[arg(long, requires = "targets")]
+    pub json: bool,
 }
 
 /// Parses arguments, runs the command, prints any error as one message.
@@ -347,7 +428,9 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = if let Command::Check { .. } = cli.command {
+    let result = if cli.command.fleet().is_some() {
+        runtime.block_on(fleet::run(cli, &printer))
+    } else if let Command::Check { .. } = cli.command {
         runtime.block_on(check(cli, &printer))
     } else if let Command::Lint { .. } = cli.command {
         runtime.block_on(lint(cli, &printer))
@@ -370,7 +453,8 @@ const DEFAULT_DIR: &str = "migrations";
 /// (default `migrations`) as the one trusted source.
 fn sources(cli: &Cli, limits: &Limits) -> anyhow::Result<Vec<crate::policy::Source>> {
     match crate::policy::load_config(&cli.config)? {
-        Some(config) => {
+        // A migrate.toml that only lists targets leaves the migrations in --dir.
+        Some(config) if !(config.sources.is_empty() && config.targets.is_some()) => {
             if cli.dir.is_some() {
                 bail!(
                     "--dir and {} both say where migrations are; drop --dir (or pass --config with another file)",
@@ -384,7 +468,7 @@ fn sources(cli: &Cli, limits: &Limits) -> anyhow::Result<Vec<crate::policy::Sour
                 .unwrap_or(Path::new("."));
             config.sources(base, limits)
         }
-        None => Ok(vec![crate::policy::Source::trusted(
+        _ => Ok(vec![crate::policy::Source::trusted(
             cli.dir.clone().unwrap_or_else(|| DEFAULT_DIR.into()),
             limits.clone(),
         )]),
@@ -546,6 +630,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             dry_run,
             force,
             interrupted,
+            ..
         } => {
             let options = ApplyOptions {
                 to,
@@ -566,6 +651,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             dry_run,
             force,
             interrupted,
+            ..
         } => {
             let target = match (steps, to, all) {
                 (_, _, true) => RollbackTarget::All,
@@ -587,7 +673,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             printer.rolled_back(&report, dry_run);
         }
         Command::Rebase { revision } => {
-            let applied: Vec<String> = crate::history::applied(migrator.client())
+            let applied: Vec<String> = crate::history::applied(migrator.client(), &Default::default())
                 .await?
                 .into_iter()
                 .map(|a| a.revision)
@@ -607,7 +693,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             let accepted = migrator.accept(&revisions).await?;
             printer.accepted(&accepted);
         }
-        Command::Status { json } => {
+        Command::Status { json, .. } => {
             let status = migrator.status().await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&status).context("writing JSON")?);
@@ -706,6 +792,7 @@ async fn check(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
         schema,
         shadow_url,
         json,
+        ..
     } = &cli.command
     else {
         unreachable!("called for check only")
@@ -826,9 +913,17 @@ impl From<InterruptedArg> for Interrupted {
     }
 }
 
-/// The migrator over the sources, trusted ones under the command line's
-/// lock timeout unless they set their own.
+/// The migrator over the sources ([`run_sources`]).
 async fn migrator(cli: &Cli, url: &str) -> anyhow::Result<Migrator> {
+    let (runtime, sources) = run_sources(cli)?;
+    Ok(Migrator::connect_sources(runtime, url, sources)
+        .await?
+        .with_lock_retries(cli.limits.lock_retries))
+}
+
+/// The runtime and the sources that `apply` and the like run, trusted ones
+/// under the command line's lock timeout unless they set their own.
+fn run_sources(cli: &Cli) -> anyhow::Result<(Runtime, Vec<crate::policy::Source>)> {
     let limits = cli.limits.limits()?;
     let mut sources = sources(cli, &limits)?;
     for source in sources.iter_mut().filter(|s| !s.grant.sandboxed()) {
@@ -836,10 +931,7 @@ async fn migrator(cli: &Cli, url: &str) -> anyhow::Result<Migrator> {
             source.grant.lock_timeout = Some(cli.limits.lock_timeout);
         }
     }
-    let runtime = Runtime::new(limits, cli.limits.cache_dir())?;
-    Ok(Migrator::connect_sources(runtime, url, sources)
-        .await?
-        .with_lock_retries(cli.limits.lock_retries))
+    Ok((Runtime::new(limits, cli.limits.cache_dir())?, sources))
 }
 
 /// `plan`: the diff between the live database and the declared schema, as SQL.

@@ -2,7 +2,9 @@
 //! one `error:` message with its causes. The [`Printer`] is also the one
 //! place that decides whether long work shows a progress bar
 //! ([`shows_progress`]: on a terminal, without `-q`), and draws it
-//! (indicatif, on stderr).
+//! (indicatif, on stderr). A fleet's output is in [`fleet`].
+
+mod fleet;
 
 use crate::build::Built;
 use crate::generate::Generated;
@@ -23,6 +25,8 @@ pub struct Printer {
     progress: bool,
     /// The bar of the work in progress, while one is drawn.
     bar: Mutex<Option<ProgressBar>>,
+    /// A fleet's targets running and failed so far, for its bar.
+    tally: Mutex<fleet::Tally>,
 }
 
 /// Whether long work (building many migrations, loading a declared schema
@@ -44,6 +48,7 @@ impl Printer {
             verbose,
             progress,
             bar: Mutex::new(None),
+            tally: Mutex::default(),
         }
     }
 

@@ -11,21 +11,32 @@
 //! outside a transaction is `running` before it starts and `done` after it
 //! ends, so only such a step can be found `running`.
 
+use super::Place;
 use crate::model::Direction;
 use anyhow::Context as _;
 use tokio_postgres::Client;
 
-const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS public.migration_steps (
+/// The table, in its [`Place`]'s schema.
+pub const TABLE: &str = "migration_steps";
+
+/// Creates the table if it is not there (inside the step's transaction,
+/// or on its own).
+pub fn create_sql(place: &Place) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (
     revision text NOT NULL,
     direction text NOT NULL CONSTRAINT migration_steps_direction_check CHECK (direction IN ('up', 'down')),
     step integer NOT NULL,
     description text NOT NULL,
     state text NOT NULL CONSTRAINT migration_steps_state_check CHECK (state IN ('running', 'done')),
-    affected bigint[] NOT NULL DEFAULT '{}',
+    affected bigint[] NOT NULL DEFAULT '{{}}',
     started_at timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz,
     PRIMARY KEY (revision, direction, step)
-)";
+)",
+        place.steps()
+    )
+}
 
 /// One recorded step.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -75,17 +86,12 @@ impl UnderWay {
     }
 }
 
-/// Creates the table if it is not there (inside the step's transaction,
-/// or on its own).
-pub fn create_sql() -> &'static str {
-    CREATE_TABLE
-}
-
 /// Every migration under way, oldest first (none when no migration of this
 /// database ever took steps: the table does not exist).
-pub async fn under_way(client: &Client) -> anyhow::Result<Vec<UnderWay>> {
+pub async fn under_way(client: &Client, place: &Place) -> anyhow::Result<Vec<UnderWay>> {
+    let table = place.steps();
     let exists: bool = client
-        .query_one("SELECT to_regclass('public.migration_steps') IS NOT NULL", &[])
+        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
         .await
         .context("looking for the migration_steps table")?
         .get(0);
@@ -94,8 +100,10 @@ pub async fn under_way(client: &Client) -> anyhow::Result<Vec<UnderWay>> {
     }
     let rows = client
         .query(
-            "SELECT revision, direction, step, description, state = 'done', affected FROM public.migration_steps \
-             ORDER BY started_at, revision, direction, step",
+            &format!(
+                "SELECT revision, direction, step, description, state = 'done', affected FROM {table} \
+                 ORDER BY started_at, revision, direction, step"
+            ),
             &[],
         )
         .await
@@ -141,6 +149,7 @@ fn literal(text: &str) -> String {
 /// The statement that records step `step` as started (`done`: finished,
 /// its `execute`s having affected `affected` rows).
 pub fn record_sql(
+    place: &Place,
     revision: &str,
     direction: Direction,
     step: usize,
@@ -151,10 +160,11 @@ pub fn record_sql(
     let (state, finished) = if done { ("done", "now()") } else { ("running", "NULL") };
     let affected: Vec<String> = affected.iter().map(u64::to_string).collect();
     format!(
-        "INSERT INTO public.migration_steps (revision, direction, step, description, state, affected, finished_at) \
+        "INSERT INTO {} (revision, direction, step, description, state, affected, finished_at) \
          VALUES ({}, '{}', {step}, {}, '{state}', '{{{}}}', {finished}) \
          ON CONFLICT (revision, direction, step) DO UPDATE SET description = EXCLUDED.description, \
          state = EXCLUDED.state, affected = EXCLUDED.affected, finished_at = EXCLUDED.finished_at",
+        place.steps(),
         literal(revision),
         direction,
         literal(description),
@@ -165,11 +175,8 @@ pub fn record_sql(
 /// The statement that clears a migration's progress once it is recorded
 /// in `migration_info` (both directions: a finished apply ends whatever
 /// rollback of it was under way before).
-pub fn clear_sql(revision: &str) -> String {
-    format!(
-        "DELETE FROM public.migration_steps WHERE revision = {}",
-        literal(revision)
-    )
+pub fn clear_sql(place: &Place, revision: &str) -> String {
+    format!("DELETE FROM {} WHERE revision = {}", place.steps(), literal(revision))
 }
 
 #[cfg(test)]
@@ -178,17 +185,32 @@ mod tests {
 
     #[test]
     fn a_step_is_recorded_with_its_names_quoted() {
-        let sql = record_sql("r'1", Direction::Up, 2, "add-index-concurrently public.a'b", false, &[]);
+        let public = Place::default();
+        let sql = record_sql(
+            &public,
+            "r'1",
+            Direction::Up,
+            2,
+            "add-index-concurrently public.a'b",
+            false,
+            &[],
+        );
         assert!(
             sql.contains("VALUES ('r''1', 'up', 2, 'add-index-concurrently public.a''b', 'running', '{}', NULL)"),
             "{sql}"
         );
         assert!(
-            record_sql("r1", Direction::Down, 1, "x", true, &[3, 0]).contains("'down', 1, 'x', 'done', '{3,0}', now()")
+            record_sql(&public, "r1", Direction::Down, 1, "x", true, &[3, 0])
+                .contains("'down', 1, 'x', 'done', '{3,0}', now()")
         );
         assert_eq!(
-            clear_sql("r1"),
-            "DELETE FROM public.migration_steps WHERE revision = 'r1'"
+            clear_sql(&public, "r1"),
+            "DELETE FROM \"public\".migration_steps WHERE revision = 'r1'"
+        );
+        let tenant = Place::new("acme \"co\"").unwrap();
+        assert_eq!(
+            clear_sql(&tenant, "r1"),
+            "DELETE FROM \"acme \"\"co\"\"\".migration_steps WHERE revision = 'r1'"
         );
     }
 

@@ -58,7 +58,7 @@ pub enum Error {
         direction: Direction,
         /// `applying r2 (message, file.wasm)`.
         what: String,
-        report: Report,
+        report: Box<Report>,
         #[source]
         cause: Cause,
     },
@@ -72,7 +72,7 @@ pub enum Error {
         revision: String,
         direction: Direction,
         retries: u32,
-        report: Report,
+        report: Box<Report>,
         #[source]
         cause: Cause,
     },
@@ -88,7 +88,7 @@ impl Error {
     pub fn stopped(&self) -> Option<(Direction, &Report)> {
         match self {
             Error::Failed { direction, report, .. } | Error::LockWait { direction, report, .. } => {
-                Some((*direction, report))
+                Some((*direction, report.as_ref()))
             }
             _ => None,
         }

@@ -4,6 +4,12 @@
 //! the transaction protocol (`transaction`), as a sandboxed source's role
 //! where one is (`sandbox`). Components run in `runtime/`; the history table
 //! and the chain's rules are `history/`'s.
+//!
+//! A migrator works on one database's history, or on one tenant's
+//! ([`Migrator::for_tenant`]: the history in the tenant's schema, and every
+//! migration's statements with that schema for their unqualified names).
+//! Several migrators may share one runtime and the migrations loaded once
+//! ([`load`], [`Migrator::sharing`]): a fleet's targets do.
 
 mod error;
 mod plan;
@@ -17,7 +23,7 @@ pub use status::{SourceLine, Status, StatusLine};
 pub use transaction::LOCK_RETRIES;
 
 use crate::history::chain::{self, Link};
-use crate::history::{self, Operation, Record};
+use crate::history::{self, Operation, Place, Record};
 use crate::policy::Source;
 use crate::runtime::{Direction, Runtime};
 use crate::source::{self, Migration};
@@ -108,6 +114,8 @@ pub enum Event<'a> {
 /// What a run did.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
+    /// The newest applied revision before the run.
+    pub before: Option<String>,
     /// (revision, message) of each migration run, in order.
     pub ran: Vec<(String, String)>,
     /// The newest applied revision afterwards (before, in a dry run).
@@ -141,6 +149,106 @@ pub struct Migrator {
     sandboxes: sandbox::Sandboxes,
     /// How often a migration that timed out waiting for a lock runs again.
     lock_retries: u32,
+    /// The history worked on: the database's, or a tenant's.
+    place: Place,
+    /// The sources' migrations, when loaded once for several migrators;
+    /// none: each run loads them afresh (a test may add components between
+    /// runs of one migrator).
+    loaded: Option<Arc<Loaded>>,
+}
+
+/// Every source's migrations, loaded, checked and in chain order: what the
+/// migrators of a fleet share, so that the components are read, hashed and
+/// compiled once for all of its targets.
+pub struct Loaded {
+    /// One list per source, in the sources' order.
+    chains: Vec<Vec<Migration>>,
+}
+
+impl Loaded {
+    /// Every revision, sources in order, each chain in order: the last is
+    /// the newest.
+    pub fn revisions(&self) -> Vec<String> {
+        self.chains.iter().flatten().map(|m| m.revision().to_owned()).collect()
+    }
+}
+
+/// Whether the sources can run on a tenant's schema: trusted ones only. A
+/// sandboxed source's grant names the schemas it may change (not the
+/// tenant's), and its role and history rows are per database.
+pub fn tenants_allowed(sources: &[Source]) -> anyhow::Result<()> {
+    match sources.iter().find(|s| s.grant.sandboxed()) {
+        Some(source) => bail!(
+            "source {} is sandboxed: a schema-per-tenant target runs trusted sources only (a sandboxed source's \
+             grant names the schemas it may change, which would not be the tenant's); apply it to database targets \
+             instead",
+            source.name
+        ),
+        None => Ok(()),
+    }
+}
+
+/// Loads every source's components and orders each chain; any problem is
+/// reported before anything runs.
+pub async fn load(runtime: &Runtime, sources: &[Source]) -> Result<Loaded, Error> {
+    let several = sources.len() > 1;
+    let mut chains: Vec<Vec<Migration>> = Vec::new();
+    for source in sources {
+        let context = |e: anyhow::Error| {
+            if several {
+                e.context(format!("source {} ({})", source.name, source.dir.display()))
+            } else {
+                e
+            }
+        };
+        let mut migrations = source::load_with(runtime, &source.dir, &source.grant.limits)
+            .await
+            .map_err(context)?;
+        if source.grant.sandboxed() {
+            // Its history rows could be taken for another source's.
+            if let Some(squash) = migrations.iter().find(|m| !m.replaces().is_empty()) {
+                return Err(context(anyhow!(
+                    "{} is a squash migration (it replaces {}): a sandboxed source's migrations may not stand \
+                     for others, since the history does not say which source applied a revision",
+                    squash.file_name(),
+                    squash.replaces().join(", ")
+                ))
+                .into());
+            }
+            // Its vendor could have embedded any digest: its components
+            // are identified by their bytes.
+            for migration in &mut migrations {
+                migration.source_digest = None;
+                migration.bare_checksum = None;
+            }
+        }
+        let links = links(&migrations);
+        let order: Vec<String> = chain::order(&links)
+            .map_err(|error| Error::BrokenChain {
+                at: several.then(|| format!("source {} ({})", source.name, source.dir.display())),
+                error,
+            })?
+            .iter()
+            .map(|l| l.revision.clone())
+            .collect();
+        migrations.sort_by_key(|m| order.iter().position(|r| r == m.revision()));
+        chains.push(migrations);
+    }
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for (source, migrations) in sources.iter().zip(&chains) {
+        for migration in migrations {
+            if let Some(other) = seen.insert(migration.revision(), &source.name) {
+                return Err(anyhow!(
+                    "revision {} is declared by both source {other} and source {}: revisions must be unique \
+                     across sources",
+                    migration.revision(),
+                    source.name
+                )
+                .into());
+            }
+        }
+    }
+    Ok(Loaded { chains })
 }
 
 /// A run may not start while a migration is under way in the other
@@ -195,15 +303,53 @@ impl Migrator {
         Self::with_sources(runtime, client, control, vec![source])
     }
 
-    pub fn with_sources(runtime: Runtime, client: Arc<Client>, control: Arc<Client>, sources: Vec<Source>) -> Self {
+    pub fn with_sources(
+        runtime: impl Into<Arc<Runtime>>,
+        client: Arc<Client>,
+        control: Arc<Client>,
+        sources: Vec<Source>,
+    ) -> Self {
         Migrator {
-            runtime: Arc::new(runtime),
+            runtime: runtime.into(),
             client,
             control,
             sources,
             url: None,
             sandboxes: Default::default(),
             lock_retries: LOCK_RETRIES,
+            place: Place::default(),
+            loaded: None,
+        }
+    }
+
+    /// Runs the migrations `loaded` holds, loaded once from this
+    /// migrator's sources (by [`load`]), instead of loading them itself.
+    pub fn sharing(mut self, loaded: Arc<Loaded>) -> Self {
+        self.loaded = Some(loaded);
+        self
+    }
+
+    /// Works on the tenant whose schema is `schema`: its history lives
+    /// there (made with the schema by the first run that writes), under a
+    /// lock of its own, and each migration runs with `search_path` set to
+    /// that schema alone and the actions' unqualified names in it. Refused
+    /// with a sandboxed source ([`tenants_allowed`]).
+    pub fn for_tenant(mut self, schema: &str) -> anyhow::Result<Self> {
+        tenants_allowed(&self.sources)?;
+        self.place = Place::new(schema)?;
+        Ok(self)
+    }
+
+    /// The tenant's schema, when the migrator works on a tenant.
+    fn tenant(&self) -> Option<&str> {
+        (!self.place.is_public()).then(|| self.place.schema())
+    }
+
+    /// What `source`'s migrations may do here: on a tenant, change only its schema.
+    fn grant<'s>(&self, source: &'s Source) -> std::borrow::Cow<'s, crate::policy::Grant> {
+        match self.tenant() {
+            Some(tenant) => std::borrow::Cow::Owned(source.grant.on_tenant(tenant)),
+            None => std::borrow::Cow::Borrowed(&source.grant),
         }
     }
 
@@ -220,7 +366,11 @@ impl Migrator {
         Self::connect_sources(runtime, url, vec![source]).await
     }
 
-    pub async fn connect_sources(runtime: Runtime, url: &str, sources: Vec<Source>) -> anyhow::Result<Self> {
+    pub async fn connect_sources(
+        runtime: impl Into<Arc<Runtime>>,
+        url: &str,
+        sources: Vec<Source>,
+    ) -> anyhow::Result<Self> {
         let (client, control) = tokio::try_join!(connect(url), connect(url))?;
         let mut migrator = Migrator::with_sources(runtime, client, control, sources);
         migrator.url = Some(url.to_owned());
@@ -245,67 +395,21 @@ impl Migrator {
         &self.sources
     }
 
-    /// Loads every source's components and orders each chain; any problem
-    /// is reported before anything runs.
+    /// Every source's chain: loaded now, or the ones this migrator shares.
     async fn load_chains(&self) -> Result<Vec<Chain<'_>>, Error> {
-        let mut chains = Vec::new();
-        let several = self.sources.len() > 1;
-        for source in &self.sources {
-            let context = |e: anyhow::Error| {
-                if several {
-                    e.context(format!("source {} ({})", source.name, source.dir.display()))
-                } else {
-                    e
-                }
-            };
-            let mut migrations = source::load_with(&self.runtime, &source.dir, &source.grant.limits)
-                .await
-                .map_err(context)?;
-            if source.grant.sandboxed() {
-                // Its history rows could be taken for another source's.
-                if let Some(squash) = migrations.iter().find(|m| !m.replaces().is_empty()) {
-                    return Err(context(anyhow!(
-                        "{} is a squash migration (it replaces {}): a sandboxed source's migrations may not stand \
-                         for others, since the history does not say which source applied a revision",
-                        squash.file_name(),
-                        squash.replaces().join(", ")
-                    ))
-                    .into());
-                }
-                // Its vendor could have embedded any digest: its components
-                // are identified by their bytes.
-                for migration in &mut migrations {
-                    migration.source_digest = None;
-                    migration.bare_checksum = None;
-                }
-            }
-            let links = links(&migrations);
-            let order: Vec<String> = chain::order(&links)
-                .map_err(|error| Error::BrokenChain {
-                    at: several.then(|| format!("source {} ({})", source.name, source.dir.display())),
-                    error,
-                })?
-                .iter()
-                .map(|l| l.revision.clone())
-                .collect();
-            migrations.sort_by_key(|m| order.iter().position(|r| r == m.revision()));
-            chains.push(Chain { source, migrations });
-        }
-        let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-        for chain in &chains {
-            for migration in &chain.migrations {
-                if let Some(other) = seen.insert(migration.revision(), &chain.source.name) {
-                    return Err(anyhow!(
-                        "revision {} is declared by both source {other} and source {}: revisions must be unique \
-                         across sources",
-                        migration.revision(),
-                        chain.source.name
-                    )
-                    .into());
-                }
-            }
-        }
-        Ok(chains)
+        let loaded = match &self.loaded {
+            Some(loaded) => loaded.clone(),
+            None => Arc::new(load(&self.runtime, &self.sources).await?),
+        };
+        Ok(self
+            .sources
+            .iter()
+            .zip(&loaded.chains)
+            .map(|(source, migrations)| Chain {
+                source,
+                migrations: migrations.clone(),
+            })
+            .collect())
     }
 
     /// The chains against the history, for planning.
@@ -323,7 +427,7 @@ impl Migrator {
 
     pub async fn status(&self) -> Result<Status, Error> {
         let chains = self.load_chains().await?;
-        let ledger = self.ledger(&chains, history::applied(&self.client).await?);
+        let ledger = self.ledger(&chains, history::applied(&self.client, &self.place).await?);
         let migrations = chains
             .iter()
             .zip(ledger.reconciled())
@@ -331,7 +435,7 @@ impl Migrator {
             .collect();
         let database = self.database().await?;
         let mut problems = ledger.problems();
-        for u in steps_table::under_way(&self.client).await? {
+        for u in steps_table::under_way(&self.client, &self.place).await? {
             problems.push(format!(
                 "{} (recorded in migration_steps): `migrate-host {}` resumes it",
                 u.describe(),
@@ -348,8 +452,8 @@ impl Migrator {
     pub async fn apply(&self, options: &ApplyOptions, on_event: &mut dyn FnMut(Event)) -> Result<Report, Error> {
         let chains = self.load_chains().await?;
         self.locked(on_event, options.dry_run, async |on_event| {
-            let ledger = self.ledger(&chains, history::applied(&self.client).await?);
-            let under_way = steps_table::under_way(&self.client).await?;
+            let ledger = self.ledger(&chains, history::applied(&self.client, &self.place).await?);
+            let under_way = steps_table::under_way(&self.client, &self.place).await?;
             check_direction(&under_way, Direction::Up)?;
             let plan = ledger.plan_apply(options.to.as_deref(), options.force)?;
             let planned: Vec<&str> = plan
@@ -364,6 +468,7 @@ impl Migrator {
                 });
             }
             let mut report = Report {
+                before: plan.head.clone(),
                 head: plan.head,
                 ..Report::default()
             };
@@ -400,8 +505,8 @@ impl Migrator {
     pub async fn rollback(&self, options: &RollbackOptions, on_event: &mut dyn FnMut(Event)) -> Result<Report, Error> {
         let chains = self.load_chains().await?;
         self.locked(on_event, options.dry_run, async |on_event| {
-            let ledger = self.ledger(&chains, history::applied(&self.client).await?);
-            let under_way = steps_table::under_way(&self.client).await?;
+            let ledger = self.ledger(&chains, history::applied(&self.client, &self.place).await?);
+            let under_way = steps_table::under_way(&self.client, &self.place).await?;
             check_direction(&under_way, Direction::Down)?;
             let plan = ledger.plan_rollback(&options.target, options.force)?;
             let planned: Vec<&str> = plan
@@ -416,6 +521,7 @@ impl Migrator {
                 });
             }
             let mut report = Report {
+                before: plan.head.clone(),
                 head: plan.head,
                 ..Report::default()
             };
@@ -458,7 +564,7 @@ impl Migrator {
     pub async fn accept(&self, revisions: &[String]) -> Result<Vec<Accepted>, Error> {
         let chains = self.load_chains().await?;
         self.locked(&mut |_| {}, false, async |_| {
-            let ledger = self.ledger(&chains, history::applied(&self.client).await?);
+            let ledger = self.ledger(&chains, history::applied(&self.client, &self.place).await?);
             let mut accepted = Vec::new();
             let mut records = Vec::new();
             let accepted_at = Utc::now();
@@ -480,7 +586,7 @@ impl Migrator {
             if !records.is_empty() {
                 let mut sql = vec!["BEGIN".to_owned()];
                 for record in &records {
-                    sql.push(history::record_sql(record)?);
+                    sql.push(history::record_sql(record, &self.place)?);
                 }
                 sql.push("COMMIT".to_owned());
                 if let Err(e) = self.client.batch_execute(&sql.join("; ")).await {
@@ -511,15 +617,16 @@ impl Migrator {
             );
         };
         self.locked(&mut |_| {}, false, async |_| {
-            let rows = history::count(&self.client).await?;
+            let rows = history::count(&self.client, &self.place).await?;
             if rows > 0 {
                 bail!(
-                    "the database already has a migration history ({rows} row(s) in public.migration_info): \
-                     baseline is for a database migrate-host has never managed"
+                    "the database already has a migration history ({rows} row(s) in {}): baseline is for a \
+                     database migrate-host has never managed",
+                    self.place.describe()
                 );
             }
             let record = record(migration, Operation::Apply, Utc::now(), 0.0);
-            history::record(&self.client, &record).await
+            history::record(&self.client, &record, &self.place).await
         })
         .await
     }
@@ -558,17 +665,17 @@ impl Migrator {
         dry_run: bool,
         body: impl AsyncFnOnce(&mut dyn FnMut(Event)) -> Result<T, E>,
     ) -> Result<T, E> {
-        if history::lock(&self.control).await? {
+        if history::lock(&self.control, &self.place).await? {
             on_event(Event::WaitingForLock);
         }
         let result = async {
             if !dry_run {
-                history::ensure_table(&self.client).await?;
+                history::ensure_table(&self.client, &self.place).await?;
             }
             body(on_event).await
         }
         .await;
-        let unlocked = history::unlock(&self.control).await;
+        let unlocked = history::unlock(&self.control, &self.place).await;
         let report = result?;
         unlocked?;
         Ok(report)

@@ -40,13 +40,15 @@ fn lock_backoff(attempt: u32) -> std::time::Duration {
 }
 
 impl Migrator {
-    /// The source's settings for the migration's transaction: its timeouts,
-    /// and for a sandboxed source a search path of only `pg_catalog` and its
-    /// own schemas, so that no unqualified name (a function called by
-    /// attribute notation, `t.audit`, or an operator) resolves to the app's.
-    fn timeouts(source: &Source) -> Vec<String> {
+    /// The settings of the migration's transaction: the source's
+    /// timeouts, and for a sandboxed source a search path of only
+    /// `pg_catalog` and its own schemas, so that no unqualified name (a
+    /// function called by attribute notation, `t.audit`, or an operator)
+    /// resolves to the app's.
+    fn timeouts(&self, source: &Source) -> Vec<String> {
         let grant = &source.grant;
-        let mut settings: Vec<String> = Self::timeout_settings(source)
+        let mut settings: Vec<String> = self
+            .session_settings(source)
             .into_iter()
             .map(|(setting, value)| format!("SET LOCAL {setting} = {value}"))
             .collect();
@@ -58,16 +60,25 @@ impl Migrator {
         settings
     }
 
-    /// The source's timeouts, as (setting, milliseconds).
-    fn timeout_settings(source: &Source) -> Vec<(String, String)> {
+    /// What every statement of the migration runs under, as (setting,
+    /// value), in its transactions and around its steps outside one: the
+    /// source's timeouts (in milliseconds) and, for a tenant, a search path
+    /// of the tenant's schema alone, so that the `execute`s' unqualified
+    /// names resolve there and never to another schema's table of the same
+    /// name.
+    fn session_settings(&self, source: &Source) -> Vec<(String, String)> {
         let grant = &source.grant;
-        [
+        let mut settings: Vec<(String, String)> = [
             ("statement_timeout", grant.statement_timeout),
             ("lock_timeout", grant.lock_timeout),
         ]
         .into_iter()
         .filter_map(|(setting, value)| value.map(|v| (setting.to_owned(), v.as_millis().max(1).to_string())))
-        .collect()
+        .collect();
+        if let Some(schema) = self.tenant() {
+            settings.push(("search_path".to_owned(), crate::actions::ident::quote(schema)));
+        }
+        settings
     }
 
     /// [`Self::run_once`], again (after a growing wait) while it fails
@@ -122,7 +133,7 @@ impl Migrator {
                     revision: migration.revision().to_owned(),
                     direction: step.direction,
                     retries: attempt,
-                    report: report.clone(),
+                    report: Box::new(report.clone()),
                     cause: cause.context(self.describe(step)).into(),
                 }
             } else {
@@ -130,7 +141,7 @@ impl Migrator {
                     revision: migration.revision().to_owned(),
                     direction: step.direction,
                     what: self.describe(step),
-                    report: report.clone(),
+                    report: Box::new(report.clone()),
                     cause: cause.into(),
                 }
             });
@@ -164,7 +175,7 @@ impl Migrator {
 
     /// What `migration_steps` holds of a migration under way, if anything.
     async fn under_way(&self, revision: &str, direction: Direction) -> Option<steps_table::UnderWay> {
-        let all = steps_table::under_way(&self.client).await.ok()?;
+        let all = steps_table::under_way(&self.client, &self.place).await.ok()?;
         all.into_iter()
             .find(|u| u.revision == revision && u.direction == direction)
     }
@@ -204,7 +215,8 @@ impl Migrator {
         } else {
             (self.client.clone(), None)
         };
-        let mut session = Session::new(client.clone(), if dry_run { Mode::DryRun } else { Mode::Live });
+        let mut session = Session::new(client.clone(), if dry_run { Mode::DryRun } else { Mode::Live })
+            .in_schema(self.place.schema());
         let timeouts = source.grant.statement_timeout.is_some() || source.grant.lock_timeout.is_some();
         if let Some(pid) = pid.filter(|_| timeouts) {
             session = session.watched(Watch {
@@ -216,7 +228,7 @@ impl Migrator {
         }
         if !dry_run {
             let mut begin = vec!["BEGIN".to_owned()];
-            begin.extend(Self::timeouts(source));
+            begin.extend(self.timeouts(source));
             // A trusted migration's transaction opens with its first
             // statement (one round trip fewer); a sandboxed one's at once,
             // to count the history rows inside it.
@@ -224,10 +236,11 @@ impl Migrator {
                 client.batch_execute(&begin.join("; ")).await?;
             } else {
                 session = session.opening(begin.join("; ")).pipelined().stepwise(SessionSteps {
+                    place: self.place.clone(),
                     revision: revision.to_owned(),
                     direction,
                     opening: begin.join("; "),
-                    settings: Self::timeout_settings(source),
+                    settings: self.session_settings(source),
                     recorded,
                     interrupted: step.interrupted,
                 });
@@ -237,13 +250,13 @@ impl Migrator {
             // A sandboxed migration may insert into the history (so that its
             // record commits with it) but must not forge rows of its own.
             let history_rows = if source.grant.sandboxed() && !dry_run {
-                Some(history::count(&client).await?)
+                Some(history::count(&client, &self.place).await?)
             } else {
                 None
             };
             let outcome = self
                 .runtime
-                .run_granted(&migration.component, direction, session, &source.grant)
+                .run_granted(&migration.component, direction, session, &self.grant(source))
                 .await?;
             // Whatever path stored code in the source's schemas, it is
             // judged by what the catalog now holds, before anything commits.
@@ -281,21 +294,21 @@ impl Migrator {
                 // Its steps' progress, this run's or an earlier one's, goes
                 // with its record.
                 if outcome.stepped || resumed {
-                    finish.push_str(&format!("{}; ", steps_table::clear_sql(revision)));
+                    finish.push_str(&format!("{}; ", steps_table::clear_sql(&self.place, revision)));
                 }
                 match history_rows {
                     // The records, checked to be the only rows the migration added.
                     Some(before) => {
                         for record in records {
-                            history::record(&client, record).await?;
+                            history::record(&client, record, &self.place).await?;
                         }
-                        if history::count(&client).await? != before + 1 + also.len() as i64 {
+                        if history::count(&client, &self.place).await? != before + 1 + also.len() as i64 {
                             bail!("the migration wrote to migration_info itself: refused");
                         }
                     }
                     None => {
                         for record in records {
-                            finish.push_str(&format!("{}; ", history::record_sql(record)?));
+                            finish.push_str(&format!("{}; ", history::record_sql(record, &self.place)?));
                         }
                     }
                 }

@@ -401,17 +401,28 @@ fn key_values(text: &str) -> anyhow::Result<Vec<(String, String)>> {
     }
 }
 
-/// `url` with its database replaced by `database` (URL or key=value form).
+/// `url` with its database replaced by `database` (URL or key=value form),
+/// whatever characters the name holds (a fleet's databases are named by a
+/// query).
 pub fn with_database(url: &str, database: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://") {
         let (base, query) = rest.split_once('?').map_or((rest, None), |(b, q)| (b, Some(q)));
         let authority = base.split_once('/').map_or(base, |(a, _)| a);
         let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+        let database = percent_encoding::utf8_percent_encode(database, PATH_SEGMENT);
         format!("{scheme}://{authority}/{database}{query}")
     } else {
-        format!("{url} dbname={database}")
+        format!("{url} dbname='{}'", database.replace('\\', "\\\\").replace('\'', "\\'"))
     }
 }
+
+/// What a database name must have escaped in a URL's path: all but
+/// RFC 3986's unreserved characters.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// A unique database name: process id, a counter and the time.
 pub fn unique_name(prefix: &str) -> String {
@@ -477,6 +488,12 @@ mod tests {
             "postgres://u@h:1/x?sslmode=disable"
         );
         assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
-        assert_eq!(with_database("host=h dbname=db", "x"), "host=h dbname=db dbname=x");
+        assert_eq!(with_database("host=h dbname=db", "x"), "host=h dbname=db dbname='x'");
+        for odd in ["a b/c?d", "it's \\ é", "100%"] {
+            for url in ["postgres://u@h:1/db?sslmode=disable", "host=h dbname=db"] {
+                let target = Target::parse(&with_database(url, odd)).unwrap();
+                assert_eq!(target.config.get_dbname(), Some(odd), "{url}");
+            }
+        }
     }
 }

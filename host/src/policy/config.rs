@@ -32,6 +32,9 @@ use std::time::Duration;
 pub struct Config {
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
+    /// `[targets]`: the databases a fleet command works on, read by
+    /// `fleet::targets` (this module only keeps the table for it).
+    pub targets: Option<toml::Value>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -198,6 +201,7 @@ impl SourceConfig {
                 )?,
                 data_dir,
                 acknowledged: self.acknowledge.clone(),
+                tenant: None,
             },
         })
     }

@@ -48,6 +48,9 @@ pub struct Grant {
     pub data_dir: Option<PathBuf>,
     /// Revisions whose data-loss hazards the project has reviewed and accepts.
     pub acknowledged: Vec<String>,
+    /// The tenant's schema, when the migration runs on one: every object an
+    /// action changes must be in it (trusted or not).
+    pub tenant: Option<String>,
 }
 
 impl Grant {
@@ -62,6 +65,15 @@ impl Grant {
             lock_timeout: None,
             data_dir: None,
             acknowledged: Vec::new(),
+            tenant: None,
+        }
+    }
+
+    /// The grant on the tenant whose schema is `schema`.
+    pub fn on_tenant(&self, schema: &str) -> Self {
+        Grant {
+            tenant: Some(schema.to_owned()),
+            ..self.clone()
         }
     }
 
@@ -71,10 +83,22 @@ impl Grant {
 
     /// Checks one action against the grant; the error names what is missing.
     pub fn check(&self, action: &Action) -> Result<(), ActionError> {
+        let facts = action.facts();
+        // A tenant's migration runs once per tenant: an object of another
+        // schema would be changed by each, the second run finding it done.
+        if let Some(tenant) = &self.tenant
+            && let Some(other) = facts.schemas.iter().flatten().find(|s| *s != tenant)
+        {
+            return Err(ActionError::NotPermitted(format!(
+                "{} changes schema {other}, on tenant {tenant}: a tenant's migration changes its own schema \
+                 only (leave names unqualified; they are the tenant's); change {other} in a migration applied to \
+                 the database",
+                action.describe_in(tenant)
+            )));
+        }
         if !self.sandboxed() {
             return Ok(());
         }
-        let facts = action.facts();
         let capability = facts.capability;
         if !self.capabilities.contains(&capability) {
             return Err(ActionError::NotPermitted(format!(

@@ -565,3 +565,22 @@ fn a_drop_through_execute_needs_what_the_same_drop_action_needs() {
         .is_some()
     );
 }
+
+#[test]
+fn a_tenant_migration_changes_its_own_schema_only() {
+    let grant = Grant::trusted(Limits::default()).on_tenant("acme");
+    let drop = |schema: Option<&str>| Action::DropTable {
+        table: QualifiedName {
+            schema: schema.map(Into::into),
+            name: "users".into(),
+        },
+    };
+    assert!(grant.check(&drop(None)).is_ok());
+    assert!(grant.check(&drop(Some("acme"))).is_ok());
+    let refused = grant.check(&drop(Some("public"))).unwrap_err().to_string();
+    assert!(
+        refused.contains("drop-table public.users changes schema public, on tenant acme"),
+        "{refused}"
+    );
+    assert!(Grant::trusted(Limits::default()).check(&drop(Some("public"))).is_ok());
+}

@@ -12,6 +12,7 @@
 use crate::actions::concurrent::{Concurrent, Resume};
 use crate::actions::values::{Out, Param};
 use crate::actions::{self, Action, ActionError, guard};
+use crate::history::Place;
 use crate::history::steps::{self as steps_table, StepRow};
 use crate::model::{Direction, Rows, SqlValue};
 use futures_util::TryStreamExt;
@@ -115,12 +116,17 @@ pub struct Session {
     calls: Calls,
     /// A replayed step's queries run in a read-only transaction, open.
     replay_open: bool,
+    /// Where the actions' unqualified names live: `public`, or a tenant's
+    /// schema (whose `search_path` the migrator sets for the statements).
+    schema: String,
 }
 
 /// How a live run records its steps, and what an earlier run of the same
 /// migration recorded.
 #[derive(Clone, Debug)]
 pub struct Steps {
+    /// The history the steps are recorded in.
+    pub place: Place,
     pub revision: String,
     pub direction: Direction,
     /// Each step's transaction opening (`BEGIN` and its `SET LOCAL`s).
@@ -216,6 +222,7 @@ impl Session {
             step: 1,
             calls: Calls::default(),
             replay_open: false,
+            schema: actions::DEFAULT_SCHEMA.to_owned(),
         }
     }
 
@@ -233,6 +240,7 @@ impl Session {
             step: 1,
             calls: Calls::default(),
             replay_open: false,
+            schema: actions::DEFAULT_SCHEMA.to_owned(),
         }
     }
 
@@ -244,6 +252,12 @@ impl Session {
     /// separated by `;`), sent with the first statement the session runs.
     pub fn opening(mut self, opening: String) -> Self {
         self.opening = Some(opening);
+        self
+    }
+
+    /// Unqualified names in the actions mean `schema` (a tenant's).
+    pub fn in_schema(mut self, schema: &str) -> Self {
+        self.schema = schema.to_owned();
         self
     }
 
@@ -338,6 +352,7 @@ impl Session {
         };
         let client = self.connected(what)?;
         let (opening, revision, direction) = (progress.opening.clone(), progress.revision.clone(), progress.direction);
+        let place = progress.place.clone();
         if self.replaying() {
             if self.replay_open {
                 self.replay_open = false;
@@ -351,6 +366,7 @@ impl Session {
             // No opening waiting: the step's transaction is open.
             if self.opening.is_none() {
                 let record = steps_table::record_sql(
+                    &place,
                     &revision,
                     direction,
                     self.step,
@@ -358,7 +374,7 @@ impl Session {
                     true,
                     &self.calls.affected,
                 );
-                let sql = format!("{}; {record}; COMMIT", steps_table::create_sql());
+                let sql = format!("{}; {record}; COMMIT", steps_table::create_sql(&place));
                 client
                     .batch_execute(&sql)
                     .await
@@ -376,13 +392,11 @@ impl Session {
     /// taken up where an earlier run left it.
     async fn outside(&mut self, work: Outside<'_>) -> Result<u64, ActionFailure> {
         let describe = match &work {
-            Outside::Action(action, _) => action.describe(),
+            Outside::Action(action, _) => action.describe_in(&self.schema),
             Outside::Sql(sql, _) => format!("execute-outside-transaction: {}", crate::lint::one_line(sql)),
         };
         let sql = match &work {
-            Outside::Action(_, step) => step
-                .sql(actions::DEFAULT_SCHEMA)
-                .map_err(|e| fail_with(&describe, None, e))?,
+            Outside::Action(_, step) => step.sql(&self.schema).map_err(|e| fail_with(&describe, None, e))?,
             Outside::Sql(sql, params) => {
                 guard::raw_statement(sql).map_err(|e| fail_with(&describe, Some(&sql.to_string()), e))?;
                 with_params(sql, params)
@@ -423,7 +437,15 @@ impl Session {
         }
         let step = self.step;
         let record = |done, affected: &[u64]| {
-            steps_table::record_sql(&progress.revision, progress.direction, step, &describe, done, affected)
+            steps_table::record_sql(
+                &progress.place,
+                &progress.revision,
+                progress.direction,
+                step,
+                &describe,
+                done,
+                affected,
+            )
         };
         let mut rows = 0;
         // `None`: run the step; `Some(statements)`: run those instead.
@@ -439,7 +461,7 @@ impl Session {
                 instead = Some(Vec::new());
             }
             (Some(_), Outside::Action(_, step)) => {
-                let probe = step.probe(actions::DEFAULT_SCHEMA).map_err(fail)?;
+                let probe = step.probe(&self.schema).map_err(fail)?;
                 let found: Vec<String> = client
                     .query(&probe, &[])
                     .await
@@ -447,7 +469,7 @@ impl Session {
                     .iter()
                     .map(|r| r.get::<_, String>(0))
                     .collect();
-                match step.resume(&found, actions::DEFAULT_SCHEMA).map_err(fail)? {
+                match step.resume(&found, &self.schema).map_err(fail)? {
                     Resume::Done => instead = Some(Vec::new()),
                     Resume::Finish(statements) => instead = Some(statements),
                     Resume::Redo(statements) => before = statements,
@@ -474,7 +496,7 @@ impl Session {
             self.check_data(action, &client, &describe).await?;
         }
         if !done_already {
-            let started = format!("{}; {}", steps_table::create_sql(), record(false, &[]));
+            let started = format!("{}; {}", steps_table::create_sql(&progress.place), record(false, &[]));
             client
                 .batch_execute(&started)
                 .await
@@ -719,7 +741,7 @@ impl Session {
         if self.mode == Mode::DryRun {
             self.steps.push(crate::lint::Step::Action(action.clone()));
         }
-        let describe = action.describe();
+        let describe = action.describe_in(&self.schema);
         let client = self.connected(&describe)?;
         if self.replaying() {
             self.log.push(comment(&format!(
@@ -736,7 +758,7 @@ impl Session {
         };
         self.check_data(action, &client, &describe).await?;
         if let Action::AddTable { table, .. } = action
-            && let Ok(name) = crate::actions::ident::qualified(table, actions::DEFAULT_SCHEMA, "table")
+            && let Ok(name) = crate::actions::ident::qualified(table, &self.schema, "table")
         {
             self.created.insert(name);
         }
@@ -744,7 +766,7 @@ impl Session {
         if self.queue.is_some() && actions::reads_catalog(action) {
             self.flush().await?;
         }
-        let statements = match actions::plan(action, &client).await {
+        let statements = match actions::plan_in(action, &client, &self.schema).await {
             Ok(statements) => statements,
             // Only a catalog lookup can fail for want of earlier, unrun
             // steps; every other error would fail the live run too.
@@ -789,7 +811,7 @@ impl Session {
             sql: sql.cloned(),
             error,
         };
-        let Some(check) = actions::data_check(action, actions::DEFAULT_SCHEMA).map_err(|e| fail(e, None))? else {
+        let Some(check) = actions::data_check(action, &self.schema).map_err(|e| fail(e, None))? else {
             return Ok(());
         };
         // A table made by this migration holds only what it put there since;

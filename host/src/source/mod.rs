@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A migration component with its metadata, ready to run.
+#[derive(Clone)]
 pub struct Migration {
     /// The file it was read from.
     pub file: PathBuf,
