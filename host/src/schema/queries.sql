@@ -4,7 +4,8 @@
 --
 -- "User" objects: not in pg_catalog, information_schema, pg_toast or a temp
 -- schema, not owned by an extension (pg_depend deptype 'e'), and not the
--- engine's own public.migration_info and public.migration_steps.
+-- engine's own migration_info and migration_steps (in `public`, or in a
+-- tenant's schema when the database holds a schema per tenant).
 --
 -- They run all at once on one connection (pipelined), and their cost is
 -- Postgres's, so they avoid per-row subqueries: column numbers come back as
@@ -50,7 +51,7 @@ LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = c.
      AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i')
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-  AND COALESCE(dep.refobjid <> to_regclass('public.migration_info'), true);
+  AND NOT EXISTS (SELECT 1 FROM pg_class h WHERE h.oid = dep.refobjid AND h.relname = 'migration_info');
 
 -- name: tables
 -- The first INHERITS parent (or the partitioned parent) by join; the number
@@ -75,7 +76,7 @@ LEFT JOIN pg_class pc ON pc.oid = first.inhparent
 LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
 WHERE c.relkind IN ('r', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
-  AND NOT (n.nspname = 'public' AND c.relname IN ('migration_info', 'migration_steps'))
+  AND c.relname NOT IN ('migration_info', 'migration_steps')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e');
 
 -- name: columns
@@ -170,7 +171,7 @@ JOIN pg_am am ON am.oid = ic.relam
 WHERE c.relkind IN ('r', 'p', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x'))
-  AND NOT (n.nspname = 'public' AND c.relname IN ('migration_info', 'migration_steps'))
+  AND c.relname NOT IN ('migration_info', 'migration_steps')
 ORDER BY 1, 2;
 
 -- name: views
@@ -262,7 +263,7 @@ CROSS JOIN LATERAL aclexplode(c.relacl) a
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
   AND a.grantee <> c.relowner
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
-  AND NOT (n.nspname = 'public' AND c.relname IN ('migration_info', 'migration_info_id_seq', 'migration_steps'))
+  AND c.relname NOT IN ('migration_info', 'migration_info_id_seq', 'migration_steps')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY 1, 2, 3, 4;
 
@@ -280,7 +281,7 @@ SELECT kind, schema, object, member, text FROM (
   FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid
   JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'i', 'I', 'S')
-    AND NOT (n.nspname = 'public' AND c.relname IN ('migration_info', 'migration_steps'))
+    AND c.relname NOT IN ('migration_info', 'migration_steps')
   UNION ALL
   SELECT 'type', n.nspname, t.typname, NULL, d.description, t.oid, 'pg_type'::regclass
   FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND d.objoid = t.oid
@@ -504,7 +505,7 @@ resolved (classid, objid, subid, kind, schema, name, member) AS (
         LIMIT 1
     ) x ON true
     WHERE (o.schema NOT IN ('pg_catalog', 'information_schema') OR x.extname IS NOT NULL)
-      AND NOT (o.schema = 'public' AND o.name IN ('migration_info', 'migration_info_id_seq', 'migration_steps'))
+      AND o.name NOT IN ('migration_info', 'migration_info_id_seq', 'migration_steps')
 )
 SELECT DISTINCT o.kind, o.schema, o.name, o.member, r.kind, r.schema, r.name, r.member
 FROM pg_depend d
