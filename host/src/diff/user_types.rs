@@ -27,17 +27,13 @@ pub(super) fn diff(current: &Schema, target: &Schema, plan: &mut Plan) {
             None => create(plan, &wanted.definition),
             Some(have) if have.attributes == wanted.attributes => {}
             Some(have) => match attribute_changes(have, wanted) {
-                Some(changes) => {
-                    for change in changes {
-                        plan.push(
-                            Phase::CreateTypes,
-                            Action::AlterCompositeType {
-                                name: qualified(&wanted.name),
-                                change,
-                            },
-                        );
-                    }
-                }
+                Some(changes) => plan.extend(
+                    Phase::CreateTypes,
+                    changes.into_iter().map(|change| Action::AlterCompositeType {
+                        name: qualified(&wanted.name),
+                        change,
+                    }),
+                ),
                 None => recreate(plan, &wanted.name, &wanted.definition),
             },
         }
@@ -118,15 +114,13 @@ fn alter_domain(have: &Domain, wanted: &Domain, plan: &mut Plan) {
             }));
         }
     }
-    for change in changes {
-        plan.push(
-            Phase::CreateTypes,
-            Action::AlterDomain {
-                name: qualified(&wanted.name),
-                change,
-            },
-        );
-    }
+    plan.extend(
+        Phase::CreateTypes,
+        changes.into_iter().map(|change| Action::AlterDomain {
+            name: qualified(&wanted.name),
+            change,
+        }),
+    );
 }
 
 /// `CHECK (expr)` (as `pg_get_constraintdef` prints it) → `expr`.
