@@ -48,7 +48,9 @@ pub struct Schema {
     pub column_grants: Vec<ColumnGrant>,
     /// What needs what, from `pg_depend`, sorted: not an object of its own
     /// (two schemas with the same objects have the same dependencies) but
-    /// what the diff orders its steps by.
+    /// what the diff orders its steps by; left out of the serde form, which
+    /// compares objects.
+    #[serde(skip)]
     pub dependencies: Vec<Dependency>,
 }
 

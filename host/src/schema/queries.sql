@@ -493,17 +493,18 @@ WITH objects (classid, objid, subid, kind, schema, name, member, base) AS (
     SELECT 'pg_extension'::regclass, e.oid, 0, 'extension', e.extname, e.extname, NULL, e.oid FROM pg_extension e
 ),
 -- What an extension owns stands for the extension.
+owned (classid, objid, extname) AS (
+    SELECT d.classid, d.objid, e.extname
+    FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+    WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+),
 resolved (classid, objid, subid, kind, schema, name, member) AS (
     SELECT o.classid, o.objid, o.subid,
            CASE WHEN x.extname IS NULL THEN o.kind ELSE 'extension' END,
            COALESCE(x.extname, o.schema), COALESCE(x.extname, o.name), CASE WHEN x.extname IS NULL THEN o.member END
     FROM objects o
-    LEFT JOIN LATERAL (
-        SELECT e.extname FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
-        WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-          AND d.objid = o.base AND d.classid = CASE WHEN o.base = o.objid THEN o.classid ELSE 'pg_type'::regclass END
-        LIMIT 1
-    ) x ON true
+    LEFT JOIN owned x ON x.objid = o.base
+         AND x.classid = CASE WHEN o.base = o.objid THEN o.classid ELSE 'pg_type'::regclass END
     WHERE (o.schema NOT IN ('pg_catalog', 'information_schema') OR x.extname IS NOT NULL)
       AND o.name NOT IN ('migration_info', 'migration_info_id_seq', 'migration_steps')
 )

@@ -60,15 +60,41 @@ pub async fn after(admin_url: &str, from: &Schema, steps: &[Action]) -> anyhow::
     .await
 }
 
-/// Runs the steps that make a copy, in one transaction as a migration does
-/// (a function's `SET LOCAL check_function_bodies = off` holds only in one).
+/// Runs the steps that make a copy, many statements to a message (a copy
+/// of thousands of tables is mostly round trips otherwise), each message
+/// its own transaction (one for all would run out of lock slots). Function
+/// bodies are not checked on this connection, as in a migration, so a
+/// function may come before the tables it reads.
 async fn copy(client: &tokio_postgres::Client, setup: &[Action]) -> anyhow::Result<()> {
-    client.batch_execute("BEGIN").await?;
-    let made = run(client, setup).await;
-    client
-        .batch_execute(if made.is_ok() { "COMMIT" } else { "ROLLBACK" })
-        .await?;
-    made.map(drop)
+    const STATEMENTS_PER_MESSAGE: usize = 500;
+    client.batch_execute("SET check_function_bodies = off").await?;
+    let mut batch: Vec<String> = Vec::new();
+    let send = async |batch: &mut Vec<String>| -> anyhow::Result<()> {
+        if !batch.is_empty() {
+            client.batch_execute(&batch.join(";\n")).await.map_err(|e| {
+                anyhow::anyhow!(
+                    e.as_db_error()
+                        .map_or_else(|| e.to_string(), |d| d.message().to_owned())
+                )
+            })?;
+            batch.clear();
+        }
+        Ok(())
+    };
+    for step in setup {
+        if actions::reads_catalog(step) {
+            send(&mut batch).await?;
+            run(client, std::slice::from_ref(step)).await?;
+            continue;
+        }
+        let statements =
+            actions::render(step, actions::DEFAULT_SCHEMA).with_context(|| format!("planning {}", step.describe()))?;
+        batch.extend(statements);
+        if batch.len() >= STATEMENTS_PER_MESSAGE {
+            send(&mut batch).await?;
+        }
+    }
+    send(&mut batch).await
 }
 
 /// Each step's statements without the catalog; a step that needs it says so
