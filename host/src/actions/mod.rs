@@ -600,6 +600,36 @@ pub async fn plan_in(
     }
 }
 
+/// A type change with the automatic cast, when whether the column is an
+/// array (all it reads of the catalog) is known already: its statement, and
+/// a query that Postgres refuses (`42846`) exactly when no such cast exists,
+/// the cast applied to a NULL of `old_type`.
+pub fn auto_cast_known(
+    action: &Action,
+    old_type: &str,
+    column_is_array: bool,
+) -> Result<Option<(String, String)>, ActionError> {
+    let schema = DEFAULT_SCHEMA;
+    let Action::ChangeColumnType {
+        table,
+        column,
+        new_type,
+        cast: TypeCast::Auto,
+    } = action
+    else {
+        return Ok(None);
+    };
+    let using = auto_cast(column, new_type, column_is_array, schema)?;
+    let statement = change_column_type(table, column, new_type, &using, schema)?;
+    guard::type_name(old_type)?;
+    let probe = format!(
+        "SELECT {} FROM (SELECT NULL::{old_type} AS {}) AS probe",
+        using.unwrap_or_default(),
+        ident(column, "column")?
+    );
+    Ok(Some((statement, probe)))
+}
+
 /// The statements for an action that needs nothing from the catalog.
 pub fn render(action: &Action, schema: &str) -> Result<Vec<String>, ActionError> {
     let table_name = |t: &QualifiedName| qualified(t, schema, "table");

@@ -4,7 +4,10 @@
 //! collation change that repeats the column's type, removing enum values)
 //! is planned the way `apply` plans it: on a throwaway copy of the schema
 //! the plan starts from, after the steps before it ran there, inside a
-//! transaction that is rolled back.
+//! transaction that is rolled back. Where the model already knows what
+//! such a step reads (the type changes between built-in types of columns
+//! no earlier step touches), no copy is made: the step is written from the
+//! model, and a probe asks Postgres whether its cast exists.
 
 use crate::actions::{self, Action};
 use crate::schema::{Schema, introspect};
@@ -15,6 +18,10 @@ use anyhow::Context as _;
 pub async fn statements(admin_url: &str, from: &Schema, steps: &[Action]) -> anyhow::Result<Vec<Vec<String>>> {
     if !steps.iter().any(actions::reads_catalog) {
         return Ok(offline(steps));
+    }
+    if let Some((planned, probes)) = from_the_model(from, steps) {
+        probe(admin_url, steps, &probes).await?;
+        return Ok(planned);
     }
     super::scratch(
         admin_url,
@@ -58,6 +65,84 @@ pub async fn after(admin_url: &str, from: &Schema, steps: &[Action]) -> anyhow::
         introspect(client).await
     })
     .await
+}
+
+/// The statements without a copy, when every step that reads the catalog is
+/// a type change with the automatic cast, between built-in types, of a
+/// column `from` has as it stands when the step runs (no step before it
+/// adds, drops or renames the column or its table): all such a step reads
+/// is whether the column is an array, which the model says. With them, for
+/// each such step, a probe query that fails exactly when the cast does not
+/// exist (a copy would have failed on it).
+fn from_the_model(from: &Schema, steps: &[Action]) -> Option<(Vec<Vec<String>>, Vec<(usize, String)>)> {
+    let mut planned = Vec::with_capacity(steps.len());
+    let mut probes = Vec::new();
+    for (index, step) in steps.iter().enumerate() {
+        if !actions::reads_catalog(step) {
+            planned.push(actions::render(step, actions::DEFAULT_SCHEMA).ok()?);
+            continue;
+        }
+        let Action::ChangeColumnType {
+            table: qualified,
+            column,
+            new_type,
+            ..
+        } = step
+        else {
+            return None;
+        };
+        let table = crate::diff::name_of(qualified);
+        let built_in = |t: &crate::model::DataType| {
+            !matches!(
+                t.scalar,
+                crate::model::ScalarType::Named(_) | crate::model::ScalarType::Sql(_)
+            )
+        };
+        let old = from.table(&table)?.column(column)?;
+        let touched_before = steps[..index].iter().any(|earlier| {
+            let objects = earlier.objects();
+            let names = |list: &[crate::model::Object]| {
+                list.iter().any(|o| {
+                    o == &crate::model::Object::Relation(table.clone())
+                        || o == &crate::model::Object::Column(table.clone(), column.clone())
+                })
+            };
+            names(&objects.creates)
+                || names(&objects.drops)
+                || matches!(earlier, Action::RenameTable { table: t, .. } | Action::RenameColumn { table: t, .. }
+                    if crate::diff::name_of(t) == table)
+        });
+        if touched_before || !built_in(&old.data_type) || !built_in(new_type) {
+            return None;
+        }
+        let (statement, probe) = actions::auto_cast_known(step, &old.type_sql, old.data_type.is_array).ok()??;
+        planned.push(vec![statement]);
+        probes.push((index, probe));
+    }
+    Some((planned, probes))
+}
+
+/// Runs each probe on the server `admin_url` points at (built-in types are
+/// everywhere): one Postgres refuses names its step as a copy would have.
+async fn probe(admin_url: &str, steps: &[Action], probes: &[(usize, String)]) -> anyhow::Result<()> {
+    let client = crate::pg::connect(admin_url)
+        .await
+        .context("connecting to the server to check the plan's casts")?;
+    for (index, sql) in probes {
+        if let Err(e) = client.batch_execute(sql).await {
+            return Err(Failed {
+                step: *index,
+                describe: steps[*index].describe(),
+                sql: sql.clone(),
+                sqlstate: e.code().map(|c| c.code().to_owned()),
+                message: e
+                    .as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_owned()),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Runs the steps that make a copy, many statements to a message (a copy
