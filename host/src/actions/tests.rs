@@ -929,3 +929,48 @@ fn domains_composite_and_range_types() {
         [r#"ALTER TYPE "public"."address" ALTER ATTRIBUTE "zip" TYPE character varying(10) COLLATE "pg_catalog"."C""#]
     );
 }
+
+#[test]
+fn a_type_change_whose_column_is_known_is_written_with_its_cast_probe() {
+    let change = Action::ChangeColumnType {
+        table: t("t"),
+        column: "at".into(),
+        new_type: DataType {
+            scalar: ScalarType::Timestamp(crate::model::TimeOptions {
+                with_time_zone: false,
+                precision: None,
+            }),
+            is_array: false,
+        },
+        cast: TypeCast::Auto,
+    };
+    let (statement, probe) = auto_cast_known(&change, "bigint", false).unwrap().unwrap();
+    assert_eq!(
+        statement,
+        r#"ALTER TABLE "public"."t" ALTER COLUMN "at" TYPE timestamp USING "at"::timestamp"#
+    );
+    assert_eq!(
+        probe,
+        r#"SELECT "at"::timestamp FROM (SELECT NULL::bigint AS "at") AS probe"#
+    );
+    // An array column cannot become a scalar by the automatic cast.
+    assert!(auto_cast_known(&change, "bigint[]", true).is_err());
+    // Not a type for the probe: refused, never spliced.
+    assert!(auto_cast_known(&change, "bigint) AS x; DROP TABLE t; --", false).is_err());
+    let Action::ChangeColumnType {
+        table,
+        column,
+        new_type,
+        ..
+    } = change
+    else {
+        unreachable!()
+    };
+    let using = Action::ChangeColumnType {
+        table,
+        column,
+        new_type,
+        cast: TypeCast::Using("to_timestamp(at)".into()),
+    };
+    assert_eq!(auto_cast_known(&using, "bigint", false).unwrap(), None);
+}
