@@ -249,6 +249,29 @@ fn first_difference(got: &Schema, want: &Schema) -> String {
 /// schema file.
 const PAIRS: &[(&str, &str, &str)] = &[
     (
+        "byte-exact bodies (issue 15, class 6): a function, a procedure and a trigger function indented with \
+         tabs and spaces, trailing blanks, a CRLF body, a multi-line string constant, changed and created",
+        "CREATE TABLE t (id int);
+         CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN RETURN NEW; END $body$;",
+        "CREATE TABLE t (id int);
+         CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $body$
+\tBEGIN
+\t\t-- tabs and trailing spaces   
+\t\tIF NEW.id IS NULL THEN
+\t\t    NEW.id := 0;
+\t\tEND IF;
+    RETURN NEW;
+\tEND
+$body$;
+         CREATE PROCEDURE p(INOUT x int) LANGUAGE plpgsql AS $$
+  BEGIN
+      x := x + length('a constant over
+    two lines');
+  END $$;
+         CREATE FUNCTION crlf() RETURNS text LANGUAGE sql AS $$SELECT 'crlf'\r\n  || 'lines'\r\n$$;
+         CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
+    ),
+    (
         "options on relations (issue 15, class 4): storage parameters of tables (TOAST ones too) and a \
          materialized view, view options and check options, replica identity full, nothing and using an index",
         "CREATE TABLE t (id int PRIMARY KEY, v int, body text) WITH (fillfactor = 90, autovacuum_enabled = false);
